@@ -1,0 +1,1 @@
+"""greenlens.analysis: DuckDB SQL over papers and findings: shares, trends, estimates."""

@@ -1,0 +1,23 @@
+"""The corpus's tables (papers, crawl log). Migrations are named, applied in name order."""
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_papers", """
+        CREATE TABLE papers (
+            id VARCHAR PRIMARY KEY,
+            source VARCHAR NOT NULL,
+            venue VARCHAR NOT NULL,
+            year INTEGER NOT NULL,
+            title VARCHAR NOT NULL,
+            authors VARCHAR[] NOT NULL DEFAULT [],
+            abstract VARCHAR,
+            url VARCHAR,
+            pdf_url VARCHAR,
+            pdf_sha256 VARCHAR,
+            pages INTEGER,
+            fetched_at TIMESTAMP,
+            status VARCHAR NOT NULL DEFAULT 'listed',
+            error VARCHAR
+        );
+        CREATE INDEX papers_venue_year ON papers (venue, year);
+    """),
+]

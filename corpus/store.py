@@ -1,0 +1,188 @@
+"""The embedded DuckDB store: one file, named migrations, idempotent writes.
+
+DuckDB 2.0 note: always drain a result (`fetchall`) before the next statement on the same
+connection; an unfinished result makes the next call raise `ResourceInUseException`.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Iterator, Sequence
+
+import duckdb
+
+from corpus.errors import StoreError
+from corpus.records import Paper
+
+DEFAULT_DB = "greenlens.duckdb"
+
+# Each module holds the SQL of one concern and a MIGRATIONS list of (name, sql).
+MIGRATION_MODULES = ("corpus.schema", "extractors.schema", "replication.schema")
+
+PAPER_COLUMNS = ("id", "source", "venue", "year", "title", "authors", "abstract", "url",
+                 "pdf_url", "pdf_sha256", "pages", "fetched_at", "status", "error")
+# Metadata a re-crawl may refresh; PDF state is only changed by set_pdf_state.
+_METADATA_COLUMNS = ("source", "venue", "year", "title", "authors", "abstract", "url",
+                     "pdf_url")
+
+
+def default_db_path() -> Path:
+    """`$GREENLENS_DB` if set, else `greenlens.duckdb` in the working directory."""
+    return Path(os.environ.get("GREENLENS_DB") or DEFAULT_DB)
+
+
+def all_migrations() -> list[tuple[str, str]]:
+    """Every registered migration, sorted by name."""
+    found: list[tuple[str, str]] = []
+    for name in MIGRATION_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        found.extend(getattr(module, "MIGRATIONS", []))
+    names = [n for n, _ in found]
+    if len(names) != len(set(names)):
+        raise StoreError(f"duplicate migration names: {sorted(names)}")
+    return sorted(found)
+
+
+@dataclass(frozen=True)
+class UpsertCounts:
+    """What an upsert did: rows inserted, rows whose metadata changed, rows left as they were."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+class Store:
+    """A greenlens DuckDB file. Opening it (writable) applies pending migrations."""
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+        self.path = Path(path) if path is not None else default_db_path()
+        self.read_only = read_only
+        if read_only and not self.path.exists():
+            raise StoreError(f"no store at {self.path}: run `greenlens crawl` first")
+        try:
+            if not read_only:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        if not read_only:
+            self.migrate()
+
+    # -- plumbing ---------------------------------------------------------------------
+    def close(self) -> None:
+        """Close the connection (checkpointing the WAL)."""
+        self.con.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def execute(self, sql: str, params: Sequence[Any] | dict | None = None) -> None:
+        """Run a statement, draining any result."""
+        self.con.execute(sql, params or []).fetchall()
+
+    def fetchall(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
+        """Run a query and return all rows as tuples."""
+        return self.con.execute(sql, params or []).fetchall()
+
+    def fetch_dicts(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[dict]:
+        """Run a query and return all rows as dicts keyed by column name."""
+        cur = self.con.execute(sql, params or [])
+        rows = cur.fetchall()
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in rows]
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict | None = None) -> Any:
+        """The first column of the first row, or None."""
+        rows = self.fetchall(sql, params)
+        return rows[0][0] if rows else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN ... COMMIT, rolled back on any exception."""
+        self.con.execute("BEGIN TRANSACTION").fetchall()
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK").fetchall()
+            raise
+        self.con.execute("COMMIT").fetchall()
+
+    # -- migrations -------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply migrations not yet recorded in `_migrations`; return their names."""
+        self.execute("CREATE TABLE IF NOT EXISTS _migrations ("
+                     "name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())")
+        done = {r[0] for r in self.fetchall("SELECT name FROM _migrations")}
+        applied = []
+        for name, sql in all_migrations():
+            if name in done:
+                continue
+            with self.transaction():
+                for statement in (s.strip() for s in sql.split(";")):
+                    if statement:
+                        self.con.execute(statement).fetchall()
+                self.con.execute("INSERT INTO _migrations (name) VALUES (?)", [name]).fetchall()
+            applied.append(name)
+        return applied
+
+    @property
+    def schema_version(self) -> str:
+        """The name of the newest applied migration."""
+        return self.scalar("SELECT max(name) FROM _migrations") or "none"
+
+    # -- papers -----------------------------------------------------------------------
+    def upsert_papers(self, papers: Iterable[Paper]) -> UpsertCounts:
+        """Insert new papers, refresh changed metadata, leave identical ones untouched."""
+        new = updated = unchanged = 0
+        with self.transaction():
+            for paper in papers:
+                row = paper.to_row()
+                old = self.fetch_dicts(
+                    f"SELECT {', '.join(_METADATA_COLUMNS)} FROM papers WHERE id = ?",
+                    [paper.id])
+                if not old:
+                    cols = ", ".join(PAPER_COLUMNS)
+                    marks = ", ".join("?" for _ in PAPER_COLUMNS)
+                    self.con.execute(f"INSERT INTO papers ({cols}) VALUES ({marks})",
+                                     [row[c] for c in PAPER_COLUMNS]).fetchall()
+                    new += 1
+                elif any(old[0][c] != row[c] for c in _METADATA_COLUMNS):
+                    sets = ", ".join(f"{c} = ?" for c in _METADATA_COLUMNS)
+                    self.con.execute(f"UPDATE papers SET {sets} WHERE id = ?",
+                                     [row[c] for c in _METADATA_COLUMNS] + [paper.id]
+                                     ).fetchall()
+                    updated += 1
+                else:
+                    unchanged += 1
+        return UpsertCounts(new, updated, unchanged)
+
+    def set_pdf_state(self, paper_id: str, *, status: str, pdf_sha256: str | None = None,
+                      pages: int | None = None, error: str | None = None) -> None:
+        """Record the outcome of fetching one paper's PDF."""
+        self.execute(
+            "UPDATE papers SET status = ?, pdf_sha256 = coalesce(?, pdf_sha256), "
+            "pages = coalesce(?, pages), error = ?, fetched_at = now() WHERE id = ?",
+            [status, pdf_sha256, pages, error, paper_id])
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        """One paper by id, or None."""
+        rows = self.fetch_dicts("SELECT * FROM papers WHERE id = ?", [paper_id])
+        return Paper.from_row(rows[0]) if rows else None
+
+    def papers(self, where: str = "TRUE", params: Sequence[Any] = ()) -> list[Paper]:
+        """Papers matching a SQL condition (bound parameters only), ordered by id."""
+        return [Paper.from_row(r) for r in
+                self.fetch_dicts(f"SELECT * FROM papers WHERE {where} ORDER BY id", params)]

@@ -1,0 +1,35 @@
+"""Tables the extractors write: one `extractions` row per paper, `findings` per evidence."""
+
+CATEGORIES = ("flops", "energy", "runtime", "hardware", "params", "training_curve",
+              "search_budget")
+TARGETS = ("accuracy", "efficiency", "both", "other")
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0100_extractions", """
+        CREATE TABLE extractions (
+            paper_id VARCHAR PRIMARY KEY,
+            extractor_version VARCHAR NOT NULL,
+            status VARCHAR NOT NULL,            -- ok | error
+            error VARCHAR,
+            pages INTEGER,
+            scanned_pages INTEGER,
+            target VARCHAR,                     -- accuracy | efficiency | both | other
+            target_method VARCHAR,
+            extracted_at TIMESTAMP DEFAULT now()
+        );
+        CREATE TABLE findings (
+            paper_id VARCHAR NOT NULL,
+            category VARCHAR NOT NULL,
+            rank INTEGER NOT NULL,              -- 0.. per (paper, category)
+            reported BOOLEAN NOT NULL,
+            evidence VARCHAR,
+            page INTEGER,
+            value DOUBLE,
+            unit VARCHAR,
+            method VARCHAR,
+            extractor_version VARCHAR NOT NULL,
+            PRIMARY KEY (paper_id, category, rank)
+        );
+        CREATE INDEX findings_category ON findings (category, reported);
+    """),
+]

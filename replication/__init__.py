@@ -1,0 +1,1 @@
+"""greenlens.replication: rerun baselines under energy metering; FLOPs; expected validation."""

@@ -1,0 +1,54 @@
+"""Shared fixtures: where ../shared is, a fresh store, an artifacts folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("GREENLENS_SHARED", REPO.parent / "shared"))
+CORPUS = SHARED / "corpus"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        pytest.skip(f"needs the real data at {path} (../shared beside the repo, or set "
+                    f"GREENLENS_SHARED); absent here")
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_dir() -> Path:
+    """../shared (skips the test where it is absent)."""
+    return _need(SHARED)
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """../shared/corpus (skips the test where it is absent)."""
+    return _need(CORPUS)
+
+
+@pytest.fixture(scope="session")
+def pdfs_dir() -> Path:
+    """../shared/corpus/pdfs (skips the test where it is absent)."""
+    return _need(CORPUS / "pdfs")
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A fresh, migrated store in a temp dir."""
+    from corpus.store import Store
+
+    with Store(tmp_path / "test.duckdb") as s:
+        yield s
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where tests save screenshots and other artifacts ($GREENLENS_ARTIFACTS)."""
+    path = Path(os.environ.get("GREENLENS_ARTIFACTS", REPO / "test-artifacts"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
