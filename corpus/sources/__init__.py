@@ -1,0 +1,1 @@
+"""Paper sources: one module each, all yielding `corpus.records.Paper`."""
