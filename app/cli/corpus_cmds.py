@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
@@ -29,6 +30,115 @@ def status(db_path, as_json: bool) -> None:
                    f"{row['fetched']:>9}{row['failed']:>8}")
 
 
+_DIR = click.Path(file_okay=False, path_type=Path)
+
+
+@click.command()
+@click.argument("source")
+@click.option("--years", default=None, help="Years, e.g. 2018-2024 or 2016,2019.")
+@click.option("--venue", "venues", multiple=True, help="Venue id (repeatable).")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Only the first N papers listed.")
+@click.option("--sample", type=click.IntRange(min=1), default=None,
+              help="A seeded random sample of N listed papers (stable across runs).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
+@click.option("--pdfs", is_flag=True, help="Also fetch, verify and cache the PDFs.")
+@click.option("--mirror", type=_DIR, default=None,
+              help="A wget --mirror directory (host/path) read before the network.")
+@click.option("--offline", is_flag=True, help="Never touch the network.")
+@click.option("--snapshot", type=_DIR, default=None,
+              help="A local snapshot laid out like ../shared/corpus (implies --offline).")
+@click.option("--anthology-dir", type=_DIR, default=None, help="ACL Anthology data/xml.")
+@click.option("--mlanthology-dir", type=_DIR, default=None, help="mlanthology JSON folder.")
+@click.option("--pmlr-dir", type=_DIR, default=None, help="PMLR volume repositories.")
+@click.option("--cache-dir", type=_DIR, default=None,
+              help="PDF and HTTP cache [default: $GREENLENS_CACHE or ./.greenlens-cache].")
+@click.option("--contact", default=None, envvar="GREENLENS_CONTACT",
+              help="Your e-mail, sent in the User-Agent [$GREENLENS_CONTACT].")
+@click.option("--rewrite", "rewrites", multiple=True, metavar="PREFIX=REPLACEMENT",
+              help="Fetch URLs starting PREFIX from REPLACEMENT instead (proxy, local mirror).")
+@click.option("--interval", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="Minimum seconds between requests to one host (arXiv API: 3 s always).")
+@click.option("--retry-failed", is_flag=True, help="Retry PDFs that failed in earlier runs.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@db_option
+@clean_errors
+def crawl(source, years, venues, limit, sample, seed, pdfs, mirror, offline, snapshot,
+          anthology_dir, mlanthology_dir, pmlr_dir, cache_dir, contact, rewrites, interval,
+          retry_failed, no_progress, as_json, db_path) -> None:
+    """Crawl SOURCE's papers into the store (and with --pdfs their PDFs into the cache)."""
+    from corpus.runner import CrawlOptions, parse_rewrites, parse_years, run_crawl
+
+    local_dirs = {k: v for k, v in (("anthology_dir", anthology_dir),
+                                    ("mlanthology_dir", mlanthology_dir),
+                                    ("pmlr_dir", pmlr_dir)) if v is not None}
+    opts = CrawlOptions(source=source, years=parse_years(years), venues=tuple(venues),
+                        limit=limit, sample=sample, seed=seed, pdfs=pdfs, mirror=mirror,
+                        offline=offline, snapshot=snapshot, local_dirs=local_dirs,
+                        cache_dir=cache_dir, contact=contact,
+                        rewrite=parse_rewrites(rewrites), interval_s=interval,
+                        retry_failed=retry_failed, progress=not no_progress and not as_json)
+    with open_store(db_path) as store:
+        summary = run_crawl(store, opts)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict(), indent=2))
+    else:
+        _print_crawl(summary, pdfs)
+    if summary.listing_error:
+        raise SystemExit(1)
+
+
+def _print_crawl(s, pdfs: bool) -> None:
+    click.echo(f"papers: {s.listed} listed ({s.listed_new} new, {s.listed_updated} updated, "
+               f"{s.listed_unchanged} unchanged)")
+    if s.listing_error:
+        click.echo(f"listing stopped early: {s.listing_error}", err=True)
+    if not pdfs:
+        return
+    click.echo(f"pdfs: {s.pdf_new} new, {s.pdf_cached} cached, {len(s.pdf_failed)} failed, "
+               f"{s.no_pdf} without PDF, {len(s.missing_offline)} missing offline")
+    for pid, reason in sorted(s.pdf_failed.items()):
+        click.echo(f"  failed {pid}: {reason}")
+    for pid, url in sorted(s.missing_offline.items()):
+        click.echo(f"  missing offline {pid}: {url}")
+    if s.skipped_failed:
+        click.echo(f"  {s.skipped_failed} failed in an earlier run, not retried "
+                   f"(use --retry-failed)")
+
+
+@click.command()
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              default=None, help="CSV: file,id,title,authors(;-separated),abstract,url.")
+@click.option("--venue", required=True, help="Venue to record, e.g. MYCONF.")
+@click.option("--year", required=True, type=int, help="Year to record.")
+@click.option("--cache-dir", type=_DIR, default=None,
+              help="PDF cache [default: $GREENLENS_CACHE or ./.greenlens-cache].")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@db_option
+@clean_errors
+def ingest(directory, manifest, venue, year, cache_dir, as_json, db_path) -> None:
+    """Ingest the PDFs in DIRECTORY (e.g. submissions on disk) into the store and cache."""
+    from corpus.ingest import ingest_directory
+    from corpus.pdfcache import PdfCache
+
+    with open_store(db_path) as store:
+        s = ingest_directory(store, PdfCache(cache_dir), directory, manifest_csv=manifest,
+                             venue=venue, year=year)
+    if as_json:
+        click.echo(json.dumps(s.as_dict(), indent=2))
+        return
+    click.echo(f"ingested: {s.new} new, {s.updated} updated, {s.unchanged} unchanged, "
+               f"{len(s.failed)} rejected")
+    for name, reason in sorted(s.failed.items()):
+        click.echo(f"  rejected {name}: {reason}")
+    if s.unlisted:
+        click.echo(f"  {len(s.unlisted)} PDFs in the directory are not in the manifest")
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the CLI."""
     group.add_command(status)
+    group.add_command(crawl)
+    group.add_command(ingest)

@@ -1,0 +1,113 @@
+"""Content-addressed PDF cache: pdfs/ab/<sha256>.pdf, verified before it is accepted."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pypdfium2
+
+from corpus.errors import PDFError
+from corpus.http import atomic_write
+
+DEFAULT_CACHE = ".greenlens-cache"
+EOF_WINDOW = 2048  # %%EOF must sit this close to the end (trailing junk is common)
+HEADER_WINDOW = 1024  # the PDF spec lets readers accept a header within the first 1 KiB
+
+
+def default_cache_dir() -> Path:
+    """`$GREENLENS_CACHE` if set, else ./.greenlens-cache."""
+    return Path(os.environ.get("GREENLENS_CACHE") or DEFAULT_CACHE)
+
+
+@dataclass(frozen=True)
+class CachedPdf:
+    """A verified PDF in the cache."""
+
+    sha256: str
+    path: Path
+    pages: int
+    size: int
+
+
+def _describe_start(data: bytes) -> str:
+    head = data[:200].lstrip().lower()
+    if head.startswith((b"<!doctype html", b"<html")) or b"<html" in head or b"<body" in head:
+        return "looks like an HTML page"
+    if not data:
+        return "empty body"
+    return f"starts with {data[:16]!r}"
+
+
+def page_count(data: bytes) -> int:
+    """Pages of a PDF given as bytes (raises PDFError if pdfium cannot open it)."""
+    try:
+        doc = pypdfium2.PdfDocument(data)
+    except pypdfium2.PdfiumError as exc:
+        raise PDFError(f"pdfium cannot open it: {exc}") from exc
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def verify_pdf(data: bytes) -> int:
+    """Check bytes are a whole PDF; return its page count or raise PDFError saying why not."""
+    if b"%PDF-" not in data[:HEADER_WINDOW]:
+        raise PDFError(f"not a PDF: no %PDF- header ({_describe_start(data)}, "
+                       f"{len(data)} bytes)")
+    if b"%%EOF" not in data[-EOF_WINDOW:]:
+        raise PDFError(f"truncated PDF: no %%EOF in its last {EOF_WINDOW} bytes "
+                       f"({len(data)} bytes received)")
+    pages = page_count(data)
+    if pages < 1:
+        raise PDFError("PDF has no pages")
+    return pages
+
+
+class PdfCache:
+    """PDFs by sha256 under `<root>/pdfs/ab/<sha256>.pdf`; writes are atomic."""
+
+    def __init__(self, root: str | Path | None = None) -> None:
+        self.root = Path(root) if root is not None else default_cache_dir()
+
+    def path_for(self, sha256: str) -> Path:
+        """Where the PDF with this sha256 lives (whether or not it is there)."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise PDFError(f"not a sha256 hex digest: {sha256!r}")
+        return self.root / "pdfs" / sha256[:2] / f"{sha256}.pdf"
+
+    def has(self, sha256: str | None) -> bool:
+        """Whether the PDF with this sha256 is in the cache."""
+        return bool(sha256) and self.path_for(sha256).is_file()
+
+    def put(self, data: bytes, *, url: str | None = None,
+            paper_id: str | None = None) -> CachedPdf:
+        """Verify data and store it (a no-op if already there); PDFError if not a whole PDF."""
+        try:
+            pages = verify_pdf(data)
+        except PDFError as exc:
+            raise PDFError(exc.message, url=url, paper_id=paper_id) from None
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.path_for(sha)
+        if not (path.is_file() and path.stat().st_size == len(data)):
+            atomic_write(path, data)
+        return CachedPdf(sha, path, pages, len(data))
+
+    def put_file(self, source: str | Path, *, paper_id: str | None = None) -> CachedPdf:
+        """Verify and store a PDF from a local file."""
+        try:
+            data = Path(source).read_bytes()
+        except OSError as exc:
+            raise PDFError(f"cannot read {source}: {exc.strerror}", paper_id=paper_id) from exc
+        return self.put(data, url=str(source), paper_id=paper_id)
+
+    def read(self, sha256: str) -> bytes:
+        """The bytes of a cached PDF (PDFError if absent)."""
+        path = self.path_for(sha256)
+        try:
+            return path.read_bytes()
+        except FileNotFoundError:
+            raise PDFError(f"PDF {sha256} is not in the cache at {self.root}") from None
