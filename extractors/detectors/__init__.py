@@ -1,0 +1,30 @@
+"""One detector per category: pure functions from text units to a CategoryResult.
+
+`detect_all(doc)` runs them all; `DETECTORS_VERSION` changes whenever a rule changes, so
+the batch runner re-extracts papers done with an older version.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence
+
+from extractors.detectors import (energy, flops, hardware, params, runtime, search_budget,
+                                  training_curve)
+from extractors.document import CategoryResult, Document, TextUnit
+
+DETECTORS_VERSION = "1"
+
+DETECTORS: dict[str, Callable[[Sequence[TextUnit]], CategoryResult]] = {
+    "flops": flops.detect,
+    "energy": energy.detect,
+    "runtime": runtime.detect,
+    "hardware": hardware.detect,
+    "params": params.detect,
+    "training_curve": training_curve.detect,
+    "search_budget": search_budget.detect,
+}
+
+
+def detect_all(doc: Document) -> dict[str, CategoryResult]:
+    """Every category's result for one document, in the canonical category order."""
+    return {name: detect(doc.units) for name, detect in DETECTORS.items()}

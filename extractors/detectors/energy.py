@@ -1,0 +1,40 @@
+"""energy: energy consumed, power drawn or carbon emitted by the paper's experiments."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from extractors.detectors import common
+from extractors.document import CategoryResult, TextUnit
+from extractors.quantities import parse_energy
+
+METHOD = "rules:energy/v1"
+PREFILTER = re.compile(r"wh\b|joule|\d\s*k?J\b|co2|co₂|carbon|emission|watt|\d\s*k?W\b|"
+                       r"power|energy", re.I)
+_POWER_CONTEXT = re.compile(r"power|consum|draw|energy|watt|TDP|usage", re.I)
+_NOT_OURS = re.compile(r"\b(?:would|could) (?:emit|consume)|\bsuch as\b", re.I)
+
+
+def _score(unit: TextUnit):
+    text = unit.text
+    if common.is_related_work(text):
+        return None
+    for q in parse_energy(text):
+        if q.unit == "W" and not _POWER_CONTEXT.search(text):
+            continue
+        if q.unit == "W" and re.search(r"\bTDP\b|rated|maximum power|power limit", text, re.I):
+            continue
+        weight = 2.0 if q.unit in ("kWh", "kgCO2e") else 1.5
+        if _NOT_OURS.search(text):
+            weight -= 1.0
+        return weight, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
+    if unit.kind in ("caption", "table") and re.search(
+            r"\b(?:energy|power)\s*\((?:k?Wh|k?J|W|mJ)\)|CO2e?\s*\((?:kg|g|lbs|t)\)", text):
+        return 1.0, common.evidence_from(unit)
+    return None
+
+
+def detect(units: Sequence[TextUnit]) -> CategoryResult:
+    """Whether the paper gives a figure for energy (J, Wh), power (W) or CO2 of its runs."""
+    return common.run("energy", units, PREFILTER, _score, METHOD)

@@ -1,0 +1,58 @@
+"""flops: a count of floating-point operations or multiply-accumulates of the paper's models."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from extractors.detectors import common
+from extractors.document import CategoryResult, TextUnit
+from extractors.quantities import parse_flops
+
+METHOD = "rules:flops/v1"
+PREFILTER = re.compile(r"flop|mult-?add|multiply-(?:add|accum)|\bmacs?\b|\bops\b|"
+                       r"operations|petaflop|pf-day", re.I)
+# "FLOPS" as hardware speed: peak TFLOPS of a GPU, FLOP/s, "per second".
+_HARDWARE_SPEED = re.compile(r"FLOP/s|FLOPs? per second|\bpeak\b|TFLOPS\b|teraflops|"
+                             r"petaflops\b(?!/s-day)|GFLOPS\b(?=[^.]{0,40}(?:GPU|CPU|device|"
+                             r"hardware|chip))|\butiliz|throughput of", re.I)
+# A FLOPs/MACs axis or column: "Accuracy vs. FLOPs", "#FLOPs", "FLOPs (G)", "MAdds".
+_AXIS_OR_COLUMN = re.compile(r"(?:#|\bnumber of\s+)(?:FLOPs|MACs|Mult-Adds|operations)|"
+                             r"\b(?:G?FLOPs|MACs|Mult-Adds|MAdds)\s*\((?:G|M|B|billions?|"
+                             r"millions?)\)|(?:vs\.?|versus|against|and)\s+(?:the\s+)?"
+                             r"(?:number of\s+)?(?:G?FLOPs|MACs|Mult-Adds)\b|\bFLOPs\s*"
+                             r"(?:\(|\||$)|\b(?:GFLOPs|MFLOPs|FLOPs|MACs|Mult-Adds)\b\s+"
+                             r"(?:Top-?1|Acc|Params|Latency|mAP)", re.I)
+_COMPLEXITY_ONLY = re.compile(r"\bO\s*\(", re.I)
+
+
+def _score(unit: TextUnit):
+    text = unit.text
+    if common.is_related_work(text):
+        return None
+    for q in parse_flops(text):
+        start = text.find(q.text)
+        window = text[max(0, start - 60):start + len(q.text) + 40]
+        if _HARDWARE_SPEED.search(window) and not re.search(r"\bFLOPs\b", q.text):
+            continue
+        if re.search(r"(?:TFLOPS|GFLOPS|FLOPS)\b", q.text) and _HARDWARE_SPEED.search(text):
+            continue
+        bonus = 1.0 if unit.section in ("body", "abstract", "appendix") else 0.5
+        return 2.0 + bonus, common.evidence_from(unit, start, q.value, q.unit)
+    if _AXIS_OR_COLUMN.search(text) and not _HARDWARE_SPEED.search(text):
+        if unit.kind in ("caption", "table") or re.search(r"\b(?:we|our)\b", text, re.I):
+            m = _AXIS_OR_COLUMN.search(text)
+            return 1.0, common.evidence_from(unit, m.start())
+    return None
+
+
+def detect(units: Sequence[TextUnit]) -> CategoryResult:
+    """Whether the paper counts FLOPs/MACs of its own models (not hardware FLOP/s)."""
+    found = []
+    for unit in common.candidates(units, PREFILTER):
+        if _COMPLEXITY_ONLY.search(unit.text) and not parse_flops(unit.text):
+            continue
+        hit = _score(unit)
+        if hit:
+            found.append(hit)
+    return common.result("flops", found, METHOD)

@@ -1,0 +1,62 @@
+"""hardware: the GPU/TPU/CPU model the paper's experiments ran on."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Sequence
+
+from extractors.detectors import common
+from extractors.document import CategoryResult, TextUnit
+from extractors.quantities import GPU_MODELS, HARDWARE_RE, parse_hardware
+
+METHOD = "rules+spacy-phrasematcher:hardware/v1"
+PREFILTER = HARDWARE_RE
+_RUN_CONTEXT = re.compile(r"\b(?:GPU|GPUs|TPU|TPUs|CPU|CPUs|card|cards|core|cores|chip|"
+                          r"machine|server|node|device|phone|trained|train|training|run|"
+                          r"ran|runs|measured|using|used|use|on|with|inference|latency|"
+                          r"benchmark|implemented|experiments?)\b", re.I)
+# Model names that are ordinary words or symbols too: need a device word nearby.
+_AMBIGUOUS = {"P4", "T4", "L4", "A10", "A30", "A40", "K20", "K40", "M40", "M60", "P40",
+              "TPU", "IPU", "FPGA", "Radeon", "Gaudi", "Myriad", "Cortex-A", "Kirin",
+              "Exynos", "Galaxy S"}
+_DEVICE_WORD = re.compile(r"\b(?:GPU|GPUs|NVIDIA|Nvidia|Tesla|TPU|TPUs|accelerator|card|"
+                          r"board|chip|device|processor|pod|core)\b")
+
+
+@lru_cache(maxsize=1)
+def _matcher():
+    from spacy.matcher import PhraseMatcher
+
+    nlp = common.nlp()
+    matcher = PhraseMatcher(nlp.vocab, attr="LOWER")
+    matcher.add("HW", [nlp.make_doc(m) for m in GPU_MODELS])
+    return matcher
+
+
+def _confirmed_by_tokens(text: str) -> bool:
+    """spaCy PhraseMatcher over tokens: the model name is a whole token sequence."""
+    doc = common.nlp().make_doc(text)
+    return bool(_matcher()(doc))
+
+
+def _score(unit: TextUnit):
+    text = unit.text
+    if common.is_related_work(text):
+        return None
+    for q in parse_hardware(text):
+        if q.unit in _AMBIGUOUS and not _DEVICE_WORD.search(text):
+            continue
+        if not _RUN_CONTEXT.search(text):
+            continue
+        if not _confirmed_by_tokens(q.text) and not re.search(r"TPU\s?v\d", q.text):
+            continue
+        weight = 2.0 if re.search(r"\b(?:we|our)\b|trained|ran|measured|experiments",
+                                  text, re.I) else 1.0
+        return weight, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
+    return None
+
+
+def detect(units: Sequence[TextUnit]) -> CategoryResult:
+    """Whether a hardware model (V100, TPU v3, Xeon...) is named for the paper's runs."""
+    return common.run("hardware", units, PREFILTER, _score, METHOD)

@@ -1,0 +1,65 @@
+"""runtime: measured wall-clock time of training or inference, throughput, or speedups."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from extractors.detectors import common
+from extractors.document import CategoryResult, TextUnit
+from extractors.quantities import parse_duration
+
+METHOD = "rules:runtime/v1"
+PREFILTER = re.compile(r"\d\s*(?:ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|"
+                       r"weeks?)\b|\d\s*(?:[x×]\s*)?(?:faster|speed-?up)|speed-?up|throughput|"
+                       r"latency|fps\b|frames per second|(?:images|examples|samples|tokens|"
+                       r"sentences|queries|steps|it|iterations)\s*(?:/|per)\s*(?:s|sec|second)|"
+                       r"wall-?clock|GPU[- ]?(?:hours|days)|TPU[- ]?(?:hours|days)|"
+                       r"(?:time|latency|runtime)\s*\((?:s|ms|h|min|sec|hours)\)", re.I)
+_TIME_CONTEXT = re.compile(r"train|inference|latency|took|takes|taking|run(?:s|ning)? time|"
+                           r"runtime|wall|speed|faster|slower|converge|fine-?tun|decod|"
+                           r"process|comput|per (?:image|sample|sentence|batch|epoch|iteration|"
+                           r"step)|each (?:epoch|iteration)|GPU|TPU|CPU|time", re.I)
+_NOT_RUNTIME = re.compile(r"\b(?:hours? of (?:speech|audio|video|recordings?|data)|"
+                          r"(?:speech|audio|video) (?:of|with) \d|years? old|"
+                          r"frame rate of|sampled at|sampling rate|\d+\s*ms (?:window|frames?|"
+                          r"hop|shift|stride)|window of \d+\s*ms|time steps?|"
+                          r"timesteps?|half-life|per day|a day|days? of)", re.I)
+_THROUGHPUT = re.compile(r"\d[\d.,]*\s*(?:k|K)?\s*(?:images|examples|samples|tokens|sentences|"
+                         r"queries|words|frames|it|iterations|steps)\s*(?:/|per)\s*(?:s|sec|"
+                         r"second)\b|\d[\d.,]*\s*fps\b|\d[\d.,]*\s*frames per second", re.I)
+_SPEEDUP = re.compile(r"\d[\d.,]*\s*(?:[x×]|times)\s*(?:faster|speed-?up|slower|less time|"
+                      r"fewer (?:GPU )?hours)|speed-?ups? of (?:up to )?\d[\d.,]*\s*[x×]?|"
+                      r"\d[\d.,]*\s*[x×]\s*(?:inference |training |wall-clock )?speed-?up",
+                      re.I)
+_HEADER = re.compile(r"(?:time|latency|runtime|speed)\s*\((?:s|ms|h|min|sec|hours|GPU-?h)\)|"
+                     r"(?:training|inference|wall-clock) time|latency|throughput", re.I)
+
+
+def _score(unit: TextUnit):
+    text = unit.text
+    if common.is_related_work(text):
+        return None
+    for pattern, weight in ((_THROUGHPUT, 2.0), (_SPEEDUP, 1.5)):
+        m = pattern.search(text)
+        if m:
+            return weight, common.evidence_from(unit, m.start())
+    if _NOT_RUNTIME.search(text) and not re.search(r"train|inference|latency", text, re.I):
+        return None
+    for q in parse_duration(text):
+        if q.unit == "GPU-h":
+            return 2.5, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
+        if not _TIME_CONTEXT.search(text) or _NOT_RUNTIME.search(text):
+            continue
+        if re.search(r"\b(?:every|each|after|for)\s+\d+\s*(?:hours?|min)", text, re.I) \
+                and not re.search(r"train|took|takes|latency", text, re.I):
+            continue
+        return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
+    if unit.kind in ("caption", "table") and _HEADER.search(text) and re.search(r"\d", text):
+        return 1.0, common.evidence_from(unit, _HEADER.search(text).start())
+    return None
+
+
+def detect(units: Sequence[TextUnit]) -> CategoryResult:
+    """Whether the paper reports measured time: durations, GPU-hours, latency, throughput."""
+    return common.run("runtime", units, PREFILTER, _score, METHOD)

@@ -1,0 +1,62 @@
+"""search_budget: how much hyperparameter search was done (count, grid, tuning compute)."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from extractors.detectors import common
+from extractors.document import CategoryResult, TextUnit
+from extractors.quantities import parse_trials
+
+METHOD = "rules:search_budget/v1"
+PREFILTER = re.compile(r"grid|search|sweep|tun|trials|configurations|hyper-?param|"
+                       r"expected validation|selected from|chosen from|we (?:tried|explored)",
+                       re.I)
+_SEARCH_CONTEXT = re.compile(r"hyper-?param|learning rate|\blr\b|batch size|dropout|weight "
+                             r"decay|regulari[sz]ation|momentum|search|sweep|tun(?:e|ed|ing)|"
+                             r"grid", re.I)
+_METHOD_WORD = re.compile(r"grid[- ]search|random(?:ly)? search|random(?:ly)? (?:sampled|"
+                          r"chose|select)|bayesian optimi[sz]ation|hyperband|\bTPE\b|"
+                          r"\bgrid\b|sweep|search(?:ed)? over|(?:selected|chosen|picked|tuned)"
+                          r" (?:from|over|among|in)|we (?:tried|tested|explored|considered)|"
+                          r"tuned (?:the )?[a-z ]{0,40}(?:over|in|from|among)", re.I)
+_SET_OR_RANGE = re.compile(r"\{[^{}]{1,120},[^{}]{1,120}\}|\[[\d.e\-−]+\s*,\s*[\d.e\-−]+\]|"
+                           r"\bbetween\s+[\d.e\-−]+\s+and\s+[\d.e\-−]+|\bfrom\s+[\d.e\-−]+\s+to\s+"
+                           r"[\d.e\-−]+|(?:\d[\d.e\-−]*\s*,\s*){2,}(?:and|or)?\s*\d", re.I)
+_EVP = re.compile(r"expected (?:max(?:imum)? )?validation performance", re.I)
+_BUDGET = re.compile(r"(?:GPU|TPU)[- ]hours?[^.]{0,40}(?:tun|search)|(?:tun|search)[^.]{0,60}"
+                     r"(?:GPU|TPU)[- ]hours?", re.I)
+
+
+def _score(unit: TextUnit):
+    text = unit.text
+    if common.is_related_work(text):
+        return None
+    if _EVP.search(text):
+        return 2.5, common.evidence_from(unit, _EVP.search(text).start())
+    if not _SEARCH_CONTEXT.search(text):
+        return None
+    for q in parse_trials(text):
+        if q.unit == "trials" and q.text.startswith("grid of"):
+            if _METHOD_WORD.search(text):
+                return 2.0, common.evidence_from(unit, 0, q.value, q.unit)
+            continue
+        if re.search(r"runs|evaluations|settings", q.text, re.I) and not re.search(
+                r"hyper-?param|search|tun|configur|sweep", text, re.I):
+            continue
+        if re.search(r"seeds?\b", text, re.I) and not re.search(r"search|tun|configur",
+                                                               text, re.I):
+            continue
+        return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
+    if _BUDGET.search(text):
+        return 2.0, common.evidence_from(unit, _BUDGET.search(text).start())
+    method = _METHOD_WORD.search(text)
+    if method and _SET_OR_RANGE.search(text):
+        return 1.5, common.evidence_from(unit, method.start())
+    return None
+
+
+def detect(units: Sequence[TextUnit]) -> CategoryResult:
+    """Whether the paper says how many configurations were tried, or the searched grid."""
+    return common.run("search_budget", units, PREFILTER, _score, METHOD)

@@ -1,0 +1,63 @@
+"""training_curve: a figure of a metric or loss against training progress."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from extractors.detectors import common
+from extractors.document import CategoryResult, TextUnit
+
+METHOD = "rules:training_curve/v1"
+_METRIC = (r"(?:loss|losses|accuracy|accuracies|error|errors|perplexity|ppl|BLEU|reward|returns?|"
+           r"score|F1|mAP|AUC|likelihood|ELBO|objective|performance|precision|recall|curves?|"
+           r"cost|NLL|WER|PSNR|FID|IoU|Dice|convergence|norm)")
+_PROGRESS = (r"(?:(?:training|train|optimization|gradient|fine-tuning|learning)\s+)?"
+             r"(?:epochs?|iterations?|iters?|steps?|updates?|training time|wall-?clock(?: time)?|"
+             r"time|GPU[- ]hours|FLOPs|compute|minibatches|mini-batches|batches|rounds|"
+             r"episodes|frames|samples seen|tokens seen|number of (?:epochs|iterations|steps|"
+             r"updates|training steps|training iterations))")
+PREFILTER = re.compile(r"epoch|iteration|\bsteps?\b|updates|training curve|learning curve|"
+                       r"convergence|during training|over training|wall-?clock|training time|"
+                       r"training progress", re.I)
+_CURVE = re.compile(
+    rf"{_METRIC}[^.;]{{0,80}}?\b(?:vs\.?|versus|against|over|as a function of|w\.r\.t\.|"
+    rf"with respect to|during|throughout|across|per|along|by)\s+(?:the\s+)?(?:number of\s+)?"
+    rf"{_PROGRESS}\b|\btraining curves?\b|\b(?:training|validation|test|train|dev)\s+"
+    rf"(?:loss|accuracy|error|perplexity)\s+curves?\b|\bconvergence (?:curves?|plots?|speed|"
+    rf"behaviou?r|rate)\b|\bx-axis[^.]{{0,60}}\b(?:epochs?|iterations?|steps?|updates?)\b|"
+    rf"\b(?:epochs?|iterations?|training steps?|updates?)\s+(?:vs\.?|versus)\s+{_METRIC}|"
+    rf"\blearning curves?\b|\bduring training\b|\bover the course of training\b|"
+    rf"\btraining progress\b", re.I)
+_NOT_PROGRESS = re.compile(r"(?:training|data(?:set)?|model|sample|corpus|vocabulary)\s+size|"
+                           r"number of (?:training )?(?:examples|samples|parameters|layers|"
+                           r"labels|labeled)|amount of (?:training )?data|fraction of|"
+                           r"percentage of (?:training )?data", re.I)
+_FIGURE = re.compile(r"^\s*(?:Figure|Fig\.?)\s*\d", re.I)
+_REFERS_TO_FIGURE = re.compile(r"\b(?:Figure|Fig\.?)\s*\d|\b(?:plot|plotted|curve|shown|"
+                               r"shows|illustrat|depict|visuali[sz])", re.I)
+
+
+def _score(unit: TextUnit):
+    text = unit.text
+    m = _CURVE.search(text)
+    if not m or common.is_related_work(text):
+        return None
+    if _NOT_PROGRESS.search(text[max(0, m.start() - 40):m.end() + 40]) and \
+            not re.search(r"epoch|iteration|training steps?", m.group(0), re.I):
+        return None
+    if unit.kind == "caption" or _FIGURE.match(text):
+        return 2.0, common.evidence_from(unit, m.start())
+    generic = re.fullmatch(r"(?i)during training|over the course of training|"
+                           r"training progress|learning curves?", m.group(0))
+    if _REFERS_TO_FIGURE.search(text) and not generic:
+        return 1.0, common.evidence_from(unit, m.start())
+    if generic and re.search(r"\b(?:Figure|Fig\.?)\s*\d", text) and re.search(
+            rf"{_METRIC}", text, re.I):
+        return 0.8, common.evidence_from(unit, m.start())
+    return None
+
+
+def detect(units: Sequence[TextUnit]) -> CategoryResult:
+    """Whether a figure plots loss/metric against epochs, steps, time or compute."""
+    return common.run("training_curve", units, PREFILTER, _score, METHOD)

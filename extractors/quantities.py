@@ -1,0 +1,246 @@
+"""Parse the quantities papers report into normalised values and units.
+
+Pure functions of text. Normalised units:
+  FLOPs        floating-point operations (GFLOPs x 1e9, petaflop/s-days x 8.64e19)
+  MACs         multiply-accumulates, kept as MACs (1 MAC = 2 FLOPs; not converted, since
+               papers disagree on the factor)
+  kWh          energy (J, Wh, kWh, MWh converted)
+  kgCO2e       emissions (g, kg, t / lbs CO2 or CO2e converted)
+  W            power drawn
+  h            durations and wall-clock time (s, ms, min, hours, days, weeks converted)
+  GPU-h        accelerator-hours (GPU-hours, TPU-hours, GPU days)
+  params       parameter counts (110M, 1.5B, 340 million)
+  trials       number of hyperparameter configurations tried
+  <GPU model>  hardware: value = device count (1 when not stated), unit = model name
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+_WORD_NUMBERS = {
+    "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5,
+    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "sixteen": 16, "twenty": 20, "thirty-two": 32, "sixty-four": 64, "hundred": 100,
+}
+_WORD_NUM = r"(?:" + "|".join(sorted((w for w in _WORD_NUMBERS if len(w) > 2),
+                                     key=len, reverse=True)) + r")"
+_MAGNITUDE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mil": 1e6, "b": 1e9,
+              "billion": 1e9, "bn": 1e9, "g": 1e9, "t": 1e12, "trillion": 1e12, "p": 1e15,
+              "e": 1e18}
+_SCI = r"(?:\s*(?:[x×∗*·]|\\times)\s*10\s*\^?\s*\{?\s*(?P<exp>[-−–]?\s*\d+)\s*\}?)?"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A parsed amount: normalised value and unit, and the text it was read from."""
+
+    value: float
+    unit: str
+    text: str
+
+
+def parse_number(text: str) -> float:
+    """'1,024' -> 1024.0, '3.5' -> 3.5, 'eight' -> 8.0; ValueError otherwise."""
+    t = text.strip().lower().replace("\u2009", "").replace(" ", "")
+    if t in _WORD_NUMBERS:
+        return float(_WORD_NUMBERS[t])
+    return float(t.replace(",", ""))
+
+
+def _exp(match: re.Match) -> float:
+    exp = match.groupdict().get("exp")
+    if not exp:
+        return 1.0
+    return 10.0 ** int(exp.replace("−", "-").replace("–", "-").replace(" ", ""))
+
+
+# ---------------------------------------------------------------------------- FLOPs
+_FLOP_PREFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12, "p": 1e15,
+                "e": 1e18}
+_FLOPS_RE = re.compile(
+    rf"(?P<num>{_NUM}){_SCI}\s*(?P<mag>thousand|million|billion|trillion|[KMBGTPE])?\s*"
+    r"(?P<unit>(?P<pre>[kKMGTPEB])?(?:FLOPs|FLOPS|Flops|flops|FLOP|MACs|MACS|MAC|Macs)"
+    r"|mult-adds|Mult-Adds|multiply-adds|Multiply-Adds|multiply-accumulates"
+    r"|multiplications-additions|operations|OPs|ops)\b")
+_PFS_DAYS_RE = re.compile(rf"(?P<num>{_NUM})\s*(?:petaflop/s-days?|PF-days?|pfs-days?)", re.I)
+
+
+def parse_flops(text: str) -> list[Quantity]:
+    """FLOP and MAC counts: '4.1 GFLOPs', '569M Mult-Adds', '3.8 × 10^9 FLOPs'."""
+    out = []
+    for m in _FLOPS_RE.finditer(text):
+        unit = m.group("unit")
+        pre = (m.group("pre") or "").lower()
+        mag = (m.group("mag") or "").lower()
+        scale = _FLOP_PREFIX.get(pre, 1.0) * _MAGNITUDE.get(mag, 1.0)
+        if unit.lower() in ("operations", "ops") and not mag and scale == 1.0:
+            continue  # "3 operations" is not a FLOP count without a magnitude
+        kind = "MACs" if re.search(r"mac|mult|multipl", unit, re.I) else "FLOPs"
+        out.append(Quantity(parse_number(m.group("num")) * _exp(m) * scale, kind,
+                            m.group(0)))
+    for m in _PFS_DAYS_RE.finditer(text):
+        out.append(Quantity(parse_number(m.group("num")) * 1e15 * 86400, "FLOPs", m.group(0)))
+    return out
+
+
+# ---------------------------------------------------------------- energy, CO2, power
+_ENERGY_RE = re.compile(
+    rf"(?P<num>{_NUM}){_SCI}\s*(?P<unit>MWh|kWh|KWh|kwh|Wh|kJ|MJ|GJ|J|joules?|"
+    r"kilowatt[- ]hours?|megawatt[- ]hours?)\b")
+_ENERGY_SCALE = {"mwh": 1000.0, "kwh": 1.0, "wh": 1e-3, "j": 1 / 3.6e6, "joule": 1 / 3.6e6,
+                 "joules": 1 / 3.6e6, "kj": 1 / 3.6e3, "mj": 1 / 3.6, "gj": 1e3 / 3.6,
+                 "kilowatt-hour": 1.0, "kilowatt-hours": 1.0, "kilowatt hour": 1.0,
+                 "kilowatt hours": 1.0, "megawatt-hour": 1000.0, "megawatt-hours": 1000.0,
+                 "megawatt hour": 1000.0, "megawatt hours": 1000.0}
+_CO2_RE = re.compile(
+    rf"(?P<num>{_NUM}){_SCI}\s*(?P<unit>tonnes?|tons?|t|kg|g|lbs?|pounds?|metric tons?)\s*"
+    r"(?:of\s+)?(?:CO2|CO₂|CO 2|carbon)(?:e|eq|-eq| equivalent)?", re.I)
+_CO2_SCALE = {"t": 1000.0, "ton": 1000.0, "tons": 1000.0, "tonne": 1000.0, "tonnes": 1000.0,
+              "metric ton": 1000.0, "metric tons": 1000.0, "kg": 1.0, "g": 1e-3,
+              "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237}
+_POWER_RE = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>kW|MW|W|watts?|kilowatts?)\b")
+_POWER_SCALE = {"w": 1.0, "watt": 1.0, "watts": 1.0, "kw": 1e3, "kilowatt": 1e3,
+                "kilowatts": 1e3, "mw": 1e6}
+
+
+def parse_energy(text: str) -> list[Quantity]:
+    """Energy (-> kWh), emissions (-> kgCO2e) and power (-> W)."""
+    out = []
+    for m in _ENERGY_RE.finditer(text):
+        unit = m.group("unit").lower()
+        out.append(Quantity(parse_number(m.group("num")) * _exp(m) * _ENERGY_SCALE[unit],
+                            "kWh", m.group(0)))
+    for m in _CO2_RE.finditer(text):
+        unit = m.group("unit").lower()
+        out.append(Quantity(parse_number(m.group("num")) * _exp(m) * _CO2_SCALE[unit],
+                            "kgCO2e", m.group(0)))
+    for m in _POWER_RE.finditer(text):
+        out.append(Quantity(parse_number(m.group("num")) * _POWER_SCALE[m.group("unit").lower()],
+                            "W", m.group(0)))
+    return out
+
+
+# ------------------------------------------------------------------------- durations
+_DURATION_UNITS = {
+    "ms": 1 / 3.6e6, "msec": 1 / 3.6e6, "millisecond": 1 / 3.6e6, "milliseconds": 1 / 3.6e6,
+    "µs": 1 / 3.6e9, "us": 1 / 3.6e9, "s": 1 / 3600, "sec": 1 / 3600, "secs": 1 / 3600,
+    "second": 1 / 3600, "seconds": 1 / 3600, "min": 1 / 60, "mins": 1 / 60, "minute": 1 / 60,
+    "minutes": 1 / 60, "h": 1.0, "hr": 1.0, "hrs": 1.0, "hour": 1.0, "hours": 1.0,
+    "day": 24.0, "days": 24.0, "week": 168.0, "weeks": 168.0,
+}
+_DURATION_RE = re.compile(
+    rf"(?P<num>{_NUM}|{_WORD_NUM})\s*(?:-\s*)?(?P<unit>milliseconds?|msec|ms|µs|seconds?|secs?|"
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|h|s|min)\b(?![-/]?\s*(?:old|ahead))", re.I)
+_ACCEL_HOURS_RE = re.compile(
+    rf"(?P<num>{_NUM})\s*(?P<mag>[kKM]|thousand|million)?\s*(?P<dev>GPU|TPU|TPUv\d|core)"
+    r"[- ]?(?P<unit>hours?|hrs?|days?|years?)\b", re.I)
+
+
+def parse_duration(text: str) -> list[Quantity]:
+    """Durations (-> h) and accelerator time (-> GPU-h): '3 days', '45 ms', '12 GPU-hours'."""
+    out = []
+    for m in _ACCEL_HOURS_RE.finditer(text):
+        unit = m.group("unit").lower()
+        scale = 24.0 if unit.startswith("day") else 8760.0 if unit.startswith("year") else 1.0
+        mag = _MAGNITUDE.get((m.group("mag") or "").lower(), 1.0)
+        out.append(Quantity(parse_number(m.group("num")) * scale * mag, "GPU-h", m.group(0)))
+    for m in _DURATION_RE.finditer(text):
+        unit = m.group("unit").lower()
+        if unit not in _DURATION_UNITS:
+            continue
+        out.append(Quantity(parse_number(m.group("num")) * _DURATION_UNITS[unit], "h",
+                            m.group(0)))
+    return out
+
+
+# -------------------------------------------------------------------------- hardware
+# Accelerator and processor models, most specific first.
+GPU_MODELS = (
+    "H100", "H200", "H800", "A100", "A800", "A6000", "A5000", "A4000", "A40", "A30", "A10G",
+    "A10", "L40S", "L40", "L4", "V100", "P100", "P40", "P4", "T4", "K80", "K40", "K20",
+    "M40", "M60", "Titan Xp", "Titan X", "Titan V", "Titan RTX", "Titan Black", "Titan Z",
+    "TITAN Xp", "TITAN X", "TITAN V", "TITAN RTX", "RTX 4090", "RTX 4080", "RTX 3090",
+    "RTX 3080", "RTX 3070", "RTX 3060", "RTX 2080 Ti", "RTX 2080", "RTX 2070", "RTX A6000",
+    "RTX 6000", "RTX 8000", "Quadro RTX 6000", "Quadro RTX 8000", "Quadro P6000",
+    "Quadro M6000", "GTX 1080 Ti", "GTX 1080", "GTX 1070", "GTX 1060", "GTX 980 Ti",
+    "GTX 980", "GTX 970", "GTX 780", "GTX 680", "GTX 580", "GTX Titan", "Tesla V100",
+    "Tesla P100", "Tesla K80", "Tesla K40", "Tesla M40", "Tesla T4", "Jetson Nano",
+    "Jetson TX2", "Jetson Xavier", "Jetson AGX Xavier", "Jetson TX1", "Radeon", "MI250",
+    "MI100", "MI300", "Gaudi", "TPU v2", "TPU v3", "TPU v4", "TPU v5", "TPUv2", "TPUv3",
+    "TPUv4", "Cloud TPU", "TPU", "Xeon", "EPYC", "Core i7", "Core i9", "Core i5", "Ryzen",
+    "Threadripper", "Snapdragon", "Pixel 1", "Pixel 2", "Pixel 3", "Pixel 4", "Pixel phone",
+    "iPhone", "Apple M1", "Apple M2", "Raspberry Pi", "Exynos", "Kirin", "Cortex-A",
+    "Galaxy S", "IPU", "Cerebras", "Trainium", "Inferentia", "Myriad", "Edge TPU", "FPGA",
+)
+_MODEL_ALT = "|".join(re.escape(m).replace(r"\ ", r"\s?") for m in
+                      sorted(set(GPU_MODELS), key=len, reverse=True))
+HARDWARE_RE = re.compile(
+    rf"(?<![\w-])(?:(?P<count>\d{{1,4}}|{_WORD_NUM})\s*(?:[x×]\s*)?"
+    r"(?:(?:NVIDIA|Nvidia|nVidia|Google|Intel|AMD|GeForce|Tesla|Quadro)\s+){0,3})?"
+    rf"(?P<model>{_MODEL_ALT})(?![\w])", re.I)
+
+
+def _canonical_model(raw: str) -> str:
+    cleaned = re.sub(r"\s+", " ", raw).strip()
+    for model in GPU_MODELS:
+        if cleaned.lower().replace(" ", "") == model.lower().replace(" ", ""):
+            return model
+    return cleaned
+
+
+def parse_hardware(text: str) -> list[Quantity]:
+    """Devices named with a model: '8 V100 GPUs' -> Quantity(8, 'V100'); count 1 if unstated."""
+    out = []
+    for m in HARDWARE_RE.finditer(text):
+        count = parse_number(m.group("count")) if m.group("count") else 1.0
+        out.append(Quantity(count, _canonical_model(m.group("model")), m.group(0).strip()))
+    return out
+
+
+# ------------------------------------------------------------------ parameter counts
+_PARAMS_RE = re.compile(
+    rf"(?P<num>{_NUM}){_SCI}\s*(?P<mag>thousand|million|billion|trillion|[KMBT]|mil|bn)?\s*"
+    r"(?:trainable\s+|learnable\s+|total\s+|free\s+|model\s+|network\s+)?"
+    r"(?P<unit>parameters|params|weights|param)\b", re.I)
+_PARAMS_COMPACT_RE = re.compile(
+    rf"(?<![\w.])(?P<num>{_NUM})\s?(?P<mag>[KMBT])\b(?![-/]?\s*(?:FLOP|MAC|Mult|token|"
+    r"sample|image|example|word|sentence|step|iter|hour|GPU|pixel|instance|pair))")
+
+
+def parse_params(text: str, *, compact: bool = False) -> list[Quantity]:
+    """Parameter counts: '110M parameters', '1.5 billion params'; with compact=True also
+    bare '25.6M' (used on table rows and captions that are about parameters)."""
+    out = [Quantity(parse_number(m.group("num")) * _exp(m)
+                    * _MAGNITUDE.get((m.group("mag") or "").lower(), 1.0), "params", m.group(0))
+           for m in _PARAMS_RE.finditer(text)]
+    if compact and not out:
+        out = [Quantity(parse_number(m.group("num")) * _MAGNITUDE[m.group("mag").lower()],
+                        "params", m.group(0)) for m in _PARAMS_COMPACT_RE.finditer(text)]
+    return out
+
+
+# ---------------------------------------------------------------------------- trials
+_TRIALS_RE = re.compile(
+    rf"(?P<num>{_NUM}|{_WORD_NUM})\s+(?:random\s+|different\s+|hyper-?parameter\s+|"
+    r"independent\s+|candidate\s+|search\s+|tuning\s+)*"
+    r"(?P<unit>trials|configurations|configs|hyper-?parameter settings|settings|"
+    r"samples of hyperparameters|runs|evaluations)\b", re.I)
+_GRID_RE = re.compile(r"\{([^{}]{1,120})\}")
+
+
+def parse_trials(text: str) -> list[Quantity]:
+    """Number of hyperparameter configurations: '100 trials', or a grid's size from its
+    value sets ('lr in {1e-3, 1e-4} and batch size in {16, 32, 64}' -> 6)."""
+    out = [Quantity(parse_number(m.group("num")), "trials", m.group(0))
+           for m in _TRIALS_RE.finditer(text)]
+    sets = [s for s in _GRID_RE.findall(text) if "," in s]
+    if not out and len(sets) >= 1 and re.search(r"grid|search|sweep|tun", text, re.I):
+        size = 1
+        for s in sets:
+            size *= len([x for x in s.split(",") if x.strip()])
+        out.append(Quantity(float(size), "trials", "grid of " + " x ".join(
+            "{" + s.strip() + "}" for s in sets)))
+    return out
