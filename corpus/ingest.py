@@ -23,6 +23,14 @@ from corpus.store import Store
 _JUNK_TITLE = re.compile(r"^(untitled|microsoft word|title|paper|\S+\.(docx?|tex|dvi|pdf))\b",
                          re.I)
 
+# Running heads and stamps printed above a title on page 1.
+_BOILERPLATE = re.compile(
+    r"^(arxiv:|under review|published as|proceedings of|preprint|workshop|accepted|"
+    r"journal of|copyright|\d+(st|nd|rd|th) conference|in proceedings|vol\.)|"
+    r"@|https?://|\b(19|20)\d\d\b.*\b(conference|proceedings|workshop|research)\b",
+    re.I)
+_CONTINUES = re.compile(r"(,|:|\b(and|of|for|the|a|an|with|in|on|to|via|from|by))$", re.I)
+
 
 @dataclass
 class IngestSummary:
@@ -54,29 +62,43 @@ def safe_member(directory: Path, name: str) -> Path:
     return path
 
 
+def _norm(text: str) -> str:
+    return "".join(c for c in text.lower() if c.isalnum())
+
+
 def pdf_title(data: bytes) -> str | None:
-    """The title in the PDF's metadata, else the first text line of page 1, else None."""
+    """The PDF's metadata title if page 1 shows it, else page 1's first text line, else None.
+
+    Metadata titles are often file names ("icml-16-noise (17)", "Microsoft Word - x.docx"),
+    so one is trusted only when the same words are printed on the first page.
+    """
     try:
         doc = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError:
         return None
     try:
-        title = (doc.get_metadata_dict().get("Title") or "").strip()
-        if len(title) >= 4 and not _JUNK_TITLE.match(title):
-            return title
-        if len(doc) == 0:
-            return None
-        page = doc[0]
-        textpage = page.get_textpage()
-        text = textpage.get_text_range()
-        textpage.close()
-        page.close()
+        meta = (doc.get_metadata_dict().get("Title") or "").strip()
+        text = ""
+        if len(doc):
+            page = doc[0]
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            textpage.close()
+            page.close()
     finally:
         doc.close()
-    for line in text.splitlines():
-        line = " ".join(line.split())
-        if len(line) >= 4 and any(c.isalpha() for c in line):
-            return line[:300]
+    if len(_norm(meta)) >= 8 and not _JUNK_TITLE.match(meta) and _norm(meta) in _norm(text[:3000]):
+        return " ".join(meta.split())
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [ln for ln in lines if sum(c.isalpha() for c in ln) >= 4]
+    for i, line in enumerate(lines):
+        if _BOILERPLATE.search(line):
+            continue
+        title = line
+        # a title broken over two lines: "Inception-v4, Inception-ResNet and" + "the Impact..."
+        if i + 1 < len(lines) and _CONTINUES.search(title):
+            title = f"{title} {lines[i + 1]}"
+        return title[:300]
     return None
 
 
