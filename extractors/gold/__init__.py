@@ -1,0 +1,1 @@
+"""Gold annotations: sampling, validation and inter-annotator agreement."""
