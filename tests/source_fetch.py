@@ -5,7 +5,7 @@ Unknown URLs raise FetchError(404), as the real client does for a missing resour
 
 from __future__ import annotations
 
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 from urllib.parse import urlencode
 
 from corpus.errors import FetchError

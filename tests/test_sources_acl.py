@@ -7,11 +7,17 @@ from collections import Counter
 
 import pytest
 from lxml import etree
-
-from corpus.sources.acl import (RAW_BASE, AclAnthologySource, anthology_id, collection_ids,
-                                flatten, parse_collection)
-from corpus.sources.base import CrawlQuery
 from source_fetch import MapFetcher
+
+from corpus.sources.acl import (
+    RAW_BASE,
+    AclAnthologySource,
+    anthology_id,
+    collection_ids,
+    flatten,
+    parse_collection,
+)
+from corpus.sources.base import CrawlQuery
 
 pytestmark = pytest.mark.shared
 
@@ -176,8 +182,8 @@ def test_http_path_builds_raw_github_urls(xml_dir):
     assert fetcher.urls == [f"{RAW_BASE}/N17.xml", f"{RAW_BASE}/2020.naacl.xml",
                             f"{RAW_BASE}/2020.findings.xml"]
     assert len(papers) == 447 and {p.venue for p in papers} == {"Findings-EMNLP"}
-    assert [i.message for i in src.issues] == ["HTTP 404 (url=%s/N17.xml)" % RAW_BASE,
-                                               "HTTP 404 (url=%s/2020.naacl.xml)" % RAW_BASE]
+    assert [i.message for i in src.issues] == [f"HTTP 404 (url={RAW_BASE}/N17.xml)",
+                                               f"HTTP 404 (url={RAW_BASE}/2020.naacl.xml)"]
 
 
 def test_collection_ids_old_and_new_style():

@@ -6,10 +6,10 @@ import gzip
 import json
 
 import pytest
+from source_fetch import MapFetcher
 
 from corpus.sources.base import CrawlQuery
 from corpus.sources.mlanthology import RAW_BASE, MLAnthologySource, parse_venue_file
-from source_fetch import MapFetcher
 
 pytestmark = pytest.mark.shared
 

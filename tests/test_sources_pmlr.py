@@ -6,12 +6,20 @@ import json
 import shutil
 
 import pytest
+from source_fetch import MapFetcher
 
 from corpus.errors import ConfigError
 from corpus.sources.base import CrawlQuery
-from corpus.sources.pmlr import (API_BASE, ICML_VOLUMES, RAW_BASE, PMLRSource, VolumeInfo,
-                                 parse_config, pdf_url, volume_numbers)
-from source_fetch import MapFetcher
+from corpus.sources.pmlr import (
+    API_BASE,
+    ICML_VOLUMES,
+    RAW_BASE,
+    PMLRSource,
+    VolumeInfo,
+    parse_config,
+    pdf_url,
+    volume_numbers,
+)
 
 pytestmark = pytest.mark.shared
 

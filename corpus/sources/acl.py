@@ -9,18 +9,28 @@ Anthology (read from the new-style `{year}.{venue}` collection). Ids are `acl:P1
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from lxml import etree
 
 from corpus.errors import FetchError, ParseError
 from corpus.records import Paper
 from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import (IssueLog, ParseResult, SourceIssue, clean, default_years,
-                                   fetch_bytes, find_local, local_root, maybe_gunzip,
-                                   norm_list, read_local)
+from corpus.sources.common import (
+    IssueLog,
+    ParseResult,
+    SourceIssue,
+    clean,
+    default_years,
+    fetch_bytes,
+    find_local,
+    local_root,
+    maybe_gunzip,
+    norm_list,
+    read_local,
+)
 
 NAME = "acl"
 RAW_BASE = "https://raw.githubusercontent.com/acl-org/acl-anthology/master/data/xml"
@@ -31,7 +41,7 @@ OLD_LETTER = {"acl": "P", "emnlp": "D", "naacl": "N"}  # collection letters befo
 FIRST_FINDINGS = 2020  # Findings of EMNLP 2020 was the first Findings volume
 # booktitles of a conference's non-main volumes (demos, tutorials, SRW, industry, workshops)
 _NOT_MAIN = re.compile(r"demonstration|tutorial|student research|industry|workshop|"
-                       r"shared task|doctoral", re.I)
+                       r"shared task|doctoral", re.IGNORECASE)
 _OLD_ID = re.compile(r"^[A-Z]\d\d$")
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import gzip
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from corpus.errors import ConfigError, FetchError, ParseError
 from corpus.records import Paper
@@ -39,7 +39,7 @@ class ParseResult:
     papers: list[Paper] = field(default_factory=list)
     issues: list[SourceIssue] = field(default_factory=list)
 
-    def extend(self, other: "ParseResult") -> None:
+    def extend(self, other: ParseResult) -> None:
         """Append another result's papers and issues."""
         self.papers.extend(other.papers)
         self.issues.extend(other.issues)

@@ -8,15 +8,25 @@ icml, iclr, cvpr, iccv (any other file name works the same). Ids are
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from corpus.errors import FetchError, ParseError
 from corpus.records import Paper
 from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import (IssueLog, ParseResult, SourceIssue, clean, default_years,
-                                   fetch_bytes, find_local, local_root, maybe_gunzip,
-                                   norm_list, read_local)
+from corpus.sources.common import (
+    IssueLog,
+    ParseResult,
+    SourceIssue,
+    clean,
+    default_years,
+    fetch_bytes,
+    find_local,
+    local_root,
+    maybe_gunzip,
+    norm_list,
+    read_local,
+)
 
 NAME = "mlanthology"
 RAW_BASE = "https://raw.githubusercontent.com/rbnyng/mlanthology/main/data/papers"

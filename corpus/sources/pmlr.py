@@ -12,17 +12,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import yaml
 
 from corpus.errors import ConfigError, FetchError, ParseError
 from corpus.records import Paper
 from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import (IssueLog, ParseResult, SourceIssue, clean, fetch_bytes,
-                                   local_root, norm_list)
+from corpus.sources.common import (
+    IssueLog,
+    ParseResult,
+    SourceIssue,
+    clean,
+    fetch_bytes,
+    local_root,
+    norm_list,
+)
 
 NAME = "pmlr"
 SITE = "https://proceedings.mlr.press"
@@ -33,7 +40,7 @@ ICML_VOLUMES = {2015: 37, 2016: 48, 2017: 70, 2018: 80, 2019: 97, 2020: 119, 202
                 2022: 162, 2023: 202, 2024: 235, 2025: 267}
 # Fallback only (a post without a `pdf` field): volumes up to 48 put PDFs at /v{N}/{id}.pdf.
 FLAT_PDF_LAST_VOLUME = 48
-_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.S)
+_FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -67,7 +74,7 @@ def front_matter(text: str) -> dict:
         raise ValueError("no YAML front matter")
     data = yaml.load(m.group(1), Loader=_Loader)
     if not isinstance(data, dict):
-        raise ValueError("front matter is not a mapping")
+        raise TypeError("front matter is not a mapping")
     return data
 
 
@@ -117,7 +124,7 @@ def parse_volume(config: str | bytes, posts: Iterable[tuple[str, bytes]], *,
     for name, data in sorted(posts):
         try:
             result.papers.append(parse_post(data, vol))
-        except (ValueError, yaml.YAMLError, UnicodeDecodeError) as exc:
+        except (ValueError, TypeError, yaml.YAMLError, UnicodeDecodeError) as exc:
             result.issues.append(SourceIssue(NAME, f"{where}/_posts/{name}",
                                              f"bad post: {exc}"))
     return result
@@ -191,9 +198,9 @@ class PMLRSource(IssueLog):
             except ParseError as exc:
                 self._issue(f"{where}/_config.yml", exc.message)
                 continue
-            if numbers or names:
-                if vol.volume not in numbers and vol.venue.lower() not in names:
-                    continue
+            if (numbers or names) and vol.volume not in numbers \
+                    and vol.venue.lower() not in names:
+                continue
             if years and vol.year not in years:
                 continue
             seen.add(vol.volume)
