@@ -37,6 +37,7 @@ class CrawlSummary:
     no_pdf: int = 0
     skipped_failed: int = 0  # failed in an earlier run, not retried (retry_failed=False)
     listing_error: str | None = None
+    source_issues: list[str] = field(default_factory=list)  # records the source skipped
 
     @property
     def listed(self) -> int:
@@ -50,7 +51,8 @@ class CrawlSummary:
                 "listed_unchanged": self.listed_unchanged, "pdf_new": self.pdf_new,
                 "pdf_cached": self.pdf_cached, "pdf_failed": dict(self.pdf_failed),
                 "missing_offline": dict(self.missing_offline), "no_pdf": self.no_pdf,
-                "skipped_failed": self.skipped_failed, "listing_error": self.listing_error}
+                "skipped_failed": self.skipped_failed, "listing_error": self.listing_error,
+                "source_issues": list(self.source_issues)}
 
 
 def select(papers: list[Paper], *, limit: int | None = None, sample: int | None = None,
@@ -103,6 +105,7 @@ def crawl(store: Store, source: Source, query: CrawlQuery, client: Fetcher,
     summary = CrawlSummary()
     listed, summary.listing_error = list_papers(source, query, client,
                                                 limit=limit if sample is None else None)
+    summary.source_issues = [str(i) for i in getattr(source, "issues", None) or ()]
     chosen = select(listed, sample=sample, seed=seed)
     for batch in _batches(chosen, batch_size):
         counts = store.upsert_papers(batch)

@@ -137,7 +137,7 @@ class HttpCache:
 def atomic_write(path: Path, data: bytes) -> None:
     """Write data to path via a temp file in the same directory, fsync and os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)

@@ -94,6 +94,12 @@ def _print_crawl(s, pdfs: bool) -> None:
                f"{s.listed_unchanged} unchanged)")
     if s.listing_error:
         click.echo(f"listing stopped early: {s.listing_error}", err=True)
+    if s.source_issues:
+        click.echo(f"{len(s.source_issues)} records or files the source could not read:")
+        for issue in s.source_issues[:10]:
+            click.echo(f"  {issue}")
+        if len(s.source_issues) > 10:
+            click.echo(f"  ... and {len(s.source_issues) - 10} more (--json lists all)")
     if not pdfs:
         return
     click.echo(f"pdfs: {s.pdf_new} new, {s.pdf_cached} cached, {len(s.pdf_failed)} failed, "

@@ -1,0 +1,209 @@
+"""Crawl end to end against a loopback server serving real PMLR metadata and PDFs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from corpus.crawl import crawl, select
+from corpus.http import PoliteClient
+from corpus.pdfcache import PdfCache
+from corpus.records import Paper
+from corpus.sources.base import CrawlQuery
+from corpus.store import Store
+from loopback import Loopback, ManifestSource, pmlr_rewrite
+
+TESTS = Path(__file__).resolve().parent
+REPO = TESTS.parent
+N_PMLR = 40  # PMLR papers in ../shared/corpus/pdfs/manifest.csv
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, s: float) -> None:
+        self.now += s
+
+
+@pytest.fixture
+def server(pdfs_dir):
+    srv = Loopback(pdfs_dir / "mirror")
+    yield srv
+    srv.close()
+
+
+def fast_client(server, **kw) -> PoliteClient:
+    clock = FakeClock()
+    return PoliteClient(rewrite=pmlr_rewrite(server.base), clock=clock, sleep=clock.sleep,
+                        max_attempts=3, **kw)
+
+
+def extra_papers() -> list[Paper]:
+    return [Paper(id="pmlr:v48/nopdf16", source="pmlr", venue="ICML", year=2016,
+                  title="A paper whose source names no PDF"),
+            Paper(id="pmlr:v48/gone16", source="pmlr", venue="ICML", year=2016,
+                  title="A paper whose PDF is gone",
+                  pdf_url="https://proceedings.mlr.press/v48/gone16.pdf")]
+
+
+def pdf_gets(server) -> list:
+    return [h for h in server.hits(suffix=".pdf")]
+
+
+def rows(store: Store) -> list[dict]:
+    """The papers table minus fetched_at (a wall-clock time)."""
+    return [{k: v for k, v in r.items() if k != "fetched_at"}
+            for r in store.fetch_dicts("SELECT * FROM papers ORDER BY id")]
+
+
+def test_faults_are_recorded_per_paper_and_rerun_fetches_nothing(server, pdfs_dir, tmp_path):
+    v48 = "/proceedings.mlr.press/v48"
+    server.fault(f"{v48}/achim16.pdf", ("status", 500), ("status", 502))
+    server.fault(f"{v48}/ok16.pdf", ("status", 429, {"Retry-After": "2"}))
+    server.fault(f"{v48}/lim16.pdf", ("sleep", 1.2))
+    server.fault(f"{v48}/su16.pdf", ("truncate", 40_000))
+    server.fault(f"{v48}/wu16.pdf", ("html",))
+    server.fault("/proceedings.mlr.press/v198/rieck22a.pdf", *[("status", 503)] * 3)
+    server.robots["/proceedings.mlr.press"] = "User-agent: *\nDisallow: /v101/zhang19c.pdf\n"
+    source = ManifestSource(pdfs_dir / "manifest.csv", extra=extra_papers())
+    cache = PdfCache(tmp_path / "cache")
+    with Store(tmp_path / "g.duckdb") as store:
+        s = crawl(store, source, CrawlQuery(), fast_client(server, timeout_s=0.5), cache,
+                  pdfs=True, progress=False)
+        assert s.listed_new == N_PMLR + 2
+        assert s.no_pdf == 1
+        failed = {k.split("/")[-1]: v for k, v in s.pdf_failed.items()}
+        assert sorted(failed) == ["gone16", "rieck22a", "su16", "wu16", "zhang19c"]
+        assert failed["su16"].startswith("pdf: truncated")
+        assert failed["wu16"].startswith("pdf: not a PDF") and "HTML" in failed["wu16"]
+        assert failed["zhang19c"].startswith("robots")
+        assert failed["rieck22a"].startswith("http 503") and "3 attempts" in failed["rieck22a"]
+        assert failed["gone16"].startswith("http 404")
+        assert s.pdf_new == N_PMLR - 4
+        # the retries happened on the server side
+        assert [h.status for h in server.hits(f"{v48}/achim16.pdf")] == [500, 502, 200]
+        assert [h.status for h in server.hits(f"{v48}/ok16.pdf")] == [429, 200]
+        assert len(server.hits(f"{v48}/lim16.pdf")) == 2
+        assert server.hits("/proceedings.mlr.press/v101/zhang19c.pdf") == []
+        # every outcome is in the store, nothing else lost
+        by_status = {r["id"]: (r["status"], r["error"]) for r in rows(store)}
+        assert len(by_status) == N_PMLR + 2
+        assert by_status["pmlr:v48/su16"][0] == "failed" and "truncated" in by_status[
+            "pmlr:v48/su16"][1]
+        assert by_status["pmlr:v48/nopdf16"][0] == "no_pdf"
+        assert sum(st == "fetched" for st, _ in by_status.values()) == N_PMLR - 4
+        for p in store.papers("status = 'fetched'"):
+            assert cache.has(p.pdf_sha256) and p.pages and p.pages > 0
+        before = rows(store)
+
+        n = len(pdf_gets(server))
+        again = crawl(store, source, CrawlQuery(), fast_client(server), cache, pdfs=True,
+                      progress=False)
+        assert pdf_gets(server)[n:] == []  # a second run fetches no PDF
+        assert (again.pdf_new, again.pdf_cached, again.skipped_failed) == (0, N_PMLR - 4, 5)
+        assert again.listed_unchanged == N_PMLR + 2 and rows(store) == before
+
+        retry = crawl(store, source, CrawlQuery(), fast_client(server), cache, pdfs=True,
+                      progress=False, retry_failed=True)
+        assert retry.pdf_new == 3  # su16, wu16, rieck22a now served whole
+        assert sorted(k.split("/")[-1] for k in retry.pdf_failed) == ["gone16", "zhang19c"]
+        assert store.get_paper("pmlr:v48/su16").status == "fetched"
+        assert store.get_paper("pmlr:v48/su16").error is None
+
+
+def test_limit_and_seeded_sample(server, pdfs_dir, tmp_path):
+    source = ManifestSource(pdfs_dir / "manifest.csv")
+    listed = list(source.iter_papers(None, CrawlQuery()))
+    a = [p.id for p in select(listed, sample=7, seed=3)]
+    assert a == [p.id for p in select(list(reversed(listed)), sample=7, seed=3)]
+    assert a != [p.id for p in select(listed, sample=7, seed=4)]
+    assert len(set(a)) == 7
+    with Store(tmp_path / "g.duckdb") as store:
+        s = crawl(store, source, CrawlQuery(), fast_client(server), PdfCache(tmp_path),
+                  pdfs=False, sample=7, seed=3, progress=False)
+        assert s.listed_new == 7 and [p.id for p in store.papers()] == sorted(a)
+        assert pdf_gets(server) == []  # metadata only
+    with Store(tmp_path / "h.duckdb") as store:
+        crawl(store, source, CrawlQuery(years=(2016,)), fast_client(server),
+              PdfCache(tmp_path), pdfs=False, limit=3, progress=False)
+        first3 = [p.id for p in listed if p.year == 2016][:3]
+        assert [p.id for p in store.papers()] == sorted(first3)
+
+
+def test_offline_partial_mirror_reports_missing(server, pdfs_dir, tmp_path):
+    mirror = tmp_path / "mirror" / "proceedings.mlr.press" / "v48"
+    mirror.mkdir(parents=True)
+    have = ["abel16", "achim16", "ok16"]
+    for name in have[1:]:
+        (mirror / f"{name}.pdf").symlink_to(pdfs_dir / "mirror/proceedings.mlr.press/v48" /
+                                            f"{name}.pdf")
+    client = PoliteClient(mirror=tmp_path / "mirror", offline=True)
+    with Store(tmp_path / "g.duckdb") as store:
+        s = crawl(store, ManifestSource(pdfs_dir / "manifest.csv"), CrawlQuery(), client,
+                  PdfCache(tmp_path / "c"), pdfs=True, progress=False)
+        assert s.pdf_new == 2 and len(s.missing_offline) == N_PMLR - 2
+        assert s.missing_offline["pmlr:v48/su16"] == \
+            "https://proceedings.mlr.press/v48/su16.pdf"
+        assert s.pdf_failed == {}
+        assert store.get_paper("pmlr:v48/su16").status == "listed"  # not invented, not failed
+    assert client.network_requests == 0 and server.log == []
+
+
+_CHILD = """
+import sys
+sys.path.insert(0, {tests!r})
+from corpus.crawl import crawl
+from corpus.http import PoliteClient
+from corpus.pdfcache import PdfCache
+from corpus.sources.base import CrawlQuery
+from corpus.store import Store
+from loopback import ManifestSource, pmlr_rewrite
+with Store({db!r}) as store:
+    crawl(store, ManifestSource({manifest!r}), CrawlQuery(),
+          PoliteClient(rewrite=pmlr_rewrite({base!r}), interval_s=0), PdfCache({cache!r}),
+          pdfs=True, progress=False, batch_size=7)
+"""
+
+
+@pytest.mark.slow
+def test_killed_crawl_resumes_to_same_store(server, pdfs_dir, tmp_path):
+    manifest = str(pdfs_dir / "manifest.csv")
+    db, cache = tmp_path / "killed.duckdb", tmp_path / "cache"
+    server.pdf_delay_s = 0.1
+    child = subprocess.Popen(
+        [sys.executable, "-c", _CHILD.format(tests=str(TESTS), db=str(db), base=server.base,
+                                             manifest=manifest, cache=str(cache))],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+    deadline = time.monotonic() + 60
+    while len(pdf_gets(server)) < 12 and child.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert child.poll() is None, "the crawl ended before it could be killed"
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    server.pdf_delay_s = 0.0
+
+    with Store(db) as store:
+        done = len(store.papers("status = 'fetched'"))
+        assert 0 < done < N_PMLR
+        n = len(pdf_gets(server))
+        s = crawl(store, ManifestSource(manifest), CrawlQuery(), fast_client(server),
+                  PdfCache(cache), pdfs=True, progress=False)
+        assert (s.pdf_cached, s.pdf_new) == (done, N_PMLR - done)
+        assert len(pdf_gets(server)) - n == N_PMLR - done  # nothing fetched twice
+        resumed = rows(store)
+    with Store(tmp_path / "straight.duckdb") as store:
+        crawl(store, ManifestSource(manifest), CrawlQuery(), fast_client(server),
+              PdfCache(tmp_path / "cache2"), pdfs=True, progress=False)
+        straight = rows(store)
+    assert resumed == straight
+    assert len(list((cache / "pdfs").rglob("*.pdf"))) == N_PMLR
