@@ -1,0 +1,144 @@
+"""`EnergyMonitor`: named measurement windows over one GPU, CPU and DRAM meter each.
+
+    monitor = EnergyMonitor()              # probes backends (see factory.py)
+    monitor.begin_window("train")
+    ...
+    m = monitor.end_window("train")       # Measurement
+    with monitor.window("eval") as w: ... # w.measurement after the block
+    @monitor.metered("step")              # each call's Measurement in step.measurements
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator
+
+from replication.meters.base import (DEFAULT_CPU_TDP_W, DEFAULT_SAMPLE_INTERVAL_S, CarbonConfig,
+                                     Meter, Reading)
+from replication.meters.cpu import POWERCAP_ROOT
+from replication.meters.factory import Probe, make_cpu_meter, make_dram_meter, make_gpu_meter
+from replication.meters.measurement import Measurement
+
+
+class WindowHandle:
+    """What `EnergyMonitor.window` yields; `.measurement` is set when the block ends."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.measurement: Measurement | None = None
+
+
+class EnergyMonitor:
+    """Measures named, possibly overlapping windows; never raises for device errors."""
+
+    def __init__(self, gpu: Meter | None = None, cpu: Meter | None = None,
+                 dram: Meter | None = None, carbon: CarbonConfig | None = None, *,
+                 interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
+                 cpu_tdp_w: float = DEFAULT_CPU_TDP_W, cpu_mode: str = "process",
+                 gpu_indices: list[int] | None = None,
+                 powercap_root: Path = POWERCAP_ROOT) -> None:
+        self.probes: list[Probe] = []
+        self.gpu = gpu or make_gpu_meter(interval_s, gpu_indices, self.probes)
+        self.cpu = cpu or make_cpu_meter(cpu_tdp_w, cpu_mode, powercap_root, self.probes)
+        self.dram = dram or make_dram_meter(powercap_root, self.probes)
+        self.carbon = carbon or CarbonConfig()
+        self._open: dict[str, tuple[datetime, float]] = {}
+        self._start_errors: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def meters(self) -> dict[str, Meter]:
+        """The meter used for each kind."""
+        return {"gpu": self.gpu, "cpu": self.cpu, "dram": self.dram}
+
+    def device(self) -> str:
+        """What is being measured, in words."""
+        parts = [f"gpu: {self.gpu.device()}" if self.gpu.available else "gpu: none",
+                 f"cpu: {self.cpu.device()}"]
+        return "; ".join(parts)
+
+    def begin_window(self, name: str) -> None:
+        """Open window `name` (names must be unique among open windows)."""
+        with self._lock:
+            if name in self._open:
+                raise ValueError(f"window {name!r} is already open")
+            self._open[name] = (datetime.now(timezone.utc), time.monotonic())
+        for meter in self.meters.values():
+            try:
+                meter.start(name)
+            except Exception as exc:  # a backend failing must not stop the user's run
+                with self._lock:
+                    self._start_errors.setdefault(name, []).append(
+                        f"{meter.kind}: could not start ({exc!r})")
+
+    def end_window(self, name: str) -> Measurement:
+        """Close window `name` and return its Measurement."""
+        t1 = time.monotonic()
+        with self._lock:
+            if name not in self._open:
+                raise ValueError(f"window {name!r} is not open")
+            started_at, t0 = self._open.pop(name)
+            errors = list(self._start_errors.pop(name, []))
+        readings: dict[str, Reading] = {}
+        for kind, meter in self.meters.items():
+            try:
+                readings[kind] = meter.stop(name)
+            except Exception as exc:
+                readings[kind] = Reading({}, meter.source, error=f"{kind}: read failed ({exc!r})")
+        for r in readings.values():
+            if r.error:
+                errors.append(r.error)
+        sources = {kind: r.source for kind, r in readings.items()}
+        sources["co2e"] = self.carbon.describe()
+        return Measurement(
+            name=name, started_at=started_at, wall_s=t1 - t0,
+            gpu_energy_j=dict(readings["gpu"].energy_j),
+            cpu_energy_j=readings["cpu"].total_j, dram_energy_j=readings["dram"].total_j,
+            pue=self.carbon.pue, grid_gco2e_per_kwh=self.carbon.grid_gco2e_per_kwh,
+            sources=sources, estimated=[k for k, r in readings.items() if r.estimated],
+            errors=errors, device=self.device())
+
+    @contextmanager
+    def window(self, name: str) -> Iterator[WindowHandle]:
+        """Measure the `with` block; the handle's `.measurement` is set at its end."""
+        handle = WindowHandle(name)
+        self.begin_window(name)
+        try:
+            yield handle
+        finally:
+            handle.measurement = self.end_window(name)
+
+    def metered(self, name: str | None = None) -> Callable:
+        """Decorator: measure each call; results go to `wrapper.measurements`."""
+        def decorate(func: Callable) -> Callable:
+            label = name or func.__qualname__
+            counter = iter(range(1 << 62))
+
+            @functools.wraps(func)
+            def wrapper(*args, **kwargs):
+                handle = WindowHandle(label)
+                try:
+                    with self.window(f"{label}#{next(counter)}") as handle:
+                        return func(*args, **kwargs)
+                finally:
+                    wrapper.measurements.append(handle.measurement)
+
+            wrapper.measurements = []
+            return wrapper
+        return decorate
+
+    def close(self) -> None:
+        """Release the meters (threads, NVML)."""
+        for meter in self.meters.values():
+            meter.close()
+
+    def __enter__(self) -> "EnergyMonitor":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
