@@ -46,7 +46,8 @@ def page_count(data: bytes) -> int:
     try:
         doc = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as exc:
-        raise PDFError(f"pdfium cannot open it: {exc}") from exc
+        reason = "encrypted" if "password" in str(exc).lower() else "corrupt"
+        raise PDFError(f"pdfium cannot open it: {exc}", reason=reason) from exc
     try:
         return len(doc)
     finally:
@@ -57,13 +58,13 @@ def verify_pdf(data: bytes) -> int:
     """Check bytes are a whole PDF; return its page count or raise PDFError saying why not."""
     if b"%PDF-" not in data[:HEADER_WINDOW]:
         raise PDFError(f"not a PDF: no %PDF- header ({_describe_start(data)}, "
-                       f"{len(data)} bytes)")
+                       f"{len(data)} bytes)", reason="empty" if not data else "not_pdf")
     if b"%%EOF" not in data[-EOF_WINDOW:]:
         raise PDFError(f"truncated PDF: no %%EOF in its last {EOF_WINDOW} bytes "
                        f"({len(data)} bytes received)")
     pages = page_count(data)
     if pages < 1:
-        raise PDFError("PDF has no pages")
+        raise PDFError("PDF has no pages", reason="empty")
     return pages
 
 
@@ -89,7 +90,8 @@ class PdfCache:
         try:
             pages = verify_pdf(data)
         except PDFError as exc:
-            raise PDFError(exc.message, url=url, paper_id=paper_id) from None
+            raise PDFError(exc.message, reason=exc.reason, url=url,
+                           paper_id=paper_id) from None
         sha = hashlib.sha256(data).hexdigest()
         path = self.path_for(sha)
         if not (path.is_file() and path.stat().st_size == len(data)):
@@ -101,7 +103,8 @@ class PdfCache:
         try:
             data = Path(source).read_bytes()
         except OSError as exc:
-            raise PDFError(f"cannot read {source}: {exc.strerror}", paper_id=paper_id) from exc
+            raise PDFError(f"cannot read {source}: {exc.strerror}", reason="missing",
+                           paper_id=paper_id) from exc
         return self.put(data, url=str(source), paper_id=paper_id)
 
     def read(self, sha256: str) -> bytes:
@@ -110,4 +113,5 @@ class PdfCache:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise PDFError(f"PDF {sha256} is not in the cache at {self.root}") from None
+            raise PDFError(f"PDF {sha256} is not in the cache at {self.root}",
+                           reason="missing") from None

@@ -43,8 +43,9 @@ def test_put_twice_does_not_rewrite(tmp_path, pdfs_dir):
 
 def test_truncated_pdf_rejected(tmp_path, pdfs_dir):
     data = (pdfs_dir / "mirror/proceedings.mlr.press/v48/ok16.pdf").read_bytes()
-    with pytest.raises(PDFError, match="truncated"):
+    with pytest.raises(PDFError, match="truncated") as err:
         PdfCache(tmp_path).put(data[: len(data) // 2], url="u", paper_id="p")
+    assert err.value.reason == "corrupt" and err.value.url == "u"
     assert not (tmp_path / "pdfs").exists() or not list((tmp_path / "pdfs").rglob("*.pdf"))
 
 
@@ -52,9 +53,10 @@ def test_html_served_as_pdf_rejected(tmp_path):
     html = b"<!DOCTYPE html>\n<html><head><title>503</title></head><body>busy</body></html>"
     with pytest.raises(PDFError, match="HTML") as err:
         PdfCache(tmp_path).put(html, paper_id="acl:x")
-    assert err.value.paper_id == "acl:x"
-    with pytest.raises(PDFError, match="empty"):
+    assert err.value.paper_id == "acl:x" and err.value.reason == "not_pdf"
+    with pytest.raises(PDFError, match="empty") as err:
         verify_pdf(b"")
+    assert err.value.reason == "empty"
 
 
 def test_header_and_eof_but_garbage_rejected_by_pdfium():
