@@ -131,7 +131,9 @@ def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
     for row in rows:
         name = (row.get("file") or "").strip()
         try:
-            path = safe_member(directory, name)
+            # names we found ourselves are trusted; a manifest's must stay inside directory
+            path = safe_member(directory, name) if manifest_csv is not None \
+                else directory / name
             used.add(path)
             cached = cache.put_file(path)
         except (ConfigError, PDFError) as exc:

@@ -207,3 +207,96 @@ def test_killed_crawl_resumes_to_same_store(server, pdfs_dir, tmp_path):
         straight = rows(store)
     assert resumed == straight
     assert len(list((cache / "pdfs").rglob("*.pdf"))) == N_PMLR
+
+
+# -- the CLI, with the real sources ----------------------------------------------------
+
+def _cli(args: list[str]):
+    from click.testing import CliRunner
+
+    from app.cli import cli
+
+    return CliRunner().invoke(cli, args, catch_exceptions=False)
+
+
+@pytest.fixture
+def registry():
+    return pytest.importorskip("corpus.sources.registry",
+                               reason="corpus.sources.registry not there yet")
+
+
+def _snapshot(tmp_path, corpus_dir) -> Path:
+    snap = tmp_path / "snap"
+    (snap / "pdfs").mkdir(parents=True)
+    (snap / "pmlr").symlink_to(corpus_dir / "pmlr")
+    (snap / "mlanthology").symlink_to(corpus_dir / "mlanthology")
+    (snap / "pdfs" / "mirror").symlink_to(corpus_dir / "pdfs" / "mirror")
+    return snap
+
+
+def test_cli_snapshot_crawl_is_offline(registry, corpus_dir, tmp_path, server):
+    snap = _snapshot(tmp_path, corpus_dir)
+    db = tmp_path / "g.duckdb"
+    args = ["crawl", "pmlr", "--snapshot", str(snap), "--venue", "v48", "--sample", "60",
+            "--seed", "1", "--pdfs", "--db", str(db), "--cache-dir", str(tmp_path / "c"),
+            "--json"]
+    res = _cli(args)
+    assert res.exit_code == 0, res.output
+    import json
+
+    summary = json.loads(res.output)
+    mirrored = {f"pmlr:v48/{p.stem}" for p in
+                (corpus_dir / "pdfs/mirror/proceedings.mlr.press/v48").glob("*.pdf")}
+    with Store(db) as store:
+        ids = {p.id for p in store.papers()}
+        fetched = {p.id for p in store.papers("status = 'fetched'")}
+    assert summary["listed_new"] == len(ids) == 60
+    assert fetched == ids & mirrored and summary["pdf_new"] == len(fetched)
+    assert set(summary["missing_offline"]) == ids - mirrored
+    assert server.log == []
+    again = json.loads(_cli(args).output)
+    assert again["pdf_new"] == 0 and again["pdf_cached"] == len(fetched)
+
+
+def test_cli_crawl_over_http_prints_failures_and_status(registry, corpus_dir, tmp_path,
+                                                         server):
+    db = tmp_path / "g.duckdb"
+    res = _cli(["crawl", "pmlr", "--pmlr-dir", str(corpus_dir / "pmlr"), "--venue", "v48",
+                "--limit", "4", "--pdfs", "--interval", "0", "--no-progress",
+                "--rewrite", f"https://proceedings.mlr.press/={server.base}/proceedings.mlr.press/",
+                "--db", str(db), "--cache-dir", str(tmp_path / "c"),
+                "--contact", "lab@example.org"])
+    assert res.exit_code == 0, res.output
+    with Store(db) as store:
+        papers = store.papers()
+    ok = [p for p in papers if p.status == "fetched"]
+    bad = [p for p in papers if p.status == "failed"]
+    assert len(papers) == 4 and len(ok) + len(bad) == 4
+    assert f"pdfs: {len(ok)} new, 0 cached, {len(bad)} failed" in res.output
+    for p in bad:
+        assert f"failed {p.id}: http 404" in res.output
+    assert all("mailto:lab@example.org" in h.headers["User-Agent"] for h in server.log)
+    status = _cli(["status", "--db", str(db)])
+    assert "ICML" in status.output and f"{len(ok):>9}" in status.output
+
+
+def test_cli_rejects_conflicting_options(registry, corpus_dir, tmp_path):
+    res = _cli(["crawl", "pmlr", "--anthology-dir", str(corpus_dir / "acl-anthology/xml"),
+                "--db", str(tmp_path / "g.duckdb")])
+    assert res.exit_code == 1 and "is for source 'acl'" in res.output
+    res = _cli(["crawl", "nosuchsource", "--db", str(tmp_path / "g.duckdb")])
+    assert res.exit_code == 1 and "unknown source" in res.output
+    res = _cli(["crawl", "pmlr", "--years", "2020-2018", "--db", str(tmp_path / "g.duckdb")])
+    assert res.exit_code == 1 and "before" in res.output
+
+
+def test_cli_ingest(tmp_path, pdfs_dir):
+    sub = tmp_path / "sub"
+    sub.mkdir()
+    (sub / "a.pdf").symlink_to(pdfs_dir / "arxiv2017-howard-mobilenets.pdf")
+    (sub / "b.pdf").write_bytes(b"%PDF-1.4 truncated")
+    db = tmp_path / "g.duckdb"
+    res = _cli(["ingest", str(sub), "--venue", "MYCONF", "--year", "2026", "--db", str(db),
+                "--cache-dir", str(tmp_path / "c")])
+    assert res.exit_code == 0, res.output
+    assert "1 new" in res.output and "rejected b.pdf: truncated" in res.output
