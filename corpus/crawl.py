@@ -7,9 +7,9 @@ per paper as soon as it is known, and a paper whose PDF is already cached is ski
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
-from typing import Iterable, Iterator
 
 from corpus.errors import FetchError, GreenlensError, OfflineMissing, PDFError
 from corpus.ingest import IngestSummary, ingest_directory

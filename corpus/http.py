@@ -18,9 +18,9 @@ import tempfile
 import threading
 import time
 import urllib.robotparser
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Mapping
 from urllib.parse import unquote, urlencode, urlsplit
 
 import requests
@@ -310,8 +310,9 @@ class PoliteClient:
                 r = self.session.get(target, headers=headers, timeout=self.timeout_s,
                                      allow_redirects=True)
             except requests.Timeout as exc:
-                status, reason = None, f"timeout after {self.timeout_s:g} s ({exc.__class__.__name__})"
-            except requests.ConnectionError as exc:
+                status = None
+                reason = f"timeout after {self.timeout_s:g} s ({exc.__class__.__name__})"
+            except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
                 status, reason = None, f"connection error: {exc}"
             except requests.RequestException as exc:
                 raise FetchError(f"request failed: {exc}", url=url) from exc

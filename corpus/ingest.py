@@ -21,15 +21,15 @@ from corpus.store import Store
 
 # Titles producers put in PDF metadata that are not the paper's title.
 _JUNK_TITLE = re.compile(r"^(untitled|microsoft word|title|paper|\S+\.(docx?|tex|dvi|pdf))\b",
-                         re.I)
+                         re.IGNORECASE)
 
 # Running heads and stamps printed above a title on page 1.
 _BOILERPLATE = re.compile(
     r"^(arxiv:|under review|published as|proceedings of|preprint|workshop|accepted|"
     r"journal of|copyright|\d+(st|nd|rd|th) conference|in proceedings|vol\.)|"
     r"@|https?://|\b(19|20)\d\d\b.*\b(conference|proceedings|workshop|research)\b",
-    re.I)
-_CONTINUES = re.compile(r"(,|:|\b(and|of|for|the|a|an|with|in|on|to|via|from|by))$", re.I)
+    re.IGNORECASE)
+_CONTINUES = re.compile(r"(,|:|\b(and|of|for|the|a|an|with|in|on|to|via|from|by))$", re.IGNORECASE)
 
 
 @dataclass

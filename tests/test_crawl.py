@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+from loopback import Loopback, ManifestSource, pmlr_rewrite
 
 from corpus.crawl import crawl, select
 from corpus.http import PoliteClient
@@ -17,7 +18,6 @@ from corpus.pdfcache import PdfCache
 from corpus.records import Paper
 from corpus.sources.base import CrawlQuery
 from corpus.store import Store
-from loopback import Loopback, ManifestSource, pmlr_rewrite
 
 TESTS = Path(__file__).resolve().parent
 REPO = TESTS.parent

@@ -8,10 +8,10 @@ import socket
 import time
 
 import pytest
+from loopback import Loopback, pmlr_rewrite
 
 from corpus.errors import FetchError, OfflineMissing, RobotsDisallowed
 from corpus.http import PoliteClient, mirror_candidates, parse_retry_after, user_agent
-from loopback import Loopback, pmlr_rewrite
 
 PDF = "/proceedings.mlr.press/v48/achim16.pdf"
 PDF_URL = "https://proceedings.mlr.press/v48/achim16.pdf"
