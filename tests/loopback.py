@@ -64,7 +64,7 @@ class Loopback:
 
     def fault(self, path: str, *faults: tuple) -> None:
         """Queue faults for path: ("status", code, headers), ("sleep", s), ("truncate", n),
-        ("html",)."""
+        ("cut", n) (Content-Length promises more than is sent), ("html",)."""
         with self._lock:
             self.faults.setdefault(path, []).extend(faults)
 
@@ -92,6 +92,10 @@ class Loopback:
                 req.send_header(k, v)
             req.send_header("Content-Length", str(len(body)))
             req.end_headers()
+            if fault and fault[0] == "cut":  # the connection drops mid-body
+                req.wfile.write(body[: fault[1]])
+                req.close_connection = True
+                return
             req.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass

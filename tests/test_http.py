@@ -109,6 +109,13 @@ def test_timeout_is_retried(server, tmp_path):
     assert resp.body[:5] == b"%PDF-" and len(server.hits(PDF)) == 2
 
 
+def test_dropped_connection_mid_body_is_retried(server, tmp_path, pdfs_dir):
+    server.fault(PDF, ("cut", 10_000))
+    resp = client(server, tmp_path).get(PDF_URL)
+    assert resp.body == (pdfs_dir / "mirror" / PDF.lstrip("/")).read_bytes()
+    assert len(server.hits(PDF)) == 2
+
+
 def test_connection_refused_is_fetch_error(tmp_path):
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
