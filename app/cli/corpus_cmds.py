@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import click
@@ -89,6 +90,13 @@ def crawl(source, years, venues, limit, sample, seed, pdfs, mirror, offline, sna
         raise SystemExit(1)
 
 
+def _some(lines: list[str], most: int = 20) -> None:
+    for line in lines[:most]:
+        click.echo(f"  {line}")
+    if len(lines) > most:
+        click.echo(f"  ... and {len(lines) - most} more (--json lists all)")
+
+
 def _print_crawl(s, pdfs: bool) -> None:
     click.echo(f"papers: {s.listed} listed ({s.listed_new} new, {s.listed_updated} updated, "
                f"{s.listed_unchanged} unchanged)")
@@ -96,18 +104,16 @@ def _print_crawl(s, pdfs: bool) -> None:
         click.echo(f"listing stopped early: {s.listing_error}", err=True)
     if s.source_issues:
         click.echo(f"{len(s.source_issues)} records or files the source could not read:")
-        for issue in s.source_issues[:10]:
-            click.echo(f"  {issue}")
-        if len(s.source_issues) > 10:
-            click.echo(f"  ... and {len(s.source_issues) - 10} more (--json lists all)")
+        _some(s.source_issues)
     if not pdfs:
         return
     click.echo(f"pdfs: {s.pdf_new} new, {s.pdf_cached} cached, {len(s.pdf_failed)} failed, "
                f"{s.no_pdf} without PDF, {len(s.missing_offline)} missing offline")
-    for pid, reason in sorted(s.pdf_failed.items()):
-        click.echo(f"  failed {pid}: {reason}")
-    for pid, url in sorted(s.missing_offline.items()):
-        click.echo(f"  missing offline {pid}: {url}")
+    if s.pdf_failed:
+        kinds = Counter(reason.split(":")[0] for reason in s.pdf_failed.values())
+        click.echo("  failures by kind: " + ", ".join(f"{k} {n}" for k, n in kinds.most_common()))
+    _some([f"failed {pid}: {r}" for pid, r in sorted(s.pdf_failed.items())])
+    _some([f"missing offline {pid}: {url}" for pid, url in sorted(s.missing_offline.items())])
     if s.skipped_failed:
         click.echo(f"  {s.skipped_failed} failed in an earlier run, not retried "
                    f"(use --retry-failed)")
