@@ -1,0 +1,102 @@
+"""How the analysis talks to the store: a `fetch_dicts` reader, filters, the current version."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from analysis import queries as Q
+from extractors.schema import CATEGORIES, TARGETS
+
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
+class Reader(Protocol):
+    """Anything with `fetch_dicts(sql, params)`: corpus.store.Store, or app.data's reader."""
+
+    def fetch_dicts(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[dict]:
+        """Run a query with bound parameters and return rows as dicts."""
+        ...
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which papers count: venues (empty = all), an inclusive year range, categories, and
+    the extractor version (None = the current one, see `current_version`)."""
+
+    venues: tuple[str, ...] = ()
+    year_from: int | None = None
+    year_to: int | None = None
+    categories: tuple[str, ...] = CATEGORIES
+    version: str | None = None
+    pool_venues: bool = False  # one row per year over all selected venues
+
+    def params(self, version: str | None) -> dict:
+        """The bound parameters every query in analysis.queries takes."""
+        return {"version": version or "", "venues": [str(v) for v in self.venues],
+                "y0": int(self.year_from) if self.year_from is not None else MIN_YEAR,
+                "y1": int(self.year_to) if self.year_to is not None else MAX_YEAR,
+                "categories": [str(c) for c in self.categories], "pool": self.pool_venues,
+                "targets": list(TARGETS)}
+
+
+def tables(db: Reader) -> set[str]:
+    """Names of the tables in the store's main schema."""
+    return {r["table_name"] for r in query(db, Q.TABLES)}
+
+
+def has_findings(db: Reader) -> bool:
+    """Whether the store holds the extractor tables (papers, extractions, findings)."""
+    return {"papers", "extractions", "findings"} <= tables(db)
+
+
+def current_version(db: Reader, requested: str | None = None) -> str | None:
+    """`requested` if given, else the extractor version of the latest successful
+    extraction (the batch runner re-extracts older ones), or None if there is none."""
+    if requested:
+        return requested
+    if not has_findings(db):
+        return None
+    rows = query(db, Q.CURRENT_VERSION)
+    return rows[0]["extractor_version"] if rows else None
+
+
+def parse_years(text: str | None) -> tuple[int | None, int | None]:
+    """'2018-2024' -> (2018, 2024); '2020' -> (2020, 2020); None/'' -> (None, None)."""
+    from corpus.errors import ConfigError
+
+    if not text:
+        return None, None
+    parts = text.replace("–", "-").split("-")
+    try:
+        if len(parts) == 1:
+            y = int(parts[0])
+            return y, y
+        if len(parts) == 2:
+            a = int(parts[0]) if parts[0].strip() else None
+            b = int(parts[1]) if parts[1].strip() else None
+            if a is not None and b is not None and a > b:
+                raise ConfigError(f"--years {text!r}: the first year is after the second")
+            return a, b
+    except ValueError:
+        pass
+    raise ConfigError(f"--years {text!r}: give a year (2020) or a range (2018-2024)")
+
+
+_PARAM = re.compile(r"\$([A-Za-z_]\w*)")
+
+
+def bind(sql: str, params: dict) -> dict:
+    """The subset of `params` that `sql` names ($name): DuckDB rejects unused ones."""
+    wanted = set(_PARAM.findall(sql))
+    missing = wanted - set(params)
+    if missing:
+        raise KeyError(f"query needs parameters {sorted(missing)}")
+    return {k: v for k, v in params.items() if k in wanted}
+
+
+def query(db: Reader, sql: str, params: dict | None = None) -> list[dict]:
+    """Run one of analysis.queries with bound parameters only."""
+    return db.fetch_dicts(sql, bind(sql, params or {}))
