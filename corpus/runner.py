@@ -95,13 +95,15 @@ def build(opts: CrawlOptions):
         snap = snapshot_inputs(opts.snapshot, opts.source)
         local_dir, offline = snap.local_dir, True
         mirror = mirror or snap.mirror
+    source = get_source(opts.source)
     cache = PdfCache(opts.cache_dir)
+    # a source may ask for slower requests than the default (arXiv's API: 3 s)
+    interval = max(opts.interval_s, float(getattr(source, "min_interval_s", 0) or 0))
     client = PoliteClient(contact=opts.contact, mirror=mirror, offline=offline,
-                          cache_dir=cache.root, rewrite=opts.rewrite,
-                          interval_s=opts.interval_s)
+                          cache_dir=cache.root, rewrite=opts.rewrite, interval_s=interval)
     query = CrawlQuery(venues=tuple(opts.venues), years=tuple(opts.years),
                        local_dir=str(local_dir) if local_dir else None)
-    return get_source(opts.source), query, client, cache
+    return source, query, client, cache
 
 
 def run_crawl(store: Store, opts: CrawlOptions) -> CrawlSummary:
