@@ -134,6 +134,7 @@ _DURATION_UNITS = {
 _DURATION_RE = re.compile(
     rf"(?P<num>{_NUM}|{_WORD_NUM})\s*(?:-\s*)?(?P<unit>milliseconds?|msec|ms|µs|seconds?|secs?|"
     r"minutes?|mins?|hours?|hrs?|days?|weeks?|h|s|min)\b(?![-/]?\s*(?:old|ahead))", re.I)
+_IN_FORMULA = re.compile(r"^\s*[-+=*/^)(,]\s*[\w(]|^\s*[)\]]")
 _ACCEL_HOURS_RE = re.compile(
     rf"(?P<num>{_NUM})\s*(?P<mag>[kKM]|thousand|million)?\s*(?P<dev>GPU|TPU|TPUv\d|core)"
     r"[- ]?(?P<unit>hours?|hrs?|days?|years?)\b", re.I)
@@ -150,6 +151,8 @@ def parse_duration(text: str) -> list[Quantity]:
     for m in _DURATION_RE.finditer(text):
         unit = m.group("unit").lower()
         if unit not in _DURATION_UNITS:
+            continue
+        if unit in ("s", "h", "min") and _IN_FORMULA.search(text[m.end():m.end() + 3]):
             continue
         out.append(Quantity(parse_number(m.group("num")) * _DURATION_UNITS[unit], "h",
                             m.group(0)))
@@ -170,24 +173,27 @@ GPU_MODELS = (
     "Tesla P100", "Tesla K80", "Tesla K40", "Tesla M40", "Tesla T4", "Jetson Nano",
     "Jetson TX2", "Jetson Xavier", "Jetson AGX Xavier", "Jetson TX1", "Radeon", "MI250",
     "MI100", "MI300", "Gaudi", "TPU v2", "TPU v3", "TPU v4", "TPU v5", "TPUv2", "TPUv3",
-    "TPUv4", "Cloud TPU", "TPU", "Xeon", "EPYC", "Core i7", "Core i9", "Core i5", "Ryzen",
+    "TPUv4", "Cloud TPU", "Kepler GPU", "Pascal GPU", "Maxwell GPU", "Volta GPU", "Xeon", "EPYC", "Core i7", "Core i9", "Core i5", "Ryzen",
     "Threadripper", "Snapdragon", "Pixel 1", "Pixel 2", "Pixel 3", "Pixel 4", "Pixel phone",
     "iPhone", "Apple M1", "Apple M2", "Raspberry Pi", "Exynos", "Kirin", "Cortex-A",
-    "Galaxy S", "IPU", "Cerebras", "Trainium", "Inferentia", "Myriad", "Edge TPU", "FPGA",
+    "Galaxy S", "IPU", "Cerebras", "Trainium", "Inferentia", "Myriad", "Edge TPU",
 )
-_MODEL_ALT = "|".join(re.escape(m).replace(r"\ ", r"\s?") for m in
-                      sorted(set(GPU_MODELS), key=len, reverse=True))
+# Families named by a pattern rather than a list: GTX 750, RTX8000, GeForce 940M...
+_MODEL_PATTERNS = (r"GTX\s?\d{3,4}(?:\s?Ti)?", r"RTX\s?\d{4}(?:\s?Ti)?", r"Quadro\s[A-Z]?\d{3,4}",
+                   r"GeForce\s\d{3,4}[A-Z]{0,2}")
+_MODEL_ALT = "|".join([re.escape(m).replace(r"\ ", " ").replace(" ", r"\s?") for m in
+                       sorted(set(GPU_MODELS), key=len, reverse=True)] + list(_MODEL_PATTERNS))
 HARDWARE_RE = re.compile(
     rf"(?<![\w-])(?:(?P<count>\d{{1,4}}|{_WORD_NUM})\s*(?:[x×]\s*)?"
     r"(?:(?:NVIDIA|Nvidia|nVidia|Google|Intel|AMD|GeForce|Tesla|Quadro)\s+){0,3})?"
-    rf"(?P<model>{_MODEL_ALT})(?![\w])", re.I)
+    rf"(?P<model>{_MODEL_ALT})(?![\w]|-(?:packed|based|like|style|friendly))", re.I)
 
 
 def _canonical_model(raw: str) -> str:
     cleaned = re.sub(r"\s+", " ", raw).strip()
     for model in GPU_MODELS:
         if cleaned.lower().replace(" ", "") == model.lower().replace(" ", ""):
-            return model
+            return re.sub(r"^Tesla ", "", model)
     return cleaned
 
 

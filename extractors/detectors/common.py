@@ -13,7 +13,7 @@ MAX_EVIDENCE = 3
 MAX_CHARS = 300
 
 # Citations inside a sentence: "Smith et al. (2019)", "[12]", "[3, 4]", "(Smith, 2019)".
-_CITATION = re.compile(r"\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|\([A-Z][A-Za-z-]+(?: and [A-Z]"
+_CITATION = re.compile(r"^\(?(?:19|20)\d\d[a-z]?\)|\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|\([A-Z][A-Za-z-]+(?: and [A-Z]"
                        r"[A-Za-z-]+)?,? (?:19|20)\d\d[a-z]?\)")
 _OWN_WORK = re.compile(r"\b(?:we|our|ours|us|this (?:paper|work)|here)\b", re.I)
 # A reference-list entry that escaped section detection: "In Proceedings of", "arXiv:".

@@ -23,6 +23,8 @@ def _score(unit: TextUnit):
     for q in parse_energy(text):
         if q.unit == "W" and not _POWER_CONTEXT.search(text):
             continue
+        if q.unit == "kWh" and re.search(r"J\b", q.text) and not _POWER_CONTEXT.search(text):
+            continue
         if q.unit == "W" and re.search(r"\bTDP\b|rated|maximum power|power limit", text, re.I):
             continue
         weight = 2.0 if q.unit in ("kWh", "kgCO2e") else 1.5

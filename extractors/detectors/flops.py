@@ -24,11 +24,14 @@ _AXIS_OR_COLUMN = re.compile(r"(?:#|\bnumber of\s+)(?:FLOPs|MACs|Mult-Adds|opera
                              r"(?:\(|\||$)|\b(?:GFLOPs|MFLOPs|FLOPs|MACs|Mult-Adds)\b\s+"
                              r"(?:Top-?1|Acc|Params|Latency|mAP)", re.I)
 _COMPLEXITY_ONLY = re.compile(r"\bO\s*\(", re.I)
+_HARDWARE_UNITS = re.compile(r"MACs? (?:in|units?|arrays?|per cycle)|\bPEs?\b|GOP/s|TOP/s|"
+                             r"GOPS\b|TOPS\b", re.I)
+_CAPTION_MENTION = re.compile(r"\b(?:G|M|T)?FLOPs\b|\bMACs\b|\bMult-Adds\b|\bMAdds\b")
 
 
 def _score(unit: TextUnit):
     text = unit.text
-    if common.is_related_work(text):
+    if common.is_related_work(text) or _HARDWARE_UNITS.search(text):
         return None
     for q in parse_flops(text):
         start = text.find(q.text)
@@ -43,6 +46,9 @@ def _score(unit: TextUnit):
         if unit.kind in ("caption", "table") or re.search(r"\b(?:we|our)\b", text, re.I):
             m = _AXIS_OR_COLUMN.search(text)
             return 1.0, common.evidence_from(unit, m.start())
+    if unit.kind == "caption" and _CAPTION_MENTION.search(text) \
+            and not _HARDWARE_SPEED.search(text):
+        return 0.8, common.evidence_from(unit, _CAPTION_MENTION.search(text).start())
     return None
 
 

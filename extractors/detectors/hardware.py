@@ -18,8 +18,7 @@ _RUN_CONTEXT = re.compile(r"\b(?:GPU|GPUs|TPU|TPUs|CPU|CPUs|card|cards|core|core
                           r"benchmark|implemented|experiments?)\b", re.I)
 # Model names that are ordinary words or symbols too: need a device word nearby.
 _AMBIGUOUS = {"P4", "T4", "L4", "A10", "A30", "A40", "K20", "K40", "M40", "M60", "P40",
-              "TPU", "IPU", "FPGA", "Radeon", "Gaudi", "Myriad", "Cortex-A", "Kirin",
-              "Exynos", "Galaxy S"}
+              "IPU", "Radeon", "Gaudi", "Myriad", "Cortex-A", "Kirin", "Exynos", "Galaxy S"}
 _DEVICE_WORD = re.compile(r"\b(?:GPU|GPUs|NVIDIA|Nvidia|Tesla|TPU|TPUs|accelerator|card|"
                           r"board|chip|device|processor|pod|core)\b")
 
@@ -49,7 +48,8 @@ def _score(unit: TextUnit):
             continue
         if not _RUN_CONTEXT.search(text):
             continue
-        if not _confirmed_by_tokens(q.text) and not re.search(r"TPU\s?v\d", q.text):
+        if not _confirmed_by_tokens(q.text) and not re.search(r"TPU\s?v\d|GTX|RTX|Quadro|"
+                                                              r"GeForce", q.text, re.I):
             continue
         weight = 2.0 if re.search(r"\b(?:we|our)\b|trained|ran|measured|experiments",
                                   text, re.I) else 1.0

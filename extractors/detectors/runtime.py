@@ -25,13 +25,18 @@ _NOT_RUNTIME = re.compile(r"\b(?:hours? of (?:speech|audio|video|recordings?|dat
                           r"frame rate of|sampled at|sampling rate|\d+\s*ms (?:window|frames?|"
                           r"hop|shift|stride)|window of \d+\s*ms|time steps?|"
                           r"timesteps?|half-life|per day|a day|days? of)", re.I)
-_THROUGHPUT = re.compile(r"\d[\d.,]*\s*(?:k|K)?\s*(?:images|examples|samples|tokens|sentences|"
-                         r"queries|words|frames|it|iterations|steps)\s*(?:/|per)\s*(?:s|sec|"
-                         r"second)\b|\d[\d.,]*\s*fps\b|\d[\d.,]*\s*frames per second", re.I)
+_THROUGHPUT = re.compile(r"\d[\d.,]*\s*(?:k|K|M)?\s*(?:[a-z]+\s+){0,2}(?:images|examples|"
+                         r"samples|tokens|sentences|queries|words|frames|it|iterations|steps|"
+                         r"lines|documents|pages|characters|graphs|episodes|batches|"
+                         r"utterances)\s*(?:/|per)\s*(?:s|sec|second)\b|\d[\d.,]*\s*fps\b|\d[\d.,]*\s*frames per second", re.I)
 _SPEEDUP = re.compile(r"\d[\d.,]*\s*(?:[x×]|times)\s*(?:faster|speed-?up|slower|less time|"
                       r"fewer (?:GPU )?hours)|speed-?ups? of (?:up to )?\d[\d.,]*\s*[x×]?|"
                       r"\d[\d.,]*\s*[x×]\s*(?:inference |training |wall-clock )?speed-?up",
                       re.I)
+_RUNTIME_CAPTION = re.compile(r"\b(?:run(?:ning)?\s?times?|runtimes?|wall-?clock|inference (?:time|"
+                              r"speed)|training (?:time|speed)|latenc(?:y|ies)|throughput|"
+                              r"speed-?ups?|execution times?|time (?:cost|consumption)|"
+                              r"computation(?:al)? times?)\b", re.I)
 _HEADER = re.compile(r"(?:time|latency|runtime|speed)\s*\((?:s|ms|h|min|sec|hours|GPU-?h)\)|"
                      r"(?:training|inference|wall-clock) time|latency|throughput", re.I)
 
@@ -57,6 +62,8 @@ def _score(unit: TextUnit):
         return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
     if unit.kind in ("caption", "table") and _HEADER.search(text) and re.search(r"\d", text):
         return 1.0, common.evidence_from(unit, _HEADER.search(text).start())
+    if unit.kind == "caption" and _RUNTIME_CAPTION.search(text):
+        return 1.0, common.evidence_from(unit, _RUNTIME_CAPTION.search(text).start())
     return None
 
 

@@ -19,11 +19,17 @@ _SEARCH_CONTEXT = re.compile(r"hyper-?param|learning rate|\blr\b|batch size|drop
 _METHOD_WORD = re.compile(r"grid[- ]search|random(?:ly)? search|random(?:ly)? (?:sampled|"
                           r"chose|select)|bayesian optimi[sz]ation|hyperband|\bTPE\b|"
                           r"\bgrid\b|sweep|search(?:ed)? over|(?:selected|chosen|picked|tuned)"
-                          r" (?:from|over|among|in)|we (?:tried|tested|explored|considered)|"
+                          r" (?:from|over|among|in)|\bamong\b|search space|iterated over|we (?:tried|tested|"
+                          r"explored|considered|swept|varied)|values? (?:explored|tried|tested)|"
+                          r"range of (?:hyper-?parameter|values)|"
                           r"tuned (?:the )?[a-z ]{0,40}(?:over|in|from|among)", re.I)
 _SET_OR_RANGE = re.compile(r"\{[^{}]{1,120},[^{}]{1,120}\}|\[[\d.e\-−]+\s*,\s*[\d.e\-−]+\]|"
                            r"\bbetween\s+[\d.e\-−]+\s+and\s+[\d.e\-−]+|\bfrom\s+[\d.e\-−]+\s+to\s+"
                            r"[\d.e\-−]+|(?:\d[\d.e\-−]*\s*,\s*){2,}(?:and|or)?\s*\d", re.I)
+_NAMED_SEARCH = re.compile(r"\b(?:performed|perform|use|used|using|run|ran|conduct(?:ed)?|via|"
+                           r"by|with|a|full)\s+(?:an?\s+)?(?:exhaustive\s+|full\s+|small\s+|"
+                           r"extensive\s+|coarse\s+)?(?:grid|random|hyper-?parameter|bayesian)"
+                           r"[- ]search\b", re.I)
 _EVP = re.compile(r"expected (?:max(?:imum)? )?validation performance", re.I)
 _BUDGET = re.compile(r"(?:GPU|TPU)[- ]hours?[^.]{0,40}(?:tun|search)|(?:tun|search)[^.]{0,60}"
                      r"(?:GPU|TPU)[- ]hours?", re.I)
@@ -54,6 +60,12 @@ def _score(unit: TextUnit):
     method = _METHOD_WORD.search(text)
     if method and _SET_OR_RANGE.search(text):
         return 1.5, common.evidence_from(unit, method.start())
+    named = _NAMED_SEARCH.search(text)
+    if named:
+        return 1.0, common.evidence_from(unit, named.start())
+    if unit.kind == "caption" and re.search(r"hyper-?param[a-z]*\s+(?:search|values|ranges?|"
+                                            r"grid|space)", text, re.I):
+        return 1.2, common.evidence_from(unit)
     return None
 
 

@@ -10,12 +10,14 @@ from extractors.document import CategoryResult, TextUnit
 
 METHOD = "rules:training_curve/v1"
 _METRIC = (r"(?:loss|losses|accuracy|accuracies|error|errors|perplexity|ppl|BLEU|reward|returns?|"
+           r"improvement|likelihood|"
            r"score|F1|mAP|AUC|likelihood|ELBO|objective|performance|precision|recall|curves?|"
            r"cost|NLL|WER|PSNR|FID|IoU|Dice|convergence|norm)")
-_PROGRESS = (r"(?:(?:training|train|optimization|gradient|fine-tuning|learning)\s+)?"
+_PROGRESS = (r"(?:\d[\d,.]*\s+)?(?:total\s+|cumulative\s+)?"
+             r"(?:(?:training|train|optimization|gradient|fine-tuning|learning|pre-?training)\s+)?"
              r"(?:epochs?|iterations?|iters?|steps?|updates?|training time|wall-?clock(?: time)?|"
              r"time|GPU[- ]hours|FLOPs|compute|minibatches|mini-batches|batches|rounds|"
-             r"episodes|frames|samples seen|tokens seen|number of (?:epochs|iterations|steps|"
+             r"episodes|frames|samples seen|tokens seen|numbers? of (?:training\s+)?(?:epochs|iterations|steps|"
              r"updates|training steps|training iterations))")
 PREFILTER = re.compile(r"epoch|iteration|\bsteps?\b|updates|training curve|learning curve|"
                        r"convergence|during training|over training|wall-?clock|training time|"
@@ -27,7 +29,10 @@ _CURVE = re.compile(
     rf"(?:loss|accuracy|error|perplexity)\s+curves?\b|\bconvergence (?:curves?|plots?|speed|"
     rf"behaviou?r|rate)\b|\bx-axis[^.]{{0,60}}\b(?:epochs?|iterations?|steps?|updates?)\b|"
     rf"\b(?:epochs?|iterations?|training steps?|updates?)\s+(?:vs\.?|versus)\s+{_METRIC}|"
-    rf"\blearning curves?\b|\bduring training\b|\bover the course of training\b|"
+    rf"\blearning curves?\b|\btraining profiles?\b|\b(?:training|validation|test|train|dev|"
+    rf"loss|error|accuracy)(?:\s+and\s+(?:training|validation|test|dev))?\s+(?:loss\s+|"
+    rf"error\s+|accuracy\s+)?curves?\b|\bover (?:the )?number of training (?:steps|"
+    rf"epochs|iterations)\b|\bduring training\b|\bover the course of training\b|"
     rf"\btraining progress\b", re.I)
 _NOT_PROGRESS = re.compile(r"(?:training|data(?:set)?|model|sample|corpus|vocabulary)\s+size|"
                            r"number of (?:training )?(?:examples|samples|parameters|layers|"
