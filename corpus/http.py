@@ -21,7 +21,7 @@ import urllib.robotparser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urlencode, urlsplit
+from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
 import requests
 
@@ -32,6 +32,8 @@ DEFAULT_INTERVAL_S = 1.0
 # Hosts that ask for slower crawling (arXiv's API terms: one request every 3 seconds).
 DEFAULT_HOST_INTERVALS: dict[str, float] = {"export.arxiv.org": 3.0}
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 5
 MAX_RETRY_AFTER_S = 600.0
 PROJECT_URL = "https://github.com/greenlens/greenlens"
 
@@ -207,27 +209,45 @@ class PoliteClient:
     # -- public -----------------------------------------------------------------------
     def get(self, url: str, *, params: Mapping[str, str] | None = None) -> Response:
         """GET url: mirror, then (unless offline) the network; see the module docstring."""
-        url = full_url(url, params)
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise FetchError(f"not an http(s) URL: {url!r}", url=url)
-        hit = self._from_mirror(url)
-        if hit is not None:
-            return hit
-        if self.offline:
-            cached = self.http_cache.load(url) if self.http_cache else None
-            if cached is not None:
-                return Response(url, 200, cached[1], _cached_headers(cached[0]), "cache")
-            where = f"mirror {self.mirror}" if self.mirror else "no mirror given"
-            raise OfflineMissing(f"offline and not in the mirror or cache ({where})", url=url)
-        if self.respect_robots and not self._allowed(url):
-            raise RobotsDisallowed("robots.txt disallows this URL for greenlens", url=url)
-        return self._fetch(url)
+        first = url = full_url(url, params)
+        # Redirects are followed here, not by requests, so that each hop is checked against
+        # the mirror, robots.txt and its host's rate limit like any other URL.
+        for _hop in range(MAX_REDIRECTS + 1):
+            if urlsplit(url).scheme not in ("http", "https"):
+                raise FetchError(f"not an http(s) URL: {url!r}", url=url)
+            hit = self._from_mirror(url)
+            if hit is not None:
+                return hit
+            if self.offline:
+                cached = self.http_cache.load(url) if self.http_cache else None
+                if cached is not None:
+                    return Response(url, 200, cached[1], _cached_headers(cached[0]), "cache")
+                where = f"mirror {self.mirror}" if self.mirror else "no mirror given"
+                raise OfflineMissing(f"offline and not in the mirror or cache ({where})",
+                                     url=url)
+            if self.respect_robots and not self._allowed(url):
+                raise RobotsDisallowed("robots.txt disallows this URL for greenlens", url=url)
+            resp = self._fetch(url)
+            if isinstance(resp, Response):
+                if url != first and resp.origin != "mirror" and self.http_cache \
+                        and self._cacheable(resp.headers, resp.body):
+                    self.http_cache.save(first, resp.headers, resp.body)  # for --offline
+                return resp
+            url = resp
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects", url=first)
 
     def target(self, url: str) -> str:
         """The URL actually requested for url, after the rewrite map."""
         for prefix, repl in self.rewrite:
             if url.startswith(prefix):
                 return repl + url[len(prefix):]
+        return url
+
+    def untarget(self, url: str) -> str:
+        """The inverse of `target`: a URL the rewritten server names, as the real site's."""
+        for prefix, repl in sorted(self.rewrite, key=lambda kv: -len(kv[1])):
+            if url.startswith(repl):
+                return prefix + url[len(repl):]
         return url
 
     # -- mirror -----------------------------------------------------------------------
@@ -263,7 +283,7 @@ class PoliteClient:
     def _load_robots(self, robots_url: str) -> urllib.robotparser.RobotFileParser:
         rp = urllib.robotparser.RobotFileParser(robots_url)
         try:
-            resp = self._fetch(robots_url, cache=False)
+            resp = self._fetch(robots_url, cache=False, follow=True)
         except FetchError as exc:
             # RFC 9309: unreachable (5xx) means "assume complete disallow"; 4xx means none.
             if exc.status is not None and 400 <= exc.status < 500:
@@ -271,7 +291,7 @@ class PoliteClient:
             else:
                 rp.disallow_all = True
             return rp
-        rp.parse(resp.text.splitlines())
+        rp.parse(resp.text.splitlines() if isinstance(resp, Response) else [])
         return rp
 
     # -- network ----------------------------------------------------------------------
@@ -291,7 +311,8 @@ class PoliteClient:
         base = min(self.backoff_max_s, self.backoff_s * 2 ** (attempt - 1))
         return base + self.rng.uniform(0, base / 2)
 
-    def _fetch(self, url: str, *, cache: bool = True) -> Response:
+    def _fetch(self, url: str, *, cache: bool = True, follow: bool = False) -> Response | str:
+        """One URL with retries: its Response, or the URL a redirect points to."""
         cached = self.http_cache.load(url) if (cache and self.http_cache) else None
         headers = {}
         if cached is not None:
@@ -308,7 +329,7 @@ class PoliteClient:
             try:
                 self.network_requests += 1
                 r = self.session.get(target, headers=headers, timeout=self.timeout_s,
-                                     allow_redirects=True)
+                                     allow_redirects=follow)
             except requests.Timeout as exc:
                 status = None
                 reason = f"timeout after {self.timeout_s:g} s ({exc.__class__.__name__})"
@@ -321,6 +342,8 @@ class PoliteClient:
                 resp_headers = {k.lower(): v for k, v in r.headers.items()}
                 if status == 304 and cached is not None:
                     return Response(url, 200, cached[1], _cached_headers(cached[0]), "cache")
+                if status in REDIRECT_STATUSES and r.headers.get("Location"):
+                    return self.untarget(urljoin(target, r.headers["Location"]))
                 if 200 <= status < 300:
                     body = r.content
                     if cache and self.http_cache and self._cacheable(resp_headers, body):

@@ -36,6 +36,7 @@ class Loopback:
         self.faults: dict[str, list[tuple]] = {}
         self.robots: dict[str, str] = {}  # prefix (e.g. "/proceedings.mlr.press") -> text
         self.files: dict[str, bytes] = {}  # path -> body served instead of a file
+        self.redirects: dict[str, str] = {}  # path -> Location (302)
         self.pdf_delay_s = 0.0
         self._lock = threading.Lock()
         server = self
@@ -107,6 +108,8 @@ class Loopback:
             return 200, {"Content-Type": "application/pdf"}, (
                 b"<!DOCTYPE html><html><body><h1>Service unavailable</h1></body></html>")
         clean = path.split("?")[0]
+        if path in self.redirects:
+            return 302, {"Location": self.redirects[path]}, b""
         if clean.endswith("/robots.txt"):
             prefix = clean[: -len("/robots.txt")]
             if prefix in self.robots:

@@ -147,6 +147,24 @@ def test_robots_for_our_agent_only(server, tmp_path):
         client(server, tmp_path).get(PDF_URL)
 
 
+def test_redirects_are_followed_hop_by_hop_under_robots(server, tmp_path):
+    server.robots["/proceedings.mlr.press"] = "User-agent: *\nDisallow: /v101/\n"
+    server.redirects["/proceedings.mlr.press/v48/old.pdf"] = PDF
+    server.redirects["/proceedings.mlr.press/v48/sneaky.pdf"] = (
+        f"{server.base}/proceedings.mlr.press/v101/zhang19c.pdf")
+    server.redirects["/proceedings.mlr.press/v48/loop.pdf"] = "loop.pdf"
+    c = client(server, tmp_path)
+    resp = c.get("https://proceedings.mlr.press/v48/old.pdf")
+    assert resp.url == PDF_URL and resp.body[:5] == b"%PDF-"
+    with pytest.raises(RobotsDisallowed) as err:
+        c.get("https://proceedings.mlr.press/v48/sneaky.pdf")
+    assert err.value.url == "https://proceedings.mlr.press/v101/zhang19c.pdf"
+    assert server.hits("/proceedings.mlr.press/v101/zhang19c.pdf") == []
+    with pytest.raises(FetchError, match="redirects"):
+        c.get("https://proceedings.mlr.press/v48/loop.pdf")
+    assert len(server.hits("/proceedings.mlr.press/v48/loop.pdf")) == 6
+
+
 def test_per_host_rate_limit(server, tmp_path):
     clock = FakeClock()
     c = client(server, tmp_path, clock, interval_s=1.0,
@@ -224,3 +242,9 @@ def test_offline_serves_http_cache(server, tmp_path):
     n = len(server.log)
     resp = client(server, tmp_path, rewrite={}, offline=True).get(url)
     assert resp.body == b'{"papers": []}' and resp.origin == "cache" and len(server.log) == n
+    server.redirects["/moved.json"] = "/listing.json"
+    client(server, tmp_path, rewrite={}).get(f"{server.base}/moved.json")
+    n = len(server.log)
+    offline = client(server, tmp_path, rewrite={}, offline=True)
+    assert offline.get(f"{server.base}/moved.json").body == b'{"papers": []}'
+    assert len(server.log) == n
