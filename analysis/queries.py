@@ -152,3 +152,25 @@ COMPUTE_INPUTS = f"""
     ORDER BY b.year, b.venue, b.id
     LIMIT $limit
 """
+
+# Replication (tables from replication.schema; absent until that package has migrated).
+RECIPES = """
+    SELECT recipe, count(*) AS trials, count(*) FILTER (WHERE status = 'done') AS done,
+           max(val_metric) AS best, sum(energy_j) AS energy_j, any_value(metric) AS metric
+    FROM trials GROUP BY recipe ORDER BY recipe
+"""
+
+TRIALS = """
+    SELECT recipe, trial, status, metric, val_metric, train_flops, inference_flops,
+           flops_source, energy_j, wall_s, mfu, mfu_note, device, run_id
+    FROM trials
+    WHERE (len($recipes::VARCHAR[]) = 0 OR list_contains($recipes::VARCHAR[], recipe))
+    ORDER BY recipe, trial
+    LIMIT $limit
+"""
+
+RUNS = """
+    SELECT id, kind, name, started_at, wall_s, energy_j, gpu_energy_j, cpu_energy_j, co2e_kg,
+           sources, estimated, device
+    FROM runs ORDER BY started_at DESC LIMIT $limit
+"""

@@ -24,7 +24,9 @@ def wilson(k: int, n: int, z: float = Z95) -> tuple[float | None, float | None]:
     denom = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / denom
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
-    return max(0.0, centre - half), min(1.0, centre + half)
+    lo, hi = max(0.0, centre - half), min(1.0, centre + half)
+    # exact at the edges (rounding can leave 1 - 1e-16 when k == n)
+    return (0.0 if k == 0 else min(lo, p)), (1.0 if k == n else max(hi, p))
 
 
 @dataclass(frozen=True)

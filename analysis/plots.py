@@ -1,0 +1,85 @@
+"""Matplotlib charts for the static report; each returns a Figure (caller saves it)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+
+from analysis.compute import ComputeRow
+from analysis.shares import ShareRow
+
+TARGET_COLOURS = {"accuracy": "#4c72b0", "efficiency": "#55a868", "both": "#c44e52",
+                  "other": "#8c8c8c"}
+
+
+def category_trends(shares: list[ShareRow], categories: tuple[str, ...]) -> Figure:
+    """Small multiples: share of papers reporting each category per year, Wilson 95% bars."""
+    cols = 4
+    rows = (len(categories) + cols - 1) // cols
+    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), sharey=True,
+                             squeeze=False)
+    for ax, category in zip(axes.flat, categories):
+        mine = sorted((s for s in shares if s.category == category and s.n), key=lambda s: s.year)
+        xs = [s.year for s in mine]
+        ys = [s.share for s in mine]
+        err = [[max(0.0, s.share - s.ci_low) for s in mine],
+               [max(0.0, s.ci_high - s.share) for s in mine]]
+        ax.errorbar(xs, ys, yerr=err, fmt="o-", capsize=3, markersize=4)
+        ax.set_title(category, fontsize=10)
+        ax.set_ylim(0, 1)
+        ax.grid(alpha=0.3)
+        ax.xaxis.get_major_locator().set_params(integer=True)
+    for ax in list(axes.flat)[len(categories):]:
+        ax.axis("off")
+    fig.supylabel("share of papers reporting")
+    fig.suptitle("Share of papers reporting each category (Wilson 95% intervals)", fontsize=11)
+    fig.tight_layout()
+    return fig
+
+
+def target_bars(shares: list[ShareRow]) -> Figure:
+    """Stacked bars of target shares per year (Figure 2 of Green AI, as shares)."""
+    by_year: dict[int, dict[str, float]] = defaultdict(dict)
+    n_year: dict[int, int] = {}
+    for s in shares:
+        by_year[s.year][s.category] = s.share or 0.0
+        n_year[s.year] = s.n
+    years = sorted(by_year)
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    bottom = [0.0] * len(years)
+    for target, colour in TARGET_COLOURS.items():
+        vals = [by_year[y].get(target, 0.0) for y in years]
+        ax.bar([str(y) for y in years], vals, bottom=bottom, color=colour, label=target)
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    for i, y in enumerate(years):
+        ax.text(i, 1.01, f"n={n_year[y]}", ha="center", fontsize=7)
+    ax.set_ylim(0, 1.08)
+    ax.set_ylabel("share of papers")
+    ax.set_title("Main claim of the paper (target) per year")
+    ax.legend(fontsize=8, ncols=4, loc="lower center", bbox_to_anchor=(0.5, -0.3))
+    fig.tight_layout()
+    return fig
+
+
+def compute_scatter(rows: list[ComputeRow]) -> Figure:
+    """Compute estimates (and reported FLOP counts) per year, log scale."""
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    est = [r for r in rows if r.estimate_flop]
+    ax.scatter([r.year for r in est], [r.estimate_flop for r in est], label="estimate "
+               "(GPU-h x peak x utilisation)", marker="o")
+    for unit, marker in (("FLOPs", "x"), ("MACs", "+")):
+        rep = [r for r in rows if r.reported_flop and r.reported_unit == unit]
+        ax.scatter([r.year for r in rep], [r.reported_flop for r in rep], marker=marker,
+                   label=f"reported {unit} (paper's own count, often per forward pass)")
+    ax.set_yscale("log")
+    ax.set_ylabel("FLOP (MACs as stated)")
+    ax.set_title("Compute: estimates beside reported counts")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig

@@ -1,0 +1,85 @@
+"""`greenlens trends` and `greenlens report`: analysis tables and the static HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, PRECISIONS
+from analysis.export import FORMATS
+from analysis.tables import KINDS
+from app.cli.common import clean_errors, db_option, open_store
+from extractors.schema import CATEGORIES
+
+
+@click.command("trends")
+@db_option
+@click.option("--venue", "venues", multiple=True, help="Venue as stored (repeatable); "
+              "default: every venue.")
+@click.option("--years", default=None, help="A year (2020) or range (2018-2024).")
+@click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
+              help="Category (repeatable); default: all seven.")
+@click.option("--kind", type=click.Choice(KINDS), default="shares", show_default=True,
+              help="shares per venue and year; targets (Figure 2 of Green AI); tests "
+                   "(logistic trend per category); compute (estimates beside reported FLOPs).")
+@click.option("--pool", is_flag=True, help="One row per year over all selected venues.")
+@click.option("--extractor-version", default=None,
+              help="Count this extractor version [default: the latest in the store].")
+@click.option("--utilisation", type=click.FloatRange(0, 1, min_open=True),
+              default=DEFAULT_UTILISATION, show_default=True,
+              help="Assumed utilisation for compute estimates.")
+@click.option("--precision", type=click.Choice(PRECISIONS), default=DEFAULT_PRECISION,
+              show_default=True, help="Which peak FLOP/s compute estimates use.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
+              show_default=True, help="Output format.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to FILE (needed for parquet) instead of stdout.")
+@clean_errors
+def trends_cmd(db_path, venues, years, categories, kind, pool, extractor_version,
+               utilisation, precision, fmt, out):
+    """Shares of papers reporting each category per venue and year, with Wilson 95%
+    intervals (and target shares, trend tests, compute estimates with --kind)."""
+    from analysis.db import Filters, parse_years
+    from analysis.export import export
+    from analysis.tables import trends_table
+
+    y0, y1 = parse_years(years)
+    filters = Filters(tuple(venues), y0, y1, tuple(categories) or CATEGORIES,
+                      extractor_version, pool_venues=pool)
+    with open_store(db_path, read_only=True) as store:
+        rows, meta = trends_table(store, filters, kind, utilisation=utilisation,
+                                  precision=precision)
+    text = export(rows, fmt, out, meta)
+    if text is not None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"wrote {len(rows)} rows to {out}", err=True)
+
+
+@click.command("report")
+@db_option
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("report.html"), show_default=True, help="The HTML file to write.")
+@click.option("--png-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also save every chart as a PNG in this folder.")
+@click.option("--venue", "venues", multiple=True, help="Venue (repeatable); default: all.")
+@click.option("--years", default=None, help="A year (2020) or range (2018-2024).")
+@clean_errors
+def report_cmd(db_path, out, png_dir, venues, years):
+    """Write one static HTML report (charts and tables, no server needed)."""
+    from analysis.db import Filters, parse_years
+    from analysis.report import write_report
+
+    y0, y1 = parse_years(years)
+    with open_store(db_path, read_only=True) as store:
+        written = write_report(store, out, png_dir=png_dir,
+                               filters=Filters(tuple(venues), y0, y1))
+    click.echo(f"wrote {out}" + (f" and {len(written)} PNG charts in {png_dir}"
+                                 if png_dir else ""))
+
+
+def register(group: click.Group) -> None:
+    """Add `trends` and `report` to the CLI."""
+    group.add_command(trends_cmd)
+    group.add_command(report_cmd)
