@@ -84,16 +84,21 @@ def _batches(items: list[Paper], size: int) -> Iterator[list[Paper]]:
 
 
 def list_papers(source: Source, query: CrawlQuery, client: Fetcher, *,
-                limit: int | None = None) -> tuple[list[Paper], str | None]:
+                limit: int | None = None,
+                progress: bool = False) -> tuple[list[Paper], str | None]:
     """Every paper the source yields (deduplicated by id), and the error that cut it short."""
     out: list[Paper] = []
+    bar = _progress(limit, progress, unit="paper", desc="listing")
     try:
         for paper in _dedupe(source.iter_papers(client, query)):
             out.append(paper)
+            bar.update(1)
             if limit is not None and len(out) >= limit:
                 break
     except GreenlensError as exc:
         return out, str(exc)
+    finally:
+        bar.close()
     return out, None
 
 
@@ -104,7 +109,8 @@ def crawl(store: Store, source: Source, query: CrawlQuery, client: Fetcher,
     """List papers into the store and (with pdfs=True) fetch their PDFs into the cache."""
     summary = CrawlSummary()
     listed, summary.listing_error = list_papers(source, query, client,
-                                                limit=limit if sample is None else None)
+                                                limit=limit if sample is None else None,
+                                                progress=progress)
     summary.source_issues = [str(i) for i in getattr(source, "issues", None) or ()]
     chosen = select(listed, sample=sample, seed=seed)
     for batch in _batches(chosen, batch_size):
@@ -184,9 +190,9 @@ class _NoBar:
         pass
 
 
-def _progress(total: int, enabled: bool):
+def _progress(total: int | None, enabled: bool, *, unit: str = "pdf", desc: str = "PDFs"):
     if not enabled:
         return _NoBar()
     from tqdm import tqdm
 
-    return tqdm(total=total, unit="pdf", desc="PDFs", dynamic_ncols=True)
+    return tqdm(total=total, unit=unit, desc=desc, dynamic_ncols=True)

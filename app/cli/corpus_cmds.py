@@ -81,7 +81,12 @@ def crawl(source, years, venues, limit, sample, seed, pdfs, mirror, offline, sna
                         rewrite=parse_rewrites(rewrites), interval_s=interval,
                         retry_failed=retry_failed, progress=not no_progress and not as_json)
     with open_store(db_path) as store:
-        summary = run_crawl(store, opts)
+        try:
+            summary = run_crawl(store, opts)
+        except KeyboardInterrupt:
+            click.echo("\ninterrupted: what was done is stored; rerun the same command to "
+                       "resume", err=True)
+            raise SystemExit(130) from None
     if as_json:
         click.echo(json.dumps(summary.as_dict(), indent=2))
     else:
