@@ -300,3 +300,34 @@ def test_cli_ingest(tmp_path, pdfs_dir):
                 "--cache-dir", str(tmp_path / "c")])
     assert res.exit_code == 0, res.output
     assert "1 new" in res.output and "rejected b.pdf: truncated" in res.output
+
+
+def test_live_style_crawl_of_mlanthology_uses_conditional_requests(registry, corpus_dir,
+                                                                    tmp_path, server):
+    """The mlanthology source over HTTP: its JSON from 'GitHub', PDFs from 'PMLR'."""
+    path = "/raw.githubusercontent.com/rbnyng/mlanthology/main/data/papers/icml-2016.json.gz"
+    server.files[path] = (corpus_dir / "mlanthology/icml-2016.json.gz").read_bytes()
+    rewrite = {**pmlr_rewrite(server.base),
+               "https://raw.githubusercontent.com/": f"{server.base}/raw.githubusercontent.com/"}
+    source = registry.get_source("mlanthology")
+    query = CrawlQuery(venues=("icml",), years=(2016,))
+    cache = PdfCache(tmp_path / "c")
+
+    def run(store):
+        client = PoliteClient(rewrite=rewrite, cache_dir=cache.root, interval_s=0)
+        return crawl(store, source, query, client, cache, pdfs=True, sample=12, seed=5,
+                     progress=False)
+
+    with Store(tmp_path / "g.duckdb") as store:
+        first = run(store)
+        assert first.listed_new == 12 and first.source_issues == []
+        fetched = {p.id for p in store.papers("status = 'fetched'")}
+        assert first.pdf_new == len(fetched) and len(first.pdf_failed) == 12 - len(fetched)
+        assert all(r.startswith("http 404") for r in first.pdf_failed.values())
+        n_pdf = len(pdf_gets(server))
+        second = run(store)
+    listing = server.hits(path)
+    assert [h.status for h in listing] == [200, 304]
+    assert "If-None-Match" in listing[1].headers
+    assert second.listed_unchanged == 12 and second.pdf_cached == len(fetched)
+    assert len(pdf_gets(server)) == n_pdf
