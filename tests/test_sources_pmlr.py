@@ -18,6 +18,7 @@ from corpus.sources.pmlr import (
     VolumeInfo,
     parse_config,
     pdf_url,
+    pdf_url_aliases,
     volume_numbers,
 )
 
@@ -69,6 +70,22 @@ def test_fields_and_pdf_urls_of_known_papers(all_papers):
     # names are given [prefix] family, single-spaced
     assert all(name == name.strip() and "  " not in name
                for p in by_id.values() for name in p.authors)
+
+
+def test_pdf_aliases_reach_the_real_mirror_layout(all_papers, corpus_dir):
+    # ../shared's PDF mirror stores v101/v172/v198 papers flat (v101/wang19f.pdf) while the
+    # posts name /v101/wang19f/wang19f.pdf: each mirrored PDF is reachable through an alias
+    mirror = corpus_dir / "pdfs" / "mirror"
+    files = sorted(mirror.glob("proceedings.mlr.press/v*/*.pdf"))
+    assert len(files) == 40
+    by_url = {}
+    for p in all_papers[0].values():
+        for u in [p.pdf_url, *pdf_url_aliases(p.pdf_url)]:
+            by_url[u.removeprefix("https://")] = p.id
+    for f in files:
+        rel = f.relative_to(mirror).as_posix()
+        assert by_url[rel] == f"pmlr:{f.parent.name}/{f.stem}"
+    assert pdf_url_aliases("https://example.org/x.pdf") == []
 
 
 def test_derived_pdf_urls_without_a_pdf_field():

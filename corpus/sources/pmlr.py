@@ -87,6 +87,19 @@ def pdf_url(volume: int, paper_id: str, pdf_field: str | None = None) -> str:
     return f"{SITE}/v{volume}/{paper_id}/{paper_id}.pdf"
 
 
+def pdf_url_aliases(url: str) -> list[str]:
+    """Other names of a PMLR PDF: `/v{N}/{id}/{id}.pdf` <-> `/v{N}/{id}.pdf`.
+
+    The posts of newer volumes name the nested form; the flat form is how
+    ../shared/corpus/pdfs/mirror lays every volume out, so a mirror lookup may try both.
+    """
+    m = re.match(r"^(https?://proceedings\.mlr\.press/v\d+)/([^/]+)/\2\.pdf$", url)
+    if m:
+        return [f"{m.group(1)}/{m.group(2)}.pdf"]
+    m = re.match(r"^(https?://proceedings\.mlr\.press/v\d+)/([^/]+)\.pdf$", url)
+    return [f"{m.group(1)}/{m.group(2)}/{m.group(2)}.pdf"] if m else []
+
+
 def parse_post(text: str | bytes, vol: VolumeInfo) -> Paper:
     """One `_posts/*.md` -> Paper (ValueError/yaml.YAMLError when unusable)."""
     if isinstance(text, bytes):
