@@ -1,0 +1,79 @@
+"""Altair charts for the app's pages (pure functions of row dicts; no Streamlit here)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+TARGET_COLOURS = {"accuracy": "#4c72b0", "efficiency": "#55a868", "both": "#c44e52",
+                  "other": "#8c8c8c"}
+_SHARE_TOOLTIP = [alt.Tooltip("year:O"), alt.Tooltip("k:Q", title="papers reporting (k)"),
+                  alt.Tooltip("n:Q", title="papers (n)"),
+                  alt.Tooltip("share:Q", format=".1%"),
+                  alt.Tooltip("ci_low:Q", title="Wilson 95% low", format=".1%"),
+                  alt.Tooltip("ci_high:Q", title="Wilson 95% high", format=".1%")]
+
+
+def category_trends(rows: list[dict]) -> alt.FacetChart:
+    """One panel per category: share per year with Wilson 95% error bars; k, n in tooltips."""
+    df = pd.DataFrame([r for r in rows if r["n"]])
+    base = alt.Chart(df).encode(x=alt.X("year:O", title="year"))
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("share:Q", title="share reporting", scale=alt.Scale(domain=[0, 1]),
+                axis=alt.Axis(format="%")),
+        tooltip=[alt.Tooltip("category:N"), *_SHARE_TOOLTIP])
+    bars = base.mark_errorbar(ticks=True).encode(y=alt.Y("ci_low:Q", title="share reporting"),
+                                                 y2="ci_high:Q", tooltip=_SHARE_TOOLTIP)
+    return alt.layer(bars, line, data=df).properties(width=220, height=160).facet(
+        facet=alt.Facet("category:N", title=None), columns=4)
+
+
+def target_bars(rows: list[dict]) -> alt.Chart:
+    """Stacked shares of papers by target per year (Figure 2 of Green AI)."""
+    df = pd.DataFrame(rows)
+    df["target"] = df["category"]
+    return alt.Chart(df).mark_bar().encode(
+        x=alt.X("year:O"),
+        y=alt.Y("share:Q", stack="zero", title="share of papers", axis=alt.Axis(format="%")),
+        color=alt.Color("target:N", scale=alt.Scale(domain=list(TARGET_COLOURS),
+                                                    range=list(TARGET_COLOURS.values()))),
+        tooltip=[alt.Tooltip("target:N"), *_SHARE_TOOLTIP]).properties(height=260)
+
+
+def compute_scatter(rows: list[dict]) -> alt.Chart:
+    """Compute estimates per year (log scale), label in the tooltip."""
+    df = pd.DataFrame([r for r in rows if r["estimate_flop"]])
+    return alt.Chart(df).mark_circle(size=70).encode(
+        x=alt.X("year:O"), y=alt.Y("estimate_flop:Q", scale=alt.Scale(type="log"),
+                                   title="estimated FLOP"),
+        color="gpu:N", tooltip=["title:N", "gpu:N", alt.Tooltip("gpu_hours:Q", format=".3g"),
+                                alt.Tooltip("estimate_flop:Q", format=".3g"),
+                                "estimate_label:N"]).properties(height=260)
+
+
+def score_vs_cost(trials: list[dict], x: str) -> alt.Chart:
+    """Validation score of each finished trial against its energy (Wh) or training FLOPs."""
+    df = pd.DataFrame([t for t in trials if t["val_metric"] is not None])
+    df["energy_wh"] = df["energy_j"] / 3600.0
+    field = {"energy": "energy_wh", "flops": "train_flops"}[x]
+    title = {"energy": "energy per trial (Wh, metered)", "flops": "training FLOPs"}[x]
+    return alt.Chart(df).mark_circle(size=60).encode(
+        x=alt.X(f"{field}:Q", title=title, scale=alt.Scale(type="log")),
+        y=alt.Y("val_metric:Q", title="validation score", scale=alt.Scale(zero=False)),
+        color="recipe:N",
+        tooltip=["recipe:N", "trial:Q", "val_metric:Q", alt.Tooltip(f"{field}:Q", format=".3g"),
+                 "flops_source:N", "device:N"]).properties(height=280)
+
+
+def evp_curve(points: list[dict], x: str) -> alt.Chart:
+    """Expected validation performance against budget in trials or energy (Wh)."""
+    df = pd.DataFrame(points)
+    df["energy_wh"] = df["energy_j"] / 3600.0
+    field, title = (("trials", "budget: hyperparameter trials") if x == "trials"
+                    else ("energy_wh", "budget: energy (Wh, mean per trial x n)"))
+    return alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X(f"{field}:Q", title=title),
+        y=alt.Y("evp:Q", title="expected best validation score", scale=alt.Scale(zero=False)),
+        color="recipe:N", tooltip=["recipe:N", "trials:Q", alt.Tooltip("evp:Q", format=".4f"),
+                                   alt.Tooltip("energy_wh:Q", format=".3g")]
+    ).properties(height=280)
