@@ -25,18 +25,21 @@ VENUES = ("acl", "emnlp", "naacl", "neurips", "icml", "iclr", "cvpr")
 RANDOM_PER_VENUE = 42
 EFFICIENCY_PER_VENUE = 18
 
-EFFICIENCY_KEYWORDS = re.compile(
-    r"efficien|faster|speed-?ups?|accelerat|compress|prun|quantiz|quantis|distill|"
-    r"light-?weight|low-cost|lower cost|cheap|flops|\bmacs\b|energy|memory-efficient|"
-    r"memory footprint|sparse|sparsity|latency|throughput|fewer parameters|"
-    r"parameter-efficient|inference time|training time|compute budget|low-resource",
-    re.IGNORECASE,
+# Substrings matched case-insensitively (lower-cased text); `macs` only as a whole word.
+EFFICIENCY_KEYWORDS: tuple[str, ...] = (
+    "efficien", "faster", "speedup", "speed-up", "accelerat", "compress", "prun", "quantiz",
+    "quantis", "distill", "lightweight", "light-weight", "low-cost", "lower cost", "cheap",
+    "flops", "energy", "memory-efficient", "memory footprint", "sparse", "sparsity", "latency",
+    "throughput", "fewer parameters", "parameter-efficient", "inference time",
+    "training time", "compute budget", "low-resource",
 )
+_MACS = re.compile(r"\bmacs\b")
 
 
 def is_efficiency_candidate(rec: AbstractRecord) -> bool:
     """Whether title or abstract mentions an efficiency keyword (sampling frame only)."""
-    return bool(EFFICIENCY_KEYWORDS.search(f"{rec.title} {rec.abstract}"))
+    text = f"{rec.title} {rec.abstract}".lower()
+    return any(k in text for k in EFFICIENCY_KEYWORDS) or bool(_MACS.search(text))
 
 
 def draw(index: dict[str, AbstractRecord], seed: int = SEED) -> list[dict]:

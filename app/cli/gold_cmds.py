@@ -1,0 +1,75 @@
+"""CLI: gold validate, gold agreement."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from app.cli.common import clean_errors
+
+GOLD_DIR = Path(__file__).resolve().parents[2] / "extractors" / "gold"
+SHARED = Path(os.environ.get("GREENLENS_SHARED", GOLD_DIR.parents[2] / "shared"))
+_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+_DIR = click.Path(exists=True, file_okay=False, path_type=Path)
+
+
+@click.group()
+def gold() -> None:
+    """Gold annotations: validate them, measure inter-annotator agreement."""
+
+
+@gold.command()
+@click.option("--papers", "papers", type=_FILE, multiple=True,
+              help="Paper gold JSONL (repeatable) [default: extractors/gold/papers.jsonl "
+                   "if present].")
+@click.option("--abstracts", "abstracts", type=_FILE, multiple=True,
+              help="Abstract gold JSONL (repeatable) [default: extractors/gold/abstracts.jsonl].")
+@click.option("--pdfs", "pdfs_dir", type=_DIR, default=None,
+              help="PDF folder the `file` fields are relative to [default: ../shared/corpus/pdfs].")
+@click.option("--corpus", "corpus_dir", type=_DIR, default=None,
+              help="Also check that abstract ids resolve in this corpus (../shared/corpus).")
+@click.option("--no-quotes", is_flag=True, help="Skip the verbatim quote check (schema only).")
+@clean_errors
+def validate(papers, abstracts, pdfs_dir, corpus_dir, no_quotes: bool) -> None:
+    """Check gold files; print one line per problem, exit 1 if there is any."""
+    from extractors.gold.validate import validate_abstracts, validate_papers
+
+    if not papers and not abstracts:
+        papers = tuple(p for p in [GOLD_DIR / "papers.jsonl"] if p.is_file())
+        abstracts = tuple(p for p in [GOLD_DIR / "abstracts.jsonl"] if p.is_file())
+    if papers and pdfs_dir is None:
+        default = SHARED / "corpus" / "pdfs"
+        if not default.is_dir():
+            raise click.UsageError(f"no PDF folder at {default}; pass --pdfs DIR")
+        pdfs_dir = default
+    issues = []
+    for path in papers:
+        issues += validate_papers(path, pdfs_dir, check_quotes=not no_quotes)
+    for path in abstracts:
+        issues += validate_abstracts(path, corpus_dir)
+    for issue in issues:
+        click.echo(str(issue))
+    checked = len(papers) + len(abstracts)
+    click.echo(f"{checked} file(s) checked, {len(issues)} error(s)",
+               err=bool(issues))
+    if issues:
+        sys.exit(1)
+
+
+@gold.command()
+@click.argument("first", type=_FILE)
+@click.argument("second", type=_FILE)
+@clean_errors
+def agreement(first: Path, second: Path) -> None:
+    """Cohen's kappa and raw agreement per category and for target, with disagreements."""
+    from extractors.gold.agreement import compare, format_report, load_gold
+
+    click.echo(format_report(compare(load_gold(first), load_gold(second))))
+
+
+def register(group: click.Group) -> None:
+    """Add the `gold` command group."""
+    group.add_command(gold)
