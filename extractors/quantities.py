@@ -25,8 +25,8 @@ _WORD_NUMBERS = {
     "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
     "sixteen": 16, "twenty": 20, "thirty-two": 32, "sixty-four": 64, "hundred": 100,
 }
-_WORD_NUM = r"(?:" + "|".join(sorted((w for w in _WORD_NUMBERS if len(w) > 2),
-                                     key=len, reverse=True)) + r")"
+_WORD_NUM = r"(?:\b(?:" + "|".join(sorted((w for w in _WORD_NUMBERS if len(w) > 2),
+                                          key=len, reverse=True)) + r")(?=\s))"
 _MAGNITUDE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mil": 1e6, "b": 1e9,
               "billion": 1e9, "bn": 1e9, "g": 1e9, "t": 1e12, "trillion": 1e12, "p": 1e15,
               "e": 1e18}
@@ -132,7 +132,7 @@ _DURATION_UNITS = {
     "day": 24.0, "days": 24.0, "week": 168.0, "weeks": 168.0,
 }
 _DURATION_RE = re.compile(
-    rf"(?P<num>{_NUM}|{_WORD_NUM})\s*(?:-\s*)?(?P<unit>milliseconds?|msec|ms|µs|seconds?|secs?|"
+    rf"(?<![\w.])(?P<num>{_NUM}|{_WORD_NUM})\s*(?:-\s*)?(?P<unit>milliseconds?|msec|ms|µs|seconds?|secs?|"
     r"minutes?|mins?|hours?|hrs?|days?|weeks?|h|s|min)\b(?![-/]?\s*(?:old|ahead))", re.I)
 _IN_FORMULA = re.compile(r"^\s*[-+=*/^)(,]\s*[\w(]|^\s*[)\]]")
 _ACCEL_HOURS_RE = re.compile(
@@ -184,7 +184,7 @@ _MODEL_PATTERNS = (r"GTX\s?\d{3,4}(?:\s?Ti)?", r"RTX\s?\d{4}(?:\s?Ti)?", r"Quadr
 _MODEL_ALT = "|".join([re.escape(m).replace(r"\ ", " ").replace(" ", r"\s?") for m in
                        sorted(set(GPU_MODELS), key=len, reverse=True)] + list(_MODEL_PATTERNS))
 HARDWARE_RE = re.compile(
-    rf"(?<![\w-])(?:(?P<count>\d{{1,4}}|{_WORD_NUM})\s*(?:[x×]\s*)?"
+    rf"(?<![\w.-])(?:(?P<count>\d{{1,4}}|{_WORD_NUM})\s*(?:[x×]\s*)?"
     r"(?:(?:NVIDIA|Nvidia|nVidia|Google|Intel|AMD|GeForce|Tesla|Quadro)\s+){0,3})?"
     rf"(?P<model>{_MODEL_ALT})(?![\w]|-(?:packed|based|like|style|friendly))", re.I)
 
@@ -230,9 +230,10 @@ def parse_params(text: str, *, compact: bool = False) -> list[Quantity]:
 
 # ---------------------------------------------------------------------------- trials
 _TRIALS_RE = re.compile(
-    rf"(?P<num>{_NUM}|{_WORD_NUM})\s+(?:random\s+|different\s+|hyper-?parameter\s+|"
+    rf"(?<![\w.])(?P<num>{_NUM}|{_WORD_NUM})\s+(?:random\s+|different\s+|hyper-?parameter\s+|"
     r"independent\s+|candidate\s+|search\s+|tuning\s+)*"
-    r"(?P<unit>trials|configurations|configs|hyper-?parameter settings|settings|"
+    r"(?P<unit>trials|configurations|configs|hyper-?parameter (?:settings|combinations)|"
+    r"(?:candidate |child |sampled )?architectures|"
     r"samples of hyperparameters|runs|evaluations)\b", re.I)
 _GRID_RE = re.compile(r"\{([^{}]{1,120})\}")
 

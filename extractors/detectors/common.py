@@ -37,9 +37,27 @@ def is_reference_like(text: str) -> bool:
     return bool(_REFERENCE_ENTRY.search(text))
 
 
+_NUMERIC_TOKEN = re.compile(r"^[(\[~<>±+-]?\$?\d[\d.,]*[%x×KMBkmb]?[)\]*†‡,;]*$")
+
+
+def is_tabular(text: str) -> bool:
+    """A table row or header run into one unit: many of its tokens are numbers."""
+    tokens = text.split()
+    if len(tokens) < 4:
+        return False
+    numeric = sum(1 for t in tokens if _NUMERIC_TOKEN.match(t) or t in ("-", "–", "—"))
+    return numeric / len(tokens) >= 0.3
+
+
 def is_related_work(text: str) -> bool:
-    """Cites other work and does not speak of the paper's own experiments."""
-    return bool(_CITATION.search(text)) and not _OWN_WORK.search(text)
+    """Cites other work early on (as the sentence's subject) and does not speak of the
+    paper's own experiments; a citation that only names a method at the end does not count."""
+    if _OWN_WORK.search(text):
+        return False
+    first = _CITATION.search(text)
+    if not first:
+        return False
+    return "et al" in first.group(0) or first.start() < 0.6 * len(text)
 
 
 def candidates(units: Sequence[TextUnit], prefilter: re.Pattern) -> Iterable[TextUnit]:
@@ -80,6 +98,20 @@ def result(category: str, found: list[tuple[float, Evidence]], method: str) -> C
 
 
 Scorer = Callable[[TextUnit], "tuple[float, Evidence] | None"]
+
+
+def join_continuations(units: Sequence[TextUnit]) -> list[TextUnit]:
+    """Units with a following fragment on the same page glued on: a sentence the layout cut
+    at a line of numbers ("... learning rate" + "(among 5e-5, 4e-5) on the Dev set.")."""
+    out = []
+    for i, unit in enumerate(units):
+        nxt = units[i + 1] if i + 1 < len(units) else None
+        if (nxt is not None and nxt.page == unit.page and unit.kind == "sentence"
+                and nxt.section == unit.section and not unit.text.endswith((".", "!", "?"))
+                and re.match(r"[(a-z\d]", nxt.text)):
+            unit = TextUnit(unit.page, unit.section, unit.kind, f"{unit.text} {nxt.text}")
+        out.append(unit)
+    return out
 
 
 def run(category: str, units: Sequence[TextUnit], prefilter: re.Pattern, score: Scorer,

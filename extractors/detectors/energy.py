@@ -31,8 +31,8 @@ def _score(unit: TextUnit):
         if _NOT_OURS.search(text):
             weight -= 1.0
         return weight, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
-    if unit.kind in ("caption", "table") and re.search(
-            r"\b(?:energy|power)\s*\((?:k?Wh|k?J|W|mJ)\)|CO2e?\s*\((?:kg|g|lbs|t)\)", text):
+    if (unit.kind in ("caption", "table") or common.is_tabular(text)) and re.search(
+            r"\b(?:energy|power)\s*\((?:k?Wh|k?J|W|mJ|mW)\)|CO2e?\s*\((?:kg|g|lbs|t)\)", text, re.I):
         return 1.0, common.evidence_from(unit)
     return None
 

@@ -9,32 +9,72 @@ from extractors.detectors import common
 from extractors.document import CategoryResult, TextUnit
 from extractors.quantities import parse_params
 
-METHOD = "rules:params/v1"
+METHOD = "rules:params/v2"
 PREFILTER = re.compile(r"param|weights", re.I)
-_COLUMN = re.compile(r"#\s?Params|#\s?Parameters|\bParams?\.?\s*\((?:M|B|K|millions?)\)|"
-                     r"\bParameters\s*\((?:M|B|K|millions?)\)|\bnumber of (?:model )?"
-                     r"parameters\b|\bParams\b|\bParameters\b(?=\s+(?:\d|Top|FLOP|Acc|Mult))",
-                     re.I)
+# A parameter-count column header: "#Params", "# params.", "Params (M)", "Number of parameters".
+_COLUMN = re.compile(r"#\s?param(?:eter)?s?\b\.?|\bParameter count\b|\bParams?\b\.?(?:\s*\((?:M|B|K|millions?)\))?|"
+                     r"\bParameters\b(?:\s*\((?:M|B|K|millions?)\))?|\bParam\.\s*\((?:M|B|K)\)|"
+                     r"\b[Nn]umber of (?:model |trainable |network )?parameters\b(?=\s+[A-Z\d(])|"
+                     r"\bparams?\s*\((?:M|B|K|millions?)\)", re.I)
+_HEADER_CASE = re.compile(r"#|\bP(?:arams?|arameters?)\b|[Nn]umber of|\((?:M|B|K)\)")
+_BIG_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,4}|\d+(?:\.\d+)?[KMB])(?![\w])")
+_SCALED_HEADER = re.compile(r"\((?:M|B|K|millions?|billions?)\)")
+_ANY_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
+_ROWS_AFTER_HEADER = 10
 _MIN_COUNT = 1000
 
 
-def _score(unit: TextUnit):
+def _column_header(text: str) -> re.Match | None:
+    """A params column header in a table-like line (not the word 'parameters' in prose)."""
+    m = _COLUMN.search(text)
+    if not m or not _HEADER_CASE.search(m.group(0)):
+        return None
+    if common.is_tabular(text) or len(text.split()) <= 12 or m.group(0).startswith("#"):
+        return m
+    return None
+
+
+def _explicit(unit: TextUnit):
     text = unit.text
     if common.is_related_work(text):
         return None
-    tabular = unit.kind in ("caption", "table") or bool(_COLUMN.search(text))
-    for q in parse_params(text, compact=tabular):
+    for q in parse_params(text):
         if q.value < _MIN_COUNT:
             continue
         before = text[max(0, text.find(q.text) - 12):text.find(q.text)]
         if re.search(r"hyper-?$", before, re.I):
             continue
         return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
-    if unit.kind in ("caption", "table") and _COLUMN.search(text) and re.search(r"\d", text):
-        return 1.0, common.evidence_from(unit, _COLUMN.search(text).start())
+    return None
+
+
+def _from_table(units: Sequence[TextUnit], i: int):
+    """A header with a count in the same line or in the rows that follow on its page."""
+    header = units[i]
+    m = _column_header(header.text)
+    if not m:
+        return None
+    rows = [header] + [u for u in units[i + 1:i + 1 + _ROWS_AFTER_HEADER]
+                       if u.page == header.page and u.kind != "caption"]
+    for row in rows:
+        tail = row.text[m.end():] if row is header else row.text
+        counts = parse_params(tail, compact=True) or []
+        big = [q for q in counts if q.value >= _MIN_COUNT]
+        scaled = _SCALED_HEADER.search(m.group(0)) and _ANY_NUMBER.search(tail)
+        if big or _BIG_NUMBER.search(tail) or scaled:
+            value = big[0].value if big else None
+            return 1.5, common.evidence_from(header, m.start(), value, "params" if big else None)
     return None
 
 
 def detect(units: Sequence[TextUnit]) -> CategoryResult:
     """Whether the paper states its models' parameter counts ("110M", a #Params column)."""
-    return common.run("params", units, PREFILTER, _score, METHOD)
+    units = [u for u in units if u.section != "references"]
+    found = []
+    for i, unit in enumerate(units):
+        if not PREFILTER.search(unit.text) or common.is_reference_like(unit.text):
+            continue
+        hit = _explicit(unit) or _from_table(units, i)
+        if hit:
+            found.append(hit)
+    return common.result("params", found, METHOD)

@@ -11,7 +11,11 @@ from extractors.quantities import parse_duration
 
 METHOD = "rules:runtime/v1"
 PREFILTER = re.compile(r"\d\s*(?:ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|"
-                       r"weeks?)\b|\d\s*(?:[x×]\s*)?(?:faster|speed-?up)|speed-?up|throughput|"
+                       r"weeks?)\b|\d\s*(?:[x×]|times)?\s*(?:faster|slower|speed-?up)|speed-?up|"
+                       r"throughput|run(?:ning)?\s?times?|runtime|execution times?|"
+                       r"(?:inference|training|computation(?:al)?) (?:time|speed)|time cost|"
+                       r"(?:one|two|three|four|five|six|seven|eight|nine|ten|twelve|several|a few|"
+                       r"few)\s+(?:hours|days|weeks|minutes)|"
                        r"latency|fps\b|frames per second|(?:images|examples|samples|tokens|"
                        r"sentences|queries|steps|it|iterations)\s*(?:/|per)\s*(?:s|sec|second)|"
                        r"wall-?clock|GPU[- ]?(?:hours|days)|TPU[- ]?(?:hours|days)|"
@@ -19,8 +23,12 @@ PREFILTER = re.compile(r"\d\s*(?:ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?
 _TIME_CONTEXT = re.compile(r"train|inference|latency|took|takes|taking|run(?:s|ning)? time|"
                            r"runtime|wall|speed|faster|slower|converge|fine-?tun|decod|"
                            r"process|comput|per (?:image|sample|sentence|batch|epoch|iteration|"
-                           r"step)|each (?:epoch|iteration)|GPU|TPU|CPU|time", re.I)
-_NOT_RUNTIME = re.compile(r"\b(?:hours? of (?:speech|audio|video|recordings?|data)|"
+                           r"step)|each (?:epoch|iteration)|GPU|TPU|CPU|solv|workstation|"
+                           r"machine|execut|finish|complet|(?:training|inference|running|"
+                           r"execution|search) time", re.I)
+_NOT_RUNTIME = re.compile(r"\b(?:hours? of (?:speech|audio|video|recordings?|data|training data)|"
+                          r"(?:hour|second|minute)s?[- ]long|\bLength:|time limit|timeout|"
+                          r"horizons?\b|time intervals?|intervals? of|resolution of|"
                           r"(?:speech|audio|video) (?:of|with) \d|years? old|"
                           r"frame rate of|sampled at|sampling rate|\d+\s*ms (?:window|frames?|"
                           r"hop|shift|stride)|window of \d+\s*ms|time steps?|"

@@ -11,14 +11,15 @@ from extractors.quantities import parse_trials
 
 METHOD = "rules:search_budget/v1"
 PREFILTER = re.compile(r"grid|search|sweep|tun|trials|configurations|hyper-?param|"
-                       r"expected validation|selected from|chosen from|we (?:tried|explored)",
+                       r"expected validation|selected from|chosen from|architectures|"
+                       r"we (?:also )?(?:tried|tested|explored|experimented|swept|varied)",
                        re.I)
 _SEARCH_CONTEXT = re.compile(r"hyper-?param|learning rate|\blr\b|batch size|dropout|weight "
                              r"decay|regulari[sz]ation|momentum|search|sweep|tun(?:e|ed|ing)|"
                              r"grid", re.I)
 _METHOD_WORD = re.compile(r"grid[- ]search|random(?:ly)? search|random(?:ly)? (?:sampled|"
                           r"chose|select)|bayesian optimi[sz]ation|hyperband|\bTPE\b|"
-                          r"\bgrid\b|sweep|search(?:ed)? over|(?:selected|chosen|picked|tuned)"
+                          r"(?:search|hyper-?parameter|parameter) grid|grid (?:of|over)|sweep|search(?:ed)? over|(?:selected|chosen|picked|tuned)"
                           r" (?:from|over|among|in)|\bamong\b|search space|iterated over|we (?:tried|tested|"
                           r"explored|considered|swept|varied)|values? (?:explored|tried|tested)|"
                           r"range of (?:hyper-?parameter|values)|"
@@ -26,10 +27,10 @@ _METHOD_WORD = re.compile(r"grid[- ]search|random(?:ly)? search|random(?:ly)? (?
 _SET_OR_RANGE = re.compile(r"\{[^{}]{1,120},[^{}]{1,120}\}|\[[\d.e\-−]+\s*,\s*[\d.e\-−]+\]|"
                            r"\bbetween\s+[\d.e\-−]+\s+and\s+[\d.e\-−]+|\bfrom\s+[\d.e\-−]+\s+to\s+"
                            r"[\d.e\-−]+|(?:\d[\d.e\-−]*\s*,\s*){2,}(?:and|or)?\s*\d", re.I)
-_NAMED_SEARCH = re.compile(r"\b(?:performed|perform|use|used|using|run|ran|conduct(?:ed)?|via|"
-                           r"by|with|a|full)\s+(?:an?\s+)?(?:exhaustive\s+|full\s+|small\s+|"
-                           r"extensive\s+|coarse\s+)?(?:grid|random|hyper-?parameter|bayesian)"
-                           r"[- ]search\b", re.I)
+_ARCH_SEARCH = re.compile(r"search|controller|sampled|explored|evaluated", re.I)
+_WE_TRIED = re.compile(r"\bwe (?:also )?(?:tried|tested|explored|experimented with|swept|"
+                       r"varied)\b", re.I)
+_VALUE_LIST = re.compile(r"(?:[-−]?\d[\d.e\-−]*\s*,\s*){2,}(?:and\s+|or\s+)?[-−]?\d")
 _EVP = re.compile(r"expected (?:max(?:imum)? )?validation performance", re.I)
 _BUDGET = re.compile(r"(?:GPU|TPU)[- ]hours?[^.]{0,40}(?:tun|search)|(?:tun|search)[^.]{0,60}"
                      r"(?:GPU|TPU)[- ]hours?", re.I)
@@ -41,9 +42,15 @@ def _score(unit: TextUnit):
         return None
     if _EVP.search(text):
         return 2.5, common.evidence_from(unit, _EVP.search(text).start())
-    if not _SEARCH_CONTEXT.search(text):
+    tried = _WE_TRIED.search(text)
+    if tried and _VALUE_LIST.search(text):
+        return 1.2, common.evidence_from(unit, tried.start())
+    searching = bool(_SEARCH_CONTEXT.search(text))
+    if not searching and not _ARCH_SEARCH.search(text):
         return None
     for q in parse_trials(text):
+        if q.text.endswith("architectures") and (q.value < 10 or not _ARCH_SEARCH.search(text)):
+            continue
         if q.unit == "trials" and q.text.startswith("grid of"):
             if _METHOD_WORD.search(text):
                 return 2.0, common.evidence_from(unit, 0, q.value, q.unit)
@@ -55,14 +62,13 @@ def _score(unit: TextUnit):
                                                                text, re.I):
             continue
         return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
+    if not searching:
+        return None
     if _BUDGET.search(text):
         return 2.0, common.evidence_from(unit, _BUDGET.search(text).start())
     method = _METHOD_WORD.search(text)
     if method and _SET_OR_RANGE.search(text):
         return 1.5, common.evidence_from(unit, method.start())
-    named = _NAMED_SEARCH.search(text)
-    if named:
-        return 1.0, common.evidence_from(unit, named.start())
     if unit.kind == "caption" and re.search(r"hyper-?param[a-z]*\s+(?:search|values|ranges?|"
                                             r"grid|space)", text, re.I):
         return 1.2, common.evidence_from(unit)
@@ -71,4 +77,5 @@ def _score(unit: TextUnit):
 
 def detect(units: Sequence[TextUnit]) -> CategoryResult:
     """Whether the paper says how many configurations were tried, or the searched grid."""
-    return common.run("search_budget", units, PREFILTER, _score, METHOD)
+    return common.run("search_budget", common.join_continuations(units), PREFILTER, _score,
+                      METHOD)

@@ -19,12 +19,9 @@ _PROGRESS = (r"(?:\d[\d,.]*\s+)?(?:total\s+|cumulative\s+)?"
              r"time|GPU[- ]hours|FLOPs|compute|minibatches|mini-batches|batches|rounds|"
              r"episodes|frames|samples seen|tokens seen|numbers? of (?:training\s+)?(?:epochs|iterations|steps|"
              r"updates|training steps|training iterations))")
-PREFILTER = re.compile(r"epoch|iteration|\bsteps?\b|updates|training curve|learning curve|"
-                       r"convergence|during training|over training|wall-?clock|training time|"
-                       r"training progress", re.I)
 _CURVE = re.compile(
     rf"{_METRIC}[^.;]{{0,80}}?\b(?:vs\.?|versus|against|over|as a function of|w\.r\.t\.|"
-    rf"with respect to|during|throughout|across|per|along|by)\s+(?:the\s+)?(?:number of\s+)?"
+    rf"with respect to|during|throughout|across|per|along|by|with)\s+(?:the\s+)?(?:number of\s+)?"
     rf"{_PROGRESS}\b|\btraining curves?\b|\b(?:training|validation|test|train|dev)\s+"
     rf"(?:loss|accuracy|error|perplexity)\s+curves?\b|\bconvergence (?:curves?|plots?|speed|"
     rf"behaviou?r|rate)\b|\bx-axis[^.]{{0,60}}\b(?:epochs?|iterations?|steps?|updates?)\b|"
@@ -33,14 +30,17 @@ _CURVE = re.compile(
     rf"loss|error|accuracy)(?:\s+and\s+(?:training|validation|test|dev))?\s+(?:loss\s+|"
     rf"error\s+|accuracy\s+)?curves?\b|\bover (?:the )?number of training (?:steps|"
     rf"epochs|iterations)\b|\bduring training\b|\bover the course of training\b|"
-    rf"\btraining progress\b", re.I)
+    rf"\btraining progress\b|\bas training progresses\b", re.I)
 _NOT_PROGRESS = re.compile(r"(?:training|data(?:set)?|model|sample|corpus|vocabulary)\s+size|"
                            r"number of (?:training )?(?:examples|samples|parameters|layers|"
                            r"labels|labeled)|amount of (?:training )?data|fraction of|"
                            r"percentage of (?:training )?data", re.I)
 _FIGURE = re.compile(r"^\s*(?:Figure|Fig\.?)\s*\d", re.I)
-_REFERS_TO_FIGURE = re.compile(r"\b(?:Figure|Fig\.?)\s*\d|\b(?:plot|plotted|curve|shown|"
-                               r"shows|illustrat|depict|visuali[sz])", re.I)
+_REFERS_TO_FIGURE = re.compile(r"\b(?:Figure|Fig\.?)\s*\d|\b(?:plot|plotted|shown|shows|illustrat|"
+                               r"depict|visuali[sz])|^\((?:left|right|top|bottom)\)", re.I)
+_TABLE = re.compile(r"^\s*(?:Table|Tab\.)\s*[A-Z]?\d", re.I)
+_WEAK = re.compile(r"(?i)during training|over the course of training|training progress|"
+                   r"learning curves?")
 
 
 def _score(unit: TextUnit):
@@ -51,10 +51,17 @@ def _score(unit: TextUnit):
     if _NOT_PROGRESS.search(text[max(0, m.start() - 40):m.end() + 40]) and \
             not re.search(r"epoch|iteration|training steps?", m.group(0), re.I):
         return None
-    if unit.kind == "caption" or _FIGURE.match(text):
+    if _TABLE.match(text):
+        return None
+    generic = bool(_WEAK.fullmatch(m.group(0)))
+    caption = unit.kind == "caption" or bool(_FIGURE.match(text))
+    if generic and not re.search(rf"{_METRIC}\s+(?:\w+\s+){{0,2}}{re.escape(m.group(0))}",
+                                 text, re.I):
+        if not (caption and re.search(_METRIC, text, re.I)
+                and m.group(0).lower().startswith("learning curve")):
+            return None
+    if caption:
         return 2.0, common.evidence_from(unit, m.start())
-    generic = re.fullmatch(r"(?i)during training|over the course of training|"
-                           r"training progress|learning curves?", m.group(0))
     if _REFERS_TO_FIGURE.search(text) and not generic:
         return 1.0, common.evidence_from(unit, m.start())
     if generic and re.search(r"\b(?:Figure|Fig\.?)\s*\d", text) and re.search(
@@ -65,4 +72,4 @@ def _score(unit: TextUnit):
 
 def detect(units: Sequence[TextUnit]) -> CategoryResult:
     """Whether a figure plots loss/metric against epochs, steps, time or compute."""
-    return common.run("training_curve", units, PREFILTER, _score, METHOD)
+    return common.run("training_curve", units, _CURVE, _score, METHOD)
