@@ -1,0 +1,311 @@
+"""From page lines to a Document: clean-up, sections, captions, table lines, sentences.
+
+Sections: `front` (title, authors) up to the Abstract heading, `abstract` up to the first
+heading after it (Introduction), `body`, `references` from the References/Bibliography
+heading up to an Appendix heading, and `appendix`. Everything is done on lines with
+regular expressions (no geometry), which keeps a paper to a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from extractors.document import Document, TextUnit
+from extractors.pdftext import RawPdf
+from extractors.sentences import split_sentences
+from extractors.textnorm import normalize_ws
+
+MAX_ABSTRACT = 4000
+MAX_INTRO = 8000
+MAX_CAPTION_LINES = 8
+
+_WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+_SOFT_HYPHEN = re.compile(r"([A-Za-z]*)\ufffe([A-Za-z]*)")
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,4}|[ivxlc]{1,6})\s*$", re.I)
+_DIGITS = re.compile(r"\d+")
+
+_ABSTRACT = re.compile(r"^\s*(?:abstract|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t)\b\s*[.:\u2014\u2013-]?\s*(.*)$",
+                       re.I)
+_INTRO = re.compile(r"^\s*(?:(?:1|I)\.?\s+)?(?i:introduction)\s*:?\s*$")
+_ARXIV_STAMP = re.compile(r"^\s*arXiv:\d{4}\.\d{4,5}(?:v\d+)?\s+\[[^\]]+\]\s+\d{1,2}\s+\w{3,9}"
+                          r"\s+\d{4}\s*$")
+_KEYWORDS = re.compile(r"^\s*(keywords|key words|index terms)\b", re.I)
+_REFERENCES = re.compile(r"^\s*(?:(?:\d{1,2}|[IVX]{1,5})\.?\s*)?(?:references|bibliography|"
+                         r"literature cited|references and notes|cited literature)\s*:?\s*$",
+                         re.I)
+# "Appendix", "Appendix A. Proofs", "APPENDIX B: Details", "Supplementary Material"
+_APPENDIX_WORD = re.compile(r"^\s*(?:appendix|appendices|supplementary materials?|"
+                            r"supplemental materials?|supplementary)\b(?P<rest>.*)$", re.I)
+_APPENDIX_REST = re.compile(r"^\s*(?:[A-Z](?:\.\d+)*)?\s*[.:\u2014\u2013-]?\s*"
+                            r"(?:[A-Z\u201c\"][^,;()\[\]]{0,80})?$")
+# "A Experimental details", "A. Proofs", "A.1 Setup", "A APPENDIX" after the references
+_LETTER_HEADING = re.compile(r"^\s*A(?:\.1)?\.?\s+[A-Z][A-Za-z\u2019'-]+(?:\s+\S+){0,10}\s*$")
+_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)[a-z]?\b")
+_REF_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)[a-z]?\)?\.(?!\d)")  # "2019." "(2019)."
+_HEADING = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H](?:\.\d{1,2}){0,3}"
+                      r"\.?)\s+[A-Z][^.!?]{0,80}$")
+_CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|tab\.)\s*(?:[A-Z]?\d+(?:\.\d+)?|[IVX]{1,6}|"
+                      r"S\d+)[a-z]?\s*(?:[:.|\u2014\u2013-]|$)", re.I)
+_NUMBER = re.compile(r"^[(\[~<>\u2248\u00b1+-]?[$]?\d[\d.,]*(?:[%x\u00d7KMBGkmb]|e[+-]?\d+)?"
+                     r"[)\]*\u2020\u2021,;]*$")
+_END_PUNCT = (".", "!", "?", ":")
+
+
+def build_document(raw: RawPdf) -> Document:
+    """Cut a RawPdf's lines into sections and sentence/caption/table units."""
+    lexicon = _lexicon(raw.pages)
+    pages = [[_dehyphenate_line(line, lexicon) for line in lines] for lines in raw.pages]
+    page_texts = tuple("\n".join(lines) for lines in pages)
+    pages = _drop_running_lines(pages)
+    flat = [(p + 1, line.strip()) for p, lines in enumerate(pages) for line in lines
+            if line.strip()]
+    flat = _join_line_hyphens(flat, lexicon)
+    sections, abstract, intro_start = _sections(flat)
+    units = _units(flat, sections)
+    abstract_text = _abstract_text(flat, sections, abstract)
+    return Document(
+        file=raw.file, pages=len(raw.pages), page_texts=page_texts, units=tuple(units),
+        title=raw.title, abstract=abstract_text,
+        introduction=_intro_text(flat, sections, intro_start),
+        scanned_pages=raw.scanned_pages)
+
+
+# -- clean-up -----------------------------------------------------------------------------
+def _lexicon(pages) -> set[str]:
+    text = "\n".join("\n".join(lines) for lines in pages)
+    return {w.lower() for w in _WORDS.findall(text)}
+
+
+def _join_choice(left: str, right: str, lexicon: set[str]) -> str:
+    """Join a word broken at a line end: keep the hyphen only where the text says so."""
+    if not left or not right:
+        return left + right
+    hyphened, joined = f"{left}-{right}".lower(), f"{left}{right}".lower()
+    if hyphened in lexicon and joined not in lexicon:
+        return f"{left}-{right}"
+    if joined in lexicon or right[0].islower():
+        return left + right
+    return f"{left}-{right}"  # "Multi-Head", "GPT-3"
+
+
+def _dehyphenate_line(line: str, lexicon: set[str]) -> str:
+    if "\ufffe" not in line:
+        return line
+    return _SOFT_HYPHEN.sub(lambda m: _join_choice(m.group(1), m.group(2), lexicon), line)
+
+
+def _join_line_hyphens(flat, lexicon):
+    """A line ending in a plain hyphen before a lower-case word: join it with the next."""
+    out = []
+    i = 0
+    while i < len(flat):
+        page, line = flat[i]
+        if (line.endswith("-") and i + 1 < len(flat) and flat[i + 1][0] == page
+                and flat[i + 1][1][:1].islower()):
+            left = re.search(r"([A-Za-z]+)-$", line)
+            nxt = flat[i + 1][1]
+            right = re.match(r"[A-Za-z]+", nxt)
+            if left and right:
+                word = _join_choice(left.group(1), right.group(0), lexicon)
+                out.append((page, line[:left.start()] + word + nxt[right.end():]))
+                i += 2
+                continue
+        out.append((page, line))
+        i += 1
+    return out
+
+
+def _drop_running_lines(pages):
+    """Drop running headers/footers (same line at the top or bottom of many pages),
+    bare page numbers and review line numbers."""
+    def key(line: str) -> str:
+        return _DIGITS.sub("#", line.strip().lower())
+
+    edge = Counter()
+    for lines in pages:
+        body = [ln for ln in lines if ln.strip() and not _BARE_NUMBER.match(ln)]
+        edge.update({key(ln) for ln in body[:3] + body[-3:]})
+    limit = max(3, len(pages) * 0.3)
+    running = {k for k, n in edge.items() if n >= limit and len(k) < 150}
+    out = []
+    for lines in pages:
+        kept = [ln for ln in lines if ln.strip() and not _BARE_NUMBER.match(ln)
+                and not _ARXIV_STAMP.match(ln)]
+        if running:
+            head = [ln for ln in kept[:3] if key(ln) not in running]
+            tail = [ln for ln in kept[-3:] if key(ln) not in running] if len(kept) > 3 else []
+            kept = head + kept[3:-3] + tail if len(kept) > 6 else \
+                [ln for ln in kept if key(ln) not in running]
+        out.append(kept)
+    return out
+
+
+# -- sections ---------------------------------------------------------------------------
+def _sections(flat):
+    """Section of each line, the abstract's line range and the introduction's first line."""
+    n = len(flat)
+    sections = ["body"] * n
+    first_pages = {flat[0][0], flat[0][0] + 1} if flat else set()
+    abstract_at = next((i for i, (p, ln) in enumerate(flat[:400])
+                        if p in first_pages and _ABSTRACT.match(ln)), None)
+    search_from = abstract_at + 1 if abstract_at is not None else 0
+    intro_at = next((i for i in range(search_from, min(n, search_from + 400))
+                     if _INTRO.match(flat[i][1])), None)
+    if abstract_at is not None:
+        end = intro_at
+        if end is None:
+            end = next((i for i in range(abstract_at + 1, min(n, abstract_at + 120))
+                        if _is_heading(flat, i) or _KEYWORDS.match(flat[i][1])),
+                       min(n, abstract_at + 40))
+        for i in range(abstract_at):
+            sections[i] = "front"
+        for i in range(abstract_at, end):
+            sections[i] = "abstract"
+        abstract = (abstract_at, end)
+    else:
+        abstract = None
+        for i in range(intro_at if intro_at is not None else 0):
+            sections[i] = "front"
+    state = "body"
+    start = (abstract[1] if abstract else intro_at) or 0
+    for i in range(start, n):
+        line = flat[i][1]
+        if _REFERENCES.match(line) and i > 0:
+            state = "references"
+        elif state == "references" and _appendix_after_references(flat, i):
+            state = "appendix"
+        elif state == "body" and _strong_appendix(line) and (
+                i == 0 or flat[i - 1][0] != flat[i][0] or flat[i - 1][1].endswith(_END_PUNCT)):
+            state = "appendix"
+        sections[i] = state
+    return sections, abstract, intro_at
+
+
+def _strong_appendix(line: str) -> bool:
+    m = _APPENDIX_WORD.match(line)
+    return bool(m and line[:1].isupper() and len(line) < 100
+                and _APPENDIX_REST.match(m.group("rest")) and not line.endswith(".")
+                and _titled(m.group("rest").split()))
+
+
+def _appendix_after_references(flat, i) -> bool:
+    line = flat[i][1]
+    if _strong_appendix(line) or (_APPENDIX_WORD.match(line) and line[:1].isupper()
+                                  and len(line) < 100 and "," not in line):
+        return True
+    if not _LETTER_HEADING.match(line) or "," in line or _YEAR.search(line) \
+            or line.endswith("."):
+        return False
+    if _APPENDIX_WORD.match(line.partition(" ")[2]):
+        return True  # "A Appendix", "A APPENDIX: ..."
+    after = flat[i + 1:i + 16]
+    years = sum(bool(_REF_YEAR.search(ln)) for _, ln in after)
+    return bool(after) and years / len(after) < 0.25
+
+
+_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to via vs with".split())
+
+
+def _titled(words: list[str]) -> bool:
+    return all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _SMALL_WORDS for w in words)
+
+
+def _is_heading(flat, i) -> bool:
+    line = flat[i][1]
+    if len(line) > 90 or not _HEADING.match(line) or _is_table_line(line):
+        return False
+    label, _, rest = line.strip().partition(" ")
+    words = rest.split()
+    if not (_titled(words) or (label[:1].isdigit() and len(words) <= 4)):
+        return False
+    return i == 0 or flat[i - 1][0] != flat[i][0] or flat[i - 1][1].endswith(_END_PUNCT)
+
+
+# -- units ------------------------------------------------------------------------------
+def _is_table_line(line: str) -> bool:
+    tokens = line.split()
+    if len(tokens) < 3:
+        return False
+    numbers = sum(bool(_NUMBER.match(t)) for t in tokens)
+    return numbers >= 3 and numbers / len(tokens) >= 0.4
+
+
+def _units(flat, sections) -> list[TextUnit]:
+    units: list[TextUnit] = []
+    buffer: list[str] = []
+    buf_key = None
+
+    def flush():
+        nonlocal buffer
+        if buffer:
+            page, section = buf_key
+            text = normalize_ws(" ".join(buffer))
+            units.extend(TextUnit(page, section, "sentence", s)
+                         for s in split_sentences(text))
+            buffer = []
+
+    i, n = 0, len(flat)
+    while i < n:
+        page, line = flat[i]
+        section = sections[i]
+        if (page, section) != buf_key:
+            flush()
+            buf_key = (page, section)
+        if _CAPTION.match(line):
+            flush()
+            parts, j = [line], i + 1
+            while (j < n and len(parts) < MAX_CAPTION_LINES and flat[j][0] == page
+                   and not parts[-1].endswith((".", ":")) and not _CAPTION.match(flat[j][1])
+                   and not _is_table_line(flat[j][1]) and not _is_heading(flat, j)):
+                parts.append(flat[j][1])
+                j += 1
+            units.append(TextUnit(page, section, "caption", normalize_ws(" ".join(parts))))
+            i = j
+            continue
+        if _is_table_line(line):
+            flush()
+            units.append(TextUnit(page, section, "table", normalize_ws(line)))
+        elif _is_heading(flat, i) or _REFERENCES.match(line) or _ABSTRACT.match(line) \
+                and len(line) < 12:
+            flush()
+            units.append(TextUnit(page, section, "sentence", normalize_ws(line)))
+        else:
+            buffer.append(line)
+        i += 1
+    flush()
+    return units
+
+
+# -- abstract and introduction for the target classifier --------------------------------
+def _abstract_text(flat, sections, abstract) -> str | None:
+    if abstract is not None:
+        start, end = abstract
+        first = _ABSTRACT.match(flat[start][1]).group(1)
+        lines = ([first] if first else []) + [ln for _, ln in flat[start + 1:end]]
+    else:
+        # no Abstract heading: the prose lines before the introduction on page 1
+        lines = [ln for (p, ln), s in zip(flat, sections)
+                 if s == "front" and p == flat[0][0] and len(ln) >= 40]
+    text = normalize_ws(" ".join(lines))[:MAX_ABSTRACT]
+    return text or None
+
+
+def _intro_text(flat, sections, intro_at) -> str | None:
+    if intro_at is None:
+        start = next((i for i, s in enumerate(sections) if s == "body"), None)
+        if start is None:
+            return None
+    else:
+        start = intro_at + 1
+    lines, size = [], 0
+    for i in range(start, len(flat)):
+        if sections[i] != "body" or (i > start and _is_heading(flat, i)
+                                     and not re.match(r"\s*(1\.\d|I\.[A-Z])", flat[i][1])):
+            break
+        lines.append(flat[i][1])
+        size += len(flat[i][1]) + 1
+        if size > MAX_INTRO:
+            break
+    text = normalize_ws(" ".join(lines))[:MAX_INTRO]
+    return text or None

@@ -1,0 +1,158 @@
+"""PDF text with pypdfium2: per-page lines in reading order, title by font size, scanned pages.
+
+pypdfium2 was chosen by measurement (bench/pdf_engines.py, docs/extractors.md): the fastest
+engine here, with columns in reading order and spaces kept. pdfium ends lines with "\\r\\n"
+and replaces a line-end hyphen it judges soft by U+FFFE (no line break after it); both are
+dealt with in extractors.layout.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from corpus.errors import PDFError
+
+HEADER_WINDOW = 1024  # the PDF spec lets readers accept a header within the first 1 KiB
+EOF_WINDOW = 2048  # %%EOF must sit this close to the end (trailing junk is common)
+SCANNED_MAX_CHARS = 20  # a page with fewer visible characters and an image is "scanned"
+TITLE_SCAN_LINES = 30  # title: the largest font among page 1's first lines
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass(frozen=True)
+class RawPdf:
+    """What the engine gives: lines of each page in reading order, and page-1 title."""
+
+    file: str
+    pages: tuple[tuple[str, ...], ...]
+    title: str | None
+    scanned_pages: tuple[int, ...]
+
+
+def check_file(path: Path) -> None:
+    """Raise PDFError (with a reason) unless `path` looks like a whole PDF file."""
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise PDFError(f"not a file: {path}", reason="missing")
+        with path.open("rb") as fh:
+            head = fh.read(HEADER_WINDOW)
+            fh.seek(max(0, size - EOF_WINDOW))
+            tail = fh.read()
+    except FileNotFoundError:
+        raise PDFError(f"no such file: {path}", reason="missing") from None
+    except PermissionError:
+        raise PDFError(f"cannot read {path}: permission denied", reason="missing") from None
+    if size == 0:
+        raise PDFError(f"empty file (0 bytes): {path}", reason="empty")
+    if b"%PDF-" not in head:
+        raise PDFError(f"not a PDF (no %PDF- header): {path}", reason="not_pdf")
+    if b"%%EOF" not in tail:
+        raise PDFError(f"corrupt PDF: truncated (no %%EOF in its last {EOF_WINDOW} bytes): "
+                       f"{path}", reason="corrupt")
+
+
+def _open(path: Path):
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    try:
+        return pdfium.PdfDocument(str(path))
+    except pdfium.PdfiumError as exc:
+        code = getattr(exc, "err_code", None)
+        if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
+            raise PDFError(f"encrypted PDF (needs a password): {path}",
+                           reason="encrypted") from None
+        raise PDFError(f"corrupt PDF: pdfium cannot open it ({exc}): {path}",
+                       reason="corrupt") from None
+
+
+def read_pdf(path: str | Path) -> RawPdf:
+    """Every page's text lines in reading order; PDFError if the file is not a readable PDF."""
+    import pypdfium2 as pdfium
+    import pypdfium2.raw as pdfium_c
+
+    path = Path(path)
+    check_file(path)
+    doc = _open(path)
+    try:
+        n = len(doc)
+        if n < 1:
+            raise PDFError(f"PDF has no pages: {path}", reason="empty")
+        pages: list[tuple[str, ...]] = []
+        scanned: list[int] = []
+        title = None
+        for i in range(n):
+            try:
+                page = doc[i]
+            except pdfium.PdfiumError:
+                pages.append(())  # an unreadable page loses its text, not the paper
+                continue
+            textpage = page.get_textpage()
+            text = textpage.get_text_range()
+            if i == 0:
+                title = _title(textpage, text)
+            if len(text) - text.count(" ") - text.count("\n") - text.count("\r") \
+                    < SCANNED_MAX_CHARS and _has_image(page, pdfium_c):
+                scanned.append(i + 1)
+            textpage.close()
+            page.close()
+            pages.append(tuple(_LINE_BREAK.split(text)) if text else ())
+    finally:
+        doc.close()
+    return RawPdf(os.path.basename(path), tuple(pages), title, tuple(scanned))
+
+
+def _has_image(page, pdfium_c) -> bool:
+    return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,),
+                                              max_depth=2))
+
+
+_NOT_TITLE = re.compile(r"arxiv:|^\s*(proceedings|published|under review|preprint|workshop|"
+                        r"journal|vol\.|volume|copyright|\d+\s*$)", re.I)
+
+
+_ABSTRACT = re.compile(r"(abstract|a b s t r a c t|1\.?\s+introduction)\b", re.I)
+
+
+def _title(textpage, text: str) -> str | None:
+    """Page 1's title: the run of top lines set in the largest upright font."""
+    import pypdfium2.raw as pdfium_c
+
+    raw = textpage.raw
+    lines: list[tuple[float, str]] = []
+    pos = 0
+    aligned = textpage.count_chars() == len(text)  # one char index per str character
+    for line in _LINE_BREAK.split(text):
+        start, end = pos, pos + len(line)
+        pos = end + 2 if text.startswith("\r\n", end) else end + 1
+        stripped = line.strip()
+        if sum(ch.isalpha() for ch in stripped) < 3:
+            continue  # line numbers of review copies, stray symbols
+        if len(lines) >= TITLE_SCAN_LINES or _ABSTRACT.match(stripped):
+            break  # the title comes before the abstract
+        if not aligned:
+            lines.append((0.0, stripped))
+            continue
+        probes = [start + k for k in (0, len(line) // 2, len(line) - 1) if line[k] != " "]
+        sizes = sorted(pdfium_c.FPDFText_GetFontSize(raw, j) for j in probes)
+        upright = all(abs(pdfium_c.FPDFText_GetCharAngle(raw, j)) < 0.01 for j in probes)
+        size = sizes[len(sizes) // 2] if upright and not _NOT_TITLE.search(stripped) else 0.0
+        lines.append((size, stripped))
+    if not aligned:
+        return next((s for _, s in lines if len(s) > 10), None)
+    best = max((size for size, _ in lines), default=0.0)
+    if best <= 0:
+        return None
+    picked: list[str] = []
+    for size, line in lines:
+        if abs(size - best) < 0.6:
+            picked.append(line)
+        elif picked:
+            break
+    title = " ".join(picked).replace("\ufffe", "")
+    title = re.sub(r"\s+", " ", title).strip()
+    return title[:300] or None
