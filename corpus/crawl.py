@@ -7,7 +7,8 @@ per paper as soon as it is known, and a paper whose PDF is already cached is ski
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -19,6 +20,7 @@ from corpus.sources.base import CrawlQuery, Fetcher, Source
 from corpus.store import Store
 
 BATCH_SIZE = 500
+Aliases = Callable[[str], list[str]]
 __all__ = ["CrawlSummary", "IngestSummary", "crawl", "fetch_pdfs", "ingest_directory",
            "list_papers", "select"]
 
@@ -120,13 +122,13 @@ def crawl(store: Store, source: Source, query: CrawlQuery, client: Fetcher,
         summary.listed_unchanged += counts.unchanged
     if pdfs:
         fetch_pdfs(store, [p.id for p in chosen], client, cache, summary,
-                   progress=progress, retry_failed=retry_failed)
+                   progress=progress, retry_failed=retry_failed, aliases=pdf_aliases(source))
     return summary
 
 
 def fetch_pdfs(store: Store, ids: list[str], client: Fetcher, cache: PdfCache,
                summary: CrawlSummary, *, progress: bool = True,
-               retry_failed: bool = False) -> None:
+               retry_failed: bool = False, aliases: Aliases | None = None) -> None:
     """Fetch, verify and record the PDF of each paper id; one failure never stops the rest."""
     bar = _progress(len(ids), progress)
     try:
@@ -135,15 +137,41 @@ def fetch_pdfs(store: Store, ids: list[str], client: Fetcher, cache: PdfCache,
             bar.update(1)
             if paper is None:
                 continue
-            _fetch_one(store, paper, client, cache, summary, retry_failed)
+            _fetch_one(store, paper, client, cache, summary, retry_failed, aliases)
             bar.set_postfix(new=summary.pdf_new, cached=summary.pdf_cached,
                             failed=len(summary.pdf_failed), refresh=False)
     finally:
         bar.close()
 
 
+def _get_pdf(client: Fetcher, url: str, aliases: Aliases | None):
+    """GET a PDF by its URL, else by its other names (where it is missing or 404)."""
+    names = [url, *(aliases(url) if aliases else ())]
+    for i, name in enumerate(names):
+        try:
+            return client.get(name)
+        except FetchError as exc:
+            missing = isinstance(exc, OfflineMissing) or exc.status in (404, 410)
+            if not missing or i == len(names) - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def pdf_aliases(source: Source) -> Aliases | None:
+    """The source's `pdf_url_aliases(url) -> [other URLs of that PDF]`, if it has one.
+
+    Looked up on the source object, then on its module (e.g. PMLR's `/v{N}/{id}/{id}.pdf`
+    is also served, and mirrored, as `/v{N}/{id}.pdf`).
+    """
+    found = getattr(source, "pdf_url_aliases", None)
+    if found is None:
+        found = getattr(sys.modules.get(type(source).__module__), "pdf_url_aliases", None)
+    return found if callable(found) else None
+
+
 def _fetch_one(store: Store, paper: Paper, client: Fetcher, cache: PdfCache,
-               summary: CrawlSummary, retry_failed: bool) -> None:
+               summary: CrawlSummary, retry_failed: bool,
+               aliases: Aliases | None = None) -> None:
     if paper.status == "fetched" and cache.has(paper.pdf_sha256):
         summary.pdf_cached += 1
         return
@@ -156,8 +184,8 @@ def _fetch_one(store: Store, paper: Paper, client: Fetcher, cache: PdfCache,
         summary.no_pdf += 1
         return
     try:
-        resp = client.get(paper.pdf_url)
-        cached = cache.put(resp.body, url=paper.pdf_url, paper_id=paper.id)
+        resp = _get_pdf(client, paper.pdf_url, aliases)
+        cached = cache.put(resp.body, url=resp.url, paper_id=paper.id)
     except OfflineMissing:
         summary.missing_offline[paper.id] = paper.pdf_url
         return

@@ -331,3 +331,42 @@ def test_live_style_crawl_of_mlanthology_uses_conditional_requests(registry, cor
     assert "If-None-Match" in listing[1].headers
     assert second.listed_unchanged == 12 and second.pdf_cached == len(fetched)
     assert len(pdf_gets(server)) == n_pdf
+
+
+def test_cli_snapshot_finds_pdfs_under_their_aliases(registry, corpus_dir, tmp_path):
+    # v198 posts name /v198/{id}/{id}.pdf; the mirror stores /v198/{id}.pdf
+    import json
+
+    snap = _snapshot(tmp_path, corpus_dir)
+    res = _cli(["crawl", "pmlr", "--snapshot", str(snap), "--venue", "v198", "--pdfs",
+                "--db", str(tmp_path / "g.duckdb"), "--cache-dir", str(tmp_path / "c"),
+                "--json"])
+    summary = json.loads(res.output)
+    on_disk = list((corpus_dir / "pdfs/mirror/proceedings.mlr.press/v198").glob("*.pdf"))
+    assert summary["pdf_new"] == len(on_disk) > 0
+    assert summary["pdf_new"] + len(summary["missing_offline"]) == summary["listed"]
+    assert all(u.endswith(f"/{u.rsplit('/', 2)[1]}.pdf")
+               for u in summary["missing_offline"].values())  # reported by their own URL
+
+
+def test_aliases_tried_only_where_missing(server, pdfs_dir, tmp_path):
+    class Nested(ManifestSource):
+        """PDF URLs in the nested form the site does not serve here; flat aliases."""
+
+        def iter_papers(self, fetcher, query):
+            for p in super().iter_papers(fetcher, query):
+                stem = p.pdf_url.rsplit("/", 1)[1][:-4]
+                yield Paper(**{**p.__dict__, "pdf_url": p.pdf_url.replace(
+                    f"/{stem}.pdf", f"/{stem}/{stem}.pdf")})
+
+        @staticmethod
+        def pdf_url_aliases(url):
+            head, stem, _ = url.rsplit("/", 2)
+            return [f"{head}/{stem}.pdf"]
+
+    with Store(tmp_path / "g.duckdb") as store:
+        s = crawl(store, Nested(pdfs_dir / "manifest.csv"), CrawlQuery(years=(2016,)),
+                  fast_client(server), PdfCache(tmp_path / "c"), pdfs=True, progress=False)
+    assert s.pdf_new == 10 and s.pdf_failed == {}
+    nested = [h for h in pdf_gets(server) if h.path.count("/") == 4]
+    assert len(nested) == 10 and all(h.status == 404 for h in nested)
