@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 import sys
+from pathlib import Path
 
 import click
 
@@ -82,6 +83,80 @@ def meter(db_path, as_json, no_record, interval_s, cpu_tdp_w, pue, grid_gco2e_pe
     sys.exit(result.exit_code)
 
 
+@click.command()
+@click.argument("recipe")
+@db_option
+@click.option("--trials", type=int, default=None,
+              help="Number of random-search trials [default: the recipe's budget].")
+@click.option("--device", type=click.Choice(["cpu", "cuda"]), default="cpu", show_default=True)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder with train.tsv and dev.tsv [default: ../shared/replication/sst2].")
+@click.option("--limit-train", type=int, default=None, help="Seeded random subset of train.")
+@click.option("--limit-dev", type=int, default=None, help="Seeded random subset of dev.")
+@click.option("--max-epochs", type=int, default=None, help="Cap every trial's epochs.")
+@click.option("--fresh", is_flag=True, help="Discard this recipe's stored trials first.")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@clean_errors
+def replicate(recipe, db_path, trials, device, data_dir, limit_train, limit_dev, max_epochs,
+              fresh, no_progress) -> None:
+    """Run RECIPE's hyperparameter search, each trial metered; resumes where it stopped.
+
+    RECIPE is a shipped recipe name (sst2-tfidf-logreg, sst2-kim-cnn, sst2-minilm) or a
+    TOML file. Example: greenlens replicate sst2-kim-cnn --trials 20 --device cuda
+    """
+    from replication.runner import replicate as run
+
+    with open_store(db_path) as store:
+        summary = run(store, recipe, trials, device=device, data_dir=data_dir,
+                      limit_train=limit_train, limit_dev=limit_dev, max_epochs=max_epochs,
+                      fresh=fresh, progress=not no_progress)
+    click.echo(f"{summary.recipe}: {summary.done} trial(s) run, {summary.skipped} already "
+               f"done, {summary.failed} failed")
+    for t in summary.trials:
+        score = "failed" if t.val_metric is None else f"{t.metric} {t.val_metric:.4f}"
+        flops = "" if not t.train_flops else f"  train {t.train_flops:.3g} FLOPs"
+        click.echo(f"  trial {t.trial:>3}  {score:<18} {t.energy_j or 0:>10.1f} J "
+                   f"{t.wall_s or 0:>8.1f} s{flops}")
+    if summary.failed:
+        first = next(t for t in summary.trials if t.status == "failed")
+        click.echo(f"first failure (trial {first.trial}): {first.error.splitlines()[0]}",
+                   err=True)
+
+
+@click.command()
+@click.argument("recipes", nargs=-1, required=True)
+@db_option
+@click.option("--energy", type=click.Choice(["mean", "cumulative"]), default="mean",
+              show_default=True, help="Energy budget: n x mean per trial, or cumulative.")
+@click.option("--plot", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Also save a PNG of EVP against the budget.")
+@click.option("--x", "x_axis", type=click.Choice(["trials", "energy"]), default="trials",
+              show_default=True, help="The plot's budget axis.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@clean_errors
+def evp(recipes, db_path, energy, plot, x_axis, as_json) -> None:
+    """Expected validation performance vs budget (Dodge et al. 2019) for stored trials."""
+    from replication.evp import evp_curve, plot_evp
+
+    with open_store(db_path, read_only=True) as store:
+        curves = {r: evp_curve(store, r, energy=energy) for r in recipes}
+        if plot:
+            plot_evp(store, recipes, plot, x=x_axis, energy=energy)
+    if as_json:
+        click.echo(json.dumps({r: [{"n": n, "evp": v, "energy_j": e} for n, v, e in c]
+                               for r, c in curves.items()}))
+    else:
+        for recipe, curve in curves.items():
+            click.echo(f"{recipe}:" + (" no finished trials" if not curve else ""))
+            for n, value, energy_j in curve:
+                ej = "n/a" if energy_j is None else f"{energy_j:,.0f} J"
+                click.echo(f"  n={n:<4} EVP {value:.4f}  energy {ej}")
+    if plot:
+        click.echo(f"plot: {plot}", err=True)
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the CLI."""
     group.add_command(meter)
+    group.add_command(replicate)
+    group.add_command(evp)
