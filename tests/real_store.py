@@ -116,3 +116,57 @@ def build(path: Path, corpus_dir: Path) -> Path:
                 "INSERT INTO findings (paper_id, category, rank, reported, evidence, page, "
                 "value, unit, method, extractor_version) VALUES (?,?,?,?,?,?,?,?,?,?)", fnd)
     return path
+
+
+def add_replication_trials(path: Path, recipe: str = "digits-logreg-C") -> int:
+    """Run a real, tiny hyperparameter search (logistic regression on scikit-learn's bundled
+    digits data, 5 values of C) under the project's energy monitor and record each trial
+    with replication.runs.save_trial, as `greenlens replicate` would. Returns trials saved."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import train_test_split
+
+    from replication.meters import EnergyMonitor
+    from replication.runs import TrialRow, run_row, save_trial
+
+    x, y = load_digits(return_X_y=True)
+    x = x / 16.0  # pixel values 0..16
+    xtr, xdev, ytr, ydev = train_test_split(x, y, test_size=0.3, random_state=0)
+    monitor = EnergyMonitor()
+    with Store(path) as store:
+        for trial, c in enumerate(np.logspace(-3, 1, 5)):
+            with monitor.window(f"{recipe}-{trial}") as handle:
+                model = LogisticRegression(C=float(c), max_iter=100).fit(xtr, ytr)
+            m = handle.measurement
+            score = float(model.score(xdev, ydev))
+            iters = int(np.max(model.n_iter_))
+            # one gradient evaluation: 2 x samples x features x classes multiply-adds, x2 FLOPs
+            flops = 4.0 * xtr.shape[0] * xtr.shape[1] * len(model.classes_) * iters
+            run = run_row(m, kind="trial", command=f"LogisticRegression(C={c:g})")
+            save_trial(store, TrialRow(
+                recipe=recipe, trial=trial, params={"C": float(c)}, seed=0,
+                setting={"data": "sklearn digits"}, device=m.device, status="done",
+                metric="accuracy", val_metric=score, train_flops=flops,
+                flops_source="estimate: 4 x n x d x classes x iterations", energy_j=m.energy_j,
+                wall_s=m.wall_s, n_train=len(ytr), n_dev=len(ydev), run_id=run["id"]), run)
+    monitor.close()
+    return 5
+
+
+
+def cached_store(tmp_path_factory, corpus_dir: Path, *, replication: bool = False) -> Path:
+    """The real store, built once per test session (one file with, one without trials)."""
+    base = tmp_path_factory.getbasetemp()
+    plain = base / "greenlens-real.duckdb"
+    if not plain.exists():
+        build(plain, corpus_dir)
+    if not replication:
+        return plain
+    with_trials = base / "greenlens-real-trials.duckdb"
+    if not with_trials.exists():
+        import shutil
+
+        shutil.copy(plain, with_trials)
+        add_replication_trials(with_trials)
+    return with_trials
