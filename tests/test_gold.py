@@ -12,8 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from extractors.gold.agreement import cohen_kappa, compare, format_report
-from extractors.gold.validate import (CATEGORIES, _page_texts, validate_abstracts,
-                                      validate_papers)
+from extractors.gold.validate import CATEGORIES, _page_texts, validate_abstracts, validate_papers
 from extractors.textnorm import normalize_ws
 
 GOLD = Path(__file__).resolve().parents[1] / "extractors" / "gold"
@@ -86,8 +85,8 @@ def test_altered_quote_is_caught(tmp_path, pdfs_dir, good):
 def test_page_out_of_range(tmp_path, pdfs_dir, good, pages):
     good["labels"]["params"]["evidence"][0]["page"] = len(pages) + 1
     assert _messages(tmp_path, pdfs_dir, [good]) == [
-        f"params: evidence 1: page {len(pages) + 1} out of range "
-        f"(the PDF has {len(pages)} pages)"]
+        (f"params: evidence 1: page {len(pages) + 1} out of range "
+         f"(the PDF has {len(pages)} pages)")]
 
 
 def test_reported_must_match_evidence_and_length_limit(tmp_path, pdfs_dir, good):

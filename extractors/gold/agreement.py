@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Hashable, Sequence
 
 from extractors.gold.validate import CATEGORIES
 
@@ -95,8 +95,8 @@ def format_report(report: AgreementReport) -> str:
     def num(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 
-    lines = [f"papers in both files: {len(report.common)} "
-             f"(only first: {len(report.only_first)}, only second: {len(report.only_second)})",
+    lines = [(f"papers in both files: {len(report.common)} (only first: "
+              f"{len(report.only_first)}, only second: {len(report.only_second)})"),
              f"{'field':<16}{'n':>4}{'agree':>8}{'kappa':>8}"]
     lines += [f"{f.field:<16}{f.n:>4}{num(f.agreement):>8}{num(f.kappa):>8}"
               for f in report.fields]

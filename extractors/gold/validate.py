@@ -8,9 +8,9 @@ raises on bad content, so one run lists every problem.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from extractors.textnorm import contains_quote
 
