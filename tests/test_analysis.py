@@ -7,10 +7,10 @@ from collections import defaultdict
 
 import numpy as np
 import pytest
+import real_store
 from scipy import optimize
 from scipy import stats as sps
 
-import real_store
 from analysis import compute as C
 from analysis.db import Filters, current_version, parse_years
 from analysis.shares import category_shares, summary, target_shares, trend_tests
@@ -74,7 +74,7 @@ def test_current_version_and_denominator_exclude_failed_and_old(db, raw):
 
 
 def test_shares_match_hand_counts_per_venue_and_year(db, raw):
-    base, n, k = _hand_counts(raw, real_store.VERSION)
+    _, n, k = _hand_counts(raw, real_store.VERSION)
     rows = category_shares(db)
     assert {(r.venue, r.year, r.category): (r.k, r.n) for r in rows} == \
         {key: (k[key], n[key]) for key in n}

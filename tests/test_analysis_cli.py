@@ -8,9 +8,9 @@ import re
 
 import duckdb
 import pytest
+import real_store
 from click.testing import CliRunner
 
-import real_store
 from app.cli import cli
 
 pytestmark = pytest.mark.shared
