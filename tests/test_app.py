@@ -103,7 +103,7 @@ def test_titles_with_html_are_shown_escaped(monkeypatch, tmp_path):
     at = _app(monkeypatch, db, "pages/papers.py")
     shown = [(m.value, m.proto.allow_html) for m in at.markdown]
     assert not any(allow for _, allow in shown)
-    title = [h.value for h in at.subheader][0]
+    title = at.subheader[0].value
     assert "<script>" not in title and r"\<script\>" in title and r"\*\*bold" in title
     assert any(r"\<b\>3 GFLOPs\</b\>" in v for v, _ in shown)
 
