@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from extractors.schema import CATEGORIES
+
 TARGET_COLOURS = {"accuracy": "#4c72b0", "efficiency": "#55a868", "both": "#c44e52",
                   "other": "#8c8c8c"}
 _SHARE_TOOLTIP = [alt.Tooltip("year:O"), alt.Tooltip("k:Q", title="papers reporting (k)"),
@@ -24,8 +26,9 @@ def category_trends(rows: list[dict]) -> alt.FacetChart:
         tooltip=[alt.Tooltip("category:N"), *_SHARE_TOOLTIP])
     bars = base.mark_errorbar(ticks=True).encode(y=alt.Y("ci_low:Q", title="share reporting"),
                                                  y2="ci_high:Q", tooltip=_SHARE_TOOLTIP)
-    return alt.layer(bars, line, data=df).properties(width=220, height=160).facet(
-        facet=alt.Facet("category:N", title=None), columns=4)
+    order = [c for c in CATEGORIES if c in set(df["category"])]
+    return alt.layer(bars, line, data=df).properties(width=190, height=150).facet(
+        facet=alt.Facet("category:N", title=None, sort=order), columns=4)
 
 
 def target_bars(rows: list[dict]) -> alt.Chart:
@@ -71,8 +74,9 @@ def evp_curve(points: list[dict], x: str) -> alt.Chart:
     df["energy_wh"] = df["energy_j"] / 3600.0
     field, title = (("trials", "budget: hyperparameter trials") if x == "trials"
                     else ("energy_wh", "budget: energy (Wh, mean per trial x n)"))
+    axis = alt.Axis(tickMinStep=1, format="d") if x == "trials" else alt.Axis()
     return alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X(f"{field}:Q", title=title),
+        x=alt.X(f"{field}:Q", title=title, axis=axis),
         y=alt.Y("evp:Q", title="expected best validation score", scale=alt.Scale(zero=False)),
         color="recipe:N", tooltip=["recipe:N", "trials:Q", alt.Tooltip("evp:Q", format=".4f"),
                                    alt.Tooltip("energy_wh:Q", format=".3g")]

@@ -17,7 +17,7 @@ def streamlit_command(host: str, port: int) -> list[str]:
             "--server.address", host, "--server.port", str(int(port)),
             "--server.headless", "true", "--server.fileWatcherType", "none",
             "--server.maxUploadSize", str(MAX_UPLOAD_MB),
-            "--browser.gatherUsageStats", "false", "--global.developmentMode", "false"]
+            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal", "--global.developmentMode", "false"]
 
 
 def serve(db: Path, host: str = "127.0.0.1", port: int = 8501, *, replace: bool = True) -> int:
