@@ -35,7 +35,7 @@ class TextSplit:
     def __len__(self) -> int:
         return len(self.texts)
 
-    def subset(self, n: int | None, seed: int = 0) -> "TextSplit":
+    def subset(self, n: int | None, seed: int = 0) -> TextSplit:
         """A seeded random subset of n examples (all of them when n is None or larger)."""
         if n is None or n >= len(self):
             return self

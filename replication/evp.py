@@ -10,9 +10,9 @@ energy of the first n trials as they ran).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from corpus.errors import ConfigError
 from corpus.store import Store
@@ -91,6 +91,7 @@ def plot_evp(store: Store, recipes: Sequence[str], path: str | Path, x: str = "t
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+
     from replication.runs import load_trials
 
     if x not in ("trials", "energy"):

@@ -12,9 +12,10 @@ torch is imported inside functions so that the rest of greenlens does not load i
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Hashable, Iterator
+from typing import Any
 
 FLOPS_SOURCE = "torch.utils.flop_counter.FlopCounterMode (matmul/conv/attention ops)"
 

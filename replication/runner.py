@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from corpus.errors import ConfigError
 from corpus.store import Store
@@ -134,7 +135,7 @@ def _run_trial(store: Store, recipe: Recipe, i: int, data, train_eval, monitor: 
                    device=device, status="failed" if error else "done",
                    metric=recipe.data.get("metric", "accuracy"), energy_j=measurement.energy_j,
                    wall_s=measurement.wall_s, n_train=len(data.train), n_dev=len(data.dev),
-                   run_id=run["id"], error=error, finished_at=datetime.now(timezone.utc)
+                   run_id=run["id"], error=error, finished_at=datetime.now(UTC)
                    .replace(tzinfo=None))
     if outcome is not None:
         util = utilisation(outcome.train_flops, outcome.train_s, device.split(":")[0],

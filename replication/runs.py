@@ -97,7 +97,7 @@ class TrialRow:
         return row
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> "TrialRow":
+    def from_row(cls, row: dict[str, Any]) -> TrialRow:
         """Inverse of to_row."""
         data = {c: row.get(c) for c in TRIAL_COLUMNS}
         data["params"] = json.loads(data["params"])

@@ -6,8 +6,14 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs torch (pip install 'greenlens[replication]')")
 
-from replication.flops import (ShapeFlops, count_flops, find_peak, forward_flops,  # noqa: E402
-                               train_step_flops, utilisation)
+from replication.flops import (
+    ShapeFlops,
+    count_flops,
+    find_peak,
+    forward_flops,
+    train_step_flops,
+    utilisation,
+)
 
 
 def test_linear_forward_and_training_step():

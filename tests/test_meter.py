@@ -10,14 +10,22 @@ import sys
 import threading
 import time
 import types
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
-from replication.meters import (CarbonConfig, CpuEstimateMeter, EnergyMonitor, Measurement,
-                                NullMeter, NvmlEnergyMeter, NvmlPowerSamplingMeter, RaplMeter,
-                                make_gpu_meter)
+from replication.meters import (
+    CarbonConfig,
+    CpuEstimateMeter,
+    EnergyMonitor,
+    Measurement,
+    NullMeter,
+    NvmlEnergyMeter,
+    NvmlPowerSamplingMeter,
+    RaplMeter,
+    make_gpu_meter,
+)
 from replication.meters.nvml import MeterUnavailable
 
 REPO = Path(__file__).resolve().parents[1]
@@ -233,9 +241,8 @@ def _busy(seconds: float) -> int:
 
 
 def test_real_meter_around_a_real_workload():
-    with EnergyMonitor(cpu_tdp_w=65) as monitor:
-        with monitor.window("busy") as w:
-            _busy(0.6)
+    with EnergyMonitor(cpu_tdp_w=65) as monitor, monitor.window("busy") as w:
+        _busy(0.6)
     m = w.measurement
     assert m.wall_s >= 0.6
     assert m.cpu_energy_j is not None and m.cpu_energy_j > 0
@@ -252,7 +259,7 @@ def test_real_meter_around_a_real_workload():
 
 
 def test_co2e_and_round_trip():
-    m = Measurement("x", datetime(2026, 1, 1, tzinfo=timezone.utc), 10.0,
+    m = Measurement("x", datetime(2026, 1, 1, tzinfo=UTC), 10.0,
                     gpu_energy_j={"0": 3.0e6, "1": None}, cpu_energy_j=0.5e6,
                     dram_energy_j=0.1e6, pue=1.5, grid_gco2e_per_kwh=400.0)
     assert m.gpu_total_j == 3.0e6 and m.energy_j == 3.6e6

@@ -14,8 +14,12 @@ from app.cli.common import clean_errors, db_option, open_store
 
 def _monitor_options(func):
     """--interval-s, --cpu-tdp-w, --pue, --grid-gco2e-per-kwh."""
-    from replication.meters.base import (DEFAULT_CPU_TDP_W, DEFAULT_GRID_GCO2E_PER_KWH,
-                                         DEFAULT_PUE, DEFAULT_SAMPLE_INTERVAL_S)
+    from replication.meters.base import (
+        DEFAULT_CPU_TDP_W,
+        DEFAULT_GRID_GCO2E_PER_KWH,
+        DEFAULT_PUE,
+        DEFAULT_SAMPLE_INTERVAL_S,
+    )
     options = [
         click.option("--interval-s", type=float, default=DEFAULT_SAMPLE_INTERVAL_S,
                      show_default=True,

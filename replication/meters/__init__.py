@@ -5,9 +5,16 @@ Backends: NVML energy counter or power sampling (nvml.py), RAPL or a utilisation
 estimate (cpu.py), a null meter that says why nothing is measured (base.py).
 """
 
-from replication.meters.base import (DEFAULT_CPU_TDP_W, DEFAULT_GRID_GCO2E_PER_KWH, DEFAULT_PUE,
-                                     DEFAULT_SAMPLE_INTERVAL_S, CarbonConfig, Meter, NullMeter,
-                                     Reading)
+from replication.meters.base import (
+                                     DEFAULT_CPU_TDP_W,
+                                     DEFAULT_GRID_GCO2E_PER_KWH,
+                                     DEFAULT_PUE,
+                                     DEFAULT_SAMPLE_INTERVAL_S,
+                                     CarbonConfig,
+                                     Meter,
+                                     NullMeter,
+                                     Reading,
+)
 from replication.meters.cpu import CpuEstimateMeter, RaplMeter
 from replication.meters.factory import Probe, make_cpu_meter, make_dram_meter, make_gpu_meter
 from replication.meters.measurement import Measurement
@@ -15,9 +22,24 @@ from replication.meters.monitor import EnergyMonitor, WindowHandle
 from replication.meters.nvml import MeterUnavailable, NvmlEnergyMeter, NvmlPowerSamplingMeter
 
 __all__ = [
-    "CarbonConfig", "CpuEstimateMeter", "DEFAULT_CPU_TDP_W", "DEFAULT_GRID_GCO2E_PER_KWH",
-    "DEFAULT_PUE", "DEFAULT_SAMPLE_INTERVAL_S", "EnergyMonitor", "Measurement", "Meter",
-    "MeterUnavailable", "NullMeter", "NvmlEnergyMeter", "NvmlPowerSamplingMeter", "Probe",
-    "RaplMeter", "Reading", "WindowHandle", "make_cpu_meter", "make_dram_meter",
-    "make_gpu_meter",
+                                     "DEFAULT_CPU_TDP_W",
+                                     "DEFAULT_GRID_GCO2E_PER_KWH",
+                                     "DEFAULT_PUE",
+                                     "DEFAULT_SAMPLE_INTERVAL_S",
+                                     "CarbonConfig",
+                                     "CpuEstimateMeter",
+                                     "EnergyMonitor",
+                                     "Measurement",
+                                     "Meter",
+                                     "MeterUnavailable",
+                                     "NullMeter",
+                                     "NvmlEnergyMeter",
+                                     "NvmlPowerSamplingMeter",
+                                     "Probe",
+                                     "RaplMeter",
+                                     "Reading",
+                                     "WindowHandle",
+                                     "make_cpu_meter",
+                                     "make_dram_meter",
+                                     "make_gpu_meter",
 ]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import threading
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 # World-average carbon intensity of electricity generation in 2023: 481 gCO2e/kWh
 # (Ember, Global Electricity Review 2024 / yearly electricity data; also published by

@@ -67,9 +67,8 @@ def rapl_zones(root: Path, domain: str) -> list[Path]:
         except OSError:
             continue
         top = path.name.count(":") == 1
-        if domain == "package" and top and name.startswith("package"):
-            out.append(path)
-        elif domain == "dram" and name == "dram":
+        is_package = domain == "package" and top and name.startswith("package")
+        if is_package or (domain == "dram" and name == "dram"):
             out.append(path)
     return out
 

@@ -12,8 +12,12 @@ from pathlib import Path
 
 from replication.meters.base import DEFAULT_CPU_TDP_W, DEFAULT_SAMPLE_INTERVAL_S, Meter, NullMeter
 from replication.meters.cpu import POWERCAP_ROOT, CpuEstimateMeter, RaplMeter
-from replication.meters.nvml import (MeterUnavailable, NvmlEnergyMeter, NvmlPowerSamplingMeter,
-                                     load_pynvml)
+from replication.meters.nvml import (
+    MeterUnavailable,
+    NvmlEnergyMeter,
+    NvmlPowerSamplingMeter,
+    load_pynvml,
+)
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ class Measurement:
         return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Measurement":
+    def from_dict(cls, d: dict) -> Measurement:
         """Inverse of to_dict (derived totals are recomputed)."""
         keep = {k: v for k, v in d.items() if k in cls.__dataclass_fields__}
         if isinstance(keep.get("started_at"), str):

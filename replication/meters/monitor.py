@@ -13,13 +13,18 @@ from __future__ import annotations
 import functools
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Iterator
 
-from replication.meters.base import (DEFAULT_CPU_TDP_W, DEFAULT_SAMPLE_INTERVAL_S, CarbonConfig,
-                                     Meter, Reading)
+from replication.meters.base import (
+    DEFAULT_CPU_TDP_W,
+    DEFAULT_SAMPLE_INTERVAL_S,
+    CarbonConfig,
+    Meter,
+    Reading,
+)
 from replication.meters.cpu import POWERCAP_ROOT
 from replication.meters.factory import Probe, make_cpu_meter, make_dram_meter, make_gpu_meter
 from replication.meters.measurement import Measurement
@@ -67,7 +72,7 @@ class EnergyMonitor:
         with self._lock:
             if name in self._open:
                 raise ValueError(f"window {name!r} is already open")
-            self._open[name] = (datetime.now(timezone.utc), time.monotonic())
+            self._open[name] = (datetime.now(UTC), time.monotonic())
         for meter in self.meters.values():
             try:
                 meter.start(name)
@@ -137,7 +142,7 @@ class EnergyMonitor:
         for meter in self.meters.values():
             meter.close()
 
-    def __enter__(self) -> "EnergyMonitor":
+    def __enter__(self) -> EnergyMonitor:
         return self
 
     def __exit__(self, *exc) -> None:

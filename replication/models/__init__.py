@@ -4,8 +4,9 @@ a `TrialOutcome`; torch is imported only inside the torch trainers."""
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from corpus.errors import ConfigError
 

