@@ -24,6 +24,7 @@ _WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _SOFT_HYPHEN = re.compile(r"([A-Za-z]*)\ufffe([A-Za-z]*)")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4}|[ivxlc]{1,6})\s*$", re.I)
 _DIGITS = re.compile(r"\d+")
+_DIGITS_3 = re.compile(r"\d\D+\d\D+\d")  # cheap test before the table-line check
 
 _ABSTRACT = re.compile(r"^\s*(?:abstract|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t)\b\s*[.:\u2014\u2013-]?\s*(.*)$",
                        re.I)
@@ -228,10 +229,18 @@ def _is_table_line(line: str) -> bool:
     if len(tokens) < 3:
         return False
     numbers = sum(bool(_NUMBER.match(t)) for t in tokens)
-    return numbers >= 3 and numbers / len(tokens) >= 0.4
+    if numbers < 3 or numbers / len(tokens) < 0.4:
+        return False
+    # prose with a list of numbers ("(among 5e-5, 4e-5, 3e-5 and 2e-5) on the dev set")
+    words = sum(t.isalpha() and t.islower() and len(t) > 2 for t in tokens)
+    return words < numbers and not (line.rstrip().endswith(".") and words >= 2)
 
 
 def _units(flat, sections) -> list[TextUnit]:
+    n = len(flat)
+    table = [_DIGITS_3.search(ln) is not None and _is_table_line(ln) for _, ln in flat]
+    caption = [_CAPTION.match(ln) is not None for _, ln in flat]
+    heading = [not table[i] and _is_heading(flat, i) for i in range(n)]
     units: list[TextUnit] = []
     buffer: list[str] = []
     buf_key = None
@@ -245,29 +254,37 @@ def _units(flat, sections) -> list[TextUnit]:
                          for s in split_sentences(text))
             buffer = []
 
-    i, n = 0, len(flat)
+    i = 0
     while i < n:
         page, line = flat[i]
         section = sections[i]
         if (page, section) != buf_key:
             flush()
             buf_key = (page, section)
-        if _CAPTION.match(line):
+        if caption[i]:
             flush()
             parts, j = [line], i + 1
             while (j < n and len(parts) < MAX_CAPTION_LINES and flat[j][0] == page
-                   and not parts[-1].endswith((".", ":")) and not _CAPTION.match(flat[j][1])
-                   and not _is_table_line(flat[j][1]) and not _is_heading(flat, j)):
+                   and not parts[-1].endswith((".", ":")) and not caption[j]
+                   and not table[j] and not heading[j]):
                 parts.append(flat[j][1])
                 j += 1
             units.append(TextUnit(page, section, "caption", normalize_ws(" ".join(parts))))
+            # a table's header lines between its caption and its first row
+            k = j
+            while k < min(n, j + 4) and flat[k][0] == page and not table[k] \
+                    and not caption[k] and not flat[k][1].endswith((".", "!", "?")):
+                k += 1
+            if k > j and k < n and table[k] and flat[k][0] == page:
+                for h in range(j, k):
+                    table[h] = True
             i = j
             continue
-        if _is_table_line(line):
+        if table[i]:
             flush()
             units.append(TextUnit(page, section, "table", normalize_ws(line)))
-        elif _is_heading(flat, i) or _REFERENCES.match(line) or _ABSTRACT.match(line) \
-                and len(line) < 12:
+        elif heading[i] or (len(line) < 30 and (_REFERENCES.match(line)
+                                                or _ABSTRACT.match(line))):
             flush()
             units.append(TextUnit(page, section, "sentence", normalize_ws(line)))
         else:

@@ -20,6 +20,7 @@ EOF_WINDOW = 2048  # %%EOF must sit this close to the end (trailing junk is comm
 SCANNED_MAX_CHARS = 20  # a page with fewer visible characters and an image is "scanned"
 TITLE_SCAN_LINES = 30  # title: the largest font among page 1's first lines
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+_SPACES = re.compile(r" +")
 
 
 @dataclass(frozen=True)
@@ -130,27 +131,35 @@ def _title(textpage, text: str) -> str | None:
         start, end = pos, pos + len(line)
         pos = end + 2 if text.startswith("\r\n", end) else end + 1
         stripped = line.strip()
-        if sum(ch.isalpha() for ch in stripped) < 3:
+        if not any(ch.isalpha() for ch in stripped):
             continue  # line numbers of review copies, stray symbols
         if len(lines) >= TITLE_SCAN_LINES or _ABSTRACT.match(stripped):
             break  # the title comes before the abstract
         if not aligned:
             lines.append((0.0, stripped))
             continue
-        probes = [start + k for k in (0, len(line) // 2, len(line) - 1) if line[k] != " "]
-        sizes = sorted(pdfium_c.FPDFText_GetFontSize(raw, j) for j in probes)
-        upright = all(abs(pdfium_c.FPDFText_GetCharAngle(raw, j)) < 0.01 for j in probes)
-        size = sizes[len(sizes) // 2] if upright and not _NOT_TITLE.search(stripped) else 0.0
+        # word starts: small-caps titles set only the initials in the full size
+        probes = [start + k for k in [0] + [m.end() for m in _SPACES.finditer(line)][:7]
+                  if k < len(line) and line[k] != " "]
+        upright = all(abs(pdfium_c.FPDFText_GetCharAngle(raw, j)) < 0.01 for j in probes[:2])
+        size = max((pdfium_c.FPDFText_GetFontSize(raw, j) for j in probes), default=0.0)
+        size = size if upright and not _NOT_TITLE.search(stripped) else 0.0
         lines.append((size, stripped))
     if not aligned:
         return next((s for _, s in lines if len(s) > 10), None)
     best = max((size for size, _ in lines), default=0.0)
     if best <= 0:
         return None
+    if sum(abs(size - best) < 0.6 for size, _ in lines) > 0.6 * len(lines):
+        # one size for everything (some PDFs report 1.0 for every character): first line
+        return next((ln for size, ln in lines if size > 0), None)
     picked: list[str] = []
     for size, line in lines:
         if abs(size - best) < 0.6:
-            picked.append(line)
+            if picked and len(line) <= 2 and line.islower():
+                picked[-1] += line  # a word cut by the line break ("b" + "y")
+            else:
+                picked.append(line)
         elif picked:
             break
     title = " ".join(picked).replace("\ufffe", "")

@@ -1,0 +1,61 @@
+"""CLI: extract (a store's papers), check (one PDF's reporting card)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from app.cli.common import clean_errors, db_option, open_store
+
+
+@click.command()
+@db_option
+@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="PDF cache [default: $GREENLENS_CACHE or ./.greenlens-cache].")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Worker processes [default: one per core].")
+@click.option("--force", is_flag=True, help="Re-extract papers already done with this version.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.01), default=None,
+              help="Seconds allowed per PDF [default: 120].")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@clean_errors
+def extract(db_path, cache_dir, workers, force, timeout_s, no_progress) -> None:
+    """Extract what each fetched paper reports (FLOPs, energy, ...) into the store."""
+    from corpus.pdfcache import default_cache_dir
+    from extractors.batch import extract_store
+    from extractors.isolate import Limits
+
+    limits = Limits(timeout_s=timeout_s) if timeout_s else Limits()
+    with open_store(db_path) as store:
+        s = extract_store(store, cache_dir or default_cache_dir(), workers=workers,
+                          force=force, progress=not no_progress, limits=limits)
+    click.echo(f"extractor {s.version}: {s.considered} fetched papers, {s.extracted} "
+               f"extracted, {s.skipped} already up to date, {s.errors} errors "
+               f"({s.pages} pages in {s.seconds:.1f} s)")
+    if s.error_reasons:
+        click.echo("errors by reason: " + ", ".join(
+            f"{k} {v}" for k, v in sorted(s.error_reasons.items())))
+
+
+@click.command()
+@click.argument("paper", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True, help="Output format.")
+@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.01), default=None,
+              help="Seconds allowed for the PDF [default: 120].")
+@clean_errors
+def check(paper: Path, fmt: str, timeout_s) -> None:
+    """Show what PAPER.pdf reports about its cost, with evidence, and what it misses."""
+    from extractors.batch import extract_file
+    from extractors.isolate import Limits
+    from extractors.report import render
+
+    report = extract_file(paper, limits=Limits(timeout_s=timeout_s) if timeout_s else Limits())
+    click.echo(render(report, fmt))
+
+
+def register(group: click.Group) -> None:
+    """Add this module's commands to the CLI."""
+    group.add_command(extract)
+    group.add_command(check)

@@ -1,0 +1,97 @@
+"""One PDF to findings: text, units, detectors, target. Runs inside an isolated worker."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from extractors.document import CategoryResult, Document
+from extractors.layout import build_document
+from extractors.pdftext import read_pdf
+from extractors.schema import CATEGORIES
+
+PDF_LAYER_VERSION = "1"  # bump when pdftext/layout/sentences change what units hold
+
+
+def extractor_version() -> str:
+    """This PDF layer's version combined with the detectors' and the target model's."""
+    from extractors.detectors import DETECTORS_VERSION
+
+    try:
+        from extractors.target import METHOD as TARGET_METHOD
+    except ModuleNotFoundError:  # no target classifier installed: say so in the version
+        TARGET_METHOD = "target/none"
+    return f"pdf{PDF_LAYER_VERSION}+det{DETECTORS_VERSION}+{TARGET_METHOD.split(':')[-1]}"
+
+
+@dataclass(frozen=True)
+class PaperAnalysis:
+    """Everything extracted from one PDF (picklable: it crosses the worker boundary)."""
+
+    file: str
+    pages: int
+    title: str | None
+    scanned_pages: tuple[int, ...]
+    target: str
+    target_method: str
+    results: dict[str, CategoryResult]
+    seconds: float
+
+
+def analyse_document(doc: Document, *, title: str | None = None,
+                     abstract: str | None = None) -> PaperAnalysis:
+    """Run the detectors and the target classifier on a parsed document.
+
+    `title`/`abstract` from the store's metadata, when given, are preferred to the PDF's
+    for the target classifier (the PDF's are a heuristic cut).
+    """
+    from extractors.detectors import detect_all
+
+    t0 = time.perf_counter()
+    found = detect_all(doc)
+    results = {c: _drop_reference_evidence(found[c], doc) if c in found else
+               CategoryResult(c, False, (), "missing-detector") for c in CATEGORIES}
+    target, method = _target(title or doc.title, abstract or doc.abstract, doc.introduction)
+    return PaperAnalysis(doc.file, doc.pages, doc.title, doc.scanned_pages, target, method,
+                         results, time.perf_counter() - t0)
+
+
+def _target(title, abstract, introduction) -> tuple[str, str]:
+    try:
+        from extractors.target import predict_target
+    except ModuleNotFoundError:
+        return "other", "unavailable"
+    return predict_target(title, abstract, introduction)
+
+
+def analyse_pdf(path: str | Path, title: str | None = None,
+                abstract: str | None = None) -> PaperAnalysis:
+    """Parse one PDF and analyse it (PDFError if it is not a readable PDF)."""
+    t0 = time.perf_counter()
+    doc = build_document(read_pdf(path))
+    result = analyse_document(doc, title=title, abstract=abstract)
+    return _with_seconds(result, time.perf_counter() - t0)
+
+
+def _with_seconds(result: PaperAnalysis, seconds: float) -> PaperAnalysis:
+    from dataclasses import replace
+
+    return replace(result, seconds=seconds)
+
+
+def _drop_reference_evidence(result: CategoryResult, doc: Document) -> CategoryResult:
+    """The reference list never yields a finding, whatever a detector returned."""
+    if not result.evidence:
+        return result
+    kept = tuple(e for e in result.evidence if not _from_references(e, doc))
+    if len(kept) == len(result.evidence):
+        return result
+    return CategoryResult(result.category, bool(kept) and result.reported, kept, result.method)
+
+
+def _from_references(evidence, doc: Document) -> bool:
+    on_page = [u for u in doc.units if u.page == evidence.page]
+    in_refs = any(evidence.text in u.text for u in on_page if u.section == "references")
+    return in_refs and not any(evidence.text in u.text for u in on_page
+                               if u.section != "references")

@@ -1,0 +1,197 @@
+"""Run PDF work in worker processes with a time and a memory limit each.
+
+A broken or hostile PDF must cost one error record, never a hung or crashed batch: each
+task runs in a worker process (forkserver: workers fork from a clean single-threaded
+server, not from the parent that holds DuckDB); a worker over its time limit is killed,
+one that dies (a crash in the C engine, the memory limit) is replaced, and either way the
+task comes back as a `PDFError` with a reason (`timeout`, `memory`, `corrupt`, ...).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import resource
+import signal
+import time
+import traceback
+from dataclasses import dataclass
+from multiprocessing.connection import wait
+from typing import Any, Callable, Iterable, Iterator
+
+from corpus.errors import PDFError
+
+DEFAULT_TIMEOUT_S = 120.0
+DEFAULT_MEMORY_MB = 2048  # address space a worker may add while parsing one PDF
+# imported once in the fork server, so workers start warm and small limits stay meaningful
+_PRELOAD = ["extractors.warm"]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Per-task wall-clock limit (seconds); address space (MiB) a worker may add to its size
+    at start while parsing (RLIMIT_AS = start size + memory_mb)."""
+
+    timeout_s: float = DEFAULT_TIMEOUT_S
+    memory_mb: int | None = DEFAULT_MEMORY_MB
+
+
+def _context():
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(_PRELOAD)
+    return ctx
+
+
+def _address_space() -> int:
+    """This process's current virtual size in bytes (the base the memory limit adds to)."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 1024 * 1024 * 1024
+
+
+def _worker_main(conn, func: Callable, memory_mb: int | None) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C
+    if memory_mb:
+        limit = _address_space() + memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):
+            return
+        if task is None:
+            return
+        key, args = task
+        fatal = False
+        try:
+            message = ("ok", key, func(*args))
+        except PDFError as exc:
+            message = ("err", key, exc)
+        except MemoryError:
+            message = ("err", key, PDFError(f"over the memory limit ({memory_mb} MiB)",
+                                            reason="memory"))
+            fatal = True  # the heap may be in a bad state: start afresh
+        except Exception as exc:  # noqa: BLE001 - any bug or engine error is one record
+            tb = traceback.extract_tb(exc.__traceback__)
+            where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+            message = ("err", key, PDFError(f"corrupt PDF: {type(exc).__name__}: {exc}{where}",
+                                            reason="corrupt"))
+        try:
+            conn.send((*message, fatal))
+        except MemoryError:
+            fatal = True
+            conn.send(("err", key, PDFError("over the memory limit sending the result",
+                                            reason="memory"), fatal))
+        except Exception as exc:  # noqa: BLE001 - an unpicklable result
+            conn.send(("err", key, PDFError(f"result could not be sent: {exc}",
+                                            reason="corrupt"), fatal))
+        if fatal:
+            return
+
+
+class _Worker:
+    def __init__(self, ctx, func: Callable, limits: Limits) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, func, limits.memory_mb),
+                                   daemon=True)
+        self.process.start()
+        child.close()
+        self.task: tuple[Any, float] | None = None  # (key, deadline)
+
+    def send(self, key: Any, args: tuple, timeout_s: float) -> None:
+        self.conn.send((key, args))
+        self.task = (key, time.monotonic() + timeout_s)
+
+    def stop(self, *, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
+        self.conn.close()
+
+
+def _death_reason(process) -> PDFError:
+    code = process.exitcode
+    if code is not None and code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        return PDFError(f"corrupt PDF: the PDF engine crashed ({name})", reason="corrupt")
+    return PDFError(f"corrupt PDF: the worker exited with code {code}", reason="corrupt")
+
+
+def run_isolated(func: Callable, tasks: Iterable[tuple[Any, tuple]], *, workers: int = 1,
+                 limits: Limits = Limits()) -> Iterator[tuple[Any, Any]]:
+    """Yield (key, result or PDFError) for each (key, args) task, in completion order.
+
+    `func` must be importable by name (it runs in another process).
+    """
+    ctx = _context()
+    pending = iter(tasks)
+    pool: list[_Worker] = []
+    more = True
+    try:
+        while True:
+            while more:  # hand out tasks to idle workers, starting workers as needed
+                idle = next((w for w in pool if w.task is None), None)
+                if idle is None and len(pool) < workers:
+                    idle = _Worker(ctx, func, limits)
+                    pool.append(idle)
+                if idle is None:
+                    break
+                nxt = next(pending, None)
+                if nxt is None:
+                    more = False
+                    break
+                idle.send(nxt[0], nxt[1], limits.timeout_s)
+            busy = [w for w in pool if w.task is not None]
+            if not busy:
+                return
+            timeout = max(0.0, min(w.task[1] for w in busy) - time.monotonic())
+            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
+                             timeout=timeout))
+            for worker in busy:
+                key, deadline = worker.task
+                if worker.conn in ready or worker.process.sentinel in ready:
+                    worker.task = None
+                    message = _receive(worker)
+                    if message is None:  # died without a word: a crash or a hard limit
+                        worker.process.join(timeout=5)
+                        yield key, _death_reason(worker.process)
+                        _retire(pool, worker, kill=True)
+                        continue
+                    yield key, message[2]
+                    if message[3]:  # the worker quits after a MemoryError
+                        _retire(pool, worker)
+                elif time.monotonic() >= deadline:
+                    worker.task = None
+                    _retire(pool, worker, kill=True)
+                    yield key, PDFError(f"timeout: took over {limits.timeout_s:g} s",
+                                        reason="timeout")
+    finally:
+        for worker in pool:
+            worker.stop(kill=worker.task is not None)
+
+
+def _receive(worker: _Worker):
+    try:
+        if worker.conn.poll():
+            return worker.conn.recv()
+    except (EOFError, OSError):
+        pass
+    return None
+
+
+def _retire(pool: list[_Worker], worker: _Worker, *, kill: bool = False) -> None:
+    pool.remove(worker)
+    worker.stop(kill=kill)

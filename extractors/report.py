@@ -1,0 +1,139 @@
+"""The reporting card of one paper: what it reports (with evidence) and what it misses."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from corpus.records import Evidence
+from extractors.schema import CATEGORIES
+
+CATEGORY_NAMES = {
+    "flops": "FLOPs",
+    "energy": "Energy / carbon",
+    "runtime": "Runtime",
+    "hardware": "Hardware",
+    "params": "Parameters",
+    "training_curve": "Training curve",
+    "search_budget": "Search budget",
+}
+
+# one line each: what to add when a category is missing
+HINTS = {
+    "flops": "state the FLOPs (or MACs) of training and inference, e.g. counted with "
+             "torch.utils.flop_counter.FlopCounterMode",
+    "energy": "measure it with `greenlens meter -- <your training command>` and report the "
+              "kWh (and CO2e) of your runs",
+    "runtime": "report wall-clock training and inference time (GPU-hours, latency or "
+               "throughput) of your runs",
+    "hardware": "name the hardware your experiments ran on (GPU/TPU/CPU model and count)",
+    "params": "give the number of parameters of each model (e.g. a #Params column)",
+    "training_curve": "plot validation performance or loss against training steps, epochs "
+                      "or time",
+    "search_budget": "state the number of trials / search space and method of your "
+                     "hyperparameter search, and the compute it took",
+}
+
+
+@dataclass(frozen=True)
+class LabelReport:
+    """One category of the card."""
+
+    reported: bool
+    evidence: tuple[Evidence, ...]
+    method: str = ""
+
+    def to_json_dict(self) -> dict:
+        """{"reported", "evidence": [{"page", "text", "value", "unit"}]}."""
+        return {"reported": self.reported,
+                "evidence": [{"page": e.page, "text": e.text, "value": e.value,
+                              "unit": e.unit} for e in self.evidence]}
+
+
+@dataclass(frozen=True)
+class PaperReport:
+    """What one PDF reports, as `greenlens check` and the app show it."""
+
+    file: str
+    pages: int
+    title: str | None
+    target: str
+    labels: dict[str, LabelReport]
+    target_method: str = ""
+    scanned_pages: tuple[int, ...] = ()
+
+    @classmethod
+    def from_analysis(cls, analysis) -> "PaperReport":
+        """Build from an extractors.analyse.PaperAnalysis."""
+        labels = {c: LabelReport(r.reported, tuple(r.evidence), r.method)
+                  for c, r in analysis.results.items()}
+        return cls(analysis.file, analysis.pages, analysis.title, analysis.target,
+                   {c: labels.get(c, LabelReport(False, ())) for c in CATEGORIES},
+                   analysis.target_method, tuple(analysis.scanned_pages))
+
+    @property
+    def missing(self) -> list[str]:
+        """Categories the paper does not report, in canonical order."""
+        return [c for c in CATEGORIES if not self.labels[c].reported]
+
+    def to_json_dict(self) -> dict:
+        """Exactly {"file", "pages", "title", "target", "labels": {all seven categories}}."""
+        return {"file": self.file, "pages": self.pages, "title": self.title,
+                "target": self.target,
+                "labels": {c: self.labels[c].to_json_dict() for c in CATEGORIES}}
+
+
+def _value(e: Evidence) -> str:
+    if e.value is None:
+        return ""
+    number = f"{e.value:g}"
+    return f" [{number}{' ' + e.unit if e.unit else ''}]"
+
+
+def render_text(report: PaperReport) -> str:
+    """The card as plain text for a terminal."""
+    reported = len(CATEGORIES) - len(report.missing)
+    lines = [f"{report.title or '(no title found)'}",
+             f"{report.file}: {report.pages} pages, target: {report.target}, "
+             f"reports {reported} of {len(CATEGORIES)}"]
+    if report.scanned_pages:
+        lines.append(f"note: no text layer on page(s) {', '.join(map(str, report.scanned_pages))}"
+                     f" (scanned?): those pages were not read")
+    lines.append("")
+    for c in CATEGORIES:
+        label = report.labels[c]
+        mark = "yes" if label.reported else "no "
+        lines.append(f"[{mark}] {CATEGORY_NAMES[c]}")
+        for e in label.evidence:
+            lines.append(f"      p.{e.page}{_value(e)}: {e.text}")
+        if not label.reported:
+            lines.append(f"      hint: {HINTS[c]}")
+    return "\n".join(lines)
+
+
+def render_markdown(report: PaperReport) -> str:
+    """The card as Markdown (a table of categories, then the evidence)."""
+    out = [f"## {report.title or report.file}", "",
+           f"`{report.file}`, {report.pages} pages, target: **{report.target}**", "",
+           "| category | reported | evidence or hint |", "| --- | --- | --- |"]
+    for c in CATEGORIES:
+        label = report.labels[c]
+        if label.reported:
+            cell = "<br>".join(f"p.{e.page}{_value(e)}: {_md(e.text)}" for e in label.evidence)
+        else:
+            cell = f"*{_md(HINTS[c])}*"
+        out.append(f"| {CATEGORY_NAMES[c]} | {'yes' if label.reported else 'no'} | {cell} |")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render(report: PaperReport, fmt: str) -> str:
+    """text, json or markdown."""
+    if fmt == "json":
+        return json.dumps(report.to_json_dict(), indent=2, ensure_ascii=False)
+    if fmt == "markdown":
+        return render_markdown(report)
+    return render_text(report)
