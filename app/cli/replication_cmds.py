@@ -139,7 +139,10 @@ def replicate(recipe, db_path, trials, device, data_dir, limit_train, limit_dev,
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @clean_errors
 def evp(recipes, db_path, energy, plot, x_axis, as_json) -> None:
-    """Expected validation performance vs budget (Dodge et al. 2019) for stored trials."""
+    """Expected validation performance of stored trials vs budget, as in Show Your Work.
+
+    The closed form of Dodge et al. (2019) over the empirical distribution of the trials.
+    """
     from replication.evp import evp_curve, plot_evp
 
     with open_store(db_path, read_only=True) as store:
