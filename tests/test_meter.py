@@ -303,3 +303,12 @@ def test_meter_cli_missing_command(tmp_path):
                       "no-such-command-xyz")
     assert proc.returncode == 127
     assert "cannot run 'no-such-command-xyz'" in proc.stderr
+
+
+def test_replication_commands_have_help_and_docs():
+    from app.cli import cli
+
+    doc = (REPO / "docs" / "replication.md").read_text()
+    for name in ("meter", "replicate", "evp"):
+        assert cli.commands[name].help, name
+        assert f"greenlens {name}" in doc, name
