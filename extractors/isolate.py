@@ -119,13 +119,18 @@ class _Worker:
         self.conn.close()
 
 
-def _death_reason(process) -> PDFError:
+def _death_reason(process, limits: Limits) -> PDFError:
     code = process.exitcode
     if code is not None and code < 0:
         try:
-            name = signal.Signals(-code).name
+            sig = signal.Signals(-code)
+            name = sig.name
         except ValueError:
-            name = f"signal {-code}"
+            sig, name = None, f"signal {-code}"
+        if limits.memory_mb and sig in (signal.SIGABRT, signal.SIGKILL):
+            # allocation failures under RLIMIT_AS end in abort() inside the engine
+            return PDFError(f"the PDF engine aborted ({name}), most likely over the memory "
+                            f"limit ({limits.memory_mb} MiB)", reason="memory")
         return PDFError(f"corrupt PDF: the PDF engine crashed ({name})", reason="corrupt")
     return PDFError(f"corrupt PDF: the worker exited with code {code}", reason="corrupt")
 
@@ -167,7 +172,7 @@ def run_isolated(func: Callable, tasks: Iterable[tuple[Any, tuple]], *, workers:
                     message = _receive(worker)
                     if message is None:  # died without a word: a crash or a hard limit
                         worker.process.join(timeout=5)
-                        yield key, _death_reason(worker.process)
+                        yield key, _death_reason(worker.process, limits)
                         _retire(pool, worker, kill=True)
                         continue
                     yield key, message[2]
