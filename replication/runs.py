@@ -128,3 +128,9 @@ def load_trials(store: Store, recipe: str, status: str | None = "done") -> list[
         sql += " AND status = ?"
         params.append(status)
     return [TrialRow.from_row(r) for r in store.fetch_dicts(sql + " ORDER BY trial", params)]
+
+
+def stored_recipes(store: Store) -> list[str]:
+    """Recipes with at least one finished trial in the store."""
+    return [r[0] for r in store.fetchall(
+        "SELECT DISTINCT recipe FROM trials WHERE status = 'done' ORDER BY recipe")]

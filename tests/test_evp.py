@@ -8,7 +8,7 @@ import math
 import pytest
 
 from replication.evp import evp_curve, evp_points, expected_max, expected_max_std, plot_evp
-from replication.runs import TrialRow, save_trial
+from replication.runs import TrialRow, save_trial, stored_recipes
 
 
 def test_hand_computed_values():
@@ -56,5 +56,6 @@ def test_evp_curve_from_store_and_plot(store, tmp_path):
     cumulative = evp_curve(store, "r", energy="cumulative")
     assert [e for _, _, e in cumulative] == [10.0, 30.0, 60.0]
     assert evp_curve(store, "absent") == []
+    assert stored_recipes(store) == ["r"]
     png = plot_evp(store, ["r"], tmp_path / "evp.png", x="energy")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
