@@ -21,6 +21,24 @@ class Reader(Protocol):
         ...
 
 
+class CursorReader:
+    """Read-only queries on a DuckDB connection, each on its own cursor (thread-safe, as
+    the app needs: Streamlit runs sessions in threads)."""
+
+    def __init__(self, con) -> None:
+        self.con = con
+
+    def fetch_dicts(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[dict]:
+        """Run a query with bound parameters; rows as dicts."""
+        cur = self.con.cursor()
+        try:
+            rows = cur.execute(sql, params or []).fetchall()
+            cols = [d[0] for d in cur.description]
+        finally:
+            cur.close()
+        return [dict(zip(cols, r)) for r in rows]
+
+
 @dataclass(frozen=True)
 class Filters:
     """Which papers count: venues (empty = all), an inclusive year range, categories, and
@@ -43,8 +61,15 @@ class Filters:
 
 
 def tables(db: Reader) -> set[str]:
-    """Names of the tables in the store's main schema."""
-    return {r["table_name"] for r in query(db, Q.TABLES)}
+    """Names of the tables in the store's main schema (remembered by readers of a store
+    that cannot change, which have a `memo` dict)."""
+    memo = getattr(db, "memo", None)
+    if memo is not None and "tables" in memo:
+        return memo["tables"]
+    names = {r["table_name"] for r in query(db, Q.TABLES)}
+    if memo is not None:
+        memo["tables"] = names
+    return names
 
 
 def has_findings(db: Reader) -> bool:
@@ -57,10 +82,16 @@ def current_version(db: Reader, requested: str | None = None) -> str | None:
     extraction (the batch runner re-extracts older ones), or None if there is none."""
     if requested:
         return requested
+    memo = getattr(db, "memo", None)
+    if memo is not None and "version" in memo:
+        return memo["version"]
     if not has_findings(db):
         return None
     rows = query(db, Q.CURRENT_VERSION)
-    return rows[0]["extractor_version"] if rows else None
+    version = rows[0]["extractor_version"] if rows else None
+    if memo is not None:
+        memo["version"] = version
+    return version
 
 
 def parse_years(text: str | None) -> tuple[int | None, int | None]:
@@ -97,6 +128,22 @@ def bind(sql: str, params: dict) -> dict:
     return {k: v for k, v in params.items() if k in wanted}
 
 
+def flags_relation(db: Reader, version: str | None) -> str:
+    """What `{flags}` in a query reads: the reader's pre-aggregated table when it was built
+    for `version` (analysis.snapshot), else the FLAGS subquery over the store's tables."""
+    rel = getattr(db, "flags_relation", None)
+    if rel and getattr(db, "flags_version", None) == version:
+        return rel
+    return f"({Q.FLAGS})"
+
+
 def query(db: Reader, sql: str, params: dict | None = None) -> list[dict]:
-    """Run one of analysis.queries with bound parameters only."""
-    return db.fetch_dicts(sql, bind(sql, params or {}))
+    """Run one of analysis.queries with bound parameters only (`{flags}` is a relation
+    name or subquery from this package, never user input)."""
+    params = params or {}
+    if "{flags}" in sql:
+        sql = sql.replace("{flags}", flags_relation(db, params.get("version")))
+    if "{search}" in sql:
+        sql = sql.replace("{search}", getattr(db, "search_relation", None)
+                          or f"({Q.SEARCH_BASE})")
+    return db.fetch_dicts(sql, bind(sql, params))

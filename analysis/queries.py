@@ -5,26 +5,40 @@ Named parameters used throughout:
   $venues      VARCHAR[]; empty = every venue
   $y0, $y1     inclusive year range
   $categories  VARCHAR[] of finding categories
-The denominator of every share is `base`: papers with a successful (`status = 'ok'`)
-extraction of $version that pass the venue/year filter.
+The denominator of every share: papers with a successful (`status = 'ok'`) extraction of
+$version that pass the venue/year filter, i.e. the rows of {flags} that pass it.
 """
 
 from __future__ import annotations
 
-BASE = """
-    SELECT p.id, p.venue, p.year, e.target
-    FROM papers p JOIN extractions e ON e.paper_id = p.id
-    WHERE e.status = 'ok' AND e.extractor_version = $version
-      AND (len($venues::VARCHAR[]) = 0 OR list_contains($venues::VARCHAR[], p.venue))
-      AND p.year BETWEEN $y0 AND $y1
+from extractors.schema import CATEGORIES
+
+# One row per paper with a successful extraction of $version: venue, year, target, the
+# categories it reports (cats) and one boolean column per category. Queries below read it
+# as {flags}: this subquery, or the same rows pre-aggregated into a table once per app
+# process (analysis.snapshot). Column names come from the CATEGORIES constant, never input.
+FLAGS = """
+    SELECT p.id, p.venue, p.year, e.target,
+           coalesce(list(DISTINCT f.category ORDER BY f.category) FILTER (WHERE f.reported),
+                    []::VARCHAR[]) AS cats,
+""" + ",\n".join(f"           coalesce(bool_or(f.reported AND f.category = '{c}'), false) "
+                 f"AS \"{c}\"" for c in CATEGORIES) + """
+    FROM papers p
+    JOIN extractions e ON e.paper_id = p.id AND e.status = 'ok'
+         AND e.extractor_version = $version
+    LEFT JOIN findings f ON f.paper_id = p.id AND f.extractor_version = $version
+    GROUP BY p.id, p.venue, p.year, e.target
 """
 
-REPORTED = """
-    SELECT DISTINCT paper_id, category FROM findings
-    WHERE reported AND extractor_version = $version
+_FILTER = """
+    (len($venues::VARCHAR[]) = 0 OR list_contains($venues::VARCHAR[], venue))
+    AND year BETWEEN $y0 AND $y1
 """
 
-TABLES = "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+TABLES = """
+    SELECT table_name FROM information_schema.tables
+    WHERE table_catalog = current_database() AND table_schema = 'main'
+"""
 
 # The version of the most recent successful extraction.
 CURRENT_VERSION = """
@@ -32,76 +46,67 @@ CURRENT_VERSION = """
     ORDER BY extracted_at DESC NULLS LAST, extractor_version DESC LIMIT 1
 """
 
-VERSIONS = """
-    SELECT extractor_version, count(*) AS papers, max(extracted_at) AS last
-    FROM extractions WHERE status = 'ok' GROUP BY 1 ORDER BY last DESC NULLS LAST
-"""
-
 SUMMARY = f"""
     SELECT (SELECT count(*) FROM papers) AS papers,
            (SELECT count(*) FROM extractions) AS extractions,
            (SELECT count(*) FROM extractions WHERE status = 'ok') AS extractions_ok,
            (SELECT count(*) FROM extractions WHERE status <> 'ok') AS extractions_failed,
-           (SELECT count(*) FROM ({BASE})) AS denominator
+           (SELECT count(*) FROM {{flags}} WHERE {_FILTER}) AS denominator
 """
 
 VENUE_YEARS = """
     SELECT venue, year, count(*) AS papers FROM papers GROUP BY ALL ORDER BY venue, year
 """
 
-# Per venue and year (or pooled over the selected venues when $pool), per category:
-# n = papers in the denominator, k = those with at least one reported finding.
-CATEGORY_COUNTS = f"""
-    WITH base AS ({BASE}),
-    cats AS (SELECT unnest($categories::VARCHAR[]) AS category),
-    rep AS ({REPORTED})
-    SELECT CASE WHEN $pool THEN 'all selected' ELSE b.venue END AS venue, b.year,
-           c.category, count(*) AS n, count(r.paper_id) AS k
-    FROM base b CROSS JOIN cats c
-    LEFT JOIN rep r ON r.paper_id = b.id AND r.category = c.category
-    GROUP BY ALL ORDER BY venue, b.year, c.category
+# Per venue and year (or pooled over the selected venues when $pool): n = papers in the
+# denominator, and per category the number reporting it.
+CATEGORY_COUNTS = """
+    SELECT CASE WHEN $pool THEN 'all selected' ELSE venue END AS venue, year,
+           count(*) AS n,
+""" + ",\n".join(f"           count(*) FILTER (WHERE \"{c}\") AS \"{c}\"" for c in CATEGORIES) + f"""
+    FROM {{flags}} WHERE {_FILTER}
+    GROUP BY ALL ORDER BY venue, year
 """
 
-# Target shares: denominator = papers in base with a target assigned.
+# Target counts per venue and year: denominator = papers with a target assigned.
 TARGET_COUNTS = f"""
-    WITH base AS ({BASE}),
-    by_target AS (
-        SELECT CASE WHEN $pool THEN 'all selected' ELSE venue END AS venue, year, target,
-               count(*) AS k
-        FROM base WHERE target IS NOT NULL GROUP BY ALL),
-    totals AS (SELECT venue, year, sum(k) AS n FROM by_target GROUP BY ALL)
-    SELECT t.venue, t.year, tg.target, coalesce(b.k, 0) AS k, t.n
-    FROM totals t
-    CROSS JOIN (SELECT unnest($targets::VARCHAR[]) AS target) tg
-    LEFT JOIN by_target b ON b.venue = t.venue AND b.year = t.year AND b.target = tg.target
-    ORDER BY t.venue, t.year, tg.target
+    SELECT CASE WHEN $pool THEN 'all selected' ELSE venue END AS venue, year, target,
+           count(*) AS k
+    FROM {{flags}} WHERE target IS NOT NULL AND {_FILTER}
+    GROUP BY ALL ORDER BY venue, year, target
 """
 
-# Paper search: every filter bound; text matched literally (contains, not LIKE patterns).
-_SEARCH_WHERE = """
-    WHERE ($title = '' OR contains(lower(p.title), lower($title)))
-      AND ($author = '' OR contains(lower(array_to_string(p.authors, '; ')), lower($author)))
-      AND (len($venues::VARCHAR[]) = 0 OR list_contains($venues::VARCHAR[], p.venue))
-      AND p.year BETWEEN $y0 AND $y1
-      AND ($label = '' OR EXISTS (
-            SELECT 1 FROM findings f WHERE f.paper_id = p.id AND f.category = $label
-              AND f.reported AND f.extractor_version = $version))
-"""
-
-SEARCH_PAPERS = f"""
+# Paper search reads {search}: this subquery, or the same rows materialised once per app
+# process (analysis.snapshot). Text is matched literally (contains, not LIKE patterns).
+SEARCH_BASE = """
     SELECT p.id, p.venue, p.year, p.title, array_to_string(p.authors, '; ') AS authors,
-           e.status AS extraction, e.target,
-           (SELECT list(DISTINCT f.category ORDER BY f.category) FROM findings f
-             WHERE f.paper_id = p.id AND f.reported AND f.extractor_version = $version)
-             AS reported
-    FROM papers p
-    LEFT JOIN extractions e ON e.paper_id = p.id
-    {_SEARCH_WHERE}
-    ORDER BY p.year DESC, p.venue, p.title, p.id
-    LIMIT $limit
+           lower(p.title) AS title_lc, lower(array_to_string(p.authors, '; ')) AS authors_lc,
+           e.status AS extraction
+    FROM papers p LEFT JOIN extractions e ON e.paper_id = p.id
 """
 
-COUNT_PAPERS = f"SELECT count(*) AS n FROM papers p {_SEARCH_WHERE}"
+_SEARCH_WHERE = """
+    WHERE ($title = '' OR contains(s.title_lc, lower($title)))
+      AND ($author = '' OR contains(s.authors_lc, lower($author)))
+      AND (len($venues::VARCHAR[]) = 0 OR list_contains($venues::VARCHAR[], s.venue))
+      AND s.year BETWEEN $y0 AND $y1
+      AND ($label = '' OR s.id IN (SELECT id FROM {flags} WHERE list_contains(cats, $label)))
+"""
+
+# Filter, sort and limit on the narrow search rows first; then fetch the page's columns.
+SEARCH_PAPERS = f"""
+    WITH hits AS (
+        SELECT s.id, s.venue, s.year, s.title, s.authors, s.extraction FROM {{search}} s
+        {_SEARCH_WHERE}
+        ORDER BY s.year DESC, s.venue, s.title, s.id
+        LIMIT $limit)
+    SELECT h.id, h.venue, h.year, h.title, h.authors, h.extraction, fl.target,
+           fl.cats AS reported
+    FROM hits h LEFT JOIN {{flags}} fl ON fl.id = h.id
+    ORDER BY h.year DESC, h.venue, h.title, h.id
+"""
+
+COUNT_PAPERS = f"SELECT count(*) AS n FROM {{search}} s {_SEARCH_WHERE}"
 
 PAPER = """
     SELECT p.*, e.extractor_version, e.status AS extraction_status, e.error AS
@@ -118,7 +123,7 @@ PAPER_FINDINGS = """
 # in the peak table, the strongest runtime finding that is a training duration or
 # accelerator-hours, and the strongest reported FLOP/MAC count.
 COMPUTE_INPUTS = f"""
-    WITH base AS ({BASE}),
+    WITH base AS (SELECT id, venue, year FROM {{flags}} WHERE {_FILTER}),
     hw AS (
         SELECT paper_id, arg_min(unit, rank) AS gpu, arg_min(value, rank) AS gpu_count,
                arg_min(evidence, rank) AS hw_evidence, arg_min(page, rank) AS hw_page

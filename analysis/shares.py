@@ -7,6 +7,7 @@ from dataclasses import asdict, dataclass
 from analysis import queries as Q
 from analysis.db import Filters, Reader, current_version, has_findings, query
 from analysis.stats import INTERVAL_METHOD, TrendFit, logistic_trend, wilson
+from extractors.schema import TARGETS
 
 DENOMINATOR = ("papers with a successful extraction (status 'ok') of extractor version "
                "{version} matching the venue and year filters")
@@ -61,7 +62,9 @@ def category_shares(db: Reader, filters: Filters | None = None) -> list[ShareRow
     if version is None:
         return []
     rows = query(db, Q.CATEGORY_COUNTS, filters.params(version))
-    return [_share(r["venue"], r["year"], r["category"], r["k"], r["n"]) for r in rows]
+    # a category the extractor does not know is reported by no paper (k = 0)
+    return [_share(r["venue"], r["year"], c, r.get(c) or 0, r["n"])
+            for r in rows for c in filters.categories]
 
 
 def target_shares(db: Reader, filters: Filters | None = None) -> list[ShareRow]:
@@ -71,8 +74,14 @@ def target_shares(db: Reader, filters: Filters | None = None) -> list[ShareRow]:
     version = current_version(db, filters.version)
     if version is None:
         return []
-    rows = query(db, Q.TARGET_COUNTS, filters.params(version))
-    return [_share(r["venue"], r["year"], r["target"], r["k"], r["n"]) for r in rows]
+    counts: dict[tuple, dict[str, int]] = {}
+    for r in query(db, Q.TARGET_COUNTS, filters.params(version)):
+        counts.setdefault((r["venue"], r["year"]), {})[r["target"]] = int(r["k"])
+    out = []
+    for (venue, year), by in counts.items():
+        n = sum(by.values())
+        out += [_share(venue, year, t, by.get(t, 0), n) for t in TARGETS]
+    return out
 
 
 def trend_tests(db: Reader, filters: Filters | None = None) -> list[TrendRow]:

@@ -7,10 +7,8 @@ to SQL as a bound parameter (analysis.queries). Nothing opens the store at impor
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 import streamlit as st
 
@@ -19,8 +17,9 @@ from analysis import papers as _papers
 from analysis import replication as _replication
 from analysis import shares as _shares
 from analysis.db import Filters, current_version, has_findings
+from analysis.snapshot import SnapshotReader, open_snapshot
 from corpus.errors import GreenlensError
-from corpus.store import Store, default_db_path
+from corpus.store import default_db_path
 
 TTL_S = 600
 
@@ -30,29 +29,12 @@ def db_path() -> str:
     return str(Path(os.environ.get("GREENLENS_DB") or default_db_path()).resolve())
 
 
-class Reader:
-    """A read-only store whose queries each run on their own cursor (thread-safe)."""
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-
-    def fetch_dicts(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[dict]:
-        """Run a query with bound parameters; rows as dicts."""
-        cur = self.store.con.cursor()
-        try:
-            rows = cur.execute(sql, params or []).fetchall()
-            cols = [d[0] for d in cur.description]
-        finally:
-            cur.close()
-        return [dict(zip(cols, r)) for r in rows]
+@st.cache_resource(show_spinner="Opening the store...")
+def _open(path: str) -> SnapshotReader:
+    return open_snapshot(path)
 
 
-@st.cache_resource(show_spinner=False)
-def _open(path: str) -> Reader:
-    return Reader(Store(path, read_only=True))
-
-
-def reader(path: str) -> Reader | None:
+def reader(path: str) -> SnapshotReader | None:
     """The cached read-only reader of `path`, or None when there is no store there."""
     if not Path(path).exists():
         return None

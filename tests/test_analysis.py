@@ -230,3 +230,25 @@ def test_empty_store_gives_empty_results(store):
     assert summary(store)["denominator"] == 0
     assert all(r.fit.reason for r in trend_tests(store))
     assert C.compute_estimates(store) == []
+
+
+def test_snapshot_reader_gives_the_same_results(db, tmp_path_factory, corpus_dir):
+    """The app's pre-aggregated reader and the plain store agree on every query."""
+    from analysis.papers import PaperQuery, count_papers, paper_card, search_papers
+    from analysis.snapshot import open_snapshot
+
+    snap = open_snapshot(real_store.cached_store(tmp_path_factory, corpus_dir))
+    assert snap.flags_relation and snap.search_relation
+    for f in (Filters(), Filters(pool_venues=True), Filters(("ICML", "MIDL"), 2016, 2022)):
+        assert category_shares(snap, f) == category_shares(db, f)
+        assert target_shares(snap, f) == target_shares(db, f)
+        assert trend_tests(snap, f) == trend_tests(db, f)
+        assert summary(snap, f) == summary(db, f)
+        assert C.compute_estimates(snap, f) == C.compute_estimates(db, f)
+    for q in (PaperQuery(), PaperQuery(title="learning", label="runtime"),
+              PaperQuery(author="a", venues=("ICML",), year_from=2016, year_to=2016)):
+        assert search_papers(snap, q) == search_papers(db, q)
+        assert count_papers(snap, q) == count_papers(db, q)
+    pid = search_papers(db, PaperQuery(label="hardware"))[0]["id"]
+    assert paper_card(snap, pid) == paper_card(db, pid)
+    snap.close()
