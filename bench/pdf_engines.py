@@ -85,7 +85,8 @@ def vocabulary(min_count: int = 2) -> set[str]:
     """Lower-cased words seen at least `min_count` times in the mlanthology abstracts."""
     counts: Counter[str] = Counter()
     for path in sorted((CORPUS / "mlanthology").glob("*.json.gz")):
-        data = json.loads(gzip.open(path).read())
+        with gzip.open(path) as fh:
+            data = json.loads(fh.read())
         for paper in data["papers"]:
             counts.update(w.lower() for w in WORD.findall(paper.get("abstract") or ""))
             counts.update(w.lower() for w in WORD.findall(paper.get("title") or ""))
@@ -121,7 +122,8 @@ def main() -> None:
                         help="papers for pdfplumber (about 70x slower)")
     args = parser.parse_args()
 
-    rows = list(csv.DictReader(open(CORPUS / "pdfs" / "manifest.csv", encoding="utf-8")))
+    with (CORPUS / "pdfs" / "manifest.csv").open(encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
     # interleave the two parts (PMLR sample, well-known papers) so subsets hold both
     pmlr = [r for r in rows if r["abstract"]]
     other = [r for r in rows if not r["abstract"]]

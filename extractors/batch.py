@@ -56,8 +56,9 @@ def _pdf_path(cache_dir: Path, sha256: str | None) -> Path | None:
 
 def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = None,
                   force: bool = False, progress: bool = True,
-                  limits: Limits = Limits()) -> ExtractSummary:
+                  limits: Limits | None = None) -> ExtractSummary:
     """Extract the store's fetched papers not yet done with this version; see module doc."""
+    limits = limits or Limits()
     version = EXTRACTOR_VERSION
     rows = store.fetch_dicts(
         "SELECT p.id, p.pdf_sha256, p.title, p.abstract, e.extractor_version "
@@ -139,8 +140,9 @@ def _write_error(store: Store, paper_id: str, err: PDFError, version: str) -> No
             "VALUES (?, ?, 'error', ?)", [paper_id, version, message[:1000]])
 
 
-def extract_file(path: str | Path, *, limits: Limits = Limits()) -> PaperReport:
+def extract_file(path: str | Path, *, limits: Limits | None = None) -> PaperReport:
     """The reporting card of one PDF, parsed in an isolated worker; PDFError if unreadable."""
+    limits = limits or Limits()
     from extractors.pdftext import check_file
 
     path = Path(path)

@@ -15,9 +15,10 @@ import resource
 import signal
 import time
 import traceback
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import wait
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from corpus.errors import PDFError
 
@@ -136,11 +137,14 @@ def _death_reason(process, limits: Limits) -> PDFError:
 
 
 def run_isolated(func: Callable, tasks: Iterable[tuple[Any, tuple]], *, workers: int = 1,
-                 limits: Limits = Limits()) -> Iterator[tuple[Any, Any]]:
+                 limits: Limits | None = None) -> Iterator[tuple[Any, Any]]:
     """Yield (key, result or PDFError) for each (key, args) task, in completion order.
 
-    `func` must be importable by name (it runs in another process).
+    `func` must be importable by name (it runs in another process); as with any
+    multiprocessing start method but fork, a script calling this needs the
+    `if __name__ == "__main__":` guard.
     """
+    limits = limits or Limits()
     ctx = _context()
     pending = iter(tasks)
     pool: list[_Worker] = []

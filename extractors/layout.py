@@ -22,22 +22,22 @@ MAX_CAPTION_LINES = 8
 
 _WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _SOFT_HYPHEN = re.compile(r"([A-Za-z]*)\ufffe([A-Za-z]*)")
-_BARE_NUMBER = re.compile(r"^\s*(\d{1,4}|[ivxlc]{1,6})\s*$", re.I)
+_BARE_NUMBER = re.compile(r"^\s*(\d{1,4}|[ivxlc]{1,6})\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _DIGITS_3 = re.compile(r"\d\D+\d\D+\d")  # cheap test before the table-line check
 
 _ABSTRACT = re.compile(r"^\s*(?:abstract|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t)\b\s*[.:\u2014\u2013-]?\s*(.*)$",
-                       re.I)
+                       re.IGNORECASE)
 _INTRO = re.compile(r"^\s*(?:(?:1|I)\.?\s+)?(?i:introduction)\s*:?\s*$")
 _ARXIV_STAMP = re.compile(r"^\s*arXiv:\d{4}\.\d{4,5}(?:v\d+)?\s+\[[^\]]+\]\s+\d{1,2}\s+\w{3,9}"
                           r"\s+\d{4}\s*$")
-_KEYWORDS = re.compile(r"^\s*(keywords|key words|index terms)\b", re.I)
+_KEYWORDS = re.compile(r"^\s*(keywords|key words|index terms)\b", re.IGNORECASE)
 _REFERENCES = re.compile(r"^\s*(?:(?:\d{1,2}|[IVX]{1,5})\.?\s*)?(?:references|bibliography|"
                          r"literature cited|references and notes|cited literature)\s*:?\s*$",
-                         re.I)
+                         re.IGNORECASE)
 # "Appendix", "Appendix A. Proofs", "APPENDIX B: Details", "Supplementary Material"
 _APPENDIX_WORD = re.compile(r"^\s*(?:appendix|appendices|supplementary materials?|"
-                            r"supplemental materials?|supplementary)\b(?P<rest>.*)$", re.I)
+                            r"supplemental materials?|supplementary)\b(?P<rest>.*)$", re.IGNORECASE)
 _APPENDIX_REST = re.compile(r"^\s*(?:[A-Z](?:\.\d+)*)?\s*[.:\u2014\u2013-]?\s*"
                             r"(?:[A-Z\u201c\"][^,;()\[\]]{0,80})?$")
 # "A Experimental details", "A. Proofs", "A.1 Setup", "A APPENDIX" after the references
@@ -47,7 +47,7 @@ _REF_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)[a-z]?\)?\.(?!\d)")  # "2019."
 _HEADING = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H](?:\.\d{1,2}){0,3}"
                       r"\.?)\s+[A-Z][^.!?]{0,80}$")
 _CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|tab\.)\s*(?:[A-Z]?\d+(?:\.\d+)?|[IVX]{1,6}|"
-                      r"S\d+)[a-z]?\s*(?:[:.|\u2014\u2013-]|$)", re.I)
+                      r"S\d+)[a-z]?\s*(?:[:.|\u2014\u2013-]|$)", re.IGNORECASE)
 _NUMBER = re.compile(r"^[(\[~<>\u2248\u00b1+-]?[$]?\d[\d.,]*(?:[%x\u00d7KMBGkmb]|e[+-]?\d+)?"
                      r"[)\]*\u2020\u2021,;]*$")
 _END_PUNCT = (".", "!", "?", ":")
@@ -174,9 +174,7 @@ def _sections(flat):
         line = flat[i][1]
         if _REFERENCES.match(line) and i > 0:
             state = "references"
-        elif state == "references" and _appendix_after_references(flat, i):
-            state = "appendix"
-        elif state == "body" and _strong_appendix(line) and (
+        elif state == "references" and _appendix_after_references(flat, i) or state == "body" and _strong_appendix(line) and (
                 i == 0 or flat[i - 1][0] != flat[i][0] or flat[i - 1][1].endswith(_END_PUNCT)):
             state = "appendix"
         sections[i] = state
@@ -205,7 +203,7 @@ def _appendix_after_references(flat, i) -> bool:
     return bool(after) and years / len(after) < 0.25
 
 
-_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to via vs with".split())
+_SMALL_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "via", "vs", "with"])
 
 
 def _titled(words: list[str]) -> bool:

@@ -113,10 +113,10 @@ def _has_image(page, pdfium_c) -> bool:
 
 
 _NOT_TITLE = re.compile(r"arxiv:|^\s*(proceedings|published|under review|preprint|workshop|"
-                        r"journal|vol\.|volume|copyright|\d+\s*$)", re.I)
+                        r"journal|vol\.|volume|copyright|\d+\s*$)", re.IGNORECASE)
 
 
-_ABSTRACT = re.compile(r"(abstract|a b s t r a c t|1\.?\s+introduction)\b", re.I)
+_ABSTRACT = re.compile(r"(abstract|a b s t r a c t|1\.?\s+introduction)\b", re.IGNORECASE)
 
 
 def _title(textpage, text: str) -> str | None:

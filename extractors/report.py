@@ -63,7 +63,7 @@ class PaperReport:
     scanned_pages: tuple[int, ...] = ()
 
     @classmethod
-    def from_analysis(cls, analysis) -> "PaperReport":
+    def from_analysis(cls, analysis) -> PaperReport:
         """Build from an extractors.analyse.PaperAnalysis."""
         labels = {c: LabelReport(r.reported, tuple(r.evidence), r.method)
                   for c, r in analysis.results.items()}
@@ -93,9 +93,9 @@ def _value(e: Evidence) -> str:
 def render_text(report: PaperReport) -> str:
     """The card as plain text for a terminal."""
     reported = len(CATEGORIES) - len(report.missing)
-    lines = [f"{report.title or '(no title found)'}",
-             f"{report.file}: {report.pages} pages, target: {report.target}, "
-             f"reports {reported} of {len(CATEGORIES)}"]
+    summary = (f"{report.file}: {report.pages} pages, target: {report.target}, "
+               f"reports {reported} of {len(CATEGORIES)}")
+    lines = [report.title or "(no title found)", summary]
     if report.scanned_pages:
         lines.append(f"note: no text layer on page(s) {', '.join(map(str, report.scanned_pages))}"
                      f" (scanned?): those pages were not read")

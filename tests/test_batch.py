@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+import pdfmaker
 import pytest
 from click.testing import CliRunner
 
@@ -12,8 +13,6 @@ from corpus.pdfcache import PdfCache
 from corpus.records import Finding, Paper
 from extractors import batch
 from extractors.schema import CATEGORIES
-
-import pdfmaker
 
 pytestmark = pytest.mark.shared
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pdfmaker
 import pytest
 from click.testing import CliRunner
 
@@ -16,8 +17,6 @@ from extractors.batch import extract_file
 from extractors.isolate import Limits
 from extractors.report import HINTS, PaperReport, render_markdown, render_text
 from extractors.schema import CATEGORIES, TARGETS
-
-import pdfmaker
 
 REPO = Path(__file__).resolve().parents[1]
 TRANSFORMER = "neurips2017-vaswani-transformer.pdf"
@@ -119,11 +118,11 @@ def test_check_subprocess_exit_code_and_stderr(tmp_path):
     bad = tmp_path / "locked.pdf"
     bad.write_bytes(pdfmaker.encrypted_pdf("Secret text"))
     proc = subprocess.run([sys.executable, "-m", "app.cli", "check", str(bad)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, check=False)
     if "No module named app.cli.__main__" in proc.stderr:
         proc = subprocess.run([sys.executable, "-c", "from app.cli import main; main()",
                                "check", str(bad)], cwd=REPO, capture_output=True, text=True,
-                              timeout=120)
+                              timeout=120, check=False)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert len(proc.stderr.strip().splitlines()) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from functools import lru_cache
 
+import pdfmaker
 import pytest
 
 from corpus.errors import PDFError
@@ -12,8 +13,6 @@ from extractors.layout import build_document
 from extractors.pdftext import read_pdf
 from extractors.sentences import split_sentences
 from extractors.textnorm import normalize_ws
-
-import pdfmaker
 
 pytestmark = pytest.mark.shared
 
@@ -32,6 +31,11 @@ def doc(pdfs_dir):
     return lambda name: _doc(str(pdfs_dir / name))
 
 
+def _manifest(pdfs_dir) -> list[dict]:
+    with (pdfs_dir / "manifest.csv").open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
 def _unit(document, needle: str):
     hits = [u for u in document.units if needle in u.text]
     assert hits, f"no unit of {document.file} contains {needle!r}"
@@ -39,7 +43,7 @@ def _unit(document, needle: str):
 
 
 def test_page_counts_match_manifest(pdfs_dir):
-    rows = list(csv.DictReader(open(pdfs_dir / "manifest.csv", encoding="utf-8")))
+    rows = _manifest(pdfs_dir)
     sample = rows[::9]  # both parts of the corpus, 12 papers
     assert len(sample) >= 10
     for row in sample:
@@ -49,8 +53,7 @@ def test_page_counts_match_manifest(pdfs_dir):
 
 
 def test_titles_from_font_size(pdfs_dir):
-    rows = {r["file"]: r for r in csv.DictReader(open(pdfs_dir / "manifest.csv",
-                                                      encoding="utf-8"))}
+    rows = {r["file"]: r for r in _manifest(pdfs_dir)}
     for name in (BERT, TRANSFORMER, ICML16, "arxiv2016-iandola-squeezenet.pdf",
                  "icml2015-ioffe-batchnorm.pdf"):
         title = read_pdf(pdfs_dir / name).title
