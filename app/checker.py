@@ -1,8 +1,9 @@
 """Check one uploaded PDF: the same reporting card `greenlens check` prints.
 
-Uses the extractors' own check library when it is present (extractors.check, or
-extractors.batch); until then it runs the same pieces itself: pdftext.read_pdf ->
-layout.build_document -> detectors.detect_all, and target.predict_target. Either way
+Uses the extractors' own check library (extractors.batch.extract_file: the PDF is parsed
+in an isolated worker with time and memory limits) when it is present; without it, it runs
+the same pieces in-process: pdftext.read_pdf -> layout.build_document ->
+detectors.detect_all, and target.predict_target. Either way
 the result follows the check JSON schema:
 {"file", "pages", "title", "target", "labels": {CAT: {"reported", "evidence": [
 {"page", "text", "value", "unit"}]}}}.
@@ -17,8 +18,7 @@ from pathlib import Path
 
 from extractors.schema import CATEGORIES
 
-_LIBRARY_FUNCTIONS = (("extractors.check", "check_pdf"), ("extractors.check", "check_file"),
-                      ("extractors.check", "check"), ("extractors.batch", "check_pdf"))
+_LIBRARY_FUNCTIONS = (("extractors.batch", "extract_file"), ("extractors.check", "check_pdf"))
 
 
 def _library():

@@ -170,3 +170,54 @@ def cached_store(tmp_path_factory, corpus_dir: Path, *, replication: bool = Fals
         shutil.copy(plain, with_trials)
         add_replication_trials(with_trials)
     return with_trials
+
+
+EXTRACTED_PDFS = (
+    "mirror/proceedings.mlr.press/v48/achim16.pdf", "mirror/proceedings.mlr.press/v48/wu16.pdf",
+    "mirror/proceedings.mlr.press/v48/su16.pdf", "mirror/proceedings.mlr.press/v101/kim19a.pdf",
+    "mirror/proceedings.mlr.press/v101/sato19a.pdf",
+    "mirror/proceedings.mlr.press/v172/kim22a.pdf",
+    "mirror/proceedings.mlr.press/v172/wang22a.pdf", "neurips2017-vaswani-transformer.pdf",
+    "cvpr2017-chollet-xception.pdf", "iccv2015-girshick-fastrcnn.pdf",
+)
+
+
+def build_extracted(path: Path, corpus_dir: Path, cache_dir: Path) -> Path:
+    """A store whose findings come from the REAL extractor: a few shared PDFs ingested with
+    corpus.ingest (metadata from pdfs/manifest.csv, grouped by venue and year) and
+    extracted with extractors.batch.extract_store."""
+    from corpus.ingest import ingest_directory
+    from corpus.pdfcache import PdfCache
+    from extractors.batch import extract_store
+
+    pdfs = corpus_dir / "pdfs"
+    with open(pdfs / "manifest.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["file"]: r for r in csv.DictReader(fh)}
+    groups: dict[tuple[str, int], list[dict]] = {}
+    for f in EXTRACTED_PDFS:
+        r = rows[f]
+        groups.setdefault((r["venue"], int(r["year"])), []).append(r)
+    cache = PdfCache(cache_dir)
+    with Store(path) as store:
+        for (venue, year), members in sorted(groups.items()):
+            manifest = path.parent / f"manifest-{venue}-{year}.csv"
+            with open(manifest, "w", newline="", encoding="utf-8") as fh:
+                w = csv.DictWriter(fh, fieldnames=["file", "id", "title", "authors", "url"])
+                w.writeheader()
+                for r in members:
+                    w.writerow({"file": r["file"], "id": Path(r["file"]).stem,
+                                "title": r["title"],
+                                "authors": r.get("authors") or r["first_author"],
+                                "url": r.get("url") or ""})
+            ingest_directory(store, cache, pdfs, manifest_csv=manifest, venue=venue, year=year)
+        extract_store(store, cache_dir, workers=2, progress=False)
+    return path
+
+
+def cached_extracted_store(tmp_path_factory, corpus_dir: Path) -> Path:
+    """The real-extractor store, built once per test session."""
+    base = tmp_path_factory.getbasetemp()
+    path = base / "greenlens-extracted.duckdb"
+    if not path.exists():
+        build_extracted(path, corpus_dir, base / "extracted-cache")
+    return path
