@@ -3,7 +3,8 @@
 Engines: pypdfium2 (a dependency), PyMuPDF (AGPL: measured here only, never a dependency),
 pdfplumber (the optional `pdfplumber` extra), each where installed.
 
-Quality, per engine, on the same pages:
+Speed is per CPU-second of this process (time.process_time), so other load on the machine
+does not distort it. Quality, per engine, on the same pages:
 - dict_share: share of alphabetic words (>= 3 letters) found in a vocabulary built from the
   abstracts in ../shared/corpus/mlanthology (independent of every engine); glued words
   ("theinput") and split words lower it.
@@ -52,6 +53,7 @@ def _pdfium(path: Path) -> list[str]:
 def _mupdf(path: Path) -> list[str]:
     import pymupdf
 
+    pymupdf.TOOLS.mupdf_display_errors(False)  # it prints recoverable errors to stdout
     with pymupdf.open(str(path)) as doc:
         return [page.get_text() for page in doc]
 
@@ -129,10 +131,10 @@ def main() -> None:
     other = [r for r in rows if not r["abstract"]]
     mixed = [r for pair in zip(pmlr, other) for r in pair]
     mixed += pmlr[len(other):] + other[len(pmlr):]
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     vocab = vocabulary()
     print(f"vocabulary: {len(vocab)} words from mlanthology abstracts "
-          f"({time.perf_counter() - t0:.1f} s)", file=sys.stderr)
+          f"({time.process_time() - t0:.1f} s)", file=sys.stderr)
 
     per_paper: dict[str, list[dict]] = {}
     for name, func in ENGINES.items():
@@ -145,9 +147,9 @@ def main() -> None:
         recs = []
         for row in (mixed[:limit] if limit else mixed):
             path = CORPUS / "pdfs" / row["file"]
-            t = time.perf_counter()
+            t = time.process_time()
             texts = func(path)
-            rec = {"seconds": time.perf_counter() - t, "pages": len(texts),
+            rec = {"seconds": time.process_time() - t, "pages": len(texts),
                    **quality(texts, vocab), "found": 0, "total": 0}
             if row["abstract"] and texts:
                 rec["found"], rec["total"] = abstract_recall(texts[0], row["abstract"])

@@ -51,6 +51,7 @@ _CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|tab\.)\s*(?:[A-Z]?\d+(?:\.\d+)
 _NUMBER = re.compile(r"^[(\[~<>\u2248\u00b1+-]?[$]?\d[\d.,]*(?:[%x\u00d7KMBGkmb]|e[+-]?\d+)?"
                      r"[)\]*\u2020\u2021,;]*$")
 _END_PUNCT = (".", "!", "?", ":")
+_SENTENCE_INSIDE = re.compile(r"[a-z\d)}\]][.;] [A-Z][a-z]{2,} [a-z]")  # "...0.8}. We fine-tune"
 
 
 def build_document(raw: RawPdf) -> Document:
@@ -229,6 +230,8 @@ def _is_table_line(line: str) -> bool:
     numbers = sum(bool(_NUMBER.match(t)) for t in tokens)
     if numbers < 3 or numbers / len(tokens) < 0.4:
         return False
+    if "{" in line or _SENTENCE_INSIDE.search(line):
+        return False  # a search grid or a sentence running on after its numbers
     # prose with a list of numbers ("(among 5e-5, 4e-5, 3e-5 and 2e-5) on the dev set")
     words = sum(t.isalpha() and t.islower() and len(t) > 2 for t in tokens)
     return words < numbers and not (line.rstrip().endswith(".") and words >= 2)

@@ -6,7 +6,8 @@ import re
 
 # a full stop after these is not a sentence end ("Fig. 3", "et al. (2019)", "e.g. BERT")
 ABBREVIATIONS = frozenset(["al", "fig", "figs", "eq", "eqs", "sec", "secs", "tab", "tabs", "vs", "cf", "e.g", "i.e", "etc", "resp", "approx", "no", "nos", "dr", "mr", "mrs", "ms", "prof", "inc", "ltd", "co", "corp", "jr", "sr", "st", "vol", "pp", "ch", "app", "appx", "def", "thm", "lem", "prop", "cor", "ex", "est", "min", "max", "avg", "std", "ref", "refs", "alg", "algo", "ed", "eds", "univ", "dept", "proc", "conf", "int", "intl", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "viz", "ca", "incl"])
-_CANDIDATE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])")
+_CANDIDATE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
+                        r"|(?<=[a-z)\]])[.!?]\d{1,2}\s+(?=[A-Z][a-z])")  # "library.1 Because"
 _LAST_WORD = re.compile(r"(\S+)$")
 MAX_UNIT = 800  # longer runs (unpunctuated lists, formula soup) are cut at a space
 
