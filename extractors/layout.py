@@ -76,7 +76,7 @@ def build_document(raw: RawPdf) -> Document:
 # -- clean-up -----------------------------------------------------------------------------
 def _lexicon(pages) -> set[str]:
     text = "\n".join("\n".join(lines) for lines in pages)
-    return {w.lower() for w in _WORDS.findall(text)}
+    return set(_WORDS.findall(text.lower()))
 
 
 def _join_choice(left: str, right: str, lexicon: set[str]) -> str:

@@ -8,7 +8,6 @@ import re
 ABBREVIATIONS = frozenset(["al", "fig", "figs", "eq", "eqs", "sec", "secs", "tab", "tabs", "vs", "cf", "e.g", "i.e", "etc", "resp", "approx", "no", "nos", "dr", "mr", "mrs", "ms", "prof", "inc", "ltd", "co", "corp", "jr", "sr", "st", "vol", "pp", "ch", "app", "appx", "def", "thm", "lem", "prop", "cor", "ex", "est", "min", "max", "avg", "std", "ref", "refs", "alg", "algo", "ed", "eds", "univ", "dept", "proc", "conf", "int", "intl", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "viz", "ca", "incl"])
 _CANDIDATE = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+(?=[\"'\u201c\u2018(\[]?[A-Z0-9])"
                         r"|(?<=[a-z)\]])[.!?]\d{1,2}\s+(?=[A-Z][a-z])")  # "library.1 Because"
-_LAST_WORD = re.compile(r"(\S+)$")
 MAX_UNIT = 800  # longer runs (unpunctuated lists, formula soup) are cut at a space
 
 
@@ -33,10 +32,10 @@ def split_sentences(text: str) -> list[str]:
 
 
 def _no_break_before(text: str, start: int, dot: int) -> bool:
-    word = _LAST_WORD.search(text, start, dot)
-    if not word:
+    space = max(text.rfind(" ", start, dot), start - 1)
+    token = text[space + 1:dot].lstrip("([\"'").lower()
+    if not token:
         return False
-    token = word.group(1).lstrip("([\"'").lower()
     if token in ABBREVIATIONS or token.rstrip(".") in ABBREVIATIONS:
         return True
     # single initials ("J. Smith", "A. B. Author") and section numbers ("Sec. 3.")
