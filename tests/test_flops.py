@@ -81,3 +81,14 @@ def test_utilisation_on_gpu_and_cpu():
     assert cpu.achieved_flops_per_s == 1e9 and cpu.mfu is None and "n/a on CPU" in cpu.note
     assert utilisation(1e9, 1.0, "cuda", "Some Future GPU").mfu is None
     assert find_peak("Some Future GPU") is None
+
+
+def test_kim_cnn_forward_matches_closed_form():
+    from replication.models.cnn import make_model
+
+    B, L, E, F, widths, C = 4, 20, 16, 8, [3, 4, 5], 2
+    model = make_model(100, E, F, widths, 0.5, C)
+    ids = torch.randint(2, 100, (B, L))
+    conv = sum(2 * B * (L - w + 1) * E * F * w for w in widths)  # embedding lookups: 0
+    head = 2 * B * F * len(widths) * C
+    assert forward_flops(model, ids) == conv + head
