@@ -100,9 +100,11 @@ def _bad_files(tmp_path: Path, real: Path | None) -> dict[str, Path]:
     return out
 
 
-def test_check_bad_files_exit_2_with_one_line(tmp_path, request):
-    shared = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "pdfs" / TRANSFORMER
-    files = _bad_files(tmp_path, shared if shared.exists() else None)
+def test_check_bad_files_exit_2_with_one_line(tmp_path):
+    from conftest import CORPUS  # the truncated case needs a real PDF; the rest run anyway
+
+    real = CORPUS / "pdfs" / TRANSFORMER
+    files = _bad_files(tmp_path, real if real.exists() else None)
     expected = {"empty": "empty", "not_pdf": "not a PDF", "encrypted": "encrypted",
                 "corrupt_body": "corrupt", "truncated": "truncated", "missing": "no such file"}
     for name, path in files.items():
@@ -117,12 +119,9 @@ def test_check_bad_files_exit_2_with_one_line(tmp_path, request):
 def test_check_subprocess_exit_code_and_stderr(tmp_path):
     bad = tmp_path / "locked.pdf"
     bad.write_bytes(pdfmaker.encrypted_pdf("Secret text"))
-    proc = subprocess.run([sys.executable, "-m", "app.cli", "check", str(bad)], cwd=REPO,
-                          capture_output=True, text=True, timeout=120, check=False)
-    if "No module named app.cli.__main__" in proc.stderr:
-        proc = subprocess.run([sys.executable, "-c", "from app.cli import main; main()",
-                               "check", str(bad)], cwd=REPO, capture_output=True, text=True,
-                              timeout=120, check=False)
+    proc = subprocess.run([sys.executable, "-c", "from app.cli import main; main()",
+                           "check", str(bad)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120, check=False)
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert len(proc.stderr.strip().splitlines()) == 1
