@@ -9,6 +9,8 @@ from collections import defaultdict
 import numpy as np
 import pytest
 import real_store
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from scipy import optimize
 from scipy import stats as sps
 
@@ -287,3 +289,14 @@ def test_snapshot_reader_gives_the_same_results(db, store_path):
     pid = search_papers(db, PaperQuery(label="hardware"))[0]["id"]
     assert paper_card(snap, pid) == paper_card(db, pid)
     snap.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1, max_value=5000), st.data())
+def test_wilson_properties(n, data):
+    k = data.draw(st.integers(min_value=0, max_value=n))
+    lo, hi = wilson(k, n)
+    assert 0.0 <= lo <= k / n <= hi <= 1.0
+    assert (lo == 0.0) == (k == 0) and (hi == 1.0) == (k == n)
+    lo2, hi2 = wilson(n - k, n)  # symmetric in k <-> n - k
+    assert lo2 == pytest.approx(1 - hi, abs=1e-12) and hi2 == pytest.approx(1 - lo, abs=1e-12)

@@ -105,3 +105,19 @@ def test_report_escapes_titles(tmp_path, store):
     html, _ = build_report(store)
     assert "<script>alert" not in html and "&lt;script&gt;" in html
     assert "<img src=x>" not in html
+
+
+def test_app_command_fails_cleanly_without_a_store(tmp_path):
+    result = CliRunner().invoke(cli, ["app", "--db", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 1 and "no store" in result.output
+
+
+def test_app_command_line_is_local_and_headless():
+    from app.serve import APP_SCRIPT, streamlit_command
+
+    cmd = streamlit_command("127.0.0.1", 8599)
+    assert cmd[1:4] == ["-m", "streamlit", "run"] and cmd[4] == str(APP_SCRIPT)
+    opts = dict(zip(cmd[5::2], cmd[6::2]))
+    assert opts["--server.address"] == "127.0.0.1" and opts["--server.port"] == "8599"
+    assert opts["--server.headless"] == "true"
+    assert opts["--browser.gatherUsageStats"] == "false"
