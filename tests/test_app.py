@@ -167,3 +167,11 @@ def test_empty_states(monkeypatch, tmp_path):
     assert not at.exception
     at.switch_page("pages/replication.py").run()
     assert "No replication runs" in at.info[0].value
+
+
+def test_paper_card_of_an_older_extraction_says_so(monkeypatch, db_file):
+    title = _raw(db_file, "SELECT p.title FROM papers p JOIN extractions e ON e.paper_id = "
+                          "p.id WHERE e.extractor_version = ? LIMIT 1", [real_store.OLD_VERSION])[0][0]
+    at = _app(monkeypatch, db_file, "pages/papers.py")
+    at.text_input(key="title").set_value(title).run()
+    assert any("older extractor version" in w.value for w in at.warning)

@@ -51,6 +51,10 @@ if card:
         st.warning("This paper has no successful extraction"
                    + (f": {ui.md(paper.get('extraction_error'))}"
                       if paper.get("extraction_error") else "."))
+    elif paper.get("extractor_version") != ov["version"]:
+        st.warning(f"Extracted by an older extractor version "
+                   f"({ui.md(paper['extractor_version'])}); the current one is "
+                   f"{ui.md(ov['version'])}. Run `greenlens extract` to update it.")
     else:
         st.caption(f"Extractor version {ui.md(paper['extractor_version'])}; target: "
                    f"**{ui.md(paper.get('target') or 'unknown')}**")
