@@ -111,6 +111,18 @@ def test_energy_counter_deltas_are_joules_per_device(nvml):
     assert fake.calls == {"init": 1, "shutdown": 1}
 
 
+def test_counter_unchanged_in_a_short_window_uses_instant_power(nvml):
+    fake = nvml(power_mw=200_000)
+    meter = make_gpu_meter()
+    fake.counter_reads[:] = [42_000, 42_000]  # the driver had not updated the counter yet
+    meter.start("short")
+    time.sleep(0.02)
+    reading = meter.stop("short")
+    assert 200 * 0.02 <= reading.energy_j["0"] <= 200 * 0.2
+    assert "counter unchanged" in reading.source and "instant power" in reading.source
+    meter.close()
+
+
 def test_counter_not_supported_falls_back_to_sampling(nvml):
     nvml(counter=False, power_mw=150_000)
     probes = []

@@ -104,7 +104,7 @@ class NvmlEnergyMeter(_NvmlMeter):
                 raise MeterUnavailable(
                     f"nvmlDeviceGetTotalEnergyConsumption failed on GPU {label} "
                     f"({_msg(exc)}); the counter needs a Volta or newer GPU") from exc
-        self._start: dict[str, dict[str, int | str]] = {}
+        self._start: dict[str, tuple[float, dict[str, int | str]]] = {}
 
     def _read_mj(self) -> dict[str, int | str]:
         out: dict[str, int | str] = {}
@@ -118,24 +118,35 @@ class NvmlEnergyMeter(_NvmlMeter):
     def start(self, key: str) -> None:
         reads = self._read_mj()
         with self._lock:
-            self._start[key] = reads
+            self._start[key] = (time.monotonic(), reads)
 
     def stop(self, key: str) -> Reading:
         end = self._read_mj()
+        t1 = time.monotonic()
         with self._lock:
-            begin = self._start.pop(key)
+            t0, begin = self._start.pop(key)
         energy: dict[str, float | None] = {}
         errors = []
-        for label in self.handles:
+        notes = []
+        for label, handle in self.handles.items():
             a, b = begin.get(label), end.get(label)
-            if isinstance(a, int) and isinstance(b, int):
+            if isinstance(a, int) and isinstance(b, int) and b == a and t1 > t0:
+                # the counter updates about every 100 ms: a shorter window may see no change
+                try:
+                    energy[label] = self.nvml.nvmlDeviceGetPowerUsage(handle) * (t1 - t0) / 1e3
+                    notes.append(f"GPU {label}: counter unchanged over {t1 - t0:.3f} s, "
+                                 f"instant power x time")
+                except self.nvml.NVMLError:
+                    energy[label] = 0.0
+            elif isinstance(a, int) and isinstance(b, int):
                 energy[label] = (b - a) / 1000.0
             else:
                 energy[label] = None
                 why = b if isinstance(b, str) else a
                 errors.append(f"GPU {label}: NVML error during window ({why}); "
                               f"its energy is unknown")
-        return Reading(energy, self.source, error="; ".join(errors) or None)
+        source = f"{self.source} ({'; '.join(notes)})" if notes else self.source
+        return Reading(energy, source, error="; ".join(errors) or None)
 
 
 class NvmlPowerSamplingMeter(_NvmlMeter):
