@@ -4,7 +4,8 @@
 1. runs the Kim-CNN and MiniLM recipes on cuda (a few trials on an SST-2 slice), each trial
    metered; reports accuracy, energy, achieved TFLOP/s and MFU per trial;
 2. compares the NVML energy counter with the power-sampling fallback over the same windows;
-3. measures the meter's overhead: steps/s of a fixed MiniLM training step unmetered, under the
+3. where zeus or codecarbon are installed, reads them over the same recipe windows;
+4. measures the meter's overhead: steps/s of a fixed MiniLM training step unmetered, under the
    energy-counter meter and under the sampling meter (interleaved repeats).
 
 Without a CUDA GPU (or without NVML) it prints SKIPPED and exits 0.
@@ -53,14 +54,68 @@ def pct(a: float, b: float) -> str:
     return f"{100.0 * (a - b) / b:+.2f}%" if b else "n/a"
 
 
+class References:
+    """zeus and codecarbon measuring the same windows, where installed (optional)."""
+
+    def __init__(self, cuda_index: int) -> None:
+        self.zeus = self.codecarbon = None
+        self.cuda_index = cuda_index
+        self.trackers: dict[str, object] = {}
+        try:
+            from zeus.monitor import ZeusMonitor
+
+            self.zeus = ZeusMonitor(gpu_indices=[cuda_index])
+        except Exception as exc:
+            print(f"zeus: not compared ({type(exc).__name__}: {exc})")
+        try:
+            import codecarbon  # noqa: F401
+
+            self.codecarbon = True
+        except Exception as exc:
+            print(f"codecarbon: not compared ({type(exc).__name__}: {exc})")
+
+    def begin(self, key: str) -> None:
+        if self.zeus is not None:
+            self.zeus.begin_window(key)
+        if self.codecarbon:
+            try:
+                from codecarbon import OfflineEmissionsTracker
+
+                tracker = OfflineEmissionsTracker(country_iso_code="USA", save_to_file=False,
+                                                  log_level="error",
+                                                  gpu_ids=[self.cuda_index])
+                tracker.start()
+                self.trackers[key] = tracker
+            except Exception as exc:
+                print(f"codecarbon: could not start ({type(exc).__name__}: {exc})")
+
+    def end(self, key: str) -> dict[str, float | None]:
+        out: dict[str, float | None] = {}
+        if self.zeus is not None:
+            try:
+                out["zeus_gpu_j"] = sum(self.zeus.end_window(key).gpu_energy.values())
+            except Exception as exc:
+                print(f"zeus: window failed ({type(exc).__name__}: {exc})")
+        tracker = self.trackers.pop(key, None)
+        if tracker is not None:
+            try:
+                tracker.stop()
+                out["codecarbon_gpu_j"] = float(tracker.final_emissions_data.gpu_energy) * 3.6e6
+            except Exception as exc:
+                print(f"codecarbon: window failed ({type(exc).__name__}: {exc})")
+        return out
+
+
 def run_recipe(name, trials, limit_train, max_epochs, data_dir, counter, sampler, figures,
-               device: str = "cuda"):
+               device: str = "cuda", refs: References | None = None):
     from corpus.store import Store
     from replication.meters import EnergyMonitor
     from replication.runner import replicate
 
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
         monitor = EnergyMonitor(gpu=counter)
+        if refs is not None:
+            refs.begin(f"bench-{name}")
         counter.start(f"bench-{name}")
         sampler.start(f"bench-{name}")
         t0 = time.perf_counter()
@@ -70,6 +125,7 @@ def run_recipe(name, trials, limit_train, max_epochs, data_dir, counter, sampler
         wall = time.perf_counter() - t0
         c = counter.stop(f"bench-{name}")
         s = sampler.stop(f"bench-{name}")
+        ref = refs.end(f"bench-{name}") if refs is not None else {}
     print(f"\n== {name}: {trials} trials on {device}, {limit_train} train sentences, "
           f"<= {max_epochs} epoch(s), {wall:.1f} s")
     rows = []
@@ -88,7 +144,10 @@ def run_recipe(name, trials, limit_train, max_epochs, data_dir, counter, sampler
     ce, se = c.total_j, s.total_j
     print(f"  GPU energy over the whole search: counter {ce:.1f} J, sampling {se:.1f} J "
           f"(sampling vs counter {pct(se, ce)}; {s.source})")
+    for label, value in ref.items():
+        print(f"  {label}: {value:.1f} J ({pct(value, ce)} vs our counter)")
     figures[name] = {"trials": rows, "wall_s": wall, "counter_j": ce, "sampling_j": se,
+                     "references": ref,
                      "sampling_vs_counter_pct": 100 * (se - ce) / ce if ce else None}
 
 
@@ -209,12 +268,14 @@ def main() -> None:
               f"(accuracies are not SST-2 results)")
     figures = {"device": torch.cuda.get_device_name(), "data": str(data_dir)}
     t_start = time.perf_counter()
-    run_recipe("sst2-kim-cnn", 3, 20000, 2, data_dir, counter, sampler, figures)
+    refs = References(idx)
+    run_recipe("sst2-kim-cnn", 3, 20000, 2, data_dir, counter, sampler, figures, refs=refs)
     try:
         from replication.models.encoder import check_available
 
         check_available()
-        run_recipe("sst2-minilm", 2, 20000, 1, data_dir, counter, sampler, figures)
+        run_recipe("sst2-minilm", 2, 20000, 1, data_dir, counter, sampler, figures,
+                   refs=refs)
         overhead(counter, sampler, figures)
     except Exception as exc:  # the encoder extra may be absent on the GPU machine
         print(f"\nencoder part skipped: {exc}")
