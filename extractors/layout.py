@@ -24,7 +24,7 @@ _WORDS = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _SOFT_HYPHEN = re.compile(r"([A-Za-z]*)\ufffe([A-Za-z]*)")
 _BARE_NUMBER = re.compile(r"^\s*(\d{1,4}|[ivxlc]{1,6})\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
-_DIGITS_3 = re.compile(r"\d\D+\d\D+\d")  # cheap test before the table-line check
+_DIGITS_3 = re.compile(r"\d+\D+\d+\D+\d")  # cheap test before the table-line check
 
 _ABSTRACT = re.compile(r"^\s*(?:abstract|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t)\b\s*[.:\u2014\u2013-]?\s*(.*)$",
                        re.IGNORECASE)
@@ -57,14 +57,17 @@ _SENTENCE_INSIDE = re.compile(r"[a-z\d)}\]][.;] [A-Z][a-z]{2,} [a-z]")  # "...0.
 def build_document(raw: RawPdf) -> Document:
     """Cut a RawPdf's lines into sections and sentence/caption/table units."""
     lexicon = _lexicon(raw.pages)
-    pages = [[_dehyphenate_line(line, lexicon) for line in lines] for lines in raw.pages]
-    page_texts = tuple("\n".join(lines) for lines in pages)
+    sizes = raw.sizes or tuple((0.0,) * len(lines) for lines in raw.pages)
+    pages = [[(_dehyphenate_line(line, lexicon), size) for line, size in
+              zip(lines, page_sizes or (0.0,) * len(lines))]
+             for lines, page_sizes in zip(raw.pages, sizes)]
+    page_texts = tuple("\n".join(line for line, _ in lines) for lines in pages)
     pages = _drop_running_lines(pages)
-    flat = [(p + 1, line.strip()) for p, lines in enumerate(pages) for line in lines
-            if line.strip()]
-    flat = _join_line_hyphens(flat, lexicon)
+    flat3 = _join_line_hyphens([(p + 1, line.strip(), size) for p, lines in enumerate(pages)
+                                for line, size in lines if line.strip()], lexicon)
+    flat = [(p, line) for p, line, _ in flat3]
     sections, abstract, intro_start = _sections(flat)
-    units = _units(flat, sections)
+    units = _units(flat, sections, [size for _, _, size in flat3])
     abstract_text = _abstract_text(flat, sections, abstract)
     return Document(
         file=raw.file, pages=len(raw.pages), page_texts=page_texts, units=tuple(units),
@@ -102,7 +105,7 @@ def _join_line_hyphens(flat, lexicon):
     out = []
     i = 0
     while i < len(flat):
-        page, line = flat[i]
+        page, line, size = flat[i]
         if (line.endswith("-") and i + 1 < len(flat) and flat[i + 1][0] == page
                 and flat[i + 1][1][:1].islower()):
             left = re.search(r"([A-Za-z]+)-$", line)
@@ -110,10 +113,10 @@ def _join_line_hyphens(flat, lexicon):
             right = re.match(r"[A-Za-z]+", nxt)
             if left and right:
                 word = _join_choice(left.group(1), right.group(0), lexicon)
-                out.append((page, line[:left.start()] + word + nxt[right.end():]))
+                out.append((page, line[:left.start()] + word + nxt[right.end():], size))
                 i += 2
                 continue
-        out.append((page, line))
+        out.append((page, line, size))
         i += 1
     return out
 
@@ -121,19 +124,19 @@ def _join_line_hyphens(flat, lexicon):
 def _drop_running_lines(pages):
     """Drop running headers/footers (same line at the top or bottom of many pages),
     bare page numbers and review line numbers."""
-    def key(line: str) -> str:
-        return _DIGITS.sub("#", line.strip().lower())
+    def key(pair: tuple[str, float]) -> str:
+        return _DIGITS.sub("#", pair[0].strip().lower())
 
     edge = Counter()
     for lines in pages:
-        body = [ln for ln in lines if ln.strip() and not _BARE_NUMBER.match(ln)]
+        body = [ln for ln in lines if ln[0].strip() and not _BARE_NUMBER.match(ln[0])]
         edge.update({key(ln) for ln in body[:3] + body[-3:]})
     limit = max(3, len(pages) * 0.3)
     running = {k for k, n in edge.items() if n >= limit and len(k) < 150}
     out = []
     for lines in pages:
-        kept = [ln for ln in lines if ln.strip() and not _BARE_NUMBER.match(ln)
-                and not _ARXIV_STAMP.match(ln)]
+        kept = [ln for ln in lines if ln[0].strip() and not _BARE_NUMBER.match(ln[0])
+                and not _ARXIV_STAMP.match(ln[0])]
         if running:
             head = [ln for ln in kept[:3] if key(ln) not in running]
             tail = [ln for ln in kept[-3:] if key(ln) not in running] if len(kept) > 3 else []
@@ -237,7 +240,12 @@ def _is_table_line(line: str) -> bool:
     return words < numbers and not (line.rstrip().endswith(".") and words >= 2)
 
 
-def _units(flat, sections) -> list[TextUnit]:
+def _same_size(a: float, b: float) -> bool:
+    """Same font size, or unknown (captions are set smaller than the text after them)."""
+    return not (a and b) or abs(a - b) < 0.4
+
+
+def _units(flat, sections, sizes) -> list[TextUnit]:
     n = len(flat)
     table = [_DIGITS_3.search(ln) is not None and _is_table_line(ln) for _, ln in flat]
     caption = [_CAPTION.match(ln) is not None for _, ln in flat]
@@ -267,7 +275,8 @@ def _units(flat, sections) -> list[TextUnit]:
             parts, j = [line], i + 1
             while (j < n and len(parts) < MAX_CAPTION_LINES and flat[j][0] == page
                    and not parts[-1].endswith((".", ":")) and not caption[j]
-                   and not table[j] and not heading[j]):
+                   and not table[j] and not heading[j]
+                   and _same_size(sizes[j], sizes[j - 1])):
                 parts.append(flat[j][1])
                 j += 1
             units.append(TextUnit(page, section, "caption", normalize_ws(" ".join(parts))))

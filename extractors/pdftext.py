@@ -31,6 +31,8 @@ class RawPdf:
     pages: tuple[tuple[str, ...], ...]
     title: str | None
     scanned_pages: tuple[int, ...]
+    # font size of each line's first character (0.0 where unknown), parallel to `pages`
+    sizes: tuple[tuple[float, ...], ...] = ()
 
 
 def check_file(path: Path) -> None:
@@ -84,6 +86,7 @@ def read_pdf(path: str | Path) -> RawPdf:
         if n < 1:
             raise PDFError(f"PDF has no pages: {path}", reason="empty")
         pages: list[tuple[str, ...]] = []
+        sizes: list[tuple[float, ...]] = []
         scanned: list[int] = []
         title = None
         for i in range(n):
@@ -91,6 +94,7 @@ def read_pdf(path: str | Path) -> RawPdf:
                 page = doc[i]
             except pdfium.PdfiumError:
                 pages.append(())  # an unreadable page loses its text, not the paper
+                sizes.append(())
                 continue
             textpage = page.get_textpage()
             text = textpage.get_text_range()
@@ -99,12 +103,36 @@ def read_pdf(path: str | Path) -> RawPdf:
             if len(text) - text.count(" ") - text.count("\n") - text.count("\r") \
                     < SCANNED_MAX_CHARS and _has_image(page, pdfium_c):
                 scanned.append(i + 1)
+            lines = tuple(_LINE_BREAK.split(text)) if text else ()
+            sizes.append(_line_sizes(textpage, text, lines))
             textpage.close()
             page.close()
-            pages.append(tuple(_LINE_BREAK.split(text)) if text else ())
+            pages.append(lines)
     finally:
         doc.close()
-    return RawPdf(os.path.basename(path), tuple(pages), title, tuple(scanned))
+    return RawPdf(os.path.basename(path), tuple(pages), title, tuple(scanned), tuple(sizes))
+
+
+def _line_sizes(textpage, text: str, lines: tuple[str, ...]) -> tuple[float, ...]:
+    """Each line's font size: the median at its first, middle and last characters (a math
+    symbol or subscript at one of them does not decide); captions are set smaller."""
+    import pypdfium2.raw as pdfium_c
+
+    if not lines or textpage.count_chars() != len(text):
+        return (0.0,) * len(lines)
+    raw, out, pos = textpage.raw, [], 0
+    for line in lines:
+        first = len(line) - len(line.lstrip())
+        if first < len(line):
+            last = len(line.rstrip()) - 1
+            probes = sorted(pdfium_c.FPDFText_GetFontSize(raw, pos + k)
+                            for k in (first, (first + last) // 2, last))
+            out.append(probes[1])
+        else:
+            out.append(0.0)
+        pos += len(line)
+        pos += 2 if text.startswith("\r\n", pos) else 1
+    return tuple(out)
 
 
 def _has_image(page, pdfium_c) -> bool:
