@@ -120,6 +120,11 @@ def test_captions_and_table_lines(doc):
     fig = _unit(doc(BERT), "Figure 1: Overall pre-training and fine-tuning procedures")
     assert fig.kind == "caption"
     assert not any(u.kind == "table" and "Training took" in u.text for u in t.units)
+    # a CVPR caption below its table, without a final full stop: it ends where the
+    # (larger) body text starts
+    cap = _unit(doc("cvpr2018-zhang-shufflenet.pdf"), "Table 3. ShuffleNet with/without")
+    assert cap.kind == "caption" and cap.page == 5
+    assert cap.text.endswith("(smaller number represents better performance)")
 
 
 def test_references_never_yield_evidence(doc):
