@@ -69,6 +69,9 @@ def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = 
     counts: Counter[str] = Counter()
     reasons: Counter[str] = Counter()
     pages = 0
+    bar = _bar(len(todo), progress)
+    # one task per distinct PDF: two sources may list the same file (same sha256)
+    papers_of: dict[str, list[dict]] = {}
     tasks = []
     for row in todo:
         path = _pdf_path(Path(cache_dir), row["pdf_sha256"])
@@ -78,23 +81,26 @@ def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = 
             _write_error(store, row["id"], err, version)
             counts["errors"] += 1
             reasons[err.reason] += 1
+            bar.update(1)
             continue
-        tasks.append((row["id"], (str(path), row["title"], row["abstract"])))
-    bar = _bar(len(todo), progress)
-    bar.update(len(todo) - len(tasks))
+        sha = row["pdf_sha256"]
+        if sha not in papers_of:
+            papers_of[sha] = []
+            tasks.append((sha, (str(path), row["title"], row["abstract"])))
+        papers_of[sha].append(row)
     n_workers = max(1, min(workers or os.cpu_count() or 1, len(tasks) or 1))
-    for paper_id, result in run_isolated(analyse_pdf, tasks, workers=n_workers,
-                                         limits=limits):
-        if isinstance(result, PaperAnalysis):
-            _write_analysis(store, paper_id, result, version)
-            counts["extracted"] += 1
-            pages += result.pages
-        else:
-            err = result if isinstance(result, PDFError) else PDFError(str(result))
-            _write_error(store, paper_id, err, version)
-            counts["errors"] += 1
-            reasons[getattr(err, "reason", "corrupt")] += 1
-        bar.update(1)
+    for sha, result in run_isolated(analyse_pdf, tasks, workers=n_workers, limits=limits):
+        for row in papers_of[sha]:
+            if isinstance(result, PaperAnalysis):
+                _write_analysis(store, row["id"], result, version)
+                counts["extracted"] += 1
+                pages += result.pages
+            else:
+                err = result if isinstance(result, PDFError) else PDFError(str(result))
+                _write_error(store, row["id"], err, version)
+                counts["errors"] += 1
+                reasons[getattr(err, "reason", "corrupt")] += 1
+            bar.update(1)
     bar.close()
     return ExtractSummary(version, len(rows), counts["extracted"], len(rows) - len(todo),
                           counts["errors"], pages, time.perf_counter() - started,

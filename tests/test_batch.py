@@ -42,6 +42,11 @@ def fetched_store(store, tmp_path, pdfs_dir):
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         store.set_pdf_state(pid, status="fetched", pdf_sha256=sha)
+    # a second source listing the same PDF as the first paper (one parse, two rows)
+    twin = REAL["arxiv:1706.03762"]
+    store.upsert_papers([Paper("other:transformer", "other", "TEST", 2017, "same pdf")])
+    sha = hashlib.sha256((pdfs_dir / twin).read_bytes()).hexdigest()
+    store.set_pdf_state("other:transformer", status="fetched", pdf_sha256=sha, pages=11)
     # not fetched: never considered
     store.upsert_papers([Paper("listed:1", "test", "TEST", 2020, "only listed")])
     return store, cache.root
@@ -55,11 +60,12 @@ def test_batch_extracts_records_errors_and_resumes(fetched_store, monkeypatch):
     store, cache = fetched_store
     summary = batch.extract_store(store, cache, workers=2, progress=False)
     assert (summary.considered, summary.extracted, summary.errors, summary.skipped) == \
-        (6, 3, 3, 0)
-    assert summary.pages == 11 + 9 + 9
+        (7, 4, 3, 0)
+    assert summary.pages == 11 + 9 + 9 + 11
     assert summary.error_reasons == {"missing": 1, "corrupt": 1, "encrypted": 1}
     rows = _extractions(store)
-    assert set(rows) == set(REAL) | {"bad:missing", "bad:corrupt", "bad:encrypted"}
+    assert set(rows) == set(REAL) | {"bad:missing", "bad:corrupt", "bad:encrypted",
+                                     "other:transformer"}
     for pid in REAL:
         assert rows[pid]["status"] == "ok" and rows[pid]["error"] is None
         assert rows[pid]["extractor_version"] == batch.EXTRACTOR_VERSION
@@ -71,7 +77,10 @@ def test_batch_extracts_records_errors_and_resumes(fetched_store, monkeypatch):
     # findings: every category of every extracted paper, evidence with pages
     findings = store.fetch_dicts("SELECT * FROM findings ORDER BY paper_id, category, rank")
     assert {(f["paper_id"], f["category"]) for f in findings} == \
-        {(pid, c) for pid in REAL for c in CATEGORIES}
+        {(pid, c) for pid in [*REAL, "other:transformer"] for c in CATEGORIES}
+    twins = [[(f["category"], f["rank"], f["evidence"], f["page"]) for f in findings
+              if f["paper_id"] == pid] for pid in ("arxiv:1706.03762", "other:transformer")]
+    assert twins[0] == twins[1]
     hardware = Finding.from_rows([f for f in findings if f["paper_id"] == "arxiv:1706.03762"
                                   and f["category"] == "hardware"])
     assert hardware.reported and any("P100" in e.text for e in hardware.evidence)
@@ -80,13 +89,13 @@ def test_batch_extracts_records_errors_and_resumes(fetched_store, monkeypatch):
 
     # a rerun with the same version does nothing
     again = batch.extract_store(store, cache, workers=2, progress=False)
-    assert (again.extracted, again.errors, again.skipped) == (0, 0, 6)
+    assert (again.extracted, again.errors, again.skipped) == (0, 0, 7)
     assert store.scalar("SELECT count(*) FROM findings") == len(findings)
 
     # a new extractor version re-extracts everything, replacing (not adding) rows
     monkeypatch.setattr(batch, "EXTRACTOR_VERSION", "test-bumped")
     bumped = batch.extract_store(store, cache, workers=1, progress=False)
-    assert (bumped.extracted, bumped.errors, bumped.skipped) == (3, 3, 0)
+    assert (bumped.extracted, bumped.errors, bumped.skipped) == (4, 3, 0)
     assert {r["extractor_version"] for r in _extractions(store).values()} == {"test-bumped"}
     assert store.scalar("SELECT count(*) FROM findings") == len(findings)
     assert store.scalar("SELECT count(DISTINCT extractor_version) FROM findings") == 1
@@ -98,9 +107,9 @@ def test_one_paper_older_version_is_redone(fetched_store):
     store.execute("UPDATE extractions SET extractor_version = 'old' WHERE paper_id = ?",
                   ["pmlr:v48/achim16"])
     summary = batch.extract_store(store, cache, workers=2, progress=False)
-    assert (summary.extracted, summary.skipped) == (1, 5)
+    assert (summary.extracted, summary.skipped) == (1, 6)
     forced = batch.extract_store(store, cache, workers=2, progress=False, force=True)
-    assert (forced.extracted, forced.errors, forced.skipped) == (3, 3, 0)
+    assert (forced.extracted, forced.errors, forced.skipped) == (4, 3, 0)
 
 
 def test_timeout_is_recorded_and_batch_goes_on(fetched_store):
@@ -111,8 +120,8 @@ def test_timeout_is_recorded_and_batch_goes_on(fetched_store):
                                   limits=Limits(timeout_s=0.01))
     # 10 ms is too short even for the failing files: every PDF that reaches a worker
     # times out; the one missing from the cache fails before that
-    assert summary.errors == 6 and summary.extracted == 0
-    assert summary.error_reasons == {"missing": 1, "timeout": 5}
+    assert summary.errors == 7 and summary.extracted == 0
+    assert summary.error_reasons == {"missing": 1, "timeout": 6}
     assert {r["status"] for r in _extractions(store).values()} == {"error"}
 
 
@@ -123,7 +132,7 @@ def test_extract_cli(fetched_store, tmp_path):
     result = CliRunner().invoke(cli, ["extract", "--db", str(db), "--cache-dir", str(cache),
                                       "--workers", "2", "--no-progress"])
     assert result.exit_code == 0, result.output
-    assert "6 fetched papers, 3 extracted, 0 already up to date, 3 errors" in result.stdout
+    assert "7 fetched papers, 4 extracted, 0 already up to date, 3 errors" in result.stdout
     assert "encrypted 1" in result.stdout
     result = CliRunner().invoke(cli, ["extract", "--db", str(db), "--cache-dir", str(cache)])
-    assert "0 extracted, 6 already up to date" in result.stdout
+    assert "0 extracted, 7 already up to date" in result.stdout
