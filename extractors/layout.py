@@ -97,7 +97,13 @@ def _join_choice(left: str, right: str, lexicon: set[str]) -> str:
 def _dehyphenate_line(line: str, lexicon: set[str]) -> str:
     if "\ufffe" not in line:
         return line
-    return _SOFT_HYPHEN.sub(lambda m: _join_choice(m.group(1), m.group(2), lexicon), line)
+
+    def join(m: re.Match) -> str:
+        if line[m.start() - 1:m.start()] == "-" or line[m.end():m.end() + 1] == "-":
+            return f"{m.group(1)}-{m.group(2)}"  # inside a compound: "state-of-the-art"
+        return _join_choice(m.group(1), m.group(2), lexicon)
+
+    return _SOFT_HYPHEN.sub(join, line)
 
 
 def _join_line_hyphens(flat, lexicon):

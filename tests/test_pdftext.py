@@ -92,6 +92,7 @@ def test_line_end_hyphens(doc):
     assert "We introduce a new language representation model called BERT" in text
     assert "fine-tuned with just one additional output layer" in text  # a real hyphen kept
     assert "representa tion" not in text and "representa-tion" not in text
+    assert "left-to-right architecture" in text  # broken inside a compound: hyphen kept
 
 
 def test_sections_abstract_intro_references(doc):
