@@ -19,6 +19,7 @@ HEADER_WINDOW = 1024  # the PDF spec lets readers accept a header within the fir
 EOF_WINDOW = 2048  # %%EOF must sit this close to the end (trailing junk is common)
 SCANNED_MAX_CHARS = 20  # a page with fewer visible characters and an image is "scanned"
 TITLE_SCAN_LINES = 30  # title: the largest font among page 1's first lines
+CAPTION_SIZE_LINES = 10  # font sizes are read for a caption's first line and those after
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r" +")
 
@@ -114,16 +115,22 @@ def read_pdf(path: str | Path) -> RawPdf:
 
 
 def _line_sizes(textpage, text: str, lines: tuple[str, ...]) -> tuple[float, ...]:
-    """Each line's font size: the median at its first, middle and last characters (a math
-    symbol or subscript at one of them does not decide); captions are set smaller."""
+    """Font size of the lines that may belong to a caption (a line starting "Fig"/"Tab" and
+    the lines after it), 0.0 for the others: captions are set smaller than the text after
+    them. A line's size is the median at its first, middle and last characters (a math
+    symbol or subscript at one of them does not decide)."""
     import pypdfium2.raw as pdfium_c
 
     if not lines or textpage.count_chars() != len(text):
         return (0.0,) * len(lines)
     raw, out, pos = textpage.raw, [], 0
+    wanted = 0  # lines still to measure after a caption start
     for line in lines:
         first = len(line) - len(line.lstrip())
-        if first < len(line):
+        if line[first:first + 3].lower() in ("fig", "tab"):
+            wanted = CAPTION_SIZE_LINES
+        if wanted and first < len(line):
+            wanted -= 1
             last = len(line.rstrip()) - 1
             probes = sorted(pdfium_c.FPDFText_GetFontSize(raw, pos + k)
                             for k in (first, (first + last) // 2, last))
