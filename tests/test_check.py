@@ -155,3 +155,33 @@ def test_memory_limit_gives_memory_record(tmp_path):
     with pytest.raises(PDFError) as info:
         extract_file(bomb, limits=Limits(timeout_s=60, memory_mb=48))
     assert info.value.reason == "memory"
+
+
+def behave(kind: str) -> str:
+    """A task for the isolation tests: answers, hangs, crashes the process or raises."""
+    if kind == "hang":
+        import time
+
+        time.sleep(60)
+    if kind == "crash":
+        import ctypes
+
+        ctypes.string_at(0)  # SIGSEGV, like a crash inside the C engine
+    if kind == "raise":
+        raise ValueError("a bug in a detector")
+    return f"ok {kind}"
+
+
+def test_isolation_survives_crash_hang_and_exceptions():
+    from extractors.isolate import run_isolated
+
+    tasks = [(k, (k,)) for k in ("crash", "after-crash", "hang", "raise", "last")]
+    results = dict(run_isolated(behave, tasks, workers=1,
+                                limits=Limits(timeout_s=3, memory_mb=None)))
+    assert set(results) == {k for k, _ in tasks}
+    assert isinstance(results["crash"], PDFError) and results["crash"].reason == "corrupt"
+    assert "SIGSEGV" in results["crash"].message
+    assert results["after-crash"] == "ok after-crash"  # a fresh worker took over
+    assert isinstance(results["hang"], PDFError) and results["hang"].reason == "timeout"
+    assert isinstance(results["raise"], PDFError) and "ValueError" in results["raise"].message
+    assert results["last"] == "ok last"
