@@ -62,7 +62,10 @@ def _target(title, abstract, introduction) -> tuple[str, str]:
         from extractors.target import predict_target
     except ModuleNotFoundError:
         return "other", "unavailable"
-    return predict_target(title, abstract, introduction)
+    try:
+        return predict_target(title, abstract, introduction)
+    except Exception as exc:  # noqa: BLE001 - the findings stand without a target label
+        return "other", f"failed:{type(exc).__name__}"
 
 
 def analyse_pdf(path: str | Path, title: str | None = None,

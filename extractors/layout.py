@@ -28,7 +28,8 @@ _DIGITS_3 = re.compile(r"\d+\D+\d+\D+\d")  # cheap test before the table-line ch
 
 _ABSTRACT = re.compile(r"^\s*(?:abstract|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t)\b\s*[.:\u2014\u2013-]?\s*(.*)$",
                        re.IGNORECASE)
-_INTRO = re.compile(r"^\s*(?:(?:1|I)\.?\s+)?(?i:introduction)\s*:?\s*$")
+_INTRO = re.compile(r"^\s*(?:(?:1|I)\.?\s+)?(?i:introduction)(?:\s+(?i:and)\s+[A-Za-z ]{1,30})?"
+                    r"\s*:?\s*$")  # "1 Introduction", "1 INTRODUCTION AND MOTIVATION"
 _ARXIV_STAMP = re.compile(r"^\s*arXiv:\d{4}\.\d{4,5}(?:v\d+)?\s+\[[^\]]+\]\s+\d{1,2}\s+\w{3,9}"
                           r"\s+\d{4}\s*$")
 _KEYWORDS = re.compile(r"^\s*(keywords|key words|index terms)\b", re.IGNORECASE)
