@@ -65,7 +65,7 @@ _FLOPS_RE = re.compile(
     r"(?P<unit>(?P<pre>[kKMGTPEB])?(?:FLOPs|FLOPS|Flops|flops|FLOP|MACs|MACS|MAC|Macs)"
     r"|mult-adds|Mult-Adds|multiply-adds|Multiply-Adds|multiply-accumulates"
     r"|multiplications-additions|operations|OPs|ops)\b")
-_PFS_DAYS_RE = re.compile(rf"(?P<num>{_NUM})\s*(?:petaflop/s-days?|PF-days?|pfs-days?)", re.I)
+_PFS_DAYS_RE = re.compile(rf"(?P<num>{_NUM})\s*(?:petaflop/s-days?|PF-days?|pfs-days?)", re.IGNORECASE)
 
 
 def parse_flops(text: str) -> list[Quantity]:
@@ -78,7 +78,7 @@ def parse_flops(text: str) -> list[Quantity]:
         scale = _FLOP_PREFIX.get(pre, 1.0) * _MAGNITUDE.get(mag, 1.0)
         if unit.lower() in ("operations", "ops") and not mag and scale == 1.0:
             continue  # "3 operations" is not a FLOP count without a magnitude
-        kind = "MACs" if re.search(r"mac|mult|multipl", unit, re.I) else "FLOPs"
+        kind = "MACs" if re.search(r"mac|mult|multipl", unit, re.IGNORECASE) else "FLOPs"
         out.append(Quantity(parse_number(m.group("num")) * _exp(m) * scale, kind,
                             m.group(0)))
     for m in _PFS_DAYS_RE.finditer(text):
@@ -97,7 +97,7 @@ _ENERGY_SCALE = {"mwh": 1000.0, "kwh": 1.0, "wh": 1e-3, "j": 1 / 3.6e6, "joule":
                  "megawatt hour": 1000.0, "megawatt hours": 1000.0}
 _CO2_RE = re.compile(
     rf"(?P<num>{_NUM}){_SCI}\s*(?P<unit>tonnes?|tons?|t|kg|g|lbs?|pounds?|metric tons?)\s*"
-    r"(?:of\s+)?(?:CO2|CO₂|CO 2|carbon)(?:e|eq|-eq| equivalent)?", re.I)
+    r"(?:of\s+)?(?:CO2|CO₂|CO 2|carbon)(?:e|eq|-eq| equivalent)?", re.IGNORECASE)
 _CO2_SCALE = {"t": 1000.0, "ton": 1000.0, "tons": 1000.0, "tonne": 1000.0, "tonnes": 1000.0,
               "metric ton": 1000.0, "metric tons": 1000.0, "kg": 1.0, "g": 1e-3,
               "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237}
@@ -133,11 +133,11 @@ _DURATION_UNITS = {
 }
 _DURATION_RE = re.compile(
     rf"(?<![\w.])(?P<num>{_NUM}|{_WORD_NUM})\s*(?:-\s*)?(?P<unit>milliseconds?|msec|ms|µs|seconds?|secs?|"
-    r"minutes?|mins?|hours?|hrs?|days?|weeks?|h|s|min)\b(?![-/]?\s*(?:old|ahead))", re.I)
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|h|s|min)\b(?![-/]?\s*(?:old|ahead))", re.IGNORECASE)
 _IN_FORMULA = re.compile(r"^\s*[-+=*/^)(,]\s*[\w(]|^\s*[)\]]")
 _ACCEL_HOURS_RE = re.compile(
     rf"(?P<num>{_NUM})\s*(?P<mag>[kKM]|thousand|million)?\s*(?P<dev>GPU|TPU|TPUv\d|core)"
-    r"[- ]?(?P<unit>hours?|hrs?|days?|years?)\b", re.I)
+    r"[- ]?(?P<unit>hours?|hrs?|days?|years?)\b", re.IGNORECASE)
 
 
 def parse_duration(text: str) -> list[Quantity]:
@@ -186,7 +186,7 @@ _MODEL_ALT = "|".join([re.escape(m).replace(r"\ ", " ").replace(" ", r"\s?") for
 HARDWARE_RE = re.compile(
     rf"(?<![\w.-])(?:(?P<count>\d{{1,4}}|{_WORD_NUM})\s*(?:[x×]\s*)?"
     r"(?:(?:NVIDIA|Nvidia|nVidia|Google|Intel|AMD|GeForce|Tesla|Quadro)\s+){0,3})?"
-    rf"(?P<model>{_MODEL_ALT})(?![\w]|-(?:packed|based|like|style|friendly))", re.I)
+    rf"(?P<model>{_MODEL_ALT})(?![\w]|-(?:packed|based|like|style|friendly))", re.IGNORECASE)
 
 
 def _canonical_model(raw: str) -> str:
@@ -210,7 +210,7 @@ def parse_hardware(text: str) -> list[Quantity]:
 _PARAMS_RE = re.compile(
     rf"(?P<num>{_NUM}){_SCI}\s*(?P<mag>thousand|million|billion|trillion|[KMBT]|mil|bn)?\s*"
     r"(?:trainable\s+|learnable\s+|total\s+|free\s+|model\s+|network\s+)?"
-    r"(?P<unit>parameters|params|weights|param)\b", re.I)
+    r"(?P<unit>parameters|params|weights|param)\b", re.IGNORECASE)
 _PARAMS_COMPACT_RE = re.compile(
     rf"(?<![\w.])(?P<num>{_NUM})\s?(?P<mag>[KMBT])\b(?![-/]?\s*(?:FLOP|MAC|Mult|token|"
     r"sample|image|example|word|sentence|step|iter|hour|GPU|pixel|instance|pair))")
@@ -234,7 +234,7 @@ _TRIALS_RE = re.compile(
     r"independent\s+|candidate\s+|search\s+|tuning\s+)*"
     r"(?P<unit>trials|configurations|configs|hyper-?parameter (?:settings|combinations)|"
     r"(?:candidate |child |sampled )?architectures|"
-    r"samples of hyperparameters|runs|evaluations)\b", re.I)
+    r"samples of hyperparameters|runs|evaluations)\b", re.IGNORECASE)
 _GRID_RE = re.compile(r"\{([^{}]{1,120})\}")
 
 
@@ -244,7 +244,7 @@ def parse_trials(text: str) -> list[Quantity]:
     out = [Quantity(parse_number(m.group("num")), "trials", m.group(0))
            for m in _TRIALS_RE.finditer(text)]
     sets = [s for s in _GRID_RE.findall(text) if "," in s]
-    if not out and len(sets) >= 1 and re.search(r"grid|search|sweep|tun", text, re.I):
+    if not out and len(sets) >= 1 and re.search(r"grid|search|sweep|tun", text, re.IGNORECASE):
         size = 1
         for s in sets:
             size *= len([x for x in s.split(",") if x.strip()])

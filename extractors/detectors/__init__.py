@@ -6,10 +6,17 @@ the batch runner re-extracts papers done with an older version.
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
-from extractors.detectors import (energy, flops, hardware, params, runtime, search_budget,
-                                  training_curve)
+from extractors.detectors import (
+    energy,
+    flops,
+    hardware,
+    params,
+    runtime,
+    search_budget,
+    training_curve,
+)
 from extractors.document import CategoryResult, Document, TextUnit
 
 DETECTORS_VERSION = "1"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
 
 from corpus.records import Evidence
 from extractors.document import CategoryResult, TextUnit
@@ -15,11 +15,11 @@ MAX_CHARS = 300
 # Citations inside a sentence: "Smith et al. (2019)", "[12]", "[3, 4]", "(Smith, 2019)".
 _CITATION = re.compile(r"^\(?(?:19|20)\d\d[a-z]?\)|\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|\([A-Z][A-Za-z-]+(?: and [A-Z]"
                        r"[A-Za-z-]+)?,? (?:19|20)\d\d[a-z]?\)")
-_OWN_WORK = re.compile(r"\b(?:we|our|ours|us|this (?:paper|work)|here)\b", re.I)
+_OWN_WORK = re.compile(r"\b(?:we|our|ours|us|this (?:paper|work)|here)\b", re.IGNORECASE)
 # A reference-list entry that escaped section detection: "In Proceedings of", "arXiv:".
 _REFERENCE_ENTRY = re.compile(r"\bIn (?:Proceedings|Advances in|International Conference|"
                               r"Conference)\b|\barXiv(?: preprint)?[: ]\s*(?:arXiv:)?\d{4}\.|"
-                              r"\bpp\. \d+|\bVol\. \d+|\bdoi:", re.I)
+                              r"\bpp\. \d+|\bVol\. \d+|\bdoi:", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1)

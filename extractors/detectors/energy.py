@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from extractors.detectors import common
 from extractors.document import CategoryResult, TextUnit
@@ -11,9 +11,9 @@ from extractors.quantities import parse_energy
 
 METHOD = "rules:energy/v1"
 PREFILTER = re.compile(r"wh\b|joule|\d\s*k?J\b|co2|co₂|carbon|emission|watt|\d\s*k?W\b|"
-                       r"power|energy", re.I)
-_POWER_CONTEXT = re.compile(r"power|consum|draw|energy|watt|TDP|usage", re.I)
-_NOT_OURS = re.compile(r"\b(?:would|could) (?:emit|consume)|\bsuch as\b", re.I)
+                       r"power|energy", re.IGNORECASE)
+_POWER_CONTEXT = re.compile(r"power|consum|draw|energy|watt|TDP|usage", re.IGNORECASE)
+_NOT_OURS = re.compile(r"\b(?:would|could) (?:emit|consume)|\bsuch as\b", re.IGNORECASE)
 
 
 def _score(unit: TextUnit):
@@ -25,14 +25,14 @@ def _score(unit: TextUnit):
             continue
         if q.unit == "kWh" and re.search(r"J\b", q.text) and not _POWER_CONTEXT.search(text):
             continue
-        if q.unit == "W" and re.search(r"\bTDP\b|rated|maximum power|power limit", text, re.I):
+        if q.unit == "W" and re.search(r"\bTDP\b|rated|maximum power|power limit", text, re.IGNORECASE):
             continue
         weight = 2.0 if q.unit in ("kWh", "kgCO2e") else 1.5
         if _NOT_OURS.search(text):
             weight -= 1.0
         return weight, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
     if (unit.kind in ("caption", "table") or common.is_tabular(text)) and re.search(
-            r"\b(?:energy|power)\s*\((?:k?Wh|k?J|W|mJ|mW)\)|CO2e?\s*\((?:kg|g|lbs|t)\)", text, re.I):
+            r"\b(?:energy|power)\s*\((?:k?Wh|k?J|W|mJ|mW)\)|CO2e?\s*\((?:kg|g|lbs|t)\)", text, re.IGNORECASE):
         return 1.0, common.evidence_from(unit)
     return None
 

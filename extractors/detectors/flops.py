@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from extractors.detectors import common
 from extractors.document import CategoryResult, TextUnit
@@ -11,21 +11,21 @@ from extractors.quantities import parse_flops
 
 METHOD = "rules:flops/v1"
 PREFILTER = re.compile(r"flop|mult-?add|multiply-(?:add|accum)|\bmacs?\b|\bops\b|"
-                       r"operations|petaflop|pf-day", re.I)
+                       r"operations|petaflop|pf-day", re.IGNORECASE)
 # "FLOPS" as hardware speed: peak TFLOPS of a GPU, FLOP/s, "per second".
 _HARDWARE_SPEED = re.compile(r"FLOP/s|FLOPs? per second|\bpeak\b|TFLOPS\b|teraflops|"
                              r"petaflops\b(?!/s-day)|GFLOPS\b(?=[^.]{0,40}(?:GPU|CPU|device|"
-                             r"hardware|chip))|\butiliz|throughput of", re.I)
+                             r"hardware|chip))|\butiliz|throughput of", re.IGNORECASE)
 # A FLOPs/MACs axis or column: "Accuracy vs. FLOPs", "#FLOPs", "FLOPs (G)", "MAdds".
 _AXIS_OR_COLUMN = re.compile(r"(?:#|\bnumber of\s+)(?:FLOPs|MACs|Mult-Adds|operations)|"
                              r"\b(?:G?FLOPs|MACs|Mult-Adds|MAdds)\s*\((?:G|M|B|billions?|"
                              r"millions?)\)|(?:vs\.?|versus|against|and)\s+(?:the\s+)?"
                              r"(?:number of\s+)?(?:G?FLOPs|MACs|Mult-Adds)\b|\bFLOPs\s*"
                              r"(?:\(|\||$)|\b(?:GFLOPs|MFLOPs|FLOPs|MACs|Mult-Adds)\b\s+"
-                             r"(?:Top-?1|Acc|Params|Latency|mAP)", re.I)
-_COMPLEXITY_ONLY = re.compile(r"\bO\s*\(", re.I)
+                             r"(?:Top-?1|Acc|Params|Latency|mAP)", re.IGNORECASE)
+_COMPLEXITY_ONLY = re.compile(r"\bO\s*\(", re.IGNORECASE)
 _HARDWARE_UNITS = re.compile(r"MACs? (?:in|units?|arrays?|per cycle)|\bPEs?\b|GOP/s|TOP/s|"
-                             r"GOPS\b|TOPS\b", re.I)
+                             r"GOPS\b|TOPS\b", re.IGNORECASE)
 _CAPTION_MENTION = re.compile(r"\b(?:G|M|T)?FLOPs\b|\bMACs\b|\bMult-Adds\b|\bMAdds\b")
 
 
@@ -43,7 +43,7 @@ def _score(unit: TextUnit):
         bonus = 1.0 if unit.section in ("body", "abstract", "appendix") else 0.5
         return 2.0 + bonus, common.evidence_from(unit, start, q.value, q.unit)
     if _AXIS_OR_COLUMN.search(text) and not _HARDWARE_SPEED.search(text):
-        if unit.kind in ("caption", "table") or re.search(r"\b(?:we|our)\b", text, re.I):
+        if unit.kind in ("caption", "table") or re.search(r"\b(?:we|our)\b", text, re.IGNORECASE):
             m = _AXIS_OR_COLUMN.search(text)
             return 1.0, common.evidence_from(unit, m.start())
     if unit.kind == "caption" and _CAPTION_MENTION.search(text) \

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
-from typing import Sequence
 
 from extractors.detectors import common
 from extractors.document import CategoryResult, TextUnit
@@ -15,7 +15,7 @@ PREFILTER = HARDWARE_RE
 _RUN_CONTEXT = re.compile(r"\b(?:GPU|GPUs|TPU|TPUs|CPU|CPUs|card|cards|core|cores|chip|"
                           r"machine|server|node|device|phone|trained|train|training|run|"
                           r"ran|runs|measured|using|used|use|on|with|inference|latency|"
-                          r"benchmark|implemented|experiments?)\b", re.I)
+                          r"benchmark|implemented|experiments?)\b", re.IGNORECASE)
 # Model names that are ordinary words or symbols too: need a device word nearby.
 _AMBIGUOUS = {"P4", "T4", "L4", "A10", "A30", "A40", "K20", "K40", "M40", "M60", "P40",
               "IPU", "Radeon", "Gaudi", "Myriad", "Cortex-A", "Kirin", "Exynos", "Galaxy S"}
@@ -49,10 +49,10 @@ def _score(unit: TextUnit):
         if not _RUN_CONTEXT.search(text):
             continue
         if not _confirmed_by_tokens(q.text) and not re.search(r"TPU\s?v\d|GTX|RTX|Quadro|"
-                                                              r"GeForce", q.text, re.I):
+                                                              r"GeForce", q.text, re.IGNORECASE):
             continue
         weight = 2.0 if re.search(r"\b(?:we|our)\b|trained|ran|measured|experiments",
-                                  text, re.I) else 1.0
+                                  text, re.IGNORECASE) else 1.0
         return weight, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
     return None
 

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from extractors.detectors import common
 from extractors.document import CategoryResult, TextUnit
 from extractors.quantities import parse_params
 
 METHOD = "rules:params/v2"
-PREFILTER = re.compile(r"param|weights", re.I)
+PREFILTER = re.compile(r"param|weights", re.IGNORECASE)
 # A parameter-count column header: "#Params", "# params.", "Params (M)", "Number of parameters".
 _COLUMN = re.compile(r"#\s?param(?:eter)?s?\b\.?|\bParameter count\b|\bParams?\b\.?(?:\s*\((?:M|B|K|millions?)\))?|"
                      r"\bParameters\b(?:\s*\((?:M|B|K|millions?)\))?|\bParam\.\s*\((?:M|B|K)\)|"
                      r"\b[Nn]umber of (?:model |trainable |network )?parameters\b(?=\s+[A-Z\d(])|"
-                     r"\bparams?\s*\((?:M|B|K|millions?)\)", re.I)
+                     r"\bparams?\s*\((?:M|B|K|millions?)\)", re.IGNORECASE)
 _HEADER_CASE = re.compile(r"#|\bP(?:arams?|arameters?)\b|[Nn]umber of|\((?:M|B|K)\)")
 _BIG_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,4}|\d+(?:\.\d+)?[KMB])(?![\w])")
 _SCALED_HEADER = re.compile(r"\((?:M|B|K|millions?|billions?)\)")
@@ -42,7 +42,7 @@ def _explicit(unit: TextUnit):
         if q.value < _MIN_COUNT:
             continue
         before = text[max(0, text.find(q.text) - 12):text.find(q.text)]
-        if re.search(r"hyper-?$", before, re.I):
+        if re.search(r"hyper-?$", before, re.IGNORECASE):
             continue
         return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
     return None

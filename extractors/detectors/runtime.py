@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from extractors.detectors import common
 from extractors.document import CategoryResult, TextUnit
@@ -19,34 +19,34 @@ PREFILTER = re.compile(r"\d\s*(?:ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?
                        r"latency|fps\b|frames per second|(?:images|examples|samples|tokens|"
                        r"sentences|queries|steps|it|iterations)\s*(?:/|per)\s*(?:s|sec|second)|"
                        r"wall-?clock|GPU[- ]?(?:hours|days)|TPU[- ]?(?:hours|days)|"
-                       r"(?:time|latency|runtime)\s*\((?:s|ms|h|min|sec|hours)\)", re.I)
+                       r"(?:time|latency|runtime)\s*\((?:s|ms|h|min|sec|hours)\)", re.IGNORECASE)
 _TIME_CONTEXT = re.compile(r"train|inference|latency|took|takes|taking|run(?:s|ning)? time|"
                            r"runtime|wall|speed|faster|slower|converge|fine-?tun|decod|"
                            r"process|comput|per (?:image|sample|sentence|batch|epoch|iteration|"
                            r"step)|each (?:epoch|iteration)|GPU|TPU|CPU|solv|workstation|"
                            r"machine|execut|finish|complet|(?:training|inference|running|"
-                           r"execution|search) time", re.I)
+                           r"execution|search) time", re.IGNORECASE)
 _NOT_RUNTIME = re.compile(r"\b(?:hours? of (?:speech|audio|video|recordings?|data|training data)|"
                           r"(?:hour|second|minute)s?[- ]long|\bLength:|time limit|timeout|"
                           r"horizons?\b|time intervals?|intervals? of|resolution of|"
                           r"(?:speech|audio|video) (?:of|with) \d|years? old|"
                           r"frame rate of|sampled at|sampling rate|\d+\s*ms (?:window|frames?|"
                           r"hop|shift|stride)|window of \d+\s*ms|time steps?|"
-                          r"timesteps?|half-life|per day|a day|days? of)", re.I)
+                          r"timesteps?|half-life|per day|a day|days? of)", re.IGNORECASE)
 _THROUGHPUT = re.compile(r"\d[\d.,]*\s*(?:k|K|M)?\s*(?:[a-z]+\s+){0,2}(?:images|examples|"
                          r"samples|tokens|sentences|queries|words|frames|it|iterations|steps|"
                          r"lines|documents|pages|characters|graphs|episodes|batches|"
-                         r"utterances)\s*(?:/|per)\s*(?:s|sec|second)\b|\d[\d.,]*\s*fps\b|\d[\d.,]*\s*frames per second", re.I)
+                         r"utterances)\s*(?:/|per)\s*(?:s|sec|second)\b|\d[\d.,]*\s*fps\b|\d[\d.,]*\s*frames per second", re.IGNORECASE)
 _SPEEDUP = re.compile(r"\d[\d.,]*\s*(?:[x×]|times)\s*(?:faster|speed-?up|slower|less time|"
                       r"fewer (?:GPU )?hours)|speed-?ups? of (?:up to )?\d[\d.,]*\s*[x×]?|"
                       r"\d[\d.,]*\s*[x×]\s*(?:inference |training |wall-clock )?speed-?up",
-                      re.I)
+                      re.IGNORECASE)
 _RUNTIME_CAPTION = re.compile(r"\b(?:run(?:ning)?\s?times?|runtimes?|wall-?clock|inference (?:time|"
                               r"speed)|training (?:time|speed)|latenc(?:y|ies)|throughput|"
                               r"speed-?ups?|execution times?|time (?:cost|consumption)|"
-                              r"computation(?:al)? times?)\b", re.I)
+                              r"computation(?:al)? times?)\b", re.IGNORECASE)
 _HEADER = re.compile(r"(?:time|latency|runtime|speed)\s*\((?:s|ms|h|min|sec|hours|GPU-?h)\)|"
-                     r"(?:training|inference|wall-clock) time|latency|throughput", re.I)
+                     r"(?:training|inference|wall-clock) time|latency|throughput", re.IGNORECASE)
 
 
 def _score(unit: TextUnit):
@@ -57,15 +57,15 @@ def _score(unit: TextUnit):
         m = pattern.search(text)
         if m:
             return weight, common.evidence_from(unit, m.start())
-    if _NOT_RUNTIME.search(text) and not re.search(r"train|inference|latency", text, re.I):
+    if _NOT_RUNTIME.search(text) and not re.search(r"train|inference|latency", text, re.IGNORECASE):
         return None
     for q in parse_duration(text):
         if q.unit == "GPU-h":
             return 2.5, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
         if not _TIME_CONTEXT.search(text) or _NOT_RUNTIME.search(text):
             continue
-        if re.search(r"\b(?:every|each|after|for)\s+\d+\s*(?:hours?|min)", text, re.I) \
-                and not re.search(r"train|took|takes|latency", text, re.I):
+        if re.search(r"\b(?:every|each|after|for)\s+\d+\s*(?:hours?|min)", text, re.IGNORECASE) \
+                and not re.search(r"train|took|takes|latency", text, re.IGNORECASE):
             continue
         return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
     if unit.kind in ("caption", "table") and _HEADER.search(text) and re.search(r"\d", text):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from extractors.detectors import common
 from extractors.document import CategoryResult, TextUnit
@@ -30,15 +30,15 @@ _CURVE = re.compile(
     rf"loss|error|accuracy)(?:\s+and\s+(?:training|validation|test|dev))?\s+(?:loss\s+|"
     rf"error\s+|accuracy\s+)?curves?\b|\bover (?:the )?number of training (?:steps|"
     rf"epochs|iterations)\b|\bduring training\b|\bover the course of training\b|"
-    rf"\btraining progress\b|\bas training progresses\b", re.I)
+    rf"\btraining progress\b|\bas training progresses\b", re.IGNORECASE)
 _NOT_PROGRESS = re.compile(r"(?:training|data(?:set)?|model|sample|corpus|vocabulary)\s+size|"
                            r"number of (?:training )?(?:examples|samples|parameters|layers|"
                            r"labels|labeled)|amount of (?:training )?data|fraction of|"
-                           r"percentage of (?:training )?data", re.I)
-_FIGURE = re.compile(r"^\s*(?:Figure|Fig\.?)\s*\d", re.I)
+                           r"percentage of (?:training )?data", re.IGNORECASE)
+_FIGURE = re.compile(r"^\s*(?:Figure|Fig\.?)\s*\d", re.IGNORECASE)
 _REFERS_TO_FIGURE = re.compile(r"\b(?:Figure|Fig\.?)\s*\d|\b(?:plot|plotted|shown|shows|illustrat|"
-                               r"depict|visuali[sz])|^\((?:left|right|top|bottom)\)", re.I)
-_TABLE = re.compile(r"^\s*(?:Table|Tab\.)\s*[A-Z]?\d", re.I)
+                               r"depict|visuali[sz])|^\((?:left|right|top|bottom)\)", re.IGNORECASE)
+_TABLE = re.compile(r"^\s*(?:Table|Tab\.)\s*[A-Z]?\d", re.IGNORECASE)
 _WEAK = re.compile(r"(?i)during training|over the course of training|training progress|"
                    r"learning curves?")
 
@@ -49,15 +49,15 @@ def _score(unit: TextUnit):
     if not m or common.is_related_work(text):
         return None
     if _NOT_PROGRESS.search(text[max(0, m.start() - 40):m.end() + 40]) and \
-            not re.search(r"epoch|iteration|training steps?", m.group(0), re.I):
+            not re.search(r"epoch|iteration|training steps?", m.group(0), re.IGNORECASE):
         return None
     if _TABLE.match(text):
         return None
     generic = bool(_WEAK.fullmatch(m.group(0)))
     caption = unit.kind == "caption" or bool(_FIGURE.match(text))
     if generic and not re.search(rf"{_METRIC}\s+(?:\w+\s+){{0,2}}{re.escape(m.group(0))}",
-                                 text, re.I):
-        if not (caption and re.search(_METRIC, text, re.I)
+                                 text, re.IGNORECASE):
+        if not (caption and re.search(_METRIC, text, re.IGNORECASE)
                 and m.group(0).lower().startswith("learning curve")):
             return None
     if caption:
@@ -65,7 +65,7 @@ def _score(unit: TextUnit):
     if _REFERS_TO_FIGURE.search(text) and not generic:
         return 1.0, common.evidence_from(unit, m.start())
     if generic and re.search(r"\b(?:Figure|Fig\.?)\s*\d", text) and re.search(
-            rf"{_METRIC}", text, re.I):
+            rf"{_METRIC}", text, re.IGNORECASE):
         return 0.8, common.evidence_from(unit, m.start())
     return None
 

@@ -1,0 +1,239 @@
+"""target: does a paper's main claim concern accuracy, efficiency, both, or neither?
+
+Two logistic regressions over TF-IDF n-grams, title words and a small claim lexicon: one
+detects an efficiency claim, one an accuracy claim; both -> "both", neither -> "other".
+Trained on the gold abstracts' dev split only (thresholds by 5-fold CV on dev), shipped as
+plain JSON (vocabularies, idf, weights) so it loads under any scikit-learn version, and
+retrainable with `greenlens train-target`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from extractors.schema import TARGETS
+
+MODEL_PATH = Path(__file__).parent / "models" / "target.json"
+GOLD_ABSTRACTS = Path(__file__).parent / "gold" / "abstracts.jsonl"
+METHOD = "tfidf+lexicon-logreg:target/v2"
+_VECTORIZER_ARGS = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "lowercase": True,
+                        "strip_accents": "unicode", "max_features": 30000}
+_TITLE_VECTORIZER_ARGS = {"ngram_range": (1, 1), "min_df": 2, "sublinear_tf": True, "lowercase": True}
+_C, _TITLE_WEIGHT, _LEXICON_WEIGHT = 16.0, 0.5, 2.0  # chosen by 5-fold CV on the dev split
+_EFF = re.compile(r"efficien|fast|speed|accelerat|compress|prun|quantiz|distill|lightweight|"
+                  r"light-weight|low-cost|cheap|flops|latency|memory|energy|smaller|compact|"
+                  r"real-time|sparse|sparsity|scalab|throughput|parameter-efficient|fewer|cost",
+                  re.IGNORECASE)
+_COST_CLAIM = re.compile(r"reduc|sav|lower|less|fewer|faster|speed|cut|decreas|smaller|"
+                         r"without (?:sacrificing|loss|compromising)|comparable|on par|"
+                         r"while (?:maintaining|preserving|retaining)", re.IGNORECASE)
+_ACC_CLAIM = re.compile(r"state-of-the-art|outperform|surpass|superior|new state|"
+                        r"significant(?:ly)? improv|improves? (?:the )?(?:accuracy|performance|"
+                        r"results)|better (?:accuracy|performance|results)|achiev\w+ (?:the )?"
+                        r"(?:best|new|state)", re.IGNORECASE)
+_OTHER = re.compile(r"we prove|theor|bound|we analy[sz]|analysis|dataset|corpus|benchmark|"
+                    r"survey|we study|we investigate|understand|empirical study|annotat|"
+                    r"we show that|regret|convergence rate|lower bound|sample complexity", re.IGNORECASE)
+_DATASET_TITLE = re.compile(r"dataset|benchmark|corpus", re.IGNORECASE)
+_INTRO_CHARS = 1500  # the introduction's opening states the contribution; more adds noise
+
+
+@dataclass(frozen=True)
+class TargetReport:
+    """Training figures: cross-validated on dev, and on the held-out test split."""
+
+    n_dev: int
+    n_test: int
+    cv_accuracy: float
+    cv_macro_f1: float
+    test_accuracy: float | None
+    test_macro_f1: float | None
+
+
+def target_text(title: str | None, abstract: str | None, introduction: str | None = None) -> str:
+    """The text the classifier reads: title, abstract and the introduction's opening."""
+    parts = [title or "", abstract or "", (introduction or "")[:_INTRO_CHARS]]
+    return "\n".join(p for p in parts if p)
+
+
+def load_gold_abstracts(gold_path: Path, corpus_dir: Path) -> list[dict]:
+    """Gold abstract labels joined with their title and abstract text from the corpus."""
+    from extractors.gold.corpus_abstracts import iter_acl, iter_mlanthology
+
+    rows = [json.loads(line) for line in Path(gold_path).read_text().splitlines()
+            if line.strip()]
+    wanted = {r["id"] for r in rows}
+    texts = {}
+    for rec in list(iter_acl(corpus_dir)) + list(iter_mlanthology(corpus_dir)):
+        if rec.id in wanted:
+            texts[rec.id] = (rec.title, rec.abstract)
+    out = []
+    for r in rows:
+        if r["id"] in texts:
+            title, abstract = texts[r["id"]]
+            out.append({**r, "text": target_text(title, abstract)})
+    return out
+
+
+def _title(text: str) -> str:
+    return text.split("\n", 1)[0]
+
+
+def _features(texts: Sequence[str]) -> np.ndarray:
+    """Claim-lexicon counts (log1p): efficiency terms, efficiency claims, accuracy claims,
+    'other' cues, and the same cues in the title."""
+    rows = []
+    for text in texts:
+        title = _title(text)
+        sentences = re.split(r"(?<=[.!?])\s+", text)
+        rows.append([
+            len(_EFF.findall(text)), bool(_EFF.search(title)),
+            sum(1 for x in sentences if _EFF.search(x) and _COST_CLAIM.search(x)),
+            len(_ACC_CLAIM.findall(text)), len(_OTHER.findall(text)),
+            bool(_OTHER.search(title)), bool(_DATASET_TITLE.search(title)),
+        ])
+    return np.log1p(np.asarray(rows, dtype=float))
+
+
+@dataclass
+class _Model:
+    """Two one-vs-rest claim detectors (efficiency claim, accuracy claim) over one design."""
+
+    words: object
+    titles: object
+    coef: np.ndarray  # 2 x n_features: row 0 efficiency claim, row 1 accuracy claim
+    intercept: np.ndarray
+    thresholds: tuple[float, float]
+
+    def design(self, texts: Sequence[str]):
+        from scipy.sparse import csr_matrix, hstack
+
+        return hstack([self.words.transform(texts),
+                       self.titles.transform([_title(t) for t in texts]) * _TITLE_WEIGHT,
+                       csr_matrix(_features(texts)) * _LEXICON_WEIGHT]).tocsr()
+
+    def claim_probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        z = self.design(texts) @ self.coef.T + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.asarray(z)))
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        return [compose(e, a, self.thresholds) for e, a in self.claim_probabilities(texts)]
+
+
+def compose(p_efficiency: float, p_accuracy: float, thresholds: tuple[float, float]) -> str:
+    """Four labels from two claims: both, efficiency, accuracy, or other."""
+    eff, acc = p_efficiency >= thresholds[0], p_accuracy >= thresholds[1]
+    return "both" if eff and acc else "efficiency" if eff else "accuracy" if acc else "other"
+
+
+def _fit(texts: list[str], labels: list[str], thresholds=(0.5, 0.5)) -> _Model:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    words = TfidfVectorizer(**_VECTORIZER_ARGS).fit(texts)
+    titles = TfidfVectorizer(**_TITLE_VECTORIZER_ARGS).fit([_title(t) for t in texts])
+    model = _Model(words, titles, np.zeros((2, 1)), np.zeros(2), thresholds)
+    x = model.design(texts)
+    coefs, intercepts = [], []
+    for positive in (("efficiency", "both"), ("accuracy", "both")):
+        clf = LogisticRegression(C=_C, max_iter=3000, class_weight="balanced")
+        clf.fit(x, [label in positive for label in labels])
+        coefs.append(clf.coef_[0])
+        intercepts.append(clf.intercept_[0])
+    model.coef, model.intercept = np.vstack(coefs), np.asarray(intercepts)
+    return model
+
+
+def train(gold_path: Path, corpus_dir: Path, out_path: Path = MODEL_PATH,
+          seed: int = 0) -> TargetReport:
+    """Fit on the dev split, choose the two thresholds by 5-fold CV on dev (macro-F1),
+    report those CV figures and the held-out test split, and save the model as JSON."""
+    from sklearn.metrics import accuracy_score, f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    rows = load_gold_abstracts(gold_path, corpus_dir)
+    dev = [r for r in rows if r.get("split", "dev") == "dev"]
+    test = [r for r in rows if r.get("split") == "test"]
+    x, y = [r["text"] for r in dev], [r["label"] for r in dev]
+    probs = np.zeros((len(dev), 2))
+    for train_idx, val_idx in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y):
+        fold = _fit([x[i] for i in train_idx], [y[i] for i in train_idx])
+        probs[val_idx] = fold.claim_probabilities([x[i] for i in val_idx])
+    grid = [round(t, 2) for t in np.arange(0.30, 0.76, 0.05)]
+
+    def cv_f1(th):
+        pred = [compose(e, a, th) for e, a in probs]
+        return f1_score(y, pred, average="macro", labels=list(TARGETS), zero_division=0)
+
+    best = max(((te, ta) for te in grid for ta in grid), key=cv_f1)
+    cv_pred = [compose(e, a, best) for e, a in probs]
+    model = _fit(x, y, best)
+    test_acc = test_f1 = None
+    if test:
+        pred, gold = model.predict([r["text"] for r in test]), [r["label"] for r in test]
+        test_acc = float(accuracy_score(gold, pred))
+        test_f1 = float(f1_score(gold, pred, average="macro", labels=list(TARGETS),
+                                 zero_division=0))
+    report = TargetReport(len(dev), len(test), float(accuracy_score(y, cv_pred)),
+                          float(cv_f1(best)), test_acc, test_f1)
+    _save(model, out_path, report)
+    _load_model.cache_clear()
+    return report
+
+
+def _vectorizer_state(vec) -> dict:
+    vocab = sorted(vec.vocabulary_, key=vec.vocabulary_.get)
+    return {"vocabulary": vocab, "idf": [round(float(v), 5) for v in vec.idf_]}
+
+
+def _save(model: _Model, path: Path, report: TargetReport) -> None:
+    payload = {
+        "method": METHOD, "words": _vectorizer_state(model.words),
+        "titles": _vectorizer_state(model.titles),
+        "coef": [[round(float(v), 5) for v in row] for row in model.coef],
+        "intercept": [round(float(v), 5) for v in model.intercept],
+        "thresholds": list(model.thresholds), "report": report.__dict__,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(payload, separators=(",", ":")))
+    tmp.replace(path)
+
+
+def _vectorizer(args: dict, state: dict):
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(**{**args, "vocabulary": state["vocabulary"]})
+    vec.idf_ = np.asarray(state["idf"])
+    return vec
+
+
+@lru_cache(maxsize=2)
+def _load_model(path: Path = MODEL_PATH) -> _Model:
+    data = json.loads(Path(path).read_text())
+    return _Model(_vectorizer(_VECTORIZER_ARGS, data["words"]),
+                  _vectorizer(_TITLE_VECTORIZER_ARGS, data["titles"]),
+                  np.asarray(data["coef"]), np.asarray(data["intercept"]),
+                  tuple(data["thresholds"]))
+
+
+def predict_target(title: str | None, abstract: str | None,
+                   introduction: str | None = None, *, model_path: Path = MODEL_PATH
+                   ) -> tuple[str, str]:
+    """(label, method) for one paper; 'other' with method 'no-text' when there is no text."""
+    return predict_many([target_text(title, abstract, introduction)], model_path)[0]
+
+
+def predict_many(texts: Sequence[str], model_path: Path = MODEL_PATH) -> list[tuple[str, str]]:
+    """Labels for many texts at once."""
+    model = _load_model(Path(model_path))
+    labels = model.predict(list(texts)) if texts else []
+    return [("other", "no-text") if not t.strip() else (label, METHOD)
+            for t, label in zip(texts, labels)]
