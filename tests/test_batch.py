@@ -118,11 +118,15 @@ def test_timeout_is_recorded_and_batch_goes_on(fetched_store):
     store, cache = fetched_store
     summary = batch.extract_store(store, cache, workers=2, progress=False,
                                   limits=Limits(timeout_s=0.01))
-    # 10 ms is too short even for the failing files: every PDF that reaches a worker
-    # times out; the one missing from the cache fails before that
+    # 10 ms is far too short for the real papers; the tiny broken files may fail with
+    # their own reason first; the one missing from the cache fails before any worker
     assert summary.errors == 7 and summary.extracted == 0
-    assert summary.error_reasons == {"missing": 1, "timeout": 6}
-    assert {r["status"] for r in _extractions(store).values()} == {"error"}
+    assert summary.error_reasons["missing"] == 1
+    assert summary.error_reasons["timeout"] >= 4
+    rows = _extractions(store)
+    assert {r["status"] for r in rows.values()} == {"error"}
+    for pid in [*REAL, "other:transformer"]:
+        assert rows[pid]["error"].startswith("timeout: ")
 
 
 def test_extract_cli(fetched_store, tmp_path):
