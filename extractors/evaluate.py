@@ -132,10 +132,11 @@ def evaluate(gold_path: Path, pdfs_dir: Path, *, split: str = "all",
              check: Callable[[Path], dict] | None = None) -> EvalReport:
     """Run the extractors on every gold paper's PDF and score them against gold."""
     if check is None:
-        from extractors.check import check_pdf
+        from extractors.analyse import analyse_pdf
+        from extractors.report import PaperReport
 
         def check(path: Path) -> dict:
-            return check_pdf(path).to_json_dict()
+            return PaperReport.from_analysis(analyse_pdf(path)).to_json_dict()
 
     rows = load_gold(gold_path, split)
     predicted, errors = {}, []

@@ -42,7 +42,7 @@ _OTHER = re.compile(r"we prove|theor|bound|we analy[sz]|analysis|dataset|corpus|
                     r"survey|we study|we investigate|understand|empirical study|annotat|"
                     r"we show that|regret|convergence rate|lower bound|sample complexity", re.IGNORECASE)
 _DATASET_TITLE = re.compile(r"dataset|benchmark|corpus", re.IGNORECASE)
-_INTRO_CHARS = 1500  # the introduction's opening states the contribution; more adds noise
+_INTRO_CHARS = 800  # the introduction's opening states the contribution; more adds noise
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ COMMAND_MODULES = (
     "app.cli.corpus_cmds",
     "app.cli.gold_cmds",
     "app.cli.extract_cmds",
+    "app.cli.eval_cmds",
     "app.cli.analysis_cmds",
     "app.cli.app_cmds",
     "app.cli.replication_cmds",
