@@ -208,7 +208,8 @@ def parse_hardware(text: str) -> list[Quantity]:
 
 # ------------------------------------------------------------------ parameter counts
 _PARAMS_RE = re.compile(
-    rf"(?P<num>{_NUM}){_SCI}\s*(?P<mag>thousand|million|billion|trillion|[KMBT]|mil|bn)?\s*"
+    rf"(?<![\w.])(?P<num>{_NUM}|{_WORD_NUM}(?=\s+(?:thousand|million|billion|trillion)))"
+    rf"{_SCI}\s*(?P<mag>thousand|million|billion|trillion|[KMBT]|mil|bn)?\s*"
     r"(?:trainable\s+|learnable\s+|total\s+|free\s+|model\s+|network\s+)?"
     r"(?P<unit>parameters|params|weights|param)\b", re.IGNORECASE)
 _PARAMS_COMPACT_RE = re.compile(

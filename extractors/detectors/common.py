@@ -60,10 +60,14 @@ def is_related_work(text: str) -> bool:
     return "et al" in first.group(0) or first.start() < 0.6 * len(text)
 
 
-def candidates(units: Sequence[TextUnit], prefilter: re.Pattern) -> Iterable[TextUnit]:
-    """Units outside the references that match the category's cheap prefilter."""
+def candidates(units: Sequence[TextUnit], prefilter: re.Pattern,
+               gate: Callable[[str], bool] | None = None) -> Iterable[TextUnit]:
+    """Units outside the references that pass the category's gate (a fast substring test
+    that every match of the prefilter also passes) and match its prefilter."""
     for unit in units:
-        if unit.section == "references" or not prefilter.search(unit.text):
+        if unit.section == "references" or (gate is not None and not gate(unit.text)):
+            continue
+        if not prefilter.search(unit.text):
             continue
         if is_reference_like(unit.text):
             continue
@@ -114,11 +118,22 @@ def join_continuations(units: Sequence[TextUnit]) -> list[TextUnit]:
     return out
 
 
+def keyword_gate(keywords: Sequence[str], pattern: str | None = None) -> Callable[[str], bool]:
+    """A cheap test: any keyword in the lower-cased text (or, optionally, a small regex)."""
+    extra = re.compile(pattern) if pattern else None
+
+    def gate(text: str) -> bool:
+        low = text.lower()
+        return any(k in low for k in keywords) or bool(extra and extra.search(text))
+
+    return gate
+
+
 def run(category: str, units: Sequence[TextUnit], prefilter: re.Pattern, score: Scorer,
-        method: str) -> CategoryResult:
+        method: str, gate: Callable[[str], bool] | None = None) -> CategoryResult:
     """Score every candidate unit and keep the best evidence."""
     found = []
-    for unit in candidates(units, prefilter):
+    for unit in candidates(units, prefilter, gate):
         hit = score(unit)
         if hit is not None:
             found.append(hit)

@@ -22,7 +22,8 @@ _AXIS_OR_COLUMN = re.compile(r"(?:#|\bnumber of\s+)(?:FLOPs|MACs|Mult-Adds|opera
                              r"millions?)\)|(?:vs\.?|versus|against|and)\s+(?:the\s+)?"
                              r"(?:number of\s+)?(?:G?FLOPs|MACs|Mult-Adds)\b|\bFLOPs\s*"
                              r"(?:\(|\||$)|\b(?:GFLOPs|MFLOPs|FLOPs|MACs|Mult-Adds)\b\s+"
-                             r"(?:Top-?1|Acc|Params|Latency|mAP)", re.IGNORECASE)
+                             r"(?:Top-?1|Acc|Params|Latency|mAP)|\((?:G|M|T|P)?FLOPs\)|"
+                             r"\bcost\s*\((?:G|M|T|P)?FLOPs", re.IGNORECASE)
 _COMPLEXITY_ONLY = re.compile(r"\bO\s*\(", re.IGNORECASE)
 _HARDWARE_UNITS = re.compile(r"MACs? (?:in|units?|arrays?|per cycle)|\bPEs?\b|GOP/s|TOP/s|"
                              r"GOPS\b|TOPS\b", re.IGNORECASE)
@@ -42,10 +43,12 @@ def _score(unit: TextUnit):
             continue
         bonus = 1.0 if unit.section in ("body", "abstract", "appendix") else 0.5
         return 2.0 + bonus, common.evidence_from(unit, start, q.value, q.unit)
-    if _AXIS_OR_COLUMN.search(text) and not _HARDWARE_SPEED.search(text):
-        if unit.kind in ("caption", "table") or re.search(r"\b(?:we|our)\b", text, re.IGNORECASE):
-            m = _AXIS_OR_COLUMN.search(text)
-            return 1.0, common.evidence_from(unit, m.start())
+    axis = _AXIS_OR_COLUMN.search(text)
+    if axis and not _HARDWARE_SPEED.search(text):
+        prose_ok = "operations" not in axis.group(0).lower()
+        if unit.kind in ("caption", "table") or (
+                prose_ok and re.search(r"\b(?:we|our)\b", text, re.IGNORECASE)):
+            return 1.0, common.evidence_from(unit, axis.start())
     if unit.kind == "caption" and _CAPTION_MENTION.search(text) \
             and not _HARDWARE_SPEED.search(text):
         return 0.8, common.evidence_from(unit, _CAPTION_MENTION.search(text).start())

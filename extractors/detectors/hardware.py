@@ -12,6 +12,14 @@ from extractors.quantities import GPU_MODELS, HARDWARE_RE, parse_hardware
 
 METHOD = "rules+spacy-phrasematcher:hardware/v1"
 PREFILTER = HARDWARE_RE
+# Every model name in quantities.GPU_MODELS / _MODEL_PATTERNS contains one of these.
+GATE = common.keyword_gate((
+    "h100", "h200", "h800", "a100", "a800", "a6000", "a5000", "a4000", "a40", "a30", "a10",
+    "l40", "l4", "v100", "p100", "p40", "p4", "t4", "k80", "k40", "k20", "m40", "m60",
+    "titan", "rtx", "gtx", "quadro", "tesla", "jetson", "radeon", "mi250", "mi100", "mi300",
+    "gaudi", "tpu", "xeon", "epyc", "core", "ryzen", "threadripper", "snapdragon", "pixel",
+    "iphone", "apple", "raspberry", "exynos", "kirin", "cortex", "galaxy", "ipu", "cerebras",
+    "trainium", "inferentia", "myriad", "kepler", "pascal", "maxwell", "volta", "geforce"))
 _RUN_CONTEXT = re.compile(r"\b(?:GPU|GPUs|TPU|TPUs|CPU|CPUs|card|cards|core|cores|chip|"
                           r"machine|server|node|device|phone|trained|train|training|run|"
                           r"ran|runs|measured|using|used|use|on|with|inference|latency|"
@@ -59,4 +67,4 @@ def _score(unit: TextUnit):
 
 def detect(units: Sequence[TextUnit]) -> CategoryResult:
     """Whether a hardware model (V100, TPU v3, Xeon...) is named for the paper's runs."""
-    return common.run("hardware", units, PREFILTER, _score, METHOD)
+    return common.run("hardware", units, PREFILTER, _score, METHOD, GATE)

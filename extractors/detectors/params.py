@@ -18,7 +18,7 @@ _COLUMN = re.compile(r"#\s?param(?:eter)?s?\b\.?|\bParameter count\b|\bParams?\b
                      r"\bparams?\s*\((?:M|B|K|millions?)\)", re.IGNORECASE)
 _HEADER_CASE = re.compile(r"#|\bP(?:arams?|arameters?)\b|[Nn]umber of|\((?:M|B|K)\)")
 _BIG_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,4}|\d+(?:\.\d+)?[KMB])(?![\w])")
-_SCALED_HEADER = re.compile(r"\((?:M|B|K|millions?|billions?)\)")
+_SCALED_HEADER = re.compile(r"\((?:M|B|K|millions?|billions?)\)|[×x]\s?10\s?\^?\s?[69⁶⁹]")
 _ANY_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
 _ROWS_AFTER_HEADER = 10
 _MIN_COUNT = 1000
@@ -27,9 +27,13 @@ _MIN_COUNT = 1000
 def _column_header(text: str) -> re.Match | None:
     """A params column header in a table-like line (not the word 'parameters' in prose)."""
     m = _COLUMN.search(text)
-    if not m or not _HEADER_CASE.search(m.group(0)):
+    if not m:
         return None
-    if common.is_tabular(text) or len(text.split()) <= 12 or m.group(0).startswith("#"):
+    if not _HEADER_CASE.search(m.group(0)) and not common.is_tabular(text) \
+            and len(text.split()) > 6:
+        return None
+    if (common.is_tabular(text) or len(text.split()) <= 12 or m.group(0).startswith("#")
+            or m.start() <= 2):
         return m
     return None
 
@@ -55,12 +59,14 @@ def _from_table(units: Sequence[TextUnit], i: int):
     if not m:
         return None
     rows = [header] + [u for u in units[i + 1:i + 1 + _ROWS_AFTER_HEADER]
-                       if u.page == header.page and u.kind != "caption"]
+                       if u.page == header.page and u.kind == "table"]
+    scaled_column = bool(_SCALED_HEADER.search(m.group(0))) or any(
+        _SCALED_HEADER.search(u.text) for u in rows[1:3])
     for row in rows:
         tail = row.text[m.end():] if row is header else row.text
         counts = parse_params(tail, compact=True) or []
         big = [q for q in counts if q.value >= _MIN_COUNT]
-        scaled = _SCALED_HEADER.search(m.group(0)) and _ANY_NUMBER.search(tail)
+        scaled = scaled_column and row is not header and _ANY_NUMBER.search(tail)
         if big or _BIG_NUMBER.search(tail) or scaled:
             value = big[0].value if big else None
             return 1.5, common.evidence_from(header, m.start(), value, "params" if big else None)

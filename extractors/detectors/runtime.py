@@ -20,6 +20,11 @@ PREFILTER = re.compile(r"\d\s*(?:ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?
                        r"sentences|queries|steps|it|iterations)\s*(?:/|per)\s*(?:s|sec|second)|"
                        r"wall-?clock|GPU[- ]?(?:hours|days)|TPU[- ]?(?:hours|days)|"
                        r"(?:time|latency|runtime)\s*\((?:s|ms|h|min|sec|hours)\)", re.IGNORECASE)
+GATE = common.keyword_gate(
+    ("ms", "sec", "min", "hour", "hr", "day", "week", "faster", "slower", "speed", "throughput",
+     "latency", "fps", "frames per", "/s", "per s", "wall", "runtime", "run time", "running time",
+     "execution time", "inference", "training time", "computation", "time cost", "gpu", "tpu",
+     "µs"), r"\d\s?(?:s|h|min)\b")
 _TIME_CONTEXT = re.compile(r"train|inference|latency|took|takes|taking|run(?:s|ning)? time|"
                            r"runtime|wall|speed|faster|slower|converge|fine-?tun|decod|"
                            r"process|comput|per (?:image|sample|sentence|batch|epoch|iteration|"
@@ -77,4 +82,4 @@ def _score(unit: TextUnit):
 
 def detect(units: Sequence[TextUnit]) -> CategoryResult:
     """Whether the paper reports measured time: durations, GPU-hours, latency, throughput."""
-    return common.run("runtime", units, PREFILTER, _score, METHOD)
+    return common.run("runtime", units, PREFILTER, _score, METHOD, GATE)

@@ -31,6 +31,9 @@ _CURVE = re.compile(
     rf"error\s+|accuracy\s+)?curves?\b|\bover (?:the )?number of training (?:steps|"
     rf"epochs|iterations)\b|\bduring training\b|\bover the course of training\b|"
     rf"\btraining progress\b|\bas training progresses\b", re.IGNORECASE)
+GATE = common.keyword_gate(("epoch", "iter", "step", "update", "time", "flop", "compute",
+                            "batch", "round", "episode", "frame", "seen", "curve",
+                            "convergence", "x-axis", "profile", "training"))
 _NOT_PROGRESS = re.compile(r"(?:training|data(?:set)?|model|sample|corpus|vocabulary)\s+size|"
                            r"number of (?:training )?(?:examples|samples|parameters|layers|"
                            r"labels|labeled)|amount of (?:training )?data|fraction of|"
@@ -72,4 +75,4 @@ def _score(unit: TextUnit):
 
 def detect(units: Sequence[TextUnit]) -> CategoryResult:
     """Whether a figure plots loss/metric against epochs, steps, time or compute."""
-    return common.run("training_curve", units, _CURVE, _score, METHOD)
+    return common.run("training_curve", units, _CURVE, _score, METHOD, GATE)
