@@ -114,9 +114,11 @@ def _read_manifest(path: Path) -> list[dict]:
 
 
 def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
-                     manifest_csv: str | Path | None = None, venue: str,
-                     year: int) -> IngestSummary:
-    """Verify, cache and record every PDF in directory (or each manifest row)."""
+                     manifest_csv: str | Path | None = None, venue: str | None = None,
+                     year: int | None = None) -> IngestSummary:
+    """Verify, cache and record every PDF in directory (or each manifest row).
+
+    A manifest's `venue` and `year` columns, where filled, win over `venue`/`year`."""
     directory = Path(directory)
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a directory")
@@ -142,9 +144,14 @@ def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
         data = cache.read(cached.sha256)
         pid = (row.get("id") or "").strip() or cached.sha256[:16]
         pid = pid if pid.startswith("local:") else f"local:{pid}"
+        row_venue = (row.get("venue") or "").strip() or venue
+        row_year = (row.get("year") or "").strip() or year
+        if not row_venue or not row_year:
+            summary.failed[name] = "no venue/year: give --venue and --year or manifest columns"
+            continue
         title = (row.get("title") or "").strip() or pdf_title(data) or path.stem
         authors = tuple(a.strip() for a in (row.get("authors") or "").split(";") if a.strip())
-        paper = Paper(id=pid, source="local", venue=venue, year=int(year), title=title,
+        paper = Paper(id=pid, source="local", venue=row_venue, year=int(row_year), title=title,
                       authors=authors, abstract=(row.get("abstract") or None),
                       url=(row.get("url") or None))
         counts = store.upsert_papers([paper])

@@ -127,9 +127,12 @@ def _print_crawl(s, pdfs: bool) -> None:
 @click.command()
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--manifest", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="CSV: file,id,title,authors(;-separated),abstract,url.")
-@click.option("--venue", required=True, help="Venue to record, e.g. MYCONF.")
-@click.option("--year", required=True, type=int, help="Year to record.")
+              default=None,
+              help="CSV: file,id,title,authors(;-separated),abstract,url,venue,year.")
+@click.option("--venue", default=None,
+              help="Venue to record, e.g. MYCONF (required unless the manifest has venue).")
+@click.option("--year", default=None, type=int,
+              help="Year to record (required unless the manifest has year).")
 @click.option("--cache-dir", type=_DIR, default=None,
               help="PDF cache [default: $GREENLENS_CACHE or ./.greenlens-cache].")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
@@ -137,9 +140,12 @@ def _print_crawl(s, pdfs: bool) -> None:
 @clean_errors
 def ingest(directory, manifest, venue, year, cache_dir, as_json, db_path) -> None:
     """Ingest the PDFs in DIRECTORY (e.g. submissions on disk) into the store and cache."""
+    from corpus.errors import ConfigError
     from corpus.ingest import ingest_directory
     from corpus.pdfcache import PdfCache
 
+    if manifest is None and (venue is None or year is None):
+        raise ConfigError("give --venue and --year (or a --manifest with venue and year columns)")
     with open_store(db_path) as store:
         s = ingest_directory(store, PdfCache(cache_dir), directory, manifest_csv=manifest,
                              venue=venue, year=year)
