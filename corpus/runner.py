@@ -40,6 +40,7 @@ class CrawlOptions:
     interval_s: float = DEFAULT_INTERVAL_S
     retry_failed: bool = False
     progress: bool = True
+    source_options: dict = field(default_factory=dict)  # e.g. arxiv: search_query, id_list
 
 
 def parse_years(text: str | None) -> tuple[int, ...]:
@@ -95,7 +96,7 @@ def build(opts: CrawlOptions):
         snap = snapshot_inputs(opts.snapshot, opts.source)
         local_dir, offline = snap.local_dir, True
         mirror = mirror or snap.mirror
-    source = get_source(opts.source)
+    source = get_source(opts.source, **opts.source_options)
     cache = PdfCache(opts.cache_dir)
     # a source may ask for slower requests than the default (arXiv's API: 3 s)
     interval = max(opts.interval_s, float(getattr(source, "min_interval_s", 0) or 0))

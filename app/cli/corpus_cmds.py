@@ -61,16 +61,30 @@ _DIR = click.Path(file_okay=False, path_type=Path)
 @click.option("--interval", type=click.FloatRange(min=0), default=1.0, show_default=True,
               help="Minimum seconds between requests to one host (arXiv API: 3 s always).")
 @click.option("--retry-failed", is_flag=True, help="Retry PDFs that failed in earlier runs.")
+@click.option("--query", default=None,
+              help="arxiv only: an API search query, e.g. 'cat:cs.CL AND abs:energy'.")
+@click.option("--arxiv-id", "arxiv_ids", multiple=True,
+              help="arxiv only: an arXiv id to fetch (repeatable), e.g. 1706.03762.")
+@click.option("--max-results", type=click.IntRange(min=1), default=None,
+              help="arxiv only: at most this many results (the API allows 30,000).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @db_option
 @clean_errors
 def crawl(source, years, venues, limit, sample, seed, pdfs, mirror, offline, snapshot,
           anthology_dir, mlanthology_dir, pmlr_dir, cache_dir, contact, rewrites, interval,
-          retry_failed, no_progress, as_json, db_path) -> None:
+          retry_failed, query, arxiv_ids, max_results, no_progress, as_json, db_path) -> None:
     """Crawl SOURCE's papers into the store (and with --pdfs their PDFs into the cache)."""
+    from corpus.errors import ConfigError
     from corpus.runner import CrawlOptions, parse_rewrites, parse_years, run_crawl
 
+    source_options: dict = {}
+    if query or arxiv_ids or max_results:
+        if source != "arxiv":
+            raise ConfigError("--query, --arxiv-id and --max-results are for source arxiv")
+        source_options = {k: v for k, v in (("search_query", query),
+                                            ("id_list", tuple(arxiv_ids) or None),
+                                            ("max_results", max_results)) if v}
     local_dirs = {k: v for k, v in (("anthology_dir", anthology_dir),
                                     ("mlanthology_dir", mlanthology_dir),
                                     ("pmlr_dir", pmlr_dir)) if v is not None}
@@ -79,7 +93,8 @@ def crawl(source, years, venues, limit, sample, seed, pdfs, mirror, offline, sna
                         offline=offline, snapshot=snapshot, local_dirs=local_dirs,
                         cache_dir=cache_dir, contact=contact,
                         rewrite=parse_rewrites(rewrites), interval_s=interval,
-                        retry_failed=retry_failed, progress=not no_progress and not as_json)
+                        retry_failed=retry_failed, progress=not no_progress and not as_json,
+                        source_options=source_options)
     with open_store(db_path) as store:
         try:
             summary = run_crawl(store, opts)
