@@ -19,17 +19,38 @@ from app.cli.common import clean_errors, db_option, open_store
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.01), default=None,
               help="Seconds allowed per PDF [default: 120].")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
+              show_default=True, help="Local worker processes, or a Ray cluster.")
+@click.option("--address", default=None,
+              help="Ray cluster address (e.g. ray://head:10001 or auto) [default: start a "
+                   "local Ray instance]. Only with --executor ray.")
+@click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Where Ray workers write Parquet parts [default: "
+              "<cache-dir>/results]. Only with --executor ray.")
 @clean_errors
-def extract(db_path, cache_dir, workers, force, timeout_s, no_progress) -> None:
+def extract(db_path, cache_dir, workers, force, timeout_s, no_progress, executor, address,
+            results_dir) -> None:
     """Extract what each fetched paper reports (FLOPs, energy, ...) into the store."""
+    from corpus.errors import ConfigError
     from corpus.pdfcache import default_cache_dir
-    from extractors.batch import extract_store
     from extractors.isolate import Limits
 
     limits = Limits(timeout_s=timeout_s) if timeout_s else Limits()
+    cache_dir = cache_dir or default_cache_dir()
+    if executor == "local" and (address or results_dir):
+        raise ConfigError("--address and --results-dir need --executor ray")
     with open_store(db_path) as store:
-        s = extract_store(store, cache_dir or default_cache_dir(), workers=workers,
-                          force=force, progress=not no_progress, limits=limits)
+        if executor == "ray":
+            from extractors.raypool import extract_ray
+
+            s = extract_ray(store, cache_dir, results_dir or Path(cache_dir) / "results",
+                            address=address, num_cpus=workers, force=force,
+                            limits=limits, progress=not no_progress)
+        else:
+            from extractors.batch import extract_store
+
+            s = extract_store(store, cache_dir, workers=workers, force=force,
+                              progress=not no_progress, limits=limits)
     click.echo(f"extractor {s.version}: {s.considered} fetched papers, {s.extracted} "
                f"extracted, {s.skipped} already up to date, {s.errors} errors "
                f"({s.pages} pages in {s.seconds:.1f} s)")
@@ -55,7 +76,23 @@ def check(paper: Path, fmt: str, timeout_s) -> None:
     click.echo(render(report, fmt))
 
 
+@click.command("ingest-results")
+@db_option
+@click.argument("results_dir", type=click.Path(file_okay=False, path_type=Path))
+@clean_errors
+def ingest_results(db_path, results_dir: Path) -> None:
+    """Load Parquet parts written by `extract --executor ray` workers (idempotent)."""
+    from extractors.parts import ingest_parts
+
+    with open_store(db_path) as store:
+        s = ingest_parts(store, results_dir)
+    click.echo(f"{s.parts} parts, {s.papers} papers loaded from {results_dir}")
+    for line in s.skipped_parts:
+        click.echo(f"skipped {line}", err=True)
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the CLI."""
     group.add_command(extract)
+    group.add_command(ingest_results)
     group.add_command(check)

@@ -1,0 +1,147 @@
+"""Extraction results as rows, written to the store in batched, idempotent transactions.
+
+One paper's result is one `extractions` row and its `findings` rows. Rows of many papers
+go to the store together: one transaction deletes whatever those papers had and inserts the
+new rows from Arrow tables (far cheaper than a transaction and an executemany per paper).
+A paper's rows are always written together, so a crash leaves each paper either with its
+old rows or its new ones, never half; results not yet flushed are simply extracted again
+on the next run (they were never recorded).
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from corpus.errors import PDFError
+from corpus.records import Finding
+from corpus.store import Store
+
+EXTRACTION_COLS = ("paper_id", "extractor_version", "status", "error", "pages",
+                   "scanned_pages", "target", "target_method", "extracted_at")
+FINDING_COLS = ("paper_id", "category", "rank", "reported", "evidence", "page", "value",
+                "unit", "method", "extractor_version")
+EXTRACTION_SCHEMA = pa.schema([
+    ("paper_id", pa.string()), ("extractor_version", pa.string()), ("status", pa.string()),
+    ("error", pa.string()), ("pages", pa.int32()), ("scanned_pages", pa.int32()),
+    ("target", pa.string()), ("target_method", pa.string()),
+    ("extracted_at", pa.timestamp("us"))])
+FINDING_SCHEMA = pa.schema([
+    ("paper_id", pa.string()), ("category", pa.string()), ("rank", pa.int32()),
+    ("reported", pa.bool_()), ("evidence", pa.string()), ("page", pa.int32()),
+    ("value", pa.float64()), ("unit", pa.string()), ("method", pa.string()),
+    ("extractor_version", pa.string())])
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def analysis_rows(paper_id: str, result, version: str) -> tuple[dict, list[dict]]:
+    """(extractions row, findings rows) of one successfully analysed paper."""
+    findings: list[dict] = []
+    for category, res in result.results.items():
+        finding = Finding(paper_id, category, res.reported, tuple(res.evidence), res.method,
+                          version)
+        findings.extend(finding.to_rows())
+    extraction = {"paper_id": paper_id, "extractor_version": version, "status": "ok",
+                  "error": None, "pages": result.pages,
+                  "scanned_pages": len(result.scanned_pages), "target": result.target,
+                  "target_method": result.target_method, "extracted_at": _now()}
+    return extraction, findings
+
+
+def error_row(paper_id: str, err: BaseException, version: str) -> dict:
+    """The extractions row of a paper whose PDF could not be analysed."""
+    reason = getattr(err, "reason", "corrupt")
+    message = getattr(err, "message", None) or str(err)
+    return {"paper_id": paper_id, "extractor_version": version, "status": "error",
+            "error": f"{reason}: {message}"[:1000], "pages": None, "scanned_pages": None,
+            "target": None, "target_method": None, "extracted_at": _now()}
+
+
+def extraction_table(rows: list[dict]) -> pa.Table:
+    """Extractions rows as an Arrow table (the store's and the Parquet parts' layout)."""
+    return pa.Table.from_pylist([{c: r.get(c) for c in EXTRACTION_COLS} for r in rows],
+                                schema=EXTRACTION_SCHEMA)
+
+
+def finding_table(rows: list[dict]) -> pa.Table:
+    """Findings rows as an Arrow table."""
+    return pa.Table.from_pylist([{c: r.get(c) for c in FINDING_COLS} for r in rows],
+                                schema=FINDING_SCHEMA)
+
+
+def replace_rows(store: Store, extractions: pa.Table, findings: pa.Table) -> int:
+    """In one transaction, replace the rows of every paper in `extractions` with these.
+
+    Idempotent: the same tables written twice leave the store as written once. A paper
+    listed twice keeps its last row (and only the findings of that version of its result
+    are expected in `findings`). Returns the number of papers written.
+    """
+    if extractions.num_rows == 0:
+        return 0
+    con = store.con
+    con.register("_gl_extractions", extractions)
+    con.register("_gl_findings", findings)
+    try:
+        with store.transaction():
+            store.execute("CREATE OR REPLACE TEMP TABLE _gl_ids AS "
+                          "SELECT DISTINCT paper_id FROM _gl_extractions")
+            store.execute("DELETE FROM findings WHERE paper_id IN (SELECT paper_id FROM _gl_ids)")
+            store.execute("DELETE FROM extractions WHERE paper_id IN "
+                          "(SELECT paper_id FROM _gl_ids)")
+            cols = ", ".join(EXTRACTION_COLS)
+            # last row per paper wins (a rerun part, a twin listed twice)
+            store.execute(
+                f"INSERT INTO extractions ({cols}) SELECT {cols} FROM ("
+                f"SELECT *, row_number() OVER (PARTITION BY paper_id ORDER BY extracted_at "
+                f"DESC) AS _n FROM _gl_extractions) WHERE _n = 1")
+            fcols = ", ".join(FINDING_COLS)
+            store.execute(
+                f"INSERT INTO findings ({fcols}) SELECT {fcols} FROM ("
+                f"SELECT *, row_number() OVER (PARTITION BY paper_id, category, rank "
+                f"ORDER BY extractor_version) AS _n FROM _gl_findings) WHERE _n = 1")
+            n = store.scalar("SELECT count(*) FROM _gl_ids")
+            store.execute("DROP TABLE _gl_ids")
+    finally:
+        con.unregister("_gl_extractions")
+        con.unregister("_gl_findings")
+    return int(n or 0)
+
+
+class BatchWriter:
+    """Collects paper results and writes them in batches (every `every` papers or
+    `max_wait_s` seconds, and at `flush`)."""
+
+    def __init__(self, store: Store, *, every: int = 64, max_wait_s: float = 5.0) -> None:
+        self.store, self.every, self.max_wait_s = store, every, max_wait_s
+        self.extractions: list[dict] = []
+        self.findings: list[dict] = []
+        self.since = time.monotonic()
+
+    def add(self, extraction: dict, findings: list[dict] = ()) -> None:
+        """Queue one paper's rows; flush when the batch is full or old."""
+        self.extractions.append(extraction)
+        self.findings.extend(findings)
+        if len(self.extractions) >= self.every or \
+                time.monotonic() - self.since >= self.max_wait_s:
+            self.flush()
+
+    def add_analysis(self, paper_id: str, result, version: str) -> None:
+        """Queue a successful result."""
+        self.add(*analysis_rows(paper_id, result, version))
+
+    def add_error(self, paper_id: str, err: PDFError, version: str) -> None:
+        """Queue an error record."""
+        self.add(error_row(paper_id, err, version))
+
+    def flush(self) -> None:
+        """Write what is queued, in one transaction."""
+        if self.extractions:
+            replace_rows(self.store, extraction_table(self.extractions),
+                         finding_table(self.findings))
+        self.extractions, self.findings = [], []
+        self.since = time.monotonic()
