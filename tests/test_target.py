@@ -1,0 +1,138 @@
+"""Target classifier: the shipped model, obvious cases, compose, and retraining."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from extractors.schema import TARGETS
+from extractors.target import (
+    GOLD_ABSTRACTS,
+    METHOD,
+    MODEL_PATH,
+    compose,
+    load_gold_abstracts,
+    predict_many,
+    predict_target,
+    train,
+)
+
+
+def test_shipped_model_is_plain_json_with_two_claim_models():
+    data = json.loads(MODEL_PATH.read_text())
+    assert len(data["coef"]) == 2 and len(data["intercept"]) == 2
+    assert len(data["thresholds"]) == 2
+    assert all(0.0 < t < 1.0 for t in data["thresholds"])
+    assert len(data["words"]["vocabulary"]) == len(data["words"]["idf"]) > 100
+
+
+def test_shipped_model_predicts_only_the_four_labels():
+    # Constructed texts of every kind, plus noise.
+    texts = ["We propose a faster and smaller network with 10x fewer FLOPs.",
+             "Our method achieves state-of-the-art accuracy on ImageNet.",
+             "We prove a lower bound on the sample complexity.",
+             "A new dataset of 10,000 annotated dialogues.",
+             "zzz qqq 123", "the", "Efficient accurate fast state-of-the-art compression"]
+    out = predict_many(texts)
+    assert len(out) == len(texts)
+    for label, method in out:
+        assert label in TARGETS
+        assert method == METHOD
+
+
+@pytest.mark.parametrize("title,abstract,intro", [
+    (None, None, None), ("", "", ""), ("  ", "\n", None),
+])
+def test_no_text_is_other(title, abstract, intro):
+    assert predict_target(title, abstract, intro) == ("other", "no-text")
+
+
+def test_predict_many_empty_and_blank():
+    assert predict_many([]) == []
+    assert predict_many(["", "We propose a faster network."])[0] == ("other", "no-text")
+
+
+@pytest.fixture(scope="module")
+def efficiency_docs(pdfs_dir):
+    from extractors.layout import build_document
+    from extractors.pdftext import read_pdf
+
+    files = ("arxiv2017-howard-mobilenets.pdf", "arxiv2016-iandola-squeezenet.pdf")
+    return [build_document(read_pdf(pdfs_dir / f)) for f in files]
+
+
+def test_efficiency_papers_from_their_pdfs(efficiency_docs):
+    # MobileNets and SqueezeNet (dev split, gold target: efficiency): title + abstract as
+    # the PDF layer reads them.
+    for doc in efficiency_docs:
+        assert doc.abstract, doc.file
+        label, method = predict_target(doc.title, doc.abstract, doc.introduction)
+        assert label in ("efficiency", "both"), doc.file
+        assert method == METHOD
+
+
+def test_dataset_paper_is_other():
+    # Constructed: an obvious dataset paper with no accuracy or efficiency claim.
+    title = "ChartQA-X: A Dataset of Annotated Chart Questions"
+    abstract = ("We introduce a new dataset of 25,000 questions about charts, collected from "
+                "crowdworkers and annotated with answers and rationales. We describe the "
+                "annotation process, analyse the types of reasoning the questions require, "
+                "and release the corpus with a benchmark for future work.")
+    assert predict_target(title, abstract)[0] == "other"
+
+
+@pytest.mark.parametrize("p_eff,p_acc,thresholds,label", [
+    (0.9, 0.9, (0.5, 0.5), "both"),
+    (0.9, 0.1, (0.5, 0.5), "efficiency"),
+    (0.1, 0.9, (0.5, 0.5), "accuracy"),
+    (0.1, 0.1, (0.5, 0.5), "other"),
+    (0.5, 0.5, (0.5, 0.5), "both"),  # at the threshold counts
+    (0.49, 0.5, (0.5, 0.5), "accuracy"),
+    (0.4, 0.6, (0.3, 0.7), "efficiency"),  # thresholds per claim, not shared
+    (0.4, 0.8, (0.3, 0.7), "both"),
+    (0.2, 0.69, (0.3, 0.7), "other"),
+])
+def test_compose_truth_table(p_eff, p_acc, thresholds, label):
+    assert compose(p_eff, p_acc, thresholds) == label
+
+
+# ------------------------------------------------------------------------- retraining
+@pytest.fixture(scope="module")
+def small_gold(tmp_path_factory, corpus_dir):
+    """20 dev abstracts per label (80 in all) whose text the corpus holds, in a temp file."""
+    rows = [r for r in load_gold_abstracts(GOLD_ABSTRACTS, corpus_dir) if r["split"] == "dev"]
+    rng = random.Random(7)
+    picked = []
+    for label in TARGETS:
+        of_label = [r for r in rows if r["label"] == label]
+        picked += rng.sample(of_label, 20)
+    path = tmp_path_factory.mktemp("gold") / "abstracts.jsonl"
+    path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "text"}) + "\n"
+                            for r in picked))
+    return path, picked
+
+
+def test_train_writes_a_model_that_reloads_and_beats_majority(small_gold, corpus_dir,
+                                                              tmp_path):
+    path, picked = small_gold
+    out = tmp_path / "model" / "target.json"
+    report = train(path, corpus_dir, out)
+    assert out.exists() and not out.with_suffix(".tmp").exists()
+    assert report.n_dev == len(picked) == 80
+    assert report.n_test == 0 and report.test_accuracy is None
+    # majority baseline on 4 balanced classes: accuracy 0.25, macro-F1 0.10
+    majority = Counter(r["label"] for r in picked).most_common(1)[0][1] / len(picked)
+    assert report.cv_accuracy > majority + 0.1
+    assert report.cv_macro_f1 > 0.3
+    data = json.loads(out.read_text())
+    assert data["report"]["n_dev"] == 80
+    # the retrained model reloads and labels its own training texts mostly right
+    preds = [label for label, _ in predict_many([r["text"] for r in picked], out)]
+    assert set(preds) <= set(TARGETS)
+    assert sum(p == r["label"] for p, r in zip(preds, picked)) / len(picked) > 0.8
+    # and the shipped model was not touched
+    assert Path(MODEL_PATH).resolve() != out.resolve()
