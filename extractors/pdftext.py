@@ -20,6 +20,9 @@ EOF_WINDOW = 2048  # %%EOF must sit this close to the end (trailing junk is comm
 SCANNED_MAX_CHARS = 20  # a page with fewer visible characters and an image is "scanned"
 TITLE_SCAN_LINES = 30  # title: the largest font among page 1's first lines
 CAPTION_SIZE_LINES = 10  # font sizes are read for a caption's first line and those after
+# More pages than any paper has: a page tree claiming more (the same page object listed
+# 200,000 times costs a few bytes each) is refused rather than parsed for minutes.
+MAX_PAGES = int(os.environ.get("GREENLENS_MAX_PAGES", "2000"))
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r" +")
 
@@ -86,6 +89,9 @@ def read_pdf(path: str | Path) -> RawPdf:
         n = len(doc)
         if n < 1:
             raise PDFError(f"PDF has no pages: {path}", reason="empty")
+        if n > MAX_PAGES:
+            raise PDFError(f"too large: {n} pages, over the limit of {MAX_PAGES} "
+                           f"(GREENLENS_MAX_PAGES): {path}", reason="too_large")
         pages: list[tuple[str, ...]] = []
         sizes: list[tuple[float, ...]] = []
         scanned: list[int] = []
@@ -185,7 +191,8 @@ def _title(textpage, text: str) -> str | None:
     best = max((size for size, _ in lines), default=0.0)
     if best <= 0:
         return None
-    if sum(abs(size - best) < 0.6 for size, _ in lines) > 0.6 * len(lines):
+    same = sum(abs(size - best) < 0.6 for size, _ in lines)
+    if same == len(lines) or (len(lines) >= 5 and same > 0.6 * len(lines)):
         # one size for everything (some PDFs report 1.0 for every character): first line
         return next((ln for size, ln in lines if size > 0), None)
     picked: list[str] = []

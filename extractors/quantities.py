@@ -97,7 +97,7 @@ _ENERGY_SCALE = {"mwh": 1000.0, "kwh": 1.0, "wh": 1e-3, "j": 1 / 3.6e6, "joule":
                  "megawatt hour": 1000.0, "megawatt hours": 1000.0}
 _CO2_RE = re.compile(
     rf"(?P<num>{_NUM}){_SCI}\s*(?P<unit>tonnes?|tons?|t|kg|g|lbs?|pounds?|metric tons?)\s*"
-    r"(?:of\s+)?(?:CO2|CO₂|CO 2|carbon)(?:e|eq|-eq| equivalent)?", re.IGNORECASE)
+    r"(?:of\s+)?(?:CO2|CO₂|CO 2|carbon)(?:-eq|eq| equivalent|e)?", re.IGNORECASE)
 _CO2_SCALE = {"t": 1000.0, "ton": 1000.0, "tons": 1000.0, "tonne": 1000.0, "tonnes": 1000.0,
               "metric ton": 1000.0, "metric tons": 1000.0, "kg": 1.0, "g": 1e-3,
               "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237}

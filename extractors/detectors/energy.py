@@ -14,6 +14,12 @@ PREFILTER = re.compile(r"wh\b|joule|\d\s*k?J\b|co2|co₂|carbon|emission|watt|\d
                        r"power|energy", re.IGNORECASE)
 _POWER_CONTEXT = re.compile(r"power|consum|draw|energy|watt|TDP|usage", re.IGNORECASE)
 _NOT_OURS = re.compile(r"\b(?:would|could) (?:emit|consume)|\bsuch as\b", re.IGNORECASE)
+# "20g CO2eq/kWh" is a grid's carbon intensity, not what an experiment emitted.
+_INTENSITY_AFTER = re.compile(r"^[\w-]*\s*(?:/|per)\s*k?Wh\b", re.IGNORECASE)
+# An energy or emission figure must be about running something, not energy in general.
+_RUN_CONTEXT = re.compile(r"\b(?:we|our|us)\b|train|experiment|inference|consum|emit|emission|"
+                          r"run|model|GPU|TPU|CPU|hours|measured|footprint|cost",
+                          re.IGNORECASE)
 
 
 def _score(unit: TextUnit):
@@ -28,6 +34,11 @@ def _score(unit: TextUnit):
         if q.unit == "W" and re.search(r"\bTDP\b|rated|maximum power|power limit", text, re.IGNORECASE):
             continue
         weight = 2.0 if q.unit in ("kWh", "kgCO2e") else 1.5
+        end = text.find(q.text) + len(q.text)
+        if q.unit == "kgCO2e" and _INTENSITY_AFTER.match(text[end:end + 8]):
+            continue
+        if q.unit in ("kWh", "kgCO2e") and not _RUN_CONTEXT.search(text):
+            continue
         if _NOT_OURS.search(text):
             weight -= 1.0
         return weight, common.evidence_from(unit, text.find(q.text), q.value, q.unit)

@@ -27,6 +27,8 @@ _RUN_CONTEXT = re.compile(r"\b(?:GPU|GPUs|TPU|TPUs|CPU|CPUs|card|cards|core|core
 # Model names that are ordinary words or symbols too: need a device word nearby.
 _AMBIGUOUS = {"P4", "T4", "L4", "A10", "A30", "A40", "K20", "K40", "M40", "M60", "P40",
               "IPU", "Radeon", "Gaudi", "Myriad", "Cortex-A", "Kirin", "Exynos", "Galaxy S"}
+_EXAMPLE_BEFORE = re.compile(r"\b(?:such as|e\.g\.,?|for example|for instance|like)\s+(?:the\s+|an?\s+)?"
+                             r"(?:\w+\s+){0,2}$", re.IGNORECASE)
 _DEVICE_WORD = re.compile(r"\b(?:GPU|GPUs|NVIDIA|Nvidia|Tesla|TPU|TPUs|accelerator|card|"
                           r"board|chip|device|processor|pod|core)\b")
 
@@ -56,12 +58,15 @@ def _score(unit: TextUnit):
             continue
         if not _RUN_CONTEXT.search(text):
             continue
+        start = text.find(q.text)
+        if _EXAMPLE_BEFORE.search(text[max(0, start - 30):start]):
+            continue  # "GPUs such as the Jetson AGX Xavier": an example, not the testbed
         if not _confirmed_by_tokens(q.text) and not re.search(r"TPU\s?v\d|GTX|RTX|Quadro|"
                                                               r"GeForce", q.text, re.IGNORECASE):
             continue
         weight = 2.0 if re.search(r"\b(?:we|our)\b|trained|ran|measured|experiments",
                                   text, re.IGNORECASE) else 1.0
-        return weight, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
+        return weight, common.evidence_from(unit, start, q.value, q.unit)
     return None
 
 
