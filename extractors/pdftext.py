@@ -90,7 +90,7 @@ def read_pdf(path: str | Path) -> RawPdf:
         if n < 1:
             raise PDFError(f"PDF has no pages: {path}", reason="empty")
         if n > MAX_PAGES:
-            raise PDFError(f"too large: {n} pages, over the limit of {MAX_PAGES} "
+            raise PDFError(f"{n} pages, over the limit of {MAX_PAGES} pages "
                            f"(GREENLENS_MAX_PAGES): {path}", reason="too_large")
         pages: list[tuple[str, ...]] = []
         sizes: list[tuple[float, ...]] = []
