@@ -41,6 +41,18 @@ def reader(path: str) -> SnapshotReader | None:
     return _open(path)
 
 
+def open_problem(path: str) -> str | None:
+    """Why the store cannot be opened at all (missing, being written, unreadable), else None."""
+    if not Path(path).exists():
+        return (f"No store at `{path}`. Build one with `greenlens crawl` and "
+                "`greenlens extract`, or start the app with `greenlens app --db FILE`.")
+    try:
+        reader(path)
+    except GreenlensError as exc:
+        return f"Cannot open the store: {exc}"
+    return None
+
+
 def store_problem(path: str) -> str | None:
     """Why the store cannot be shown (missing file, no extractor tables), else None."""
     if not Path(path).exists():

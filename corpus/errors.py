@@ -46,6 +46,10 @@ class StoreError(GreenlensError):
     """The DuckDB store cannot be opened, migrated or written."""
 
 
+class DiskError(GreenlensError):
+    """A file cannot be written (disk full, read-only file system, no permission)."""
+
+
 class FetchError(GreenlensError):
     """An HTTP fetch failed after its retries (status is the last HTTP status, if any)."""
 

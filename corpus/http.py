@@ -25,7 +25,7 @@ from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
 import requests
 
-from corpus.errors import ConfigError, FetchError, OfflineMissing, RobotsDisallowed
+from corpus.errors import ConfigError, DiskError, FetchError, OfflineMissing, RobotsDisallowed
 from corpus.sources.base import Response
 
 DEFAULT_INTERVAL_S = 1.0
@@ -137,21 +137,37 @@ class HttpCache:
 
 
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write data to path via a temp file in the same directory, fsync and os.replace."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    """Write data to path via a temp file in the same directory, fsync and os.replace.
+
+    Either the whole file is there or none of it (the temp file is removed on any
+    failure); a failed write (disk full, read-only, ...) raises DiskError saying where.
+    """
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".part")
+    except OSError as exc:
+        raise disk_error(path, exc) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, OSError):
+            raise disk_error(path, exc) from exc
         raise
+
+
+def disk_error(path: Path, exc: OSError) -> DiskError:
+    """A DiskError naming the file and the system's reason (e.g. No space left on device)."""
+    reason = exc.strerror or type(exc).__name__
+    return DiskError(f"cannot write {path}: {reason} (errno {exc.errno}); nothing partial "
+                     f"was left behind")
 
 
 @dataclass

@@ -90,8 +90,10 @@ def missing_error(cache_dir: str | Path, row: dict) -> PDFError:
 
 def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = None,
                   force: bool = False, progress: bool = True,
-                  limits: Limits | None = None) -> ExtractSummary:
-    """Extract the store's fetched papers not yet done with this version; see module doc."""
+                  limits: Limits | None = None, batch_size: int = 64) -> ExtractSummary:
+    """Extract the store's fetched papers not yet done with this version; see module doc.
+
+    Results are written every `batch_size` papers (and at least every 5 s)."""
     limits = limits or Limits()
     version = EXTRACTOR_VERSION
     started = time.perf_counter()
@@ -100,7 +102,7 @@ def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = 
     reasons: Counter[str] = Counter()
     pages = 0
     bar = _bar(len(todo), progress)
-    writer = BatchWriter(store)
+    writer = BatchWriter(store, every=batch_size)
     try:
         for row in missing:
             err = missing_error(cache_dir, row)

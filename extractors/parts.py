@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corpus.errors import ConfigError, StoreError
+from corpus.http import disk_error
 from corpus.store import Store
 from extractors.sink import (
     EXTRACTION_COLS,
@@ -51,15 +52,20 @@ def partition_dir(root: Path, table: str, venue: str | None, year: int | None) -
 
 
 def _atomic_parquet(table: pa.Table, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         pq.write_table(table, tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
+    except BaseException as exc:
+        try:
+            tmp.unlink(missing_ok=True)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise disk_error(path, exc) from exc
         raise
 
 

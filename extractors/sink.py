@@ -13,9 +13,10 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+import duckdb
 import pyarrow as pa
 
-from corpus.errors import PDFError
+from corpus.errors import PDFError, StoreError
 from corpus.records import Finding
 from corpus.store import Store
 
@@ -83,6 +84,15 @@ def replace_rows(store: Store, extractions: pa.Table, findings: pa.Table) -> int
     """
     if extractions.num_rows == 0:
         return 0
+    try:
+        return _replace_rows(store, extractions, findings)
+    except duckdb.Error as exc:
+        raise StoreError(f"cannot write extraction results to the store {store.path}: "
+                         f"{exc}; the rows of these {extractions.num_rows} papers were not "
+                         f"recorded (a rerun extracts them again)") from exc
+
+
+def _replace_rows(store: Store, extractions: pa.Table, findings: pa.Table) -> int:
     con = store.con
     con.register("_gl_extractions", extractions)
     con.register("_gl_findings", findings)

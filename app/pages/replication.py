@@ -7,8 +7,9 @@ from app import charts, data
 
 st.title("Replication")
 path = data.db_path()
-if data.reader(path) is None:
-    st.info(f"No store at `{path}`.")
+problem = data.open_problem(path)
+if problem:
+    st.info(problem)
     st.stop()
 rep = data.replication_data(path)
 if not rep["recipes"]:
