@@ -87,10 +87,31 @@ def _drop_reference_evidence(result: CategoryResult, doc: Document) -> CategoryR
     """The reference list never yields a finding, whatever a detector returned."""
     if not result.evidence:
         return result
-    kept = tuple(e for e in result.evidence if not _from_references(e, doc))
-    if len(kept) == len(result.evidence):
+    kept = tuple(_verbatim(e, doc) for e in result.evidence if not _from_references(e, doc))
+    if kept == result.evidence:
         return result
     return CategoryResult(result.category, bool(kept) and result.reported, kept, result.method)
+
+
+_MIN_QUOTE_WORDS = 3
+
+
+def _verbatim(evidence, doc: Document):
+    """Evidence whose text is on its page as is; a unit glued from scattered lines (figure
+    tick labels) is cut to its longest leading or trailing run of words found there."""
+    from dataclasses import replace
+
+    from extractors.textnorm import contains_quote
+
+    page = doc.page_texts[evidence.page - 1] if 0 < evidence.page <= len(doc.page_texts) else ""
+    if contains_quote(page, evidence.text):
+        return evidence
+    words = evidence.text.split()
+    for n in range(len(words) - 1, _MIN_QUOTE_WORDS - 1, -1):
+        for part in (" ".join(words[:n]), " ".join(words[-n:])):
+            if contains_quote(page, part):  # the parsed value may have been cut away
+                return replace(evidence, text=part, value=None, unit=None)
+    return evidence
 
 
 def _from_references(evidence, doc: Document) -> bool:

@@ -50,11 +50,21 @@ def parse_number(text: str) -> float:
     return float(t.replace(",", ""))
 
 
-def _exp(match: re.Match) -> float:
+_MAX_EXPONENT = 300  # beyond a float's range: "10^400" is not a quantity anyone ran
+
+
+def _exponent(match: re.Match) -> int:
     exp = match.groupdict().get("exp")
-    if not exp:
-        return 1.0
-    return 10.0 ** int(exp.replace("−", "-").replace("–", "-").replace(" ", ""))
+    return int(exp.replace("−", "-").replace("–", "-").replace(" ", "")) if exp else 0
+
+
+def _exp(match: re.Match) -> float:
+    return 10.0 ** _exponent(match)
+
+
+def _sane(match: re.Match) -> bool:
+    """The match's power of ten (if any) is within a float's range."""
+    return abs(_exponent(match)) <= _MAX_EXPONENT
 
 
 # ---------------------------------------------------------------------------- FLOPs
@@ -72,6 +82,8 @@ def parse_flops(text: str) -> list[Quantity]:
     """FLOP and MAC counts: '4.1 GFLOPs', '569M Mult-Adds', '3.8 × 10^9 FLOPs'."""
     out = []
     for m in _FLOPS_RE.finditer(text):
+        if not _sane(m):
+            continue
         unit = m.group("unit")
         pre = (m.group("pre") or "").lower()
         mag = (m.group("mag") or "").lower()
@@ -110,10 +122,14 @@ def parse_energy(text: str) -> list[Quantity]:
     """Energy (-> kWh), emissions (-> kgCO2e) and power (-> W)."""
     out = []
     for m in _ENERGY_RE.finditer(text):
+        if not _sane(m):
+            continue
         unit = m.group("unit").lower()
         out.append(Quantity(parse_number(m.group("num")) * _exp(m) * _ENERGY_SCALE[unit],
                             "kWh", m.group(0)))
     for m in _CO2_RE.finditer(text):
+        if not _sane(m):
+            continue
         unit = m.group("unit").lower()
         out.append(Quantity(parse_number(m.group("num")) * _exp(m) * _CO2_SCALE[unit],
                             "kgCO2e", m.group(0)))
@@ -186,7 +202,7 @@ _MODEL_ALT = "|".join([re.escape(m).replace(r"\ ", " ").replace(" ", r"\s?") for
 HARDWARE_RE = re.compile(
     rf"(?<![\w.-])(?:(?P<count>\d{{1,4}}|{_WORD_NUM})\s*(?:[x×]\s*)?"
     r"(?:(?:NVIDIA|Nvidia|nVidia|Google|Intel|AMD|GeForce|Tesla|Quadro)\s+){0,3})?"
-    rf"(?P<model>{_MODEL_ALT})(?![\w]|-(?:packed|based|like|style|friendly))", re.IGNORECASE)
+    rf"(?P<model>{_MODEL_ALT})s?(?![\w]|-(?:packed|based|like|style|friendly))", re.IGNORECASE)
 
 
 def _canonical_model(raw: str) -> str:
@@ -222,7 +238,7 @@ def parse_params(text: str, *, compact: bool = False) -> list[Quantity]:
     bare '25.6M' (used on table rows and captions that are about parameters)."""
     out = [Quantity(parse_number(m.group("num")) * _exp(m)
                     * _MAGNITUDE.get((m.group("mag") or "").lower(), 1.0), "params", m.group(0))
-           for m in _PARAMS_RE.finditer(text)]
+           for m in _PARAMS_RE.finditer(text) if _sane(m)]
     if compact and not out:
         out = [Quantity(parse_number(m.group("num")) * _MAGNITUDE[m.group("mag").lower()],
                         "params", m.group(0)) for m in _PARAMS_COMPACT_RE.finditer(text)]

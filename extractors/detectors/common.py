@@ -60,6 +60,21 @@ def is_related_work(text: str) -> bool:
     return "et al" in first.group(0) or first.start() < 0.6 * len(text)
 
 
+_LITERATURE_CUE = re.compile(r"\bin the literature\b|\b(?:reported|proposed|introduced|explored|"
+                             r"used) (?:by|in)\b|\bunlike\b|\bprior work|\bprevious(?:ly)? "
+                             r"(?:work|reported|published)|\bexisting (?:work|methods|models)|"
+                             r"\bstate-of-the-art (?:models|methods) such as", re.IGNORECASE)
+_NEAR = 60
+
+
+def cited_nearby(text: str, start: int, end: int) -> bool:
+    """A quantity attributed to other work: a citation within a few words of it, in a
+    sentence that talks about the literature ("Unlike X (Howard et al., 2017), which needs
+    569M Mult-Adds, we ...", "the largest model in the literature ... 235M parameters [3]")."""
+    window = text[max(0, start - _NEAR):end + _NEAR]
+    return bool(_CITATION.search(window)) and bool(_LITERATURE_CUE.search(text))
+
+
 def candidates(units: Sequence[TextUnit], prefilter: re.Pattern,
                gate: Callable[[str], bool] | None = None) -> Iterable[TextUnit]:
     """Units outside the references that pass the category's gate (a fast substring test

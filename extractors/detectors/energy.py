@@ -15,6 +15,10 @@ PREFILTER = re.compile(r"wh\b|joule|\d\s*k?J\b|co2|co₂|carbon|emission|watt|\d
 _POWER_CONTEXT = re.compile(r"power|consum|draw|energy|watt|TDP|usage", re.IGNORECASE)
 _NOT_OURS = re.compile(r"\b(?:would|could) (?:emit|consume)|\bsuch as\b", re.IGNORECASE)
 # "20g CO2eq/kWh" is a grid's carbon intensity, not what an experiment emitted.
+# "fits within a 2 W power budget": a design limit, not power drawn
+_POWER_LIMIT_AFTER = re.compile(r"^\s*(?:power\s+)?(?:budget|limit|envelope|cap)\b", re.IGNORECASE)
+_POWER_LIMIT_BEFORE = re.compile(r"\b(?:within|under|below|up to|at most|less than)\s+(?:a\s+|an\s+)?$",
+                                 re.IGNORECASE)
 _INTENSITY_AFTER = re.compile(r"^[\w-]*\s*(?:/|per)\s*k?Wh\b", re.IGNORECASE)
 # An energy or emission figure must be about running something, not energy in general.
 _RUN_CONTEXT = re.compile(r"\b(?:we|our|us)\b|train|experiment|inference|consum|emit|emission|"
@@ -35,6 +39,12 @@ def _score(unit: TextUnit):
             continue
         weight = 2.0 if q.unit in ("kWh", "kgCO2e") else 1.5
         end = text.find(q.text) + len(q.text)
+        if common.cited_nearby(text, end - len(q.text), end):
+            continue
+        if q.unit == "W" and (_POWER_LIMIT_AFTER.match(text[end:end + 30])
+                              or _POWER_LIMIT_BEFORE.search(text[max(0, end - len(q.text) - 20):
+                                                                 end - len(q.text)])):
+            continue
         if q.unit == "kgCO2e" and _INTENSITY_AFTER.match(text[end:end + 8]):
             continue
         if q.unit in ("kWh", "kgCO2e") and not _RUN_CONTEXT.search(text):

@@ -25,7 +25,7 @@ _AXIS_OR_COLUMN = re.compile(r"(?:#|\bnumber of\s+)(?:FLOPs|MACs|Mult-Adds|opera
                              r"(?:Top-?1|Acc|Params|Latency|mAP)|\((?:G|M|T|P)?FLOPs\)|"
                              r"\bcost\s*\((?:G|M|T|P)?FLOPs", re.IGNORECASE)
 _COMPLEXITY_ONLY = re.compile(r"\bO\s*\(", re.IGNORECASE)
-_HARDWARE_UNITS = re.compile(r"MACs? (?:in|units?|arrays?|per cycle)|\bPEs?\b|GOP/s|TOP/s|"
+_HARDWARE_UNITS = re.compile(r"MACs? (?:in|units?|arrays?|per cycle|arranged)|systolic|\bPEs?\b|GOP/s|TOP/s|"
                              r"GOPS\b|TOPS\b", re.IGNORECASE)
 _CAPTION_MENTION = re.compile(r"\b(?:G|M|T)?FLOPs\b|\bMACs\b|\bMult-Adds\b|\bMAdds\b")
 
@@ -36,6 +36,8 @@ def _score(unit: TextUnit):
         return None
     for q in parse_flops(text):
         start = text.find(q.text)
+        if common.cited_nearby(text, start, start + len(q.text)):
+            continue
         window = text[max(0, start - 60):start + len(q.text) + 40]
         if _HARDWARE_SPEED.search(window) and not re.search(r"\bFLOPs\b", q.text):
             continue

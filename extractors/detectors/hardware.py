@@ -59,9 +59,11 @@ def _score(unit: TextUnit):
         if not _RUN_CONTEXT.search(text):
             continue
         start = text.find(q.text)
+        if common.cited_nearby(text, start, start + len(q.text)):
+            continue
         if _EXAMPLE_BEFORE.search(text[max(0, start - 30):start]):
             continue  # "GPUs such as the Jetson AGX Xavier": an example, not the testbed
-        if not _confirmed_by_tokens(q.text) and not re.search(r"TPU\s?v\d|GTX|RTX|Quadro|"
+        if not _confirmed_by_tokens(re.sub(r"s$", "", q.text)) and not re.search(r"TPU\s?v\d|GTX|RTX|Quadro|"
                                                               r"GeForce", q.text, re.IGNORECASE):
             continue
         weight = 2.0 if re.search(r"\b(?:we|our)\b|trained|ran|measured|experiments",

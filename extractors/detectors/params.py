@@ -45,10 +45,12 @@ def _explicit(unit: TextUnit):
     for q in parse_params(text):
         if q.value < _MIN_COUNT:
             continue
-        before = text[max(0, text.find(q.text) - 12):text.find(q.text)]
-        if re.search(r"hyper-?$", before, re.IGNORECASE):
+        start = text.find(q.text)
+        if re.search(r"hyper-?$", text[max(0, start - 12):start], re.IGNORECASE):
             continue
-        return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
+        if common.cited_nearby(text, start, start + len(q.text)):
+            continue
+        return 2.0, common.evidence_from(unit, start, q.value, q.unit)
     return None
 
 

@@ -50,6 +50,14 @@ _RUNTIME_CAPTION = re.compile(r"\b(?:run(?:ning)?\s?times?|runtimes?|wall-?clock
                               r"speed)|training (?:time|speed)|latenc(?:y|ies)|throughput|"
                               r"speed-?ups?|execution times?|time (?:cost|consumption)|"
                               r"computation(?:al)? times?)\b", re.IGNORECASE)
+_NOT_A_RUN_AFTER = re.compile(r"^\s*(?:long\b|of\s+(?:[A-Z]\w+|transcribed|untranscribed|labell?ed|"
+                              r"unlabell?ed|speech|audio|video|recordings?|data|training data|"
+                              r"conversational|read|spoken|footage|[\w-]+\s+(?:budget|limit)|"
+                              r"budget|compute budget)|(?:budget|limit|timeout)\b)")
+_FORMULA_BEFORE = re.compile(r"=\s*$")
+# a speedup that is argued, not measured
+_HYPOTHETICAL = re.compile(r"\bnot trivial\b|\btheoretical(?:ly)?\b|\bin theory\b|\bwould\b|"
+                           r"\bcould\b|\bideal(?:ly)?\b|\bpotential(?:ly)?\b", re.IGNORECASE)
 _HEADER = re.compile(r"(?:time|latency|runtime|speed)\s*\((?:s|ms|h|min|sec|hours|GPU-?h)\)|"
                      r"(?:training|inference|wall-clock) time|latency|throughput", re.IGNORECASE)
 
@@ -60,7 +68,9 @@ def _score(unit: TextUnit):
         return None
     for pattern, weight in ((_THROUGHPUT, 2.0), (_SPEEDUP, 1.5)):
         m = pattern.search(text)
-        if m:
+        if m and not common.cited_nearby(text, m.start(), m.end()) \
+                and not _FORMULA_BEFORE.search(text[max(0, m.start() - 12):m.start()]) \
+                and not _HYPOTHETICAL.search(text):
             return weight, common.evidence_from(unit, m.start())
     if _NOT_RUNTIME.search(text) and not re.search(r"train|inference|latency", text, re.IGNORECASE):
         return None
@@ -69,13 +79,19 @@ def _score(unit: TextUnit):
             return 2.5, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
         if not _TIME_CONTEXT.search(text) or _NOT_RUNTIME.search(text):
             continue
+        end = text.find(q.text) + len(q.text)
+        if _NOT_A_RUN_AFTER.match(text[end:end + 40]):
+            continue  # "960 hours of LibriSpeech", "24 hours of wall-clock budget"
+        if common.cited_nearby(text, end - len(q.text), end):
+            continue
         if re.search(r"\b(?:every|each|after|for)\s+\d+\s*(?:hours?|min)", text, re.IGNORECASE) \
                 and not re.search(r"train|took|takes|latency", text, re.IGNORECASE):
             continue
         return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
-    if unit.kind in ("caption", "table") and _HEADER.search(text) and re.search(r"\d", text):
+    if unit.kind in ("caption", "table") and _HEADER.search(text) and re.search(r"\d", text) \
+            and not _NOT_RUNTIME.search(text):
         return 1.0, common.evidence_from(unit, _HEADER.search(text).start())
-    if unit.kind == "caption" and _RUNTIME_CAPTION.search(text):
+    if unit.kind == "caption" and _RUNTIME_CAPTION.search(text) and not _NOT_RUNTIME.search(text):
         return 1.0, common.evidence_from(unit, _RUNTIME_CAPTION.search(text).start())
     return None
 

@@ -30,7 +30,9 @@ _SET_OR_RANGE = re.compile(r"\{[^{}]{1,120},[^{}]{1,120}\}|\[[\d.e\-−]+\s*,\s*
 _ARCH_SEARCH = re.compile(r"search|controller|sampled|explored|evaluated", re.IGNORECASE)
 _WE_TRIED = re.compile(r"\bwe (?:also )?(?:tried|tested|explored|experimented with|swept|"
                        r"varied)\b", re.IGNORECASE)
-_VALUE_LIST = re.compile(r"(?:[-−]?\d[\d.e\-−]*\s*,\s*){2,}(?:and\s+|or\s+)?[-−]?\d")
+_VALUE_LIST = re.compile(r"(?:[-−]?\d[\d.e\-−]*\s*,\s*){2,}(?:and\s+|or\s+)?[-−]?\d|"
+                         r"(?:[-−]?\d[\d.e\-−]*\s*,\s*)+[-−]?\d[\d.e\-−]*\s*,?\s*(?:and|or)\s+"
+                         r"[-−]?\d")
 _EVP = re.compile(r"expected (?:max(?:imum)? )?validation performance", re.IGNORECASE)
 _BUDGET = re.compile(r"(?:GPU|TPU)[- ]hours?[^.]{0,40}(?:tun|search)|(?:tun|search)[^.]{0,60}"
                      r"(?:GPU|TPU)[- ]hours?", re.IGNORECASE)
