@@ -149,9 +149,10 @@ class BatchWriter:
         self.add(error_row(paper_id, err, version))
 
     def flush(self) -> None:
-        """Write what is queued, in one transaction."""
-        if self.extractions:
-            replace_rows(self.store, extraction_table(self.extractions),
-                         finding_table(self.findings))
+        """Write what is queued, in one transaction (if that fails, the batch is dropped
+        from the queue: it was not recorded, and a rerun extracts it again)."""
+        extractions, findings = self.extractions, self.findings
         self.extractions, self.findings = [], []
         self.since = time.monotonic()
+        if extractions:
+            replace_rows(self.store, extraction_table(extractions), finding_table(findings))
