@@ -23,7 +23,7 @@ CHROMIUM = os.environ.get("GREENLENS_CHROMIUM", "/usr/bin/chromium")
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
                "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run"]
-REAL_PDF = "neuripsw2019-lacoste-carbonemissions.pdf"
+REAL_PDF = "neurips2017-vaswani-transformer.pdf"  # reports runtime, hardware, params
 
 
 def _free_port() -> int:
@@ -149,7 +149,9 @@ def test_check_page_upload_real_pdf(server, page, pdfs_dir, artifacts_dir):
     page.get_by_text("Categories reported").wait_for(timeout=120_000)
     _settle(page)
     body = page.locator("body").inner_text()
-    assert "energy" in body and "reported" in body and "p. " in body
+    assert "Attention Is All You Need" in body
+    assert "hardware: reported" in body and "energy: not reported" in body
+    assert "P100" in body and "p. " in body
     page.screenshot(path=str(artifacts_dir / "app-check.png"), full_page=True)
 
 
