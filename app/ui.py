@@ -7,6 +7,7 @@ from urllib.parse import quote, urlsplit
 
 import streamlit as st
 
+from extractors.report import format_value
 from extractors.schema import CATEGORIES
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")
@@ -60,6 +61,6 @@ def reporting_card(labels: dict, pdf_url: str | None = None) -> None:
             link = safe_url(ev.get("link") or (f"{pdf_url}#page={page}" if pdf_url and page
                                                else None))
             where_md = f"[{where}]({link})" if link else where
-            value = (f" — parsed: {ev['value']:g} {md(ev.get('unit') or '')}"
+            value = (f" — parsed: {md(format_value(ev['value'], ev.get('unit')))}"
                      if ev.get("value") is not None else "")
             st.markdown(f"- {where_md}: “{md(ev.get('text'))}”{value}")

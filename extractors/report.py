@@ -83,11 +83,30 @@ class PaperReport:
                 "labels": {c: self.labels[c].to_json_dict() for c in CATEGORIES}}
 
 
-def _value(e: Evidence) -> str:
-    if e.value is None:
+def format_value(value: float | None, unit: str | None) -> str:
+    """A parsed quantity for people: durations in s/min/h/days, big counts with SI prefixes."""
+    if value is None:
         return ""
-    number = f"{e.value:g}"
-    return f" [{number}{' ' + e.unit if e.unit else ''}]"
+    if unit == "h":
+        for scale, name in ((24.0, "days"), (1.0, "h"), (1 / 60, "min"), (1 / 3600, "s")):
+            if value >= scale:
+                return f"{value / scale:.3g} {name}"
+        return f"{value * 3.6e6:.3g} ms"
+    if unit in ("FLOPs", "MACs", "params") and value >= 1e3:
+        for scale, prefix in ((1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"),
+                              (1e3, "k")):
+            if value >= scale:
+                return f"{value / scale:.3g}{prefix} {unit}"
+    if unit and unit not in _UNITS:  # hardware: value is the device count
+        return f"{value:g} × {unit}"
+    return f"{value:g}{' ' + unit if unit else ''}"
+
+
+_UNITS = {"FLOPs", "MACs", "kWh", "kgCO2e", "W", "h", "GPU-h", "params", "trials"}
+
+
+def _value(e: Evidence) -> str:
+    return f" [{format_value(e.value, e.unit)}]" if e.value is not None else ""
 
 
 def render_text(report: PaperReport) -> str:
