@@ -46,6 +46,12 @@ def run_chunk(items: list[tuple], out_dir: str, version: str, limits: Limits) ->
     from extractors.parts import write_parts
     from extractors.sink import analysis_rows, error_row
 
+    if items and not any(os.path.exists(i[1]) for i in items):
+        import socket
+
+        raise ConfigError(f"Ray node {socket.gethostname()} sees none of this chunk's PDFs "
+                          f"(e.g. {items[0][1]}): put the PDF cache on a file system every "
+                          f"node mounts at the same path (docs/scale.md)")
     tasks = [(sha, (path, title, abstract)) for sha, path, title, abstract, _ in items]
     papers = {sha: ps for sha, *_, ps in items}
     where = {pid: (venue, year) for *_, ps in items for pid, venue, year in ps}
@@ -111,7 +117,7 @@ def extract_ray(store: Store, cache_dir: str | Path, out_dir: str | Path, *,
             while refs:
                 done, refs = ray.wait(refs, num_returns=1)
                 for ref in done:
-                    res = ray.get(ref)
+                    res = get_result(ray, ref)
                     ingest_parts(store, out_dir, res["parts"])  # recorded as it arrives
                     pages += res["pages"]
                     for key, n in res["counts"].items():
@@ -128,6 +134,19 @@ def extract_ray(store: Store, cache_dir: str | Path, out_dir: str | Path, *,
     return ExtractSummary(version, len(rows), counts["extracted"], len(rows) - len(todo),
                           counts["errors"], pages, time.perf_counter() - started,
                           dict(reasons))
+
+
+def get_result(ray, ref):
+    """ray.get, re-raising a task's GreenlensError as itself (a one-line CLI error)."""
+    from corpus.errors import GreenlensError
+
+    try:
+        return ray.get(ref)
+    except ray.exceptions.RayTaskError as exc:
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, GreenlensError):
+            raise cause from None
+        raise
 
 
 def _bar(total: int, enabled: bool):

@@ -103,6 +103,20 @@ def test_ray_executor_matches_local_pool_and_ingest_is_idempotent(ray_local, tmp
     assert "0 extracted, 4 already up to date" in out.stdout
 
 
+def test_a_node_that_cannot_see_the_cache_is_a_clear_error(ray_local, tmp_path):
+    from corpus.errors import ConfigError
+    from extractors.isolate import Limits
+    from extractors.raypool import get_result, run_chunk
+
+    items = [("0" * 64, str(tmp_path / "elsewhere" / "x.pdf"), "t", None,
+              [("p:1", "V", 2020)])]
+    ref = ray_local.remote(num_cpus=1, max_retries=0)(run_chunk).remote(
+        items, str(tmp_path / "results"), "v", Limits())
+    with pytest.raises(ConfigError, match="sees none of this chunk's PDFs"):
+        get_result(ray_local, ref)
+    assert not (tmp_path / "results").exists()
+
+
 def test_ingest_results_refuses_a_foreign_or_empty_dir(tmp_path):
     db = tmp_path / "s.duckdb"
     Store(db).close()
