@@ -19,7 +19,7 @@ from extractors.detectors import (
 )
 from extractors.document import CategoryResult, Document, TextUnit
 
-DETECTORS_VERSION = "4"
+DETECTORS_VERSION = "5"
 
 DETECTORS: dict[str, Callable[[Sequence[TextUnit]], CategoryResult]] = {
     "flops": flops.detect,

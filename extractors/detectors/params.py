@@ -54,12 +54,33 @@ def _explicit(unit: TextUnit):
     return None
 
 
+_TABLE_CAPTION = re.compile(r"^\s*(?:Table|Tab\.)\s*[A-Z]?\d", re.IGNORECASE)
+_CAPTION_PARAMS = re.compile(r"\b(?:number of (?:model |trainable )?parameters|#\s?params?|"
+                             r"params|parameter counts?|model sizes? \(params)", re.IGNORECASE)
+_COMPACT_COUNT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[MB](?![\w])")
+
+
+def _from_captioned_table(units: Sequence[TextUnit], i: int):
+    """A table whose caption says it lists parameter counts, with M/B counts in its rows."""
+    caption = units[i]
+    if caption.kind != "caption" or not _TABLE_CAPTION.match(caption.text):
+        return None
+    m = _CAPTION_PARAMS.search(caption.text)
+    if not m or re.search(r"hyper-?$", caption.text[max(0, m.start() - 6):m.start()], re.I):
+        return None
+    rows = [u for u in units[i + 1:i + 1 + 2 * _ROWS_AFTER_HEADER]
+            if u.page == caption.page and u.kind == "table"]
+    if sum(1 for r in rows if _COMPACT_COUNT.search(r.text)) >= 2:
+        return 1.2, common.evidence_from(caption, m.start())
+    return None
+
+
 def _from_table(units: Sequence[TextUnit], i: int):
     """A header with a count in the same line or in the rows that follow on its page."""
     header = units[i]
     m = _column_header(header.text)
     if not m:
-        return None
+        return _from_captioned_table(units, i)
     rows = [header] + [u for u in units[i + 1:i + 1 + _ROWS_AFTER_HEADER]
                        if u.page == header.page and u.kind == "table"]
     scaled_column = bool(_SCALED_HEADER.search(m.group(0))) or any(

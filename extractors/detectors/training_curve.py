@@ -35,6 +35,7 @@ GATE = common.keyword_gate(("epoch", "iter", "step", "update", "time", "flop", "
                             "batch", "round", "episode", "frame", "seen", "curve",
                             "convergence", "x-axis", "profile", "training"))
 _NOT_PROGRESS = re.compile(r"(?:training|data(?:set)?|model|sample|corpus|vocabulary)\s+size|"
+                           r"(?:of|with) varying sizes?|set sizes?\b|"
                            r"number of (?:training )?(?:examples|samples|parameters|layers|"
                            r"labels|labeled)|amount of (?:training )?data|fraction of|"
                            r"percentage of (?:training )?data", re.IGNORECASE)
@@ -73,6 +74,41 @@ def _score(unit: TextUnit):
     return None
 
 
+# A figure whose caption names a training/validation metric ("Figure 3: Training loss of
+# ResNet-50 on ImageNet") plots it over training; test metrics alone may be bar charts.
+_TRAIN_METRIC_CAPTION = re.compile(
+    r"\b(?:training|train|validation|val\.?|dev(?:elopment)?)(?:\s+set)?\s+(?:loss(?:es)?|"
+    r"errors?|accuracy|accuracies|perplexity|ppl|cost|objective|nll|likelihood|curves?)\b",
+    re.IGNORECASE)
+# A figure's own text layer: an axis title of training progress beside a metric axis.
+_AXIS_PROGRESS = re.compile(r"\b(?:epochs?|iterations?|iters?|training steps?|steps?|updates|"
+                            r"wall-?clock(?: time)?|training time)\b", re.IGNORECASE)
+_AXIS_METRIC = re.compile(r"\b(?:loss|accuracy|error|perplexity|ppl|BLEU|reward|return|"
+                          r"top-?1|F1|mAP)\b", re.IGNORECASE)
+_MAX_AXIS_TOKENS = 25
+
+
+def _figure_evidence(units: Sequence[TextUnit]):
+    """Captions naming a training metric, and figure axis text (progress + metric)."""
+    figure_pages = {u.page for u in units if u.kind == "caption" and _FIGURE.match(u.text)}
+    for unit in units:
+        if unit.section == "references":
+            continue
+        text = unit.text
+        if unit.kind == "caption" and _FIGURE.match(text):
+            m = _TRAIN_METRIC_CAPTION.search(text)
+            if m and not _NOT_PROGRESS.search(text):
+                yield 1.5, common.evidence_from(unit, m.start())
+        elif (unit.page in figure_pages and len(text.split()) <= _MAX_AXIS_TOKENS
+              and (unit.kind == "table" or common.is_tabular(text))):
+            progress, metric = _AXIS_PROGRESS.search(text), _AXIS_METRIC.search(text)
+            if progress and metric and not _NOT_PROGRESS.search(text):
+                yield 1.2, common.evidence_from(unit, min(progress.start(), metric.start()))
+
+
 def detect(units: Sequence[TextUnit]) -> CategoryResult:
     """Whether a figure plots loss/metric against epochs, steps, time or compute."""
-    return common.run("training_curve", units, _CURVE, _score, METHOD, GATE)
+    curves = common.run("training_curve", units, _CURVE, _score, METHOD, GATE)
+    if curves.reported:
+        return curves
+    return common.result("training_curve", list(_figure_evidence(units)), METHOD)
