@@ -11,7 +11,7 @@ _ROOT = Path(__file__).resolve().parents[1]
 if str(_ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` from a checkout
     sys.path.insert(0, str(_ROOT))
 
-import streamlit as st
+import streamlit as st  # noqa: E402 - after the path set-up above
 
 st.set_page_config(page_title="greenlens", page_icon=":material/eco:", layout="wide")
 

@@ -40,7 +40,7 @@ class Paper:
         return row
 
     @classmethod
-    def from_row(cls, row: dict) -> "Paper":
+    def from_row(cls, row: dict) -> Paper:
         """Rebuild from a row dict as `to_row` (or a SELECT of the papers table) gives it."""
         names = {f.name for f in fields(cls)}
         data = {k: v for k, v in row.items() if k in names}
@@ -81,7 +81,7 @@ class Finding:
                  "unit": e.unit} for i, e in enumerate(self.evidence)]
 
     @classmethod
-    def from_rows(cls, rows: list[dict]) -> "Finding":
+    def from_rows(cls, rows: list[dict]) -> Finding:
         """Inverse of `to_rows` (rows of one paper and category)."""
         rows = sorted(rows, key=lambda r: r["rank"])
         first = rows[0]

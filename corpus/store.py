@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Sequence
+from typing import Any
 
 import duckdb
 
@@ -83,7 +84,7 @@ class Store:
         """Close the connection (checkpointing the WAL)."""
         self.con.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc) -> None:

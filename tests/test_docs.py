@@ -5,10 +5,9 @@ from __future__ import annotations
 import click
 import pytest
 from click.testing import CliRunner
+from conftest import REPO
 
 from app.cli import cli
-
-from conftest import REPO
 
 
 def _commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:

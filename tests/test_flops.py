@@ -6,7 +6,7 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs torch (pip install 'greenlens[replication]')")
 
-from replication.flops import (
+from replication.flops import (  # noqa: E402 - only once torch is known to import
     ShapeFlops,
     count_flops,
     find_peak,
