@@ -17,7 +17,8 @@ GATE = common.keyword_gate((
     "h100", "h200", "h800", "a100", "a800", "a6000", "a5000", "a4000", "a40", "a30", "a10",
     "l40", "l4", "v100", "p100", "p40", "p4", "t4", "k80", "k40", "k20", "m40", "m60",
     "titan", "rtx", "gtx", "quadro", "tesla", "jetson", "radeon", "mi250", "mi100", "mi300",
-    "gaudi", "tpu", "xeon", "epyc", "core", "ryzen", "threadripper", "snapdragon", "pixel",
+    "gaudi", "tpu", "xeon", "epyc", "core i", "ryzen", "threadripper", "snapdragon",
+    "pixel 1", "pixel 2", "pixel 3", "pixel 4", "pixel phone",
     "iphone", "apple", "raspberry", "exynos", "kirin", "cortex", "galaxy", "ipu", "cerebras",
     "trainium", "inferentia", "myriad", "kepler", "pascal", "maxwell", "volta", "geforce"))
 _RUN_CONTEXT = re.compile(r"\b(?:GPU|GPUs|TPU|TPUs|CPU|CPUs|card|cards|core|cores|chip|"
