@@ -245,3 +245,12 @@ def test_cli_validate_and_agreement(tmp_path, pdfs_dir, good):
     assert res.exit_code == 0, res.output
     assert "papers in both files: 1" in res.output
     assert f"{PDF}  hardware: False vs True" in res.output
+
+
+def test_second_abstract_sample_and_split_reproduce_from_seeds(corpus_dir):
+    from extractors.gold.sample_more_abstracts import sample
+
+    drawn = {r["id"]: (r["stratum"], r["split"]) for r in sample(corpus_dir)}
+    assert len(drawn) == 600
+    rows = {r["id"]: (r["stratum"], r["split"]) for r in _rows() if r["id"] in drawn}
+    assert rows == drawn

@@ -22,11 +22,11 @@ import argparse
 import json
 import random
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 from extractors.gold.corpus_abstracts import AbstractRecord, iter_acl, iter_mlanthology
 from extractors.gold.sample_abstracts import VENUES, is_efficiency_candidate
+from extractors.gold.splits import assign_splits as first_sample_splits
 
 SEED = 20261201
 SPLIT_SEED = 20261202
@@ -74,25 +74,9 @@ def draw(index: dict[str, AbstractRecord], exclude: set[str], seed: int = SEED) 
 
 def assign_splits(rows: list[dict], seed: int = SPLIT_SEED,
                   dev_fraction: float = DEV_FRACTION) -> dict[str, str]:
-    """Map id -> 'dev'|'test': cells (venue, stratum) in sorted order, ids shuffled per cell,
-    dealt so that the running share of dev stays at `dev_fraction`."""
-    rng = random.Random(seed)
-    cells: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for row in rows:
-        cells[(row["venue"], row["stratum"])].append(row["id"])
-    out: dict[str, str] = {}
-    seen = dev = 0
-    for key in sorted(cells):
-        ids = sorted(cells[key])
-        rng.shuffle(ids)
-        for pid in ids:
-            seen += 1
-            if dev < round(dev_fraction * seen):
-                out[pid] = "dev"
-                dev += 1
-            else:
-                out[pid] = "test"
-    return out
+    """Map id -> 'dev'|'test', dealt as the first sample's split but by (venue, stratum):
+    labels are not known at draw time."""
+    return first_sample_splits(rows, seed, dev_fraction, strata=("venue", "stratum"))
 
 
 def sample(corpus_dir: Path, seed: int = SEED, split_seed: int = SPLIT_SEED) -> list[dict]:

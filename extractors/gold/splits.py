@@ -17,13 +17,15 @@ ABSTRACTS = Path(__file__).resolve().parent / "abstracts.jsonl"
 
 
 def assign_splits(rows: list[dict], seed: int = SPLIT_SEED,
-                  dev_fraction: float = DEV_FRACTION) -> dict[str, str]:
-    """Map id -> 'dev'|'test': cells (venue, label) in sorted order, ids shuffled per cell,
-    dealt so that the running share of dev stays at `dev_fraction` (small cells split too)."""
+                  dev_fraction: float = DEV_FRACTION,
+                  strata: tuple[str, str] = ("venue", "label")) -> dict[str, str]:
+    """Map id -> 'dev'|'test': cells (by the `strata` fields, default venue and label) in
+    sorted order, ids shuffled per cell, dealt so that the running share of dev stays at
+    `dev_fraction` (small cells split too)."""
     rng = random.Random(seed)
     cells: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in rows:
-        cells[(row["venue"], row["label"])].append(row["id"])
+        cells[(row[strata[0]], row[strata[1]])].append(row["id"])
     out: dict[str, str] = {}
     seen = dev = 0
     for key in sorted(cells):
