@@ -15,7 +15,6 @@ from pathlib import Path
 
 from lxml import etree
 
-from corpus.errors import FetchError, ParseError
 from corpus.records import Paper
 from corpus.sources.base import CrawlQuery, Fetcher
 from corpus.sources.common import (
@@ -24,12 +23,9 @@ from corpus.sources.common import (
     SourceIssue,
     clean,
     default_years,
-    fetch_bytes,
-    find_local,
     local_root,
     maybe_gunzip,
     norm_list,
-    read_local,
 )
 
 NAME = "acl"
@@ -234,20 +230,10 @@ class AclAnthologySource(IssueLog):
         root = local_root(query.local_dir)
         years = tuple(query.years)
         for coll, venues in self.plan(query).items():
-            where = coll
-            try:
-                if root is not None:
-                    path = find_local(_xml_dir(root), (f"{coll}.xml", f"{coll}.xml.gz"))
-                    if path is None:
-                        self._issue(coll, f"no {coll}.xml(.gz) in {_xml_dir(root)}")
-                        continue
-                    where = str(path)
-                    data = read_local(path)
-                else:
-                    where = f"{self.base_url}/{coll}.xml"
-                    data = fetch_bytes(fetcher, where)
-            except (FetchError, ParseError) as exc:
-                self._issue(where, str(exc))
+            data, where = self._load(fetcher, coll, _xml_dir(root) if root else None,
+                                     (f"{coll}.xml", f"{coll}.xml.gz"),
+                                     f"{self.base_url}/{coll}.xml")
+            if data is None:
                 continue
             yield from self._take(parse_collection(data, wanted=venues, years=years,
                                                    main_only=self.main_only, where=where))

@@ -58,6 +58,25 @@ class IssueLog:
         self.issues.append(issue)
         log.warning("%s", issue)
 
+    def _load(self, fetcher, stem: str, folder: Path | None, names: tuple[str, ...],
+              url: str) -> tuple[bytes | None, str]:
+        """(bytes, where) of one metadata file: the first of `names` in a local folder, or
+        `url` through the fetcher; (None, where) with an issue logged when it cannot be had."""
+        where = stem
+        try:
+            if folder is not None:
+                path = find_local(folder, names)
+                if path is None:
+                    self._issue(stem, f"no {' or '.join(names)} in {folder}")
+                    return None, where
+                where = str(path)
+                return read_local(path), where
+            where = url
+            return fetch_bytes(fetcher, url), where
+        except (FetchError, ParseError) as exc:
+            self._issue(where, str(exc))
+            return None, where
+
     def _take(self, result: ParseResult) -> Iterator[Paper]:
         for issue in result.issues:
             self.issues.append(issue)

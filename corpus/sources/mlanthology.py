@@ -11,7 +11,6 @@ import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from corpus.errors import FetchError, ParseError
 from corpus.records import Paper
 from corpus.sources.base import CrawlQuery, Fetcher
 from corpus.sources.common import (
@@ -20,12 +19,9 @@ from corpus.sources.common import (
     SourceIssue,
     clean,
     default_years,
-    fetch_bytes,
-    find_local,
     local_root,
     maybe_gunzip,
     norm_list,
-    read_local,
 )
 
 NAME = "mlanthology"
@@ -111,20 +107,10 @@ class MLAnthologySource(IssueLog):
         root = local_root(query.local_dir)
         for venue, year in self.plan(query):
             stem = f"{venue}-{year}"
-            where = stem
-            try:
-                if root is not None:
-                    path = find_local(_dir(root), (f"{stem}.json.gz", f"{stem}.json"))
-                    if path is None:
-                        self._issue(stem, f"no {stem}.json(.gz) in {_dir(root)}")
-                        continue
-                    where = str(path)
-                    data = read_local(path)
-                else:
-                    where = f"{self.base_url}/{stem}.json.gz"
-                    data = fetch_bytes(fetcher, where)
-            except (FetchError, ParseError) as exc:
-                self._issue(where, str(exc))
+            data, where = self._load(fetcher, stem, _dir(root) if root else None,
+                                     (f"{stem}.json.gz", f"{stem}.json"),
+                                     f"{self.base_url}/{stem}.json.gz")
+            if data is None:
                 continue
             yield from self._take(parse_venue_file(data, where=where))
 
