@@ -219,6 +219,7 @@ class PoliteClient:
         self.session.headers["User-Agent"] = self.user_agent
         self._hosts: dict[str, _Host] = {}
         self._robots: dict[str, urllib.robotparser.RobotFileParser] = {}
+        self._robots_unreachable: dict[str, str] = {}  # origin -> why its robots.txt failed
         self._hosts_lock = threading.Lock()
         self.network_requests = 0  # how many requests actually went out (robots included)
 
@@ -242,6 +243,12 @@ class PoliteClient:
                 raise OfflineMissing(f"offline and not in the mirror or cache ({where})",
                                      url=url)
             if self.respect_robots and not self._allowed(url):
+                origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
+                why = self._robots_unreachable.get(origin)
+                if why:
+                    raise RobotsDisallowed(f"{origin}/robots.txt could not be fetched ({why}); "
+                                           "as RFC 9309 asks, nothing is fetched from that host "
+                                           "until it can be", url=url)
                 raise RobotsDisallowed("robots.txt disallows this URL for greenlens", url=url)
             resp = self._fetch(url)
             if isinstance(resp, Response):
@@ -306,6 +313,8 @@ class PoliteClient:
                 rp.parse([])
             else:
                 rp.disallow_all = True
+                origin = robots_url.rsplit("/robots.txt", 1)[0]
+                self._robots_unreachable[origin] = exc.message
             return rp
         rp.parse(resp.text.splitlines() if isinstance(resp, Response) else [])
         return rp

@@ -140,6 +140,18 @@ def test_robots_disallow_is_never_fetched_and_robots_cached(server, tmp_path):
     assert len(server.hits("/proceedings.mlr.press/robots.txt")) == 1
 
 
+def test_unreachable_robots_blocks_the_host_and_says_why(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a loopback port with nothing listening
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    clock = FakeClock()
+    c = PoliteClient(clock=clock, sleep=clock.sleep, max_attempts=2, cache_dir=tmp_path / "c")
+    with pytest.raises(RobotsDisallowed, match=r"robots\.txt could not be fetched.*RFC 9309"):
+        c.get(f"http://127.0.0.1:{port}/paper.pdf")
+
+
 def test_robots_for_our_agent_only(server, tmp_path):
     server.robots["/proceedings.mlr.press"] = ("User-agent: greenlens\nDisallow: /v48/\n\n"
                                                "User-agent: *\nAllow: /\n")
