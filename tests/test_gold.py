@@ -105,9 +105,11 @@ def test_bad_lines_each_reported_with_line_numbers(tmp_path, pdfs_dir, good):
     missing_pdf = copy.deepcopy(good)
     missing_pdf["file"] = "no-such-paper.pdf"
     issues = validate_papers(_write(tmp_path / "g.jsonl",
-                                    [good, "{not json", other, missing_pdf]), pdfs_dir)
+                                    [good, "{not json", other, missing_pdf, "[1, 2]"]),
+                             pdfs_dir)
     where = [(i.line, i.message.split(" (")[0]) for i in issues]
     assert (2, "not valid JSON") in where
+    assert (5, "line is not a JSON object") in where
     assert (3, "duplicate file 'mirror/proceedings.mlr.press/v48/achim16.pdf'") in where
     assert any(line == 4 and "not found or unreadable" in m for line, m in where)
     assert all(i.line != 1 for i in issues)

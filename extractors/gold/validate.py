@@ -74,15 +74,21 @@ def _page_texts(path: Path) -> list[str] | None:
         doc.close()
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[int, object, str | None]]:
-    """(line number, parsed value, parse error) for each non-blank line."""
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
+    """(line number, record, error) for each non-blank line; a line that is not valid JSON
+    or not a JSON object gives (n, None, why)."""
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
-            yield n, json.loads(line), None
+            rec = json.loads(line)
         except json.JSONDecodeError as exc:
             yield n, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+            continue
+        if isinstance(rec, dict):
+            yield n, rec, None
+        else:
+            yield n, None, "line is not a JSON object"
 
 
 def validate_papers(path: Path, pdfs_dir: Path | None, *,
@@ -98,9 +104,6 @@ def validate_papers(path: Path, pdfs_dir: Path | None, *,
 
         if err:
             bad(err)
-            continue
-        if not isinstance(rec, dict):
-            bad("line is not a JSON object")
             continue
         for key in rec:
             if key not in ("file", "target", "labels", *PAPER_OPTIONAL):
@@ -200,9 +203,6 @@ def validate_abstracts(path: Path, corpus_dir: Path | None = None, *,
 
         if err:
             bad(err)
-            continue
-        if not isinstance(rec, dict):
-            bad("line is not a JSON object")
             continue
         for key in rec:
             if key == "abstract":
