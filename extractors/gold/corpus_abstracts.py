@@ -24,7 +24,18 @@ ACL_MAIN_VOLUMES: tuple[tuple[str, str, str, int], ...] = (
     ("N18", "1", "naacl", 2018), ("N18", "2", "naacl", 2018), ("N19", "1", "naacl", 2019),
     ("2021.naacl", "main", "naacl", 2021),
 )
+# The wider frame of the third sample: the same venues 2022-2024 as well.
+ACL_MAIN_VOLUMES_2022_2024: tuple[tuple[str, str, str, int], ...] = (
+    ("2022.acl", "long", "acl", 2022), ("2022.acl", "short", "acl", 2022),
+    ("2023.acl", "long", "acl", 2023), ("2023.acl", "short", "acl", 2023),
+    ("2024.acl", "long", "acl", 2024), ("2024.acl", "short", "acl", 2024),
+    ("2022.emnlp", "main", "emnlp", 2022), ("2023.emnlp", "main", "emnlp", 2023),
+    ("2024.emnlp", "main", "emnlp", 2024),
+    ("2022.naacl", "main", "naacl", 2022),
+    ("2024.naacl", "long", "naacl", 2024), ("2024.naacl", "short", "naacl", 2024),
+)
 ML_VENUES: tuple[str, ...] = ("neurips", "icml", "iclr", "cvpr")
+ML_VENUES_WIDE: tuple[str, ...] = (*ML_VENUES, "iccv")
 
 _WS = re.compile(r"\s+")
 
@@ -44,11 +55,13 @@ def _text(elem) -> str:
     return _WS.sub(" ", "".join(elem.itertext())).strip() if elem is not None else ""
 
 
-def iter_acl(corpus_dir: Path) -> Iterator[AbstractRecord]:
-    """Main-conference ACL/EMNLP/NAACL 2017-2021 papers, id `acl:{anthology id}`."""
+def iter_acl(corpus_dir: Path,
+             volumes: tuple[tuple[str, str, str, int], ...] = ACL_MAIN_VOLUMES,
+             ) -> Iterator[AbstractRecord]:
+    """Main-conference ACL/EMNLP/NAACL papers of `volumes`, id `acl:{anthology id}`."""
     xml_dir = Path(corpus_dir) / "acl-anthology" / "xml"
     wanted: dict[str, dict[str, tuple[str, int]]] = {}
-    for stem, vol, venue, year in ACL_MAIN_VOLUMES:
+    for stem, vol, venue, year in volumes:
         wanted.setdefault(stem, {})[vol] = (venue, year)
     for stem, vols in wanted.items():
         with gzip.open(xml_dir / f"{stem}.xml.gz") as fh:
@@ -82,5 +95,14 @@ def load_index(corpus_dir: Path) -> dict[str, AbstractRecord]:
     """Every paper of the gold-set sampling frame, keyed by id."""
     index: dict[str, AbstractRecord] = {}
     for rec in (*iter_acl(corpus_dir), *iter_mlanthology(corpus_dir)):
+        index.setdefault(rec.id, rec)
+    return index
+
+
+def load_wide_index(corpus_dir: Path) -> dict[str, AbstractRecord]:
+    """The wider frame of the third sample: ACL/EMNLP/NAACL 2017-2024 and ICCV as well."""
+    index: dict[str, AbstractRecord] = {}
+    for rec in (*iter_acl(corpus_dir, ACL_MAIN_VOLUMES + ACL_MAIN_VOLUMES_2022_2024),
+                *iter_mlanthology(corpus_dir, ML_VENUES_WIDE)):
         index.setdefault(rec.id, rec)
     return index

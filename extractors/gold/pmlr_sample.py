@@ -1,0 +1,158 @@
+"""The seeded draw of PMLR papers for the unseen-venue gold set, and the command that
+rebuilds their PDF folder from clones of the volumes' public repositories.
+
+PMLR publishes each volume as `github.com/mlresearch/vNN` (a `_posts/*.md` per paper, the
+PDFs beside). `draw` picks papers uniformly at random within each volume (stratum
+`random`), then an enriched stratum from the volumes' remaining papers whose text names
+FLOPs or energy (stratum `flops_energy_candidates`): the keyword is only the frame, every
+paper is labelled by reading it. Reserved volumes (kept for independent evaluation) are
+refused.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+import shutil
+import subprocess
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+SEED = 20261207
+# Reserved for independent evaluation: never drawn from.
+RESERVED = frozenset({"v100", "v115", "v124", "v155", "v161", "v164", "v180", "v205", "v216",
+                      "v229", "v48", "v101", "v172", "v198"})
+# volume -> (venue, community, year); the draw's frame
+VOLUMES: dict[str, tuple[str, str, int]] = {
+    "v37": ("ICML", "general ML", 2015),
+    "v54": ("AISTATS", "probabilistic ML", 2017),
+    "v65": ("COLT", "ML theory", 2017),
+    "v87": ("CoRL", "RL and robotics", 2018),
+    "v102": ("MIDL", "medical imaging", 2019),
+    "v121": ("MIDL", "medical imaging", 2020),
+    "v129": ("ACML", "general ML", 2020),
+    "v144": ("L4DC", "learning for control", 2021),
+    "v158": ("ML4H", "ML for health", 2021),
+    "v189": ("ACML", "general ML", 2022),
+    "v224": ("AutoML", "systems/efficiency (AutoML)", 2023),
+    "v231": ("LoG", "graphs", 2023),
+    "v242": ("L4DC", "learning for control", 2024),
+}
+PER_VOLUME = 23
+ENRICHED = 26
+ENRICH_PATTERN = re.compile(
+    r"\b(?:[GTMP]?FLOPs?|MACs|multiply-accumulates?|mult-adds|kWh|CO2e?|carbon emissions?|"
+    r"energy consumption|joules?)\b")
+
+
+@dataclass(frozen=True)
+class DrawnPaper:
+    """One drawn paper: where it comes from and how it was drawn."""
+
+    volume: str
+    id: str
+    venue: str
+    community: str
+    year: int
+    repo_path: str  # the PDF's path inside mlresearch/<volume>
+    url: str
+    stratum: str
+
+    @property
+    def file(self) -> str:
+        """The PDF's path relative to the rebuilt gold PDF folder."""
+        return f"pmlr/{self.volume}/{self.id}.pdf"
+
+
+def _git(repo: Path, *args: str) -> bytes:
+    return subprocess.run(["git", "-C", str(repo), *args], check=True,
+                          capture_output=True).stdout
+
+
+def _tree(repo: Path) -> list[str]:
+    """Paths at HEAD whose content is present (a snapshot may list large files it lacks)."""
+    paths = _git(repo, "ls-tree", "-r", "--name-only", "HEAD").decode().splitlines()
+    if (repo / ".git").exists() or not (repo / "HEAD").exists():
+        return [p for p in paths if (repo / p).exists()]
+    query = "".join(f"HEAD:{p}\n" for p in paths).encode()
+    out = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch-check"], input=query,
+                         check=True, capture_output=True).stdout.decode().splitlines()
+    return [p for p, line in zip(paths, out, strict=True) if not line.endswith(" missing")]
+
+
+def volume_papers(repo: Path, volume: str) -> list[tuple[str, str]]:
+    """(id, PDF path in the repo) of every paper with a post and its main PDF present."""
+    files = _tree(repo)
+    pdfs = {Path(f).name: f for f in files if f.endswith(".pdf") and "-supp" not in f}
+    out = []
+    for f in sorted(files):
+        if f.startswith("_posts/") and f.endswith(".md"):
+            pid = re.sub(r"^\d{4}-\d{2}-\d{2}-", "", Path(f).stem)
+            if f"{pid}.pdf" in pdfs:
+                out.append((pid, pdfs[f"{pid}.pdf"]))
+    return out
+
+
+def repo_dir(repos: Path, volume: str) -> Path:
+    """A volume's git directory under `repos`: `vNN/` (a clone) or `mlresearch+vNN/repo`."""
+    for cand in (repos / volume, repos / f"mlresearch+{volume}" / "repo"):
+        if cand.exists():
+            return cand
+    raise FileNotFoundError(f"no clone of mlresearch/{volume} under {repos}")
+
+
+def draw(repos: Path, text_of=None) -> list[DrawnPaper]:
+    """The seeded draw: PER_VOLUME random papers per volume, then ENRICHED candidates."""
+    rng = random.Random(SEED)
+    drawn: list[DrawnPaper] = []
+    rest: list[DrawnPaper] = []
+    for volume, (venue, community, year) in VOLUMES.items():
+        assert volume not in RESERVED, volume
+        papers = volume_papers(repo_dir(repos, volume), volume)
+        picks = set(rng.sample(range(len(papers)), min(PER_VOLUME, len(papers))))
+        for i, (pid, path) in enumerate(papers):
+            rec = DrawnPaper(volume, pid, venue, community, year, path,
+                             f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf",
+                             "random" if i in picks else "")
+            (drawn if i in picks else rest).append(rec)
+    if text_of is not None:
+        rng.shuffle(rest)
+        for rec in rest:
+            if sum(d.stratum != "random" for d in drawn) >= ENRICHED:
+                break
+            if ENRICH_PATTERN.search(text_of(rec) or ""):
+                drawn.append(DrawnPaper(**{**asdict(rec),
+                                           "stratum": "flops_energy_candidates"}))
+    return drawn
+
+
+def pdf_bytes(repos: Path, rec: DrawnPaper) -> bytes:
+    """The PDF's bytes from the volume's clone (a checkout or a bare snapshot)."""
+    repo = repo_dir(repos, rec.volume)
+    if (repo / rec.repo_path).is_file():
+        return (repo / rec.repo_path).read_bytes()
+    return _git(repo, "show", f"HEAD:{rec.repo_path}")
+
+
+def rebuild(repos: Path, out_dir: Path, papers: list[dict]) -> tuple[int, list[str]]:
+    """Write each gold paper's PDF to out_dir/<file>, checking its sha256; (written, problems)."""
+    written, problems = 0, []
+    for p in papers:
+        rec = DrawnPaper(p["volume"], p["id"], p.get("venue", ""), "", p.get("year", 0),
+                         p["repo_path"], p.get("url", ""), p.get("stratum", ""))
+        dest = out_dir / rec.file
+        try:
+            data = pdf_bytes(repos, rec)
+        except (FileNotFoundError, subprocess.CalledProcessError) as exc:
+            problems.append(f"{rec.file}: {exc}")
+            continue
+        if hashlib.sha256(data).hexdigest() != p["sha256"]:
+            problems.append(f"{rec.file}: sha256 differs from the gold file's")
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        tmp = dest.with_suffix(".part")
+        tmp.write_bytes(data)
+        shutil.move(tmp, dest)
+        written += 1
+    return written, problems
