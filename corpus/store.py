@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -131,6 +132,24 @@ class Store:
             self.con.execute("ROLLBACK").fetchall()
             raise
         self.con.execute("COMMIT").fetchall()
+
+    def replace_rows(self, table: str, rows, key: str = "paper_id") -> int:
+        """In one transaction, delete `table`'s rows whose `key` is in the Arrow table
+        `rows` and insert `rows` (its columns by name); returns the rows inserted."""
+        if rows.num_rows == 0:
+            return 0
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", table + key):
+            raise ValueError(f"not a table/column name: {table!r}, {key!r}")
+        cols = ", ".join(f'"{c}"' for c in rows.column_names)
+        self.con.register("_gl_rows", rows)
+        try:
+            with self.transaction():
+                self.execute(f'DELETE FROM {table} WHERE "{key}" IN '
+                             f'(SELECT "{key}" FROM _gl_rows)')
+                self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _gl_rows")
+        finally:
+            self.con.unregister("_gl_rows")
+        return rows.num_rows
 
     # -- migrations -------------------------------------------------------------------
     def migrate(self) -> list[str]:

@@ -32,4 +32,13 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
         CREATE INDEX findings_category ON findings (category, reported);
     """),
+    ("0110_abstract_targets", """
+        CREATE TABLE abstract_targets (
+            paper_id VARCHAR PRIMARY KEY,
+            target VARCHAR NOT NULL,            -- accuracy | efficiency | both | other
+            model VARCHAR NOT NULL,             -- the target model's method/version
+            text_source VARCHAR NOT NULL DEFAULT 'abstract',
+            classified_at TIMESTAMP DEFAULT now()
+        );
+    """),
 ]

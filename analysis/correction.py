@@ -1,0 +1,171 @@
+"""Misclassification-adjusted shares and their bootstrap intervals.
+
+A share computed from an imperfect extractor is biased: with sensitivity `se` and
+specificity `sp`, the observed share is p_obs = se * p + (1 - sp) * (1 - p). Binary
+categories are corrected with the Rogan-Gladen estimator, p = (p_obs + sp - 1) /
+(se + sp - 1); the target (four classes) by adjusted classify-and-count: the observed
+prediction distribution q = M^T p, M[i, j] = P(predicted j | true i), solved for p on the
+simplex. Intervals are percentile bootstraps that resample both the papers of the cell and
+the gold papers the error rates came from, so a small gold set shows as a wide interval.
+
+Pure functions of counts and gold outcomes; no database access here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import nnls
+
+BINARY_METHOD = ("Rogan-Gladen from the extractor's sensitivity and specificity on gold; "
+                 "95% percentile bootstrap over the cell's papers and the gold papers")
+TARGET_METHOD = ("adjusted classify-and-count (confusion matrix on gold, solved on the "
+                 "simplex); 95% percentile bootstrap over the cell's papers and the gold papers")
+REPS = 1000
+# A replicate whose resampled gold makes the correction undefined (se + sp - 1 <= 0) says
+# nothing about p; above this fraction of such replicates the interval is not reported.
+MAX_DEGENERATE = 0.05
+
+
+@dataclass(frozen=True)
+class GoldOutcomes:
+    """Truth and prediction per gold paper for one category (booleans) or the target
+    (labels): the error rates of one extractor version on one text source."""
+
+    category: str
+    source: str  # "fulltext" | "abstract"
+    gold_set: str
+    version: str
+    truth: tuple
+    predicted: tuple
+
+    @property
+    def n(self) -> int:
+        """Gold papers."""
+        return len(self.truth)
+
+    def rates(self) -> dict:
+        """Sensitivity and specificity (binary) with their counts, for the output."""
+        t = np.asarray(self.truth, bool)
+        p = np.asarray(self.predicted, bool)
+        pos, neg = int(t.sum()), int((~t).sum())
+        return {"gold_set": self.gold_set, "gold_n": self.n, "gold_positives": pos,
+                "sensitivity": float((t & p).sum() / pos) if pos else None,
+                "specificity": float((~t & ~p).sum() / neg) if neg else None}
+
+
+@dataclass(frozen=True)
+class Adjusted:
+    """An adjusted share with its 95% interval, or None with the reason."""
+
+    share: float | None
+    ci_low: float | None
+    ci_high: float | None
+    reason: str = ""
+
+
+def rogan_gladen(p_obs: np.ndarray | float, se: np.ndarray | float,
+                 sp: np.ndarray | float) -> np.ndarray:
+    """(p_obs + sp - 1) / (se + sp - 1), clipped to [0, 1]; NaN where se + sp - 1 <= 0."""
+    j = np.asarray(se, float) + np.asarray(sp, float) - 1.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = (np.asarray(p_obs, float) + np.asarray(sp, float) - 1.0) / j
+    return np.where(j > 0, np.clip(est, 0.0, 1.0), np.nan)
+
+
+def _interval(reps: np.ndarray) -> tuple[float | None, float | None, str]:
+    bad = np.isnan(reps).mean()
+    if bad > MAX_DEGENERATE:
+        return None, None, (f"n/a: in {bad:.0%} of bootstrap resamples of the gold set the "
+                            "extractor is no better than chance; too few gold papers")
+    lo, hi = np.nanpercentile(reps, [2.5, 97.5])
+    return float(lo), float(hi), ""
+
+
+def adjust_binary(k: int, n: int, gold: GoldOutcomes, *, reps: int = REPS,
+                  seed: int = 0) -> Adjusted:
+    """Rogan-Gladen share of k of n papers reported, with its bootstrap 95% interval."""
+    if n <= 0:
+        return Adjusted(None, None, None, "n/a: no papers in this cell")
+    t = np.asarray(gold.truth, bool)
+    p = np.asarray(gold.predicted, bool)
+    if t.all() or not t.any():
+        return Adjusted(None, None, None, "n/a: the gold set has no positive or no negative "
+                                          "paper for this category; error rates unknown")
+    se = (t & p).sum() / t.sum()
+    sp = (~t & ~p).sum() / (~t).sum()
+    point = float(rogan_gladen(k / n, se, sp))
+    if np.isnan(point):
+        return Adjusted(None, None, None, f"n/a: sensitivity + specificity - 1 = "
+                                          f"{se + sp - 1:.2f} <= 0 on gold; not correctable")
+    rng = np.random.default_rng(seed)
+    k_star = rng.binomial(n, k / n, reps) / n
+    idx = rng.integers(0, len(t), (reps, len(t)))
+    tt, pp = t[idx], p[idx]
+    pos, neg = tt.sum(1), (~tt).sum(1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        se_s = np.where(pos > 0, (tt & pp).sum(1) / pos, np.nan)
+        sp_s = np.where(neg > 0, (~tt & ~pp).sum(1) / neg, np.nan)
+    lo, hi, why = _interval(rogan_gladen(k_star, se_s, sp_s))
+    return Adjusted(point, lo, hi, why)
+
+
+def confusion_counts(truth: np.ndarray, predicted: np.ndarray, n_labels: int,
+                     idx: np.ndarray) -> np.ndarray:
+    """Confusion counts [r, true, predicted] for each row r of resampling indices idx."""
+    codes = (truth * n_labels + predicted)[idx]
+    reps = idx.shape[0]
+    flat = (codes + (n_labels * n_labels) * np.arange(reps)[:, None]).ravel()
+    counts = np.bincount(flat, minlength=reps * n_labels * n_labels)
+    return counts.reshape(reps, n_labels, n_labels).astype(float)
+
+
+def confusion(truth: Sequence[str], predicted: Sequence[str],
+              labels: Sequence[str]) -> np.ndarray:
+    """M[i, j] = P(predicted labels[j] | true labels[i]); NaN rows for unseen classes."""
+    ix = {lab: i for i, lab in enumerate(labels)}
+    t = np.array([ix[a] for a in truth], int)
+    p = np.array([ix[b] for b in predicted], int)
+    m = confusion_counts(t, p, len(labels), np.arange(len(t))[None, :])[0]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return m / m.sum(1, keepdims=True)
+
+
+def solve_simplex(m: np.ndarray, q: np.ndarray, weight: float = 100.0) -> np.ndarray:
+    """p >= 0, sum p = 1, minimising ||M^T p - q||: NNLS with the sum as a heavy row."""
+    a = np.vstack([m.T, weight * np.ones(m.shape[0])])
+    b = np.concatenate([q, [weight]])
+    p, _ = nnls(a, b)
+    return p / p.sum() if p.sum() > 0 else p
+
+
+def adjust_target(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[str], *,
+                  reps: int = REPS, seed: int = 0) -> dict[str, Adjusted]:
+    """Adjusted classify-and-count share of each target label, with bootstrap intervals."""
+    n = sum(counts.values())
+    if n <= 0:
+        return {lab: Adjusted(None, None, None, "n/a: no papers in this cell") for lab in labels}
+    m = confusion(gold.truth, gold.predicted, labels)
+    if np.isnan(m).any():
+        missing = [lab for lab, row in zip(labels, m, strict=True) if np.isnan(row).any()]
+        why = f"n/a: the gold set has no paper whose true target is {', '.join(missing)}"
+        return {lab: Adjusted(None, None, None, why) for lab in labels}
+    q = np.array([counts.get(lab, 0) for lab in labels], float) / n
+    point = solve_simplex(m, q)
+    rng = np.random.default_rng(seed)
+    q_star = rng.multinomial(n, q, reps) / n
+    ix = {lab: i for i, lab in enumerate(labels)}
+    t = np.array([ix[a] for a in gold.truth], int)
+    p = np.array([ix[b] for b in gold.predicted], int)
+    cc = confusion_counts(t, p, len(labels), rng.integers(0, len(t), (reps, len(t))))
+    rows = cc.sum(2, keepdims=True)
+    out = np.full((reps, len(labels)), np.nan)
+    for r in np.flatnonzero((rows > 0).all(axis=(1, 2))):
+        out[r] = solve_simplex(cc[r] / rows[r], q_star[r])
+    result = {}
+    for j, lab in enumerate(labels):
+        lo, hi, why = _interval(out[:, j])
+        result[lab] = Adjusted(float(point[j]), lo, hi, why)
+    return result
