@@ -13,6 +13,10 @@ if str(_ROOT) not in sys.path:  # `streamlit run app/streamlit_app.py` from a ch
 
 import streamlit as st  # noqa: E402 - after the path set-up above
 
+from app.wiring import wire  # noqa: E402
+
+wire()
+
 st.set_page_config(page_title="greenlens", page_icon=":material/eco:", layout="wide")
 
 PAGES = [

@@ -157,12 +157,8 @@ def build(db: Path, n_papers: int, obs: list[dict], seed: int = 0) -> dict:
     for suffix in ("", ".wal"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     with Store(db) as store:
-        con = store.con
         for name, data in (("papers", prow), ("extractions", erow), ("findings", frow)):
-            con.register(f"_{name}", pa.table(data))
-            cols = ", ".join(data)
-            con.execute(f"INSERT INTO {name} ({cols}) SELECT {cols} FROM _{name}").fetchall()
-            con.unregister(f"_{name}")
+            store.insert_arrow(name, pa.table(data))
         counts = {t: store.scalar(f"SELECT count(*) FROM {t}")
                   for t in ("papers", "extractions", "findings")}
     counts["copies"] = len(papers) - len(real)

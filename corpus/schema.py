@@ -1,5 +1,7 @@
 """The corpus's tables (papers, crawl log). Migrations are named, applied in name order."""
 
+from corpus.migrations import register
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_papers", """
         CREATE TABLE papers (
@@ -21,3 +23,5 @@ MIGRATIONS: list[tuple[str, str]] = [
         CREATE INDEX papers_venue_year ON papers (venue, year);
     """),
 ]
+
+register("corpus", MIGRATIONS)

@@ -6,7 +6,6 @@ connection; an unfinished result makes the next call raise `ResourceInUseExcepti
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -17,13 +16,11 @@ from typing import Any
 
 import duckdb
 
+from corpus import migrations
 from corpus.errors import StoreError
 from corpus.records import Paper
 
 DEFAULT_DB = "greenlens.duckdb"
-
-# Each module holds the SQL of one concern and a MIGRATIONS list of (name, sql).
-MIGRATION_MODULES = ("corpus.schema", "extractors.schema", "replication.schema")
 
 PAPER_COLUMNS = ("id", "source", "venue", "year", "title", "authors", "abstract", "url",
                  "pdf_url", "pdf_sha256", "pages", "fetched_at", "status", "error")
@@ -49,20 +46,10 @@ def default_db_path() -> Path:
 
 
 def all_migrations() -> list[tuple[str, str]]:
-    """Every registered migration, sorted by name."""
-    found: list[tuple[str, str]] = []
-    for name in MIGRATION_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        found.extend(getattr(module, "MIGRATIONS", []))
-    names = [n for n, _ in found]
-    if len(names) != len(set(names)):
-        raise StoreError(f"duplicate migration names: {sorted(names)}")
-    return sorted(found)
+    """Every registered migration (corpus.migrations), sorted by name."""
+    import corpus.schema  # noqa: F401 - the store's own tables are always registered
+
+    return migrations.registered()
 
 
 @dataclass(frozen=True)
@@ -106,6 +93,10 @@ class Store:
         """Run a statement, draining any result."""
         self.con.execute(sql, params or []).fetchall()
 
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """Run a statement once per parameter row (use `insert_arrow` for many rows)."""
+        self.con.executemany(sql, list(rows)).fetchall()
+
     def fetchall(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[tuple]:
         """Run a query and return all rows as tuples."""
         return self.con.execute(sql, params or []).fetchall()
@@ -133,6 +124,36 @@ class Store:
             raise
         self.con.execute("COMMIT").fetchall()
 
+    @contextmanager
+    def arrow_view(self, name: str, rows) -> Iterator[str]:
+        """Expose the Arrow table `rows` to SQL as the view `name` for the block."""
+        if not re.fullmatch(r"_[a-z0-9_]+", name):
+            raise ValueError(f"a view name is _lowercase: {name!r}")
+        self.con.register(name, rows)
+        try:
+            yield name
+        finally:
+            self.con.unregister(name)
+
+    def insert_arrow(self, table: str, rows) -> int:
+        """Insert the Arrow table `rows` (its columns by name) into `table`; return the count."""
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", table):
+            raise ValueError(f"not a table name: {table!r}")
+        if rows.num_rows == 0:
+            return 0
+        cols = ", ".join(f'"{c}"' for c in rows.column_names)
+        with self.arrow_view("_gl_insert", rows):
+            self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _gl_insert")
+        return rows.num_rows
+
+    def insert_row(self, table: str, row: dict[str, Any]) -> None:
+        """Insert one row given as {column: value}."""
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", table) or \
+                not all(re.fullmatch(r"[a-z_][a-z0-9_]*", c) for c in row):
+            raise ValueError(f"not a table/column name: {table!r}, {list(row)}")
+        self.execute(f"INSERT INTO {table} ({', '.join(row)}) "
+                     f"VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+
     def replace_rows(self, table: str, rows, key: str = "paper_id") -> int:
         """In one transaction, delete `table`'s rows whose `key` is in the Arrow table
         `rows` and insert `rows` (its columns by name); returns the rows inserted."""
@@ -141,14 +162,10 @@ class Store:
         if not re.fullmatch(r"[a-z_][a-z0-9_]*", table + key):
             raise ValueError(f"not a table/column name: {table!r}, {key!r}")
         cols = ", ".join(f'"{c}"' for c in rows.column_names)
-        self.con.register("_gl_rows", rows)
-        try:
-            with self.transaction():
-                self.execute(f'DELETE FROM {table} WHERE "{key}" IN '
-                             f'(SELECT "{key}" FROM _gl_rows)')
-                self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _gl_rows")
-        finally:
-            self.con.unregister("_gl_rows")
+        with self.arrow_view("_gl_rows", rows), self.transaction():
+            self.execute(f'DELETE FROM {table} WHERE "{key}" IN '
+                         f'(SELECT "{key}" FROM _gl_rows)')
+            self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _gl_rows")
         return rows.num_rows
 
     # -- migrations -------------------------------------------------------------------
@@ -213,25 +230,19 @@ class Store:
             if inserts:
                 table = pa.Table.from_pylist([{c: r[c] for c in PAPER_COLUMNS}
                                               for r in inserts.values()], schema=schema)
-                self.con.register("_gl_new_papers", table)
-                try:
+                with self.arrow_view("_gl_new_papers", table):
                     self.execute(f"INSERT INTO papers ({', '.join(PAPER_COLUMNS)}) SELECT "
                                  f"{', '.join(PAPER_COLUMNS)} FROM _gl_new_papers")
-                finally:
-                    self.con.unregister("_gl_new_papers")
             if updates:
                 table = pa.Table.from_pylist([{c: r[c] for c in ("id", *_METADATA_COLUMNS)}
                                               for r in updates.values()],
                                              schema=pa.schema(
                                                  [schema.field(c) for c in
                                                   ("id", *_METADATA_COLUMNS)]))
-                self.con.register("_gl_upd_papers", table)
-                try:
-                    sets = ", ".join(f"{c} = u.{c}" for c in _METADATA_COLUMNS)
+                sets = ", ".join(f"{c} = u.{c}" for c in _METADATA_COLUMNS)
+                with self.arrow_view("_gl_upd_papers", table):
                     self.execute(f"UPDATE papers SET {sets} FROM _gl_upd_papers u "
                                  "WHERE papers.id = u.id")
-                finally:
-                    self.con.unregister("_gl_upd_papers")
         return UpsertCounts(new, updated, unchanged)
 
     def set_pdf_state(self, paper_id: str, *, status: str, pdf_sha256: str | None = None,

@@ -32,7 +32,7 @@ from extractors.sink import (
     FINDING_COLS,
     extraction_table,
     finding_table,
-    replace_rows,
+    replace_extractions,
 )
 
 INGEST_BATCH = 2000  # papers per store transaction when ingesting
@@ -146,6 +146,6 @@ def ingest_parts(store: Store, root: str | Path,
     items = sorted(latest.items())
     for i in range(0, len(items), INGEST_BATCH):
         batch = items[i:i + INGEST_BATCH]
-        replace_rows(store, extraction_table([e for _, (e, _) in batch]),
+        replace_extractions(store, extraction_table([e for _, (e, _) in batch]),
                      finding_table([f for _, (_, fs) in batch for f in fs]))
     return IngestResultsSummary(len(found) - len(skipped), len(latest), tuple(skipped))

@@ -1,5 +1,7 @@
 """Tables the extractors write: one `extractions` row per paper, `findings` per evidence."""
 
+from corpus.migrations import register
+
 CATEGORIES = ("flops", "energy", "runtime", "hardware", "params", "training_curve",
               "search_budget")
 TARGETS = ("accuracy", "efficiency", "both", "other")
@@ -42,3 +44,5 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
     """),
 ]
+
+register("extractors", MIGRATIONS)

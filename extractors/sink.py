@@ -75,7 +75,7 @@ def finding_table(rows: list[dict]) -> pa.Table:
                                 schema=FINDING_SCHEMA)
 
 
-def replace_rows(store: Store, extractions: pa.Table, findings: pa.Table) -> int:
+def replace_extractions(store: Store, extractions: pa.Table, findings: pa.Table) -> int:
     """In one transaction, replace the rows of every paper in `extractions` with these.
 
     Idempotent: the same tables written twice leave the store as written once. A paper
@@ -85,40 +85,34 @@ def replace_rows(store: Store, extractions: pa.Table, findings: pa.Table) -> int
     if extractions.num_rows == 0:
         return 0
     try:
-        return _replace_rows(store, extractions, findings)
+        return _replace_extractions(store, extractions, findings)
     except duckdb.Error as exc:
         raise StoreError(f"cannot write extraction results to the store {store.path}: "
                          f"{exc}; the rows of these {extractions.num_rows} papers were not "
                          f"recorded (a rerun extracts them again)") from exc
 
 
-def _replace_rows(store: Store, extractions: pa.Table, findings: pa.Table) -> int:
-    con = store.con
-    con.register("_gl_extractions", extractions)
-    con.register("_gl_findings", findings)
-    try:
-        with store.transaction():
-            store.execute("CREATE OR REPLACE TEMP TABLE _gl_ids AS "
-                          "SELECT DISTINCT paper_id FROM _gl_extractions")
-            store.execute("DELETE FROM findings WHERE paper_id IN (SELECT paper_id FROM _gl_ids)")
-            store.execute("DELETE FROM extractions WHERE paper_id IN "
-                          "(SELECT paper_id FROM _gl_ids)")
-            cols = ", ".join(EXTRACTION_COLS)
-            # last row per paper wins (a rerun part, a twin listed twice)
-            store.execute(
-                f"INSERT INTO extractions ({cols}) SELECT {cols} FROM ("
-                f"SELECT *, row_number() OVER (PARTITION BY paper_id ORDER BY extracted_at "
-                f"DESC) AS _n FROM _gl_extractions) WHERE _n = 1")
-            fcols = ", ".join(FINDING_COLS)
-            store.execute(
-                f"INSERT INTO findings ({fcols}) SELECT {fcols} FROM ("
-                f"SELECT *, row_number() OVER (PARTITION BY paper_id, category, rank "
-                f"ORDER BY extractor_version) AS _n FROM _gl_findings) WHERE _n = 1")
-            n = store.scalar("SELECT count(*) FROM _gl_ids")
-            store.execute("DROP TABLE _gl_ids")
-    finally:
-        con.unregister("_gl_extractions")
-        con.unregister("_gl_findings")
+def _replace_extractions(store: Store, extractions: pa.Table, findings: pa.Table) -> int:
+    with store.arrow_view("_gl_extractions", extractions), \
+            store.arrow_view("_gl_findings", findings), store.transaction():
+        store.execute("CREATE OR REPLACE TEMP TABLE _gl_ids AS "
+                      "SELECT DISTINCT paper_id FROM _gl_extractions")
+        store.execute("DELETE FROM findings WHERE paper_id IN (SELECT paper_id FROM _gl_ids)")
+        store.execute("DELETE FROM extractions WHERE paper_id IN "
+                      "(SELECT paper_id FROM _gl_ids)")
+        cols = ", ".join(EXTRACTION_COLS)
+        # last row per paper wins (a rerun part, a twin listed twice)
+        store.execute(
+            f"INSERT INTO extractions ({cols}) SELECT {cols} FROM ("
+            f"SELECT *, row_number() OVER (PARTITION BY paper_id ORDER BY extracted_at "
+            f"DESC) AS _n FROM _gl_extractions) WHERE _n = 1")
+        fcols = ", ".join(FINDING_COLS)
+        store.execute(
+            f"INSERT INTO findings ({fcols}) SELECT {fcols} FROM ("
+            f"SELECT *, row_number() OVER (PARTITION BY paper_id, category, rank "
+            f"ORDER BY extractor_version) AS _n FROM _gl_findings) WHERE _n = 1")
+        n = store.scalar("SELECT count(*) FROM _gl_ids")
+        store.execute("DROP TABLE _gl_ids")
     return int(n or 0)
 
 
@@ -155,4 +149,4 @@ class BatchWriter:
         self.extractions, self.findings = [], []
         self.since = time.monotonic()
         if extractions:
-            replace_rows(self.store, extraction_table(extractions), finding_table(findings))
+            replace_extractions(self.store, extraction_table(extractions), finding_table(findings))

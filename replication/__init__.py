@@ -12,6 +12,7 @@ Where to start:
 Nothing here imports torch at module level; the torch trainers import it when they run.
 """
 
+import replication.schema  # noqa: F401 - registers the runs and trials tables
 from replication.evp import evp_curve, expected_max, plot_evp
 from replication.meters import EnergyMonitor, Measurement
 

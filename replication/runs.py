@@ -33,9 +33,7 @@ def run_row(m: Measurement, *, kind: str, command: str | None = None,
 
 def insert_run(store: Store, row: dict[str, Any]) -> str:
     """Insert one `runs` row; return its id."""
-    store.execute(f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) "
-                  f"VALUES ({', '.join('?' for _ in RUN_COLUMNS)})",
-                  [row[c] for c in RUN_COLUMNS])
+    store.insert_row("runs", {c: row[c] for c in RUN_COLUMNS})
     return row["id"]
 
 
@@ -110,14 +108,10 @@ def save_trial(store: Store, trial: TrialRow, run: dict[str, Any] | None) -> Non
     row = trial.to_row()
     with store.transaction():
         if run is not None:
-            store.con.execute(f"INSERT INTO runs ({', '.join(RUN_COLUMNS)}) VALUES "
-                              f"({', '.join('?' for _ in RUN_COLUMNS)})",
-                              [run[c] for c in RUN_COLUMNS]).fetchall()
-        store.con.execute("DELETE FROM trials WHERE recipe = ? AND trial = ?",
-                          [trial.recipe, trial.trial]).fetchall()
-        store.con.execute(f"INSERT INTO trials ({', '.join(TRIAL_COLUMNS)}) VALUES "
-                          f"({', '.join('?' for _ in TRIAL_COLUMNS)})",
-                          [row[c] for c in TRIAL_COLUMNS]).fetchall()
+            insert_run(store, run)
+        store.execute("DELETE FROM trials WHERE recipe = ? AND trial = ?",
+                      [trial.recipe, trial.trial])
+        store.insert_row("trials", {c: row[c] for c in TRIAL_COLUMNS})
 
 
 def load_trials(store: Store, recipe: str, status: str | None = "done") -> list[TrialRow]:

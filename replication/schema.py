@@ -1,5 +1,7 @@
 """The replication tables: metered runs and hyperparameter-search trials."""
 
+from corpus.migrations import register
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0200_runs", """
         CREATE TABLE runs (
@@ -53,3 +55,5 @@ MIGRATIONS: list[tuple[str, str]] = [
         );
     """),
 ]
+
+register("replication", MIGRATIONS)

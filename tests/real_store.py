@@ -109,10 +109,10 @@ def build(path: Path, corpus_dir: Path) -> Path:
                 fnd.append((pid, category, 0, True, "older extraction", 1, None, None,
                             "gold:pass0", OLD_VERSION))
         with store.transaction():
-            store.con.executemany(
+            store.executemany(
                 "INSERT INTO extractions (paper_id, extractor_version, status, error, target) "
                 "VALUES (?, ?, ?, ?, ?)", ext)
-            store.con.executemany(
+            store.executemany(
                 "INSERT INTO findings (paper_id, category, rank, reported, evidence, page, "
                 "value, unit, method, extractor_version) VALUES (?,?,?,?,?,?,?,?,?,?)", fnd)
     return path

@@ -10,6 +10,8 @@ import importlib
 
 import click
 
+from app.wiring import wire
+
 COMMAND_MODULES = (
     "app.cli.corpus_cmds",
     "app.cli.gold_cmds",
@@ -33,6 +35,7 @@ def cli() -> None:
     """
 
 
+wire()  # every package's tables, before any command opens a store
 for _name in COMMAND_MODULES:
     try:
         _module = importlib.import_module(_name)
