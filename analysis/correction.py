@@ -141,17 +141,16 @@ def solve_simplex(m: np.ndarray, q: np.ndarray, weight: float = 100.0) -> np.nda
     return p / p.sum() if p.sum() > 0 else p
 
 
-def adjust_target(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[str], *,
-                  reps: int = REPS, seed: int = 0) -> dict[str, Adjusted]:
-    """Adjusted classify-and-count share of each target label, with bootstrap intervals."""
+def _target_replicates(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[str],
+                       reps: int, seed: int) -> tuple[np.ndarray, np.ndarray] | str:
+    """(point estimate, bootstrap replicates [reps, labels]) or the reason there are none."""
     n = sum(counts.values())
     if n <= 0:
-        return {lab: Adjusted(None, None, None, "n/a: no papers in this cell") for lab in labels}
+        return "n/a: no papers in this cell"
     m = confusion(gold.truth, gold.predicted, labels)
     if np.isnan(m).any():
         missing = [lab for lab, row in zip(labels, m, strict=True) if np.isnan(row).any()]
-        why = f"n/a: the gold set has no paper whose true target is {', '.join(missing)}"
-        return {lab: Adjusted(None, None, None, why) for lab in labels}
+        return f"n/a: the gold set has no paper whose true target is {', '.join(missing)}"
     q = np.array([counts.get(lab, 0) for lab in labels], float) / n
     point = solve_simplex(m, q)
     rng = np.random.default_rng(seed)
@@ -164,8 +163,37 @@ def adjust_target(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[s
     out = np.full((reps, len(labels)), np.nan)
     for r in np.flatnonzero((rows > 0).all(axis=(1, 2))):
         out[r] = solve_simplex(cc[r] / rows[r], q_star[r])
+    return point, out
+
+
+def adjust_target(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[str], *,
+                  reps: int = REPS, seed: int = 0) -> dict[str, Adjusted]:
+    """Adjusted classify-and-count share of each target label, with bootstrap intervals."""
+    return adjust_target_mixture([(counts, gold)], labels, reps=reps, seed=seed)
+
+
+def adjust_target_mixture(parts: Sequence[tuple[dict[str, int], GoldOutcomes]],
+                          labels: Sequence[str], *, reps: int = REPS,
+                          seed: int = 0) -> dict[str, Adjusted]:
+    """Papers classified from several text sources (each with its own gold error rates):
+    each part adjusted on its own, then pooled weighted by its papers."""
+    parts = [(c, g) for c, g in parts if sum(c.values()) > 0]
+    if not parts:
+        return {lab: Adjusted(None, None, None, "n/a: no papers in this cell") for lab in labels}
+    points, replicas, weights = [], [], []
+    for i, (counts, gold) in enumerate(parts):
+        res = _target_replicates(counts, gold, labels, reps, seed + 7919 * i)
+        if isinstance(res, str):
+            why = res if len(parts) == 1 else f"{res} (text source {gold.source})"
+            return {lab: Adjusted(None, None, None, why) for lab in labels}
+        points.append(res[0])
+        replicas.append(res[1])
+        weights.append(sum(counts.values()))
+    w = np.asarray(weights, float) / sum(weights)
+    point = sum(wi * p for wi, p in zip(w, points, strict=True))
+    pooled = sum(wi * r for wi, r in zip(w, replicas, strict=True))
     result = {}
     for j, lab in enumerate(labels):
-        lo, hi, why = _interval(out[:, j])
+        lo, hi, why = _interval(pooled[:, j])
         result[lab] = Adjusted(float(point[j]), lo, hi, why)
     return result

@@ -76,6 +76,28 @@ TARGET_COUNTS = f"""
     GROUP BY ALL ORDER BY venue, year, target
 """
 
+# Target from title + abstract (table abstract_targets) of the current model $model, per
+# venue and year; the _NO_FULLTEXT variant leaves out papers with a successful full-text
+# extraction of $version (those count with their full-text target when --source both).
+ABSTRACT_TARGET_COUNTS = f"""
+    SELECT CASE WHEN $pool THEN 'all selected' ELSE venue END AS venue, year, target,
+           count(*) AS k
+    FROM (SELECT p.id, p.venue, p.year, a.target FROM papers p
+          JOIN abstract_targets a ON a.paper_id = p.id AND a.model = $model)
+    WHERE {_FILTER}
+    GROUP BY ALL ORDER BY venue, year, target
+"""
+ABSTRACT_TARGET_COUNTS_NO_FULLTEXT = f"""
+    SELECT CASE WHEN $pool THEN 'all selected' ELSE venue END AS venue, year, target,
+           count(*) AS k
+    FROM (SELECT p.id, p.venue, p.year, a.target FROM papers p
+          JOIN abstract_targets a ON a.paper_id = p.id AND a.model = $model
+          WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.paper_id = p.id
+                            AND e.status = 'ok' AND e.extractor_version = $version))
+    WHERE {_FILTER}
+    GROUP BY ALL ORDER BY venue, year, target
+"""
+
 # Paper search reads {search}: this subquery, or the same rows materialised once per app
 # process (analysis.snapshot). Text is matched literally (contains, not LIKE patterns).
 SEARCH_BASE = """

@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from analysis.adjusted import provenance
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, compute_estimates
 from analysis.db import Filters, Reader, current_version
-from analysis.shares import category_shares, denominator_note, target_shares, trend_tests
+from analysis.shares import (
+    ABSTRACT_MODEL,
+    category_shares,
+    denominator_note,
+    target_denominator_note,
+    target_shares,
+    trend_tests,
+)
 from analysis.stats import INTERVAL_METHOD
 from corpus.errors import ConfigError
 
@@ -15,7 +23,8 @@ KINDS = ("shares", "targets", "tests", "compute")
 
 def trends_table(db: Reader, filters: Filters, kind: str = "shares", *,
                  utilisation: float = DEFAULT_UTILISATION,
-                 precision: str = DEFAULT_PRECISION) -> tuple[list[dict], dict]:
+                 precision: str = DEFAULT_PRECISION,
+                 source: str = "fulltext") -> tuple[list[dict], dict]:
     """Rows of one kind of table and the metadata saying where its numbers come from."""
     version = current_version(db, filters.version)
     meta = {"kind": kind, "extractor_version": version,
@@ -23,14 +32,18 @@ def trends_table(db: Reader, filters: Filters, kind: str = "shares", *,
             "years": f"{filters.year_from or 'any'}-{filters.year_to or 'any'}"}
     if kind == "shares":
         rows = [r.as_dict() for r in category_shares(db, filters)]
-        meta |= {"denominator": denominator_note(db, filters), "interval": INTERVAL_METHOD}
+        meta |= {"denominator": denominator_note(db, filters), "interval": INTERVAL_METHOD,
+                 **provenance(filters.categories, ("fulltext",), {"fulltext": version})}
     elif kind == "targets":
         rows = [{"venue": r.venue, "year": r.year, "target": r.category,
                  **{k: v for k, v in r.as_dict().items()
                     if k not in ("venue", "year", "category")}}
-                for r in target_shares(db, filters)]
-        meta |= {"denominator": denominator_note(db, filters, target=True),
-                 "interval": INTERVAL_METHOD}
+                for r in target_shares(db, filters, source=source)]
+        sources = ("fulltext", "abstract") if source == "both" else (source,)
+        meta |= {"denominator": target_denominator_note(db, filters, source),
+                 "source": source, "interval": INTERVAL_METHOD,
+                 **provenance(("target",), sources,
+                              {"fulltext": version, "abstract": ABSTRACT_MODEL})}
     elif kind == "tests":
         rows = [r.as_dict() for r in trend_tests(db, filters)]
         meta |= {"denominator": denominator_note(db, filters),
@@ -44,6 +57,6 @@ def trends_table(db: Reader, filters: Filters, kind: str = "shares", *,
                  "estimate": "GPU-hours x 3600 x peak FLOP/s x utilisation"}
     else:
         raise ConfigError(f"--kind must be one of {KINDS}, not {kind!r}")
-    if version is None:
+    if version is None and not (kind == "targets" and source == "abstract"):
         meta["note"] = "the store holds no successful extraction: run `greenlens extract`"
     return rows, meta

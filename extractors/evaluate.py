@@ -59,6 +59,8 @@ class EvalReport:
     target_confusion: dict[str, dict[str, int]]
     misses: list[Miss] = field(default_factory=list)
     errors: list[tuple[str, str]] = field(default_factory=list)
+    # per scored paper, in order: {"file", "truth": {cat: bool, "target": str}, "predicted": ...}
+    outcomes: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -81,6 +83,8 @@ def load_gold(path: Path, split: str = "all", splits_path: Path = SPLITS_PATH) -
         return rows
     if split not in ("dev", "test"):
         raise ConfigError(f"unknown split {split!r}: use dev, test or all")
+    if all("split" in r for r in rows):  # a gold file that carries its own split
+        return [r for r in rows if r["split"] == split]
     wanted = set(json.loads(Path(splits_path).read_text())[split])
     return [r for r in rows if r["file"] in wanted]
 
@@ -102,10 +106,17 @@ def score(gold_rows: list[dict], predicted: dict[str, dict]) -> EvalReport:
     counts = {c: Counter() for c in CATEGORIES}
     misses: list[Miss] = []
     gold_t, pred_t = [], []
+    outcomes: list[dict] = []
     for row in gold_rows:
         card = predicted.get(row["file"])
         if card is None:
             continue
+        outcomes.append({
+            "file": row["file"],
+            "truth": {**{c: bool(row["labels"][c]["reported"]) for c in CATEGORIES},
+                      "target": row["target"]},
+            "predicted": {**{c: bool(card["labels"][c]["reported"]) for c in CATEGORIES},
+                          "target": card["target"]}})
         for cat in CATEGORIES:
             g = bool(row["labels"][cat]["reported"])
             p = bool(card["labels"][cat]["reported"])
@@ -125,7 +136,7 @@ def score(gold_rows: list[dict], predicted: dict[str, dict]) -> EvalReport:
                      for p in TARGETS} for g in TARGETS}
     accuracy = sum(a == b for a, b in zip(gold_t, pred_t)) / len(gold_t) if gold_t else 0.0
     return EvalReport(len(gold_t), scores, accuracy, macro_f1(gold_t, pred_t), confusion,
-                      misses)
+                      misses, outcomes=outcomes)
 
 
 def evaluate(gold_path: Path, pdfs_dir: Path, *, split: str = "all",

@@ -23,6 +23,11 @@ from extractors.schema import CATEGORIES
 @click.option("--kind", type=click.Choice(KINDS), default="shares", show_default=True,
               help="shares per venue and year; targets (Figure 2 of Green AI); tests "
                    "(logistic trend per category); compute (estimates beside reported FLOPs).")
+@click.option("--source", type=click.Choice(["fulltext", "abstract", "both"]),
+              default="fulltext", show_default=True,
+              help="For --kind targets: the target from the full text of extracted PDFs, "
+                   "from title + abstract of every paper that has one, or both (full text "
+                   "where extracted, else the abstract).")
 @click.option("--pool", is_flag=True, help="One row per year over all selected venues.")
 @click.option("--extractor-version", default=None,
               help="Count this extractor version [default: the latest in the store].")
@@ -36,10 +41,12 @@ from extractors.schema import CATEGORIES
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to FILE (needed for parquet) instead of stdout.")
 @clean_errors
-def trends_cmd(db_path, venues, years, categories, kind, pool, extractor_version,
+def trends_cmd(db_path, venues, years, categories, kind, source, pool, extractor_version,
                utilisation, precision, fmt, out):
     """Shares of papers reporting each category per venue and year, with Wilson 95%
-    intervals (and target shares, trend tests, compute estimates with --kind)."""
+    intervals and a misclassification-adjusted share (Rogan-Gladen from the gold error
+    rates, bootstrap 95% interval); target shares, trend tests, compute estimates with
+    --kind."""
     from analysis.db import Filters, parse_years
     from analysis.export import export
     from analysis.tables import trends_table
@@ -49,7 +56,7 @@ def trends_cmd(db_path, venues, years, categories, kind, pool, extractor_version
                       extractor_version, pool_venues=pool)
     with open_store(db_path, read_only=True) as store:
         rows, meta = trends_table(store, filters, kind, utilisation=utilisation,
-                                  precision=precision)
+                                  precision=precision, source=source)
     text = export(rows, fmt, out, meta)
     if text is not None:
         click.echo(text, nl=False)

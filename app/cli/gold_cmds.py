@@ -70,6 +70,28 @@ def agreement(first: Path, second: Path) -> None:
     click.echo(format_report(compare(load_gold(first), load_gold(second))))
 
 
+@gold.command("rebuild-pdfs")
+@click.option("--repos", type=_DIR, required=True,
+              help="Folder holding clones of the PMLR volumes: vNN/ (git clone "
+                   "https://github.com/mlresearch/vNN) for every volume the gold file names.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the PDFs [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs "
+                   "beside the repo].")
+@clean_errors
+def rebuild_pdfs(repos: Path, out: Path | None) -> None:
+    """Rebuild the PMLR gold papers' PDF folder from clones of their volumes (sha256-checked)."""
+    from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR, load_gold_papers, rebuild
+
+    out = out or DEFAULT_PDF_DIR
+    papers = load_gold_papers()
+    written, problems = rebuild(repos, out, papers)
+    for line in problems:
+        click.echo(line, err=True)
+    click.echo(f"{written} of {len(papers)} PDFs written to {out}")
+    if problems:
+        sys.exit(1)
+
+
 def register(group: click.Group) -> None:
     """Add the `gold` command group."""
     group.add_command(gold)

@@ -12,6 +12,8 @@ refused.
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import random
 import re
 import shutil
@@ -20,6 +22,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 SEED = 20261207
+GOLD_FILE = Path(__file__).resolve().parent / "papers_pmlr.jsonl"
+# where the PMLR gold PDFs are rebuilt (beside the repo, like ../shared)
+DEFAULT_PDF_DIR = Path(os.environ.get("GREENLENS_GOLD_PDFS",
+                                      Path(__file__).resolve().parents[3] / "gold-pdfs"))
 # Reserved for independent evaluation: never drawn from.
 RESERVED = frozenset({"v100", "v115", "v124", "v155", "v161", "v164", "v180", "v205", "v216",
                       "v229", "v48", "v101", "v172", "v198"})
@@ -156,3 +162,9 @@ def rebuild(repos: Path, out_dir: Path, papers: list[dict]) -> tuple[int, list[s
         shutil.move(tmp, dest)
         written += 1
     return written, problems
+
+
+def load_gold_papers(path: Path = GOLD_FILE) -> list[dict]:
+    """The PMLR gold records (one per paper, with volume, id, url, sha256, split)."""
+    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()
+            if line.strip()]

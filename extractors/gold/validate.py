@@ -8,6 +8,7 @@ raises on bad content, so one run lists every problem.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,10 +20,14 @@ CATEGORIES = ("flops", "energy", "runtime", "hardware", "params", "training_curv
 TARGETS = ("accuracy", "efficiency", "both", "other")
 MAX_QUOTE = 300
 PAPER_OPTIONAL = ("annotator_note", "annotator")
-ABSTRACT_VENUES = ("acl", "emnlp", "naacl", "neurips", "icml", "iclr", "cvpr")
+# provenance of the PMLR gold papers (papers_pmlr.jsonl; pmlr_sample.py)
+PAPER_PROVENANCE = ("volume", "id", "venue", "community", "year", "repo_path", "url",
+                    "sha256", "stratum", "split")
+ABSTRACT_VENUES = ("acl", "emnlp", "naacl", "neurips", "icml", "iclr", "cvpr", "iccv")
 STRATA = ("random", "efficiency_candidates")
+_PMLR_VENUE = re.compile(r"pmlr-v\d+")
 SPLITS = ("dev", "test")
-ID_PREFIXES = ("acl:", "mlanthology:")
+ID_PREFIXES = ("acl:", "mlanthology:", "pmlr:")
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,7 @@ def validate_papers(path: Path, pdfs_dir: Path | None, *,
             bad(err)
             continue
         for key in rec:
-            if key not in ("file", "target", "labels", *PAPER_OPTIONAL):
+            if key not in ("file", "target", "labels", *PAPER_OPTIONAL, *PAPER_PROVENANCE):
                 bad(f"unknown field {key!r}")
         file = rec.get("file")
         if not isinstance(file, str) or not file:
@@ -191,9 +196,9 @@ def validate_abstracts(path: Path, corpus_dir: Path | None = None, *,
     name = str(path)
     issues: list[Issue] = []
     if index is None and corpus_dir is not None:
-        from extractors.gold.corpus_abstracts import load_index
+        from extractors.gold.corpus_abstracts import load_wide_index
 
-        index = load_index(Path(corpus_dir))
+        index = load_wide_index(Path(corpus_dir))
     seen: dict[str, int] = {}
     required = {"id": str, "venue": str, "year": int, "title": str, "label": str,
                 "stratum": str, "split": str}
@@ -207,7 +212,7 @@ def validate_abstracts(path: Path, corpus_dir: Path | None = None, *,
         for key in rec:
             if key == "abstract":
                 bad("abstract text must not be stored (third-party data; fetch it by id)")
-            elif key not in required and key != "note":
+            elif key not in required and key not in ("note", "round", "annotator"):
                 bad(f"unknown field {key!r}")
         ok = True
         for key, typ in required.items():
@@ -231,7 +236,7 @@ def validate_abstracts(path: Path, corpus_dir: Path | None = None, *,
             seen[pid] = n
         if rec["label"] not in TARGETS:
             bad(f"label {rec['label']!r} is not one of {', '.join(TARGETS)}")
-        if rec["venue"] not in ABSTRACT_VENUES:
+        if rec["venue"] not in ABSTRACT_VENUES and not _PMLR_VENUE.fullmatch(rec["venue"]):
             bad(f"venue {rec['venue']!r} is not one of {', '.join(ABSTRACT_VENUES)}")
         if rec["stratum"] not in STRATA:
             bad(f"stratum {rec['stratum']!r} is not one of {', '.join(STRATA)}")
@@ -239,6 +244,8 @@ def validate_abstracts(path: Path, corpus_dir: Path | None = None, *,
             bad(f"split {rec['split']!r} is not one of {', '.join(SPLITS)}")
         if index is not None:
             found = index.get(pid)
+            if found is None and pid.startswith("pmlr:"):
+                continue  # PMLR posts are read from the volume clones, not ../shared
             if found is None:
                 bad(f"id {pid!r} not found in the corpus ({corpus_dir or 'given index'})")
             elif (found.venue, found.year) != (rec["venue"], rec["year"]):
