@@ -37,12 +37,13 @@ def _monitor_options(func):
     return func
 
 
-def _make_monitor(interval_s: float, cpu_tdp_w: float, pue: float, grid: float):
+def _make_monitor(interval_s: float, cpu_tdp_w: float, pue: float, grid: float,
+                  per_process: bool = False):
     from replication.meters import EnergyMonitor
     from replication.meters.base import carbon_config
 
     return EnergyMonitor(carbon=carbon_config(grid, pue), interval_s=interval_s,
-                         cpu_tdp_w=cpu_tdp_w)
+                         cpu_tdp_w=cpu_tdp_w, per_process=per_process)
 
 
 @click.command(context_settings={"ignore_unknown_options": True,
@@ -51,11 +52,17 @@ def _make_monitor(interval_s: float, cpu_tdp_w: float, pue: float, grid: float):
 @click.option("--json", "as_json", is_flag=True,
               help="Print one JSON object (the last line of stdout) instead of a summary.")
 @click.option("--no-record", is_flag=True, help="Do not store the run in the `runs` table.")
+@click.option("--idle-s", type=click.FloatRange(min=0), default=0.0, show_default=True,
+              help="Measure the GPUs idle for this long before the command: reports "
+                   "gpu_idle_w and gpu_active_energy_j beside the total (never subtracted).")
+@click.option("--per-process", is_flag=True,
+              help="Also estimate this command's share of each GPU from NVML per-process "
+                   "utilisation (gpu_attributed_j; an estimate beside the measured total).")
 @_monitor_options
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @clean_errors
-def meter(db_path, as_json, no_record, interval_s, cpu_tdp_w, pue, grid_gco2e_per_kwh,
-          command) -> None:
+def meter(db_path, as_json, no_record, idle_s, per_process, interval_s, cpu_tdp_w, pue,
+          grid_gco2e_per_kwh, command) -> None:
     """Run COMMAND under the energy meter and exit with its exit code.
 
     Example: greenlens meter --json -- python train.py --epochs 3
@@ -65,8 +72,11 @@ def meter(db_path, as_json, no_record, interval_s, cpu_tdp_w, pue, grid_gco2e_pe
 
     if not no_record:  # fail before running if the store cannot be opened; do not hold it
         open_store(db_path).close()
-    monitor = _make_monitor(interval_s, cpu_tdp_w, pue, grid_gco2e_per_kwh)
+    monitor = _make_monitor(interval_s, cpu_tdp_w, pue, grid_gco2e_per_kwh,
+                            per_process=per_process)
     try:
+        if idle_s:
+            monitor.measure_idle(idle_s)
         result = run_metered(list(command), monitor)
     finally:
         monitor.close()

@@ -97,6 +97,18 @@ class Meter(ABC):
         """Human description of what is measured (model names, counts)."""
         return self.source
 
+    @property
+    def notes(self) -> list[str]:
+        """What to know about what is measured (e.g. MIG: the counter is per physical GPU)."""
+        return []
+
+    def gpu_devices(self) -> list[dict]:
+        """The GPUs measured, as dicts (label, nvml_index, uuid, name, mig, selected_by)."""
+        return []
+
+    def poll(self) -> None:
+        """Take one reading now; background threads call this, replays call it per step."""
+
     @abstractmethod
     def start(self, key: str) -> None:
         """Open window `key`."""

@@ -77,7 +77,7 @@ class RaplMeter(Meter):
     """CPU package (kind "cpu") or DRAM (kind "dram") energy from RAPL counters."""
 
     def __init__(self, domain: str = "package", root: Path = POWERCAP_ROOT,
-                 poll_s: float = RAPL_POLL_S) -> None:
+                 poll_s: float | None = RAPL_POLL_S) -> None:
         self.kind = "cpu" if domain == "package" else "dram"
         self.source = f"rapl-{domain}: powercap energy_uj"
         paths = rapl_zones(Path(root), domain)
@@ -94,10 +94,15 @@ class RaplMeter(Meter):
         self._lock = threading.Lock()
         self._start: dict[str, dict[str, int]] = {}
         self._error: str | None = None
-        self._poller = Poller(self._update, poll_s)
+        # poll_s None: no thread; whoever drives time calls poll() (replay)
+        self._poller = Poller(self._update, poll_s) if poll_s else None
 
     def device(self) -> str:
         return f"{cpu_model()}; RAPL zones {', '.join(z.label for z in self.zones)}"
+
+    def poll(self) -> None:
+        """Read every zone now, so that a wrap between two reads is counted."""
+        self._update()
 
     def _update(self) -> None:
         with self._lock:
@@ -116,11 +121,13 @@ class RaplMeter(Meter):
         totals = self._totals()
         with self._lock:
             self._start[key] = totals
-        self._poller.window_opened()
+        if self._poller is not None:
+            self._poller.window_opened()
 
     def stop(self, key: str) -> Reading:
         end = self._totals()
-        self._poller.window_closed()
+        if self._poller is not None:
+            self._poller.window_closed()
         with self._lock:
             begin = self._start.pop(key)
             error = self._error

@@ -7,6 +7,9 @@ DRAM: rapl-dram -> none
 
 from __future__ import annotations
 
+import os
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +21,9 @@ from replication.meters.nvml import (
     NvmlPowerSamplingMeter,
     load_pynvml,
 )
+
+# a recorded NVML trace to replay instead of the GPU (tests, demos); see replay.py
+TRACE_ENV = "GREENLENS_NVML_TRACE"
 
 
 @dataclass(frozen=True)
@@ -35,34 +41,76 @@ class Probe:
 
 def make_gpu_meter(interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
                    indices: list[int] | None = None,
-                   probes: list[Probe] | None = None) -> Meter:
-    """NVML energy counter, else NVML power sampling, else a null meter saying why."""
+                   probes: list[Probe] | None = None, *, nvml=None,
+                   clock: Callable[[], float] = time.monotonic,
+                   background: bool = True) -> Meter:
+    """NVML energy counter, else NVML power sampling, else a null meter saying why.
+
+    `nvml` replaces the pynvml module (a `ReplayNvml` in tests); `clock` and `background`
+    go to the meters (a replay drives time itself and polls instead of a thread).
+    """
     probes = probes if probes is not None else []
+    replayed = None
     try:
-        pynvml = load_pynvml()
+        if nvml is None and os.environ.get(TRACE_ENV):
+            nvml, replayed = _trace_nvml(os.environ[TRACE_ENV])
+            clock = nvml.clock
+        pynvml = load_pynvml() if nvml is None else nvml
+        if nvml is not None:
+            nvml.nvmlInit()
     except MeterUnavailable as exc:
         probes.append(Probe("gpu", "nvml", False, f"needs nvidia-ml-py and an NVIDIA driver: "
                                                   f"{exc}"))
         return NullMeter("gpu", str(exc))
     try:
-        meter = NvmlEnergyMeter(pynvml, indices)
+        meter = NvmlEnergyMeter(pynvml, indices, clock=clock)
+        if replayed:
+            meter.source = f"{meter.source} (replayed from {replayed}, not read from a GPU)"
         probes.append(Probe("gpu", "nvml-energy-counter", True, meter.device()))
         return meter
     except MeterUnavailable as exc:
         probes.append(Probe("gpu", "nvml-energy-counter", False, str(exc)))
         reason = str(exc)
+    if reason.startswith("no GPU:"):  # nothing to sample either (no device the job can use)
+        _shutdown(pynvml)
+        return NullMeter("gpu", reason)
     try:
-        meter = NvmlPowerSamplingMeter(pynvml, indices, interval_s)
+        meter = NvmlPowerSamplingMeter(pynvml, indices, interval_s, clock=clock,
+                                       background=background)
+        if replayed:
+            meter.source = f"{meter.source} (replayed from {replayed}, not read from a GPU)"
         probes.append(Probe("gpu", "nvml-power-sampling", True, meter.device()))
         return meter
     except MeterUnavailable as exc:
         probes.append(Probe("gpu", "nvml-power-sampling", False, str(exc)))
         reason = f"{reason}; {exc}"
+    _shutdown(pynvml)
+    return NullMeter("gpu", reason)
+
+
+def _shutdown(pynvml) -> None:
     try:
         pynvml.nvmlShutdown()
-    except Exception:
+    except Exception:  # already shut down: nothing to release
         pass
-    return NullMeter("gpu", reason)
+
+
+def _trace_nvml(path: str):
+    """A ReplayNvml on `path` whose clock runs in real time from now (GREENLENS_NVML_TRACE)."""
+    from replication.meters.replay import ReplayClock, ReplayNvml, load_trace
+
+    class _WallClock(ReplayClock):
+        def __init__(self) -> None:
+            super().__init__()
+            self.t0 = time.monotonic()
+
+        def __call__(self) -> float:
+            return time.monotonic() - self.t0
+
+    try:
+        return ReplayNvml(load_trace(path), _WallClock()), path
+    except (OSError, ValueError) as exc:
+        raise MeterUnavailable(f"{TRACE_ENV}={path}: cannot replay ({exc})") from exc
 
 
 def make_cpu_meter(tdp_w: float = DEFAULT_CPU_TDP_W, mode: str = "process",

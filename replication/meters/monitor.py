@@ -6,6 +6,10 @@
     m = monitor.end_window("train")       # Measurement
     with monitor.window("eval") as w: ... # w.measurement after the block
     @monitor.metered("step")              # each call's Measurement in step.measurements
+
+Optional: `measure_idle(5)` before the run records an idle baseline (gpu_idle_w,
+gpu_active_energy_j); `per_process=True` adds this job's estimated share of each GPU
+(attribution.py).
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from replication.meters.attribution import DEFAULT_SHARE_POLL_S, ProcessShare, attribute
 from replication.meters.base import (
     DEFAULT_CPU_TDP_W,
     DEFAULT_SAMPLE_INTERVAL_S,
@@ -46,15 +51,37 @@ class EnergyMonitor:
                  interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
                  cpu_tdp_w: float = DEFAULT_CPU_TDP_W, cpu_mode: str = "process",
                  gpu_indices: list[int] | None = None,
-                 powercap_root: Path = POWERCAP_ROOT) -> None:
+                 powercap_root: Path = POWERCAP_ROOT, per_process: bool = False,
+                 share_poll_s: float = DEFAULT_SHARE_POLL_S, nvml=None,
+                 clock: Callable[[], float] = time.monotonic,
+                 background: bool = True) -> None:
         self.probes: list[Probe] = []
-        self.gpu = gpu or make_gpu_meter(interval_s, gpu_indices, self.probes)
+        self.clock = clock
+        self.gpu = gpu or make_gpu_meter(interval_s, gpu_indices, self.probes, nvml=nvml,
+                                         clock=clock, background=background)
         self.cpu = cpu or make_cpu_meter(cpu_tdp_w, cpu_mode, powercap_root, self.probes)
         self.dram = dram or make_dram_meter(powercap_root, self.probes)
         self.carbon = carbon or CarbonConfig()
+        self.idle: dict | None = None
+        self.share: ProcessShare | None = None
+        self.share_unavailable: str | None = None
+        if per_process:
+            self._init_share(share_poll_s, background)
         self._open: dict[str, tuple[datetime, float]] = {}
         self._start_errors: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+
+    def _init_share(self, poll_s: float, background: bool) -> None:
+        nvml, handles = getattr(self.gpu, "nvml", None), getattr(self.gpu, "handles", None)
+        if nvml is None or not handles:
+            self.share_unavailable = f"no NVML GPU to attribute ({self.gpu.source})"
+            return
+        now_us = None
+        if hasattr(nvml, "t0_us"):  # a replay: NVML's timestamps follow its clock
+            now_us = lambda: nvml.t0_us + int(nvml.clock() * 1e6)  # noqa: E731
+        kwargs = {"now_us": now_us} if now_us else {}
+        self.share = ProcessShare(nvml, handles, poll_s=poll_s, background=background,
+                                  **kwargs)
 
     @property
     def meters(self) -> dict[str, Meter]:
@@ -67,12 +94,44 @@ class EnergyMonitor:
                  f"cpu: {self.cpu.device()}"]
         return "; ".join(parts)
 
+    def poll(self) -> None:
+        """Take one reading of every meter now (a replay calls this at each step)."""
+        for meter in self.meters.values():
+            meter.poll()
+        if self.share is not None:
+            self.share.poll()
+
+    def measure_idle(self, seconds: float,
+                     sleep: Callable[[float], object] = time.sleep) -> dict | None:
+        """Measure the GPUs for `seconds` while this process does nothing: the idle baseline.
+
+        Later windows report it as gpu_idle_w and gpu_active_energy_j beside the total; it
+        is never subtracted from gpu_energy_j. Returns the baseline (None without a GPU).
+        """
+        if not self.gpu.available or seconds <= 0:
+            self.idle = None
+            return None
+        t0 = self.clock()
+        self.gpu.start("__idle__")
+        sleep(seconds)
+        reading = self.gpu.stop("__idle__")
+        wall = max(self.clock() - t0, 1e-9)
+        self.idle = {"seconds": round(wall, 3),
+                     "w_per_device": {k: (None if v is None else v / wall)
+                                      for k, v in reading.energy_j.items()},
+                     "source": f"{reading.source} over {wall:.1f} s before the window, "
+                               f"nothing running in this job" +
+                               (f"; {reading.error}" if reading.error else "")}
+        return self.idle
+
     def begin_window(self, name: str) -> None:
         """Open window `name` (names must be unique among open windows)."""
         with self._lock:
             if name in self._open:
                 raise ValueError(f"window {name!r} is already open")
-            self._open[name] = (datetime.now(UTC), time.monotonic())
+            self._open[name] = (datetime.now(UTC), self.clock())
+        if self.share is not None:
+            self.share.start(name)
         for meter in self.meters.values():
             try:
                 meter.start(name)
@@ -83,7 +142,7 @@ class EnergyMonitor:
 
     def end_window(self, name: str) -> Measurement:
         """Close window `name` and return its Measurement."""
-        t1 = time.monotonic()
+        t1 = self.clock()
         with self._lock:
             if name not in self._open:
                 raise ValueError(f"window {name!r} is not open")
@@ -100,13 +159,26 @@ class EnergyMonitor:
                 errors.append(r.error)
         sources = {kind: r.source for kind, r in readings.items()}
         sources["co2e"] = self.carbon.describe()
+        estimated = [k for k, r in readings.items() if r.estimated]
+        gpu_j = dict(readings["gpu"].energy_j)
+        attributed: dict[str, float | None] = {}
+        if self.share is not None:
+            shares = self.share.stop(name)
+            attributed = attribute(gpu_j, shares)
+            sources["gpu_attributed"] = (f"{self.share.source}: " + "; ".join(
+                shares[k].describe(k) for k in gpu_j if k in shares))
+            estimated.append("gpu_attributed")
+        elif self.share_unavailable:
+            sources["gpu_attributed"] = f"not estimated: {self.share_unavailable}"
+        if self.idle is not None:
+            sources["gpu_idle"] = self.idle["source"]
         return Measurement(
-            name=name, started_at=started_at, wall_s=t1 - t0,
-            gpu_energy_j=dict(readings["gpu"].energy_j),
+            name=name, started_at=started_at, wall_s=t1 - t0, gpu_energy_j=gpu_j,
             cpu_energy_j=readings["cpu"].total_j, dram_energy_j=readings["dram"].total_j,
             pue=self.carbon.pue, grid_gco2e_per_kwh=self.carbon.grid_gco2e_per_kwh,
-            sources=sources, estimated=[k for k, r in readings.items() if r.estimated],
-            errors=errors, device=self.device())
+            sources=sources, estimated=estimated, errors=errors, device=self.device(),
+            gpu_devices=self.gpu.gpu_devices(), notes=self.gpu.notes,
+            idle=dict(self.idle) if self.idle else None, gpu_attributed_j=attributed)
 
     @contextmanager
     def window(self, name: str) -> Iterator[WindowHandle]:

@@ -10,11 +10,14 @@ reading; it never reaches the user's code.
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 import time
+from collections.abc import Callable
 
 from replication.meters.base import DEFAULT_SAMPLE_INTERVAL_S, Meter, Poller, Reading
+from replication.meters.devices import VisibleGpus, resolve_visible
+
+COUNTER_WRAP = 1 << 64  # nvmlDeviceGetTotalEnergyConsumption is an unsigned long long (mJ)
 
 
 class MeterUnavailable(Exception):
@@ -45,28 +48,40 @@ def _msg(exc: Exception) -> str:
 
 
 def visible_indices(pynvml) -> list[int]:
-    """NVML indices to meter: CUDA_VISIBLE_DEVICES when it lists integers, else all."""
-    count = pynvml.nvmlDeviceGetCount()
-    env = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if env is not None and env.strip():
-        try:
-            wanted = [int(x) for x in env.split(",") if x.strip()]
-            return [i for i in wanted if 0 <= i < count]
-        except ValueError:
-            pass  # UUIDs or MIG names: meter every device
-    return list(range(count))
+    """NVML indices of the physical GPUs this job can use (see devices.py)."""
+    return [d.index for d in resolve_visible(pynvml).devices]
 
 
 class _NvmlMeter(Meter):
     kind = "gpu"
 
-    def __init__(self, pynvml, indices: list[int] | None = None) -> None:
+    def __init__(self, pynvml, indices: list[int] | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
         self.nvml = pynvml
-        self.indices = visible_indices(pynvml) if indices is None else list(indices)
+        self.clock = clock
+        if indices is None:
+            self.visible = resolve_visible(pynvml)
+        else:
+            inventory = {d.index: d for d in resolve_visible(pynvml, {}).devices}
+            self.visible = VisibleGpus([inventory[i] for i in indices if i in inventory],
+                                       f"indices {list(indices)} given by the caller")
+        self.devices = self.visible.devices
+        self.indices = [d.index for d in self.devices]
         if not self.indices:
-            raise MeterUnavailable("no GPU: NVML found 0 devices")
-        self.handles = {str(i): pynvml.nvmlDeviceGetHandleByIndex(i) for i in self.indices}
+            why = self.visible.notes[0] if self.visible.notes else "NVML found 0 devices"
+            raise MeterUnavailable(f"no GPU: {why}")
+        self.handles = {d.label: pynvml.nvmlDeviceGetHandleByIndex(d.index)
+                        for d in self.devices}
         self._lock = threading.Lock()
+
+    @property
+    def notes(self) -> list[str]:
+        """What to know about the devices chosen (MIG, unmatched entries)."""
+        return list(self.visible.notes)
+
+    def gpu_devices(self) -> list[dict]:
+        """The devices measured, each with the variable that selected them."""
+        return [dict(d.to_dict(), selected_by=self.visible.source) for d in self.devices]
 
     def names(self) -> dict[str, str]:
         """NVML product name per device label."""
@@ -95,8 +110,9 @@ class NvmlEnergyMeter(_NvmlMeter):
 
     source = "nvml-energy-counter"
 
-    def __init__(self, pynvml, indices: list[int] | None = None) -> None:
-        super().__init__(pynvml, indices)
+    def __init__(self, pynvml, indices: list[int] | None = None, *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(pynvml, indices, clock=clock)
         for label, handle in self.handles.items():
             try:
                 pynvml.nvmlDeviceGetTotalEnergyConsumption(handle)
@@ -118,11 +134,11 @@ class NvmlEnergyMeter(_NvmlMeter):
     def start(self, key: str) -> None:
         reads = self._read_mj()
         with self._lock:
-            self._start[key] = (time.monotonic(), reads)
+            self._start[key] = (self.clock(), reads)
 
     def stop(self, key: str) -> Reading:
         end = self._read_mj()
-        t1 = time.monotonic()
+        t1 = self.clock()
         with self._lock:
             t0, begin = self._start.pop(key)
         energy: dict[str, float | None] = {}
@@ -138,8 +154,12 @@ class NvmlEnergyMeter(_NvmlMeter):
                                  f"instant power x time")
                 except self.nvml.NVMLError:
                     energy[label] = 0.0
+            elif isinstance(a, int) and isinstance(b, int) and b < a and a < COUNTER_WRAP // 2:
+                energy[label] = None
+                errors.append(f"GPU {label}: energy counter went back from {a} to {b} mJ "
+                              f"(driver reloaded or GPU reset?); its energy is unknown")
             elif isinstance(a, int) and isinstance(b, int):
-                energy[label] = (b - a) / 1000.0
+                energy[label] = ((b - a) % COUNTER_WRAP) / 1000.0  # modulo: 64-bit wrap
             else:
                 energy[label] = None
                 why = b if isinstance(b, str) else a
@@ -153,8 +173,9 @@ class NvmlPowerSamplingMeter(_NvmlMeter):
     """Per-GPU energy from power (mW) sampled every `interval_s`, trapezoid-integrated."""
 
     def __init__(self, pynvml, indices: list[int] | None = None,
-                 interval_s: float = DEFAULT_SAMPLE_INTERVAL_S) -> None:
-        super().__init__(pynvml, indices)
+                 interval_s: float = DEFAULT_SAMPLE_INTERVAL_S, *,
+                 clock: Callable[[], float] = time.monotonic, background: bool = True) -> None:
+        super().__init__(pynvml, indices, clock=clock)
         for label, handle in self.handles.items():
             try:
                 pynvml.nvmlDeviceGetPowerUsage(handle)
@@ -167,10 +188,18 @@ class NvmlPowerSamplingMeter(_NvmlMeter):
         self._samples: list[tuple[float, dict[str, float | None]]] = []
         self._windows: dict[str, float] = {}
         self._lost: dict[str, tuple[float, str]] = {}
-        self._poller = Poller(self._sample, interval_s)
+        # background=False: no thread; whoever drives the clock calls poll() (replay)
+        self._poller = Poller(self._sample, interval_s) if background else None
+
+    def poll(self) -> None:
+        """Take one power sample now (the background thread does this every interval_s)."""
+        with self._lock:
+            if not self._windows:
+                return
+        self._sample()
 
     def _sample(self) -> float:
-        t = time.monotonic()
+        t = self.clock()
         row: dict[str, float | None] = {}
         for label, handle in self.handles.items():
             if label in self._lost:
@@ -190,11 +219,13 @@ class NvmlPowerSamplingMeter(_NvmlMeter):
         t0 = self._sample()
         with self._lock:
             self._windows[key] = t0
-        self._poller.window_opened()
+        if self._poller is not None:
+            self._poller.window_opened()
 
     def stop(self, key: str) -> Reading:
         t1 = self._sample()
-        self._poller.window_closed()
+        if self._poller is not None:
+            self._poller.window_closed()
         with self._lock:
             t0 = self._windows.pop(key)
             samples = [s for s in self._samples if t0 <= s[0] <= t1]
@@ -207,9 +238,9 @@ class NvmlPowerSamplingMeter(_NvmlMeter):
             pts = [(t, row[label]) for t, row in samples if row.get(label) is not None]
             energy[label] = _trapezoid_j(pts) if len(pts) >= 2 else None
             if label in lost and lost[label][0] <= t1:
-                t_lost, why = lost[label]
-                covered = f"covers the first {max(0.0, t_lost - t0):.1f} s only" \
-                    if energy[label] is not None else "is unknown"
+                why = lost[label][1]
+                covered = f"covers the first {pts[-1][0] - t0:.1f} s only (to the last " \
+                    f"good sample)" if energy[label] is not None else "is unknown"
                 errors.append(f"GPU {label}: NVML error during window ({why}); "
                               f"its energy {covered}")
         return Reading(energy, self.source, error="; ".join(errors) or None)
