@@ -130,7 +130,7 @@ def bind(sql: str, params: dict) -> dict:
 
 def flags_relation(db: Reader, version: str | None) -> str:
     """What `{flags}` in a query reads: the reader's pre-aggregated table when it was built
-    for `version` (analysis.snapshot), else the FLAGS subquery over the store's tables."""
+    for `version` (analysis.memory_view), else the FLAGS subquery over the store's tables."""
     rel = getattr(db, "flags_relation", None)
     if rel and getattr(db, "flags_version", None) == version:
         return rel

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from corpus.crawl_job import CrawlOptions, run_crawl
 from corpus.errors import ConfigError
-from corpus.runner import CrawlOptions, run_crawl
 from corpus.store import Store
 
 # Venues crawled by default, per source (source-specific ids).

@@ -16,7 +16,7 @@ from extractors.schema import CATEGORIES
 # One row per paper with a successful extraction of $version: venue, year, target, the
 # categories it reports (cats) and one boolean column per category. Queries below read it
 # as {flags}: this subquery, or the same rows pre-aggregated into a table once per app
-# process (analysis.snapshot). Column names come from the CATEGORIES constant, never input.
+# process (analysis.memory_view). Column names come from the CATEGORIES constant, never input.
 FLAGS = """
     SELECT p.id, p.venue, p.year, e.target,
            coalesce(list(DISTINCT f.category ORDER BY f.category) FILTER (WHERE f.reported),
@@ -99,7 +99,7 @@ ABSTRACT_TARGET_COUNTS_NO_FULLTEXT = f"""
 """
 
 # Paper search reads {search}: this subquery, or the same rows materialised once per app
-# process (analysis.snapshot). Text is matched literally (contains, not LIKE patterns).
+# process (analysis.memory_view). Text is matched literally (contains, not LIKE patterns).
 SEARCH_BASE = """
     SELECT p.id, p.venue, p.year, p.title, array_to_string(p.authors, '; ') AS authors,
            lower(p.title) AS title_lc, lower(array_to_string(p.authors, '; ')) AS authors_lc,

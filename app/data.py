@@ -17,7 +17,7 @@ from analysis import papers as _papers
 from analysis import replication as _replication
 from analysis import shares as _shares
 from analysis.db import Filters, current_version, has_findings
-from analysis.snapshot import SnapshotReader, open_snapshot
+from analysis.memory_view import SnapshotReader, open_snapshot
 from corpus.errors import GreenlensError
 from corpus.store import default_db_path
 

@@ -7,7 +7,7 @@ from urllib.parse import quote, urlsplit
 
 import streamlit as st
 
-from extractors.report import format_value
+from extractors.card import format_value
 from extractors.schema import CATEGORIES
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$&:])")

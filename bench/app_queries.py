@@ -178,7 +178,7 @@ def time_pages(db: Path, repeat: int) -> dict[str, float]:
     """Median ms of each page's data calls (what app.data runs, uncached)."""
     from analysis import compute, papers, replication, shares
     from analysis.db import Filters, current_version
-    from analysis.snapshot import open_snapshot
+    from analysis.memory_view import open_snapshot
 
     t = time.perf_counter()
     r = open_snapshot(db)  # what the app does once per process (st.cache_resource)

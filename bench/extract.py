@@ -27,7 +27,7 @@ PDFS = REPO.parent / "shared" / "corpus" / "pdfs"
 
 def _pipeline(paths: list[str], queue) -> None:
     import extractors.warm  # noqa: F401 - what a worker has loaded before its first PDF
-    from extractors.analyse import analyse_document
+    from extractors.extract_pdf import analyse_document
     from extractors.layout import build_document
     from extractors.pdftext import read_pdf
 

@@ -110,7 +110,7 @@ def run_recipe(name, trials, limit_train, max_epochs, data_dir, counter, sampler
                device: str = "cuda", refs: References | None = None):
     from corpus.store import Store
     from replication.meters import EnergyMonitor
-    from replication.runner import replicate
+    from replication.search import replicate
 
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
         monitor = EnergyMonitor(gpu=counter)
@@ -238,7 +238,7 @@ def main() -> None:
         skip("torch is not installed (pip install 'greenlens[replication]')")
     if not torch.cuda.is_available():
         skip(f"no CUDA GPU visible to torch {torch.__version__}")
-    from replication.data import default_data_dir
+    from replication.datasets import default_data_dir
     from replication.meters.nvml import (
         MeterUnavailable,
         NvmlEnergyMeter,

@@ -17,9 +17,9 @@ from pathlib import Path
 
 from corpus.errors import PDFError
 from corpus.store import Store
-from extractors.analyse import PaperAnalysis, analyse_pdf, extractor_version
+from extractors.card import PaperReport
+from extractors.extract_pdf import PaperAnalysis, analyse_pdf, extractor_version
 from extractors.isolate import Limits, run_isolated
-from extractors.report import PaperReport
 from extractors.sink import BatchWriter
 
 EXTRACTOR_VERSION = extractor_version()

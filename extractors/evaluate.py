@@ -143,8 +143,8 @@ def evaluate(gold_path: Path, pdfs_dir: Path, *, split: str = "all",
              check: Callable[[Path], dict] | None = None) -> EvalReport:
     """Run the extractors on every gold paper's PDF and score them against gold."""
     if check is None:
-        from extractors.analyse import analyse_pdf
-        from extractors.report import PaperReport
+        from extractors.card import PaperReport
+        from extractors.extract_pdf import analyse_pdf
 
         def check(path: Path) -> dict:
             return PaperReport.from_analysis(analyse_pdf(path)).to_json_dict()

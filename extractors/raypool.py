@@ -41,7 +41,7 @@ def run_chunk(items: list[tuple], out_dir: str, version: str, limits: Limits) ->
 
     `items`: (sha256, path, title, abstract, [(paper_id, venue, year), ...]).
     """
-    from extractors.analyse import PaperAnalysis, analyse_pdf
+    from extractors.extract_pdf import PaperAnalysis, analyse_pdf
     from extractors.isolate import run_isolated
     from extractors.parts import write_parts
     from extractors.sink import analysis_rows, error_row

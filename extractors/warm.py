@@ -11,7 +11,7 @@ import contextlib
 
 import pypdfium2  # noqa: F401
 
-import extractors.analyse  # noqa: F401
+import extractors.extract_pdf  # noqa: F401
 
 with contextlib.suppress(Exception):  # a missing optional part only costs start-up time
     from extractors.detectors import common as _common

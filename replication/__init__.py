@@ -4,7 +4,7 @@ Where to start:
 - `replication.meters.EnergyMonitor`: measurement windows (begin_window/end_window, a
   context manager, a decorator) returning a `Measurement` (joules per part, CO2e, sources).
 - `replication.command.run_metered`: any command under the meter (`greenlens meter`).
-- `replication.runner.replicate`: a recipe's seeded random search, every trial metered,
+- `replication.search.replicate`: a recipe's seeded random search, every trial metered,
   resumable (`greenlens replicate`); recipes are TOML files in `replication/recipes/`.
 - `replication.evp.evp_curve` / `plot_evp`: expected validation performance vs budget.
 - `replication.flops`: FLOPs with FlopCounterMode, achieved FLOP/s and MFU.

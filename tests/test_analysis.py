@@ -271,8 +271,8 @@ def test_empty_store_gives_empty_results(store):
 
 def test_snapshot_reader_gives_the_same_results(db, store_path):
     """The app's pre-aggregated reader and the plain store agree on every query."""
+    from analysis.memory_view import open_snapshot
     from analysis.papers import PaperQuery, count_papers, paper_card, search_papers
-    from analysis.snapshot import open_snapshot
 
     snap = open_snapshot(store_path)
     assert snap.flags_relation and snap.search_relation

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from app.cli import cli
 from corpus.errors import PDFError
 from extractors.batch import extract_file
+from extractors.card import HINTS, PaperReport, render_markdown, render_text
 from extractors.isolate import Limits
-from extractors.report import HINTS, PaperReport, render_markdown, render_text
 from extractors.schema import CATEGORIES, TARGETS
 
 REPO = Path(__file__).resolve().parents[1]

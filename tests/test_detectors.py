@@ -336,7 +336,7 @@ def test_every_evidence_is_verbatim_and_short(docs):
     """What a paper's card shows (analyse_document: detectors, then evidence cut back to a
     verbatim run where a unit glued figure tick labels together, e.g. LongNet p9's
     "16 17 FLOPs Test PPL" against the page's "16 17\nFLOPs\n4\n6\n8\n10\nTest PPL")."""
-    from extractors.analyse import analyse_document
+    from extractors.extract_pdf import analyse_document
 
     checked = 0
     for file, doc in docs.items():

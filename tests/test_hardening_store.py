@@ -176,7 +176,7 @@ def test_app_while_a_writer_holds_the_store(tmp_path, monkeypatch):
     pytest.importorskip("streamlit")
     from streamlit.testing.v1 import AppTest
 
-    import analysis.snapshot as snapshot
+    import analysis.memory_view as snapshot
 
     db = tmp_path / "busy.duckdb"
     _small_store(db)
@@ -203,7 +203,7 @@ def test_app_while_a_writer_holds_the_store(tmp_path, monkeypatch):
 
 
 def test_writer_can_write_while_the_app_reads(tmp_path):
-    from analysis.snapshot import open_snapshot
+    from analysis.memory_view import open_snapshot
 
     db = tmp_path / "shared.duckdb"
     _small_store(db)
@@ -218,7 +218,7 @@ def test_writer_can_write_while_the_app_reads(tmp_path):
 
 
 def test_reader_gives_up_with_a_clear_error(tmp_path):
-    from analysis.snapshot import open_snapshot
+    from analysis.memory_view import open_snapshot
 
     db = tmp_path / "busy.duckdb"
     _small_store(db)

@@ -129,7 +129,7 @@ def test_captions_and_table_lines(doc):
 
 
 def test_references_never_yield_evidence(doc):
-    from extractors.analyse import analyse_document
+    from extractors.extract_pdf import analyse_document
 
     for name in (BERT, TRANSFORMER, ICML16):
         d = doc(name)

@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 
 from corpus.errors import ConfigError, ParseError
-from replication.data import load_tsv
+from replication.datasets import load_tsv
 from replication.recipe import list_recipes, load_recipe
-from replication.runner import replicate
 from replication.runs import get_run, load_trials
+from replication.search import replicate
 
 SMOKE = {"limit_train": 300, "limit_dev": 100, "progress": False}
 

@@ -9,7 +9,7 @@ import click
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, PRECISIONS
 from analysis.export import FORMATS
 from analysis.tables import KINDS
-from app.cli.common import clean_errors, db_option, open_store
+from app.cli.options import clean_errors, db_option, open_store
 from extractors.schema import CATEGORIES
 
 

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from app.cli.common import clean_errors, db_option, open_store
+from app.cli.options import clean_errors, db_option, open_store
 
 
 @click.command("app")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from app.cli.common import clean_errors, db_option, open_store
+from app.cli.options import clean_errors, db_option, open_store
 
 
 @click.command()
@@ -75,8 +75,8 @@ def crawl(source, years, venues, limit, sample, seed, pdfs, mirror, offline, sna
           anthology_dir, mlanthology_dir, pmlr_dir, cache_dir, contact, rewrites, interval,
           retry_failed, query, arxiv_ids, max_results, no_progress, as_json, db_path) -> None:
     """Crawl SOURCE's papers into the store (and with --pdfs their PDFs into the cache)."""
+    from corpus.crawl_job import CrawlOptions, parse_rewrites, parse_years, run_crawl
     from corpus.errors import ConfigError
-    from corpus.runner import CrawlOptions, parse_rewrites, parse_years, run_crawl
 
     source_options: dict = {}
     if query or arxiv_ids or max_results:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from app.cli.common import clean_errors
+from app.cli.options import clean_errors
 
 _SHARED_CORPUS = Path("../shared/corpus")
 

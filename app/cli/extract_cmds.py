@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from app.cli.common import clean_errors, db_option, open_store
+from app.cli.options import clean_errors, db_option, open_store
 
 
 @click.command()
@@ -69,8 +69,8 @@ def extract(db_path, cache_dir, workers, force, timeout_s, no_progress, executor
 def check(paper: Path, fmt: str, timeout_s) -> None:
     """Show what PAPER.pdf reports about its cost, with evidence, and what it misses."""
     from extractors.batch import extract_file
+    from extractors.card import render
     from extractors.isolate import Limits
-    from extractors.report import render
 
     report = extract_file(paper, limits=Limits(timeout_s=timeout_s) if timeout_s else Limits())
     click.echo(render(report, fmt))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from app.cli.common import clean_errors
+from app.cli.options import clean_errors
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "extractors" / "gold"
 SHARED = Path(os.environ.get("GREENLENS_SHARED", GOLD_DIR.parents[2] / "shared"))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from app.cli.common import clean_errors, db_option, open_store
+from app.cli.options import clean_errors, db_option, open_store
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 
@@ -37,7 +37,7 @@ def pipeline(snapshot, sample, seed, years, out_dir, cache_dir, workers, contact
     Rerunning resumes: nothing already fetched or extracted is done again.
     """
     from analysis.pipeline import PipelineOptions, run_pipeline
-    from corpus.runner import parse_years
+    from corpus.crawl_job import parse_years
 
     opts = PipelineOptions(snapshot=snapshot, sample=sample, seed=seed,
                            years=parse_years(years), cache_dir=cache_dir, out_dir=out_dir,

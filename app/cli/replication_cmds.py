@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from app.cli.common import clean_errors, db_option, open_store
+from app.cli.options import clean_errors, db_option, open_store
 
 
 def _monitor_options(func):
@@ -118,7 +118,7 @@ def replicate(recipe, db_path, trials, device, data_dir, limit_train, limit_dev,
     RECIPE is a shipped recipe name (sst2-tfidf-logreg, sst2-kim-cnn, sst2-minilm) or a
     TOML file. Example: greenlens replicate sst2-kim-cnn --trials 20 --device cuda
     """
-    from replication.runner import replicate as run
+    from replication.search import replicate as run
 
     with open_store(db_path) as store:
         summary = run(store, recipe, trials, device=device, data_dir=data_dir,

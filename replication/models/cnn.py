@@ -10,7 +10,7 @@ import time
 from collections import Counter
 from typing import Any
 
-from replication.data import TextData, tokenize
+from replication.datasets import TextData, tokenize
 from replication.flops import FLOPS_SOURCE, ShapeFlops
 from replication.models import TrialContext, TrialOutcome
 from replication.models.torch_util import (

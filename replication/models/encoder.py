@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 from corpus.errors import ConfigError
-from replication.data import TextData
+from replication.datasets import TextData
 from replication.flops import FLOPS_SOURCE, ShapeFlops
 from replication.models import TrialContext, TrialOutcome
 from replication.models.torch_util import (

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from replication.data import TextData, tokenize
+from replication.datasets import TextData, tokenize
 from replication.models import TrialContext, TrialOutcome
 
 FLOPS_NOTE = ("estimate: train 4 x nnz(X_train) x lbfgs iterations, inference 2 x nnz(X_dev) "

@@ -64,7 +64,7 @@ class PaperReport:
 
     @classmethod
     def from_analysis(cls, analysis) -> PaperReport:
-        """Build from an extractors.analyse.PaperAnalysis."""
+        """Build from an extractors.extract_pdf.PaperAnalysis."""
         labels = {c: LabelReport(r.reported, tuple(r.evidence), r.method)
                   for c, r in analysis.results.items()}
         return cls(analysis.file, analysis.pages, analysis.title, analysis.target,
