@@ -38,12 +38,12 @@ def _monitor_options(func):
 
 
 def _make_monitor(interval_s: float, cpu_tdp_w: float, pue: float, grid: float,
-                  per_process: bool = False):
+                  per_process: bool = False, job: str | None = None):
     from replication.meters import EnergyMonitor
     from replication.meters.base import carbon_config
 
     return EnergyMonitor(carbon=carbon_config(grid, pue), interval_s=interval_s,
-                         cpu_tdp_w=cpu_tdp_w, per_process=per_process)
+                         cpu_tdp_w=cpu_tdp_w, per_process=per_process, job=job)
 
 
 @click.command(context_settings={"ignore_unknown_options": True,
@@ -58,11 +58,14 @@ def _make_monitor(interval_s: float, cpu_tdp_w: float, pue: float, grid: float,
 @click.option("--per-process", is_flag=True,
               help="Also estimate this command's share of each GPU from NVML per-process "
                    "utilisation (gpu_attributed_j; an estimate beside the measured total).")
+@click.option("--per-rank", is_flag=True,
+              help="Under torchrun or Slurm with several ranks, do not merge the ranks into "
+                   "one record (each rank then meters every GPU it can see).")
 @_monitor_options
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 @clean_errors
-def meter(db_path, as_json, no_record, idle_s, per_process, interval_s, cpu_tdp_w, pue,
-          grid_gco2e_per_kwh, command) -> None:
+def meter(db_path, as_json, no_record, idle_s, per_process, per_rank, interval_s, cpu_tdp_w,
+          pue, grid_gco2e_per_kwh, command) -> None:
     """Run COMMAND under the energy meter and exit with its exit code.
 
     Example: greenlens meter --json -- python train.py --epochs 3
@@ -70,10 +73,16 @@ def meter(db_path, as_json, no_record, idle_s, per_process, interval_s, cpu_tdp_
     from replication.command import run_metered
     from replication.runs import record_run
 
-    if not no_record:  # fail before running if the store cannot be opened; do not hold it
-        open_store(db_path).close()
     monitor = _make_monitor(interval_s, cpu_tdp_w, pue, grid_gco2e_per_kwh,
-                            per_process=per_process)
+                            per_process=per_process, job=None if per_rank else "auto")
+    if monitor.claims is not None and not monitor.claims.merger:
+        no_record = True  # one record per job: the merging rank stores it
+    if not no_record:  # fail before running if the store cannot be opened; do not hold it
+        try:
+            open_store(db_path).close()
+        except BaseException:
+            monitor.close()
+            raise
     try:
         if idle_s:
             monitor.measure_idle(idle_s)

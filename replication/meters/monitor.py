@@ -28,10 +28,12 @@ from replication.meters.base import (
     DEFAULT_SAMPLE_INTERVAL_S,
     CarbonConfig,
     Meter,
+    NullMeter,
     Reading,
 )
-from replication.meters.cpu import POWERCAP_ROOT
+from replication.meters.cpu import POWERCAP_ROOT, RaplMeter
 from replication.meters.factory import Probe, make_cpu_meter, make_dram_meter, make_gpu_meter
+from replication.meters.job import DEFAULT_WAIT_S, JobClaims, JobContext, job_context
 from replication.meters.measurement import Measurement
 
 
@@ -54,7 +56,9 @@ class EnergyMonitor:
                  powercap_root: Path = POWERCAP_ROOT, per_process: bool = False,
                  share_poll_s: float = DEFAULT_SHARE_POLL_S, nvml=None,
                  clock: Callable[[], float] = time.monotonic,
-                 background: bool = True) -> None:
+                 background: bool = True, job: JobContext | str | None = "auto",
+                 job_wait_s: float = DEFAULT_WAIT_S, claim_dir: Path | None = None,
+                 job_dir: Path | None = None) -> None:
         self.probes: list[Probe] = []
         self.clock = clock
         self.gpu = gpu or make_gpu_meter(interval_s, gpu_indices, self.probes, nvml=nvml,
@@ -65,11 +69,49 @@ class EnergyMonitor:
         self.idle: dict | None = None
         self.share: ProcessShare | None = None
         self.share_unavailable: str | None = None
+        self.job = job_context() if job == "auto" else job
+        self.claims: JobClaims | None = None
+        self.counted: dict[str, bool] = {}
+        self.elsewhere: dict[str, str] = {}
+        self._seq: dict[str, int] = {}
+        if self.job is not None:
+            self.claims = JobClaims(self.job, claim_dir, job_dir, job_wait_s)
+            self._claim()
         if per_process:
             self._init_share(share_poll_s, background)
         self._open: dict[str, tuple[datetime, float]] = {}
         self._start_errors: dict[str, list[str]] = {}
         self._lock = threading.Lock()
+
+    def _claim(self) -> None:
+        """Keep only what no other rank of the job on this node already meters."""
+        devices = self.gpu.gpu_devices()
+        mine, taken = [], {}
+        for d in devices:
+            holder = self.claims.claim(f"gpu-{d['uuid']}")
+            if holder is None:
+                mine.append(d["label"])
+            else:
+                taken[d["label"]] = holder
+        if taken:
+            self.elsewhere["gpu"] = ", ".join(f"GPU {k} by {v}" for k, v in taken.items())
+            if mine:
+                self.gpu.restrict(mine)
+            else:
+                self.gpu.close()
+                self.gpu = NullMeter("gpu", f"counted by another rank: {self.elsewhere['gpu']}")
+        self.counted["gpu"] = bool(mine)
+        for kind in ("cpu", "dram"):
+            meter = getattr(self, kind)
+            if not isinstance(meter, RaplMeter):  # the CPU estimate is per process: each rank
+                self.counted[kind] = meter.available
+                continue
+            holder = self.claims.claim(f"rapl-{kind}")
+            self.counted[kind] = holder is None
+            if holder is not None:
+                meter.close()
+                self.elsewhere[kind] = f"RAPL {kind} by {holder}"
+                setattr(self, kind, NullMeter(kind, f"counted by another rank: {holder}"))
 
     def _init_share(self, poll_s: float, background: bool) -> None:
         nvml, handles = getattr(self.gpu, "nvml", None), getattr(self.gpu, "handles", None)
@@ -130,6 +172,7 @@ class EnergyMonitor:
             if name in self._open:
                 raise ValueError(f"window {name!r} is already open")
             self._open[name] = (datetime.now(UTC), self.clock())
+            self._seq[name] = self._seq.get(name, -1) + 1
         if self.share is not None:
             self.share.start(name)
         for meter in self.meters.values():
@@ -172,13 +215,18 @@ class EnergyMonitor:
             sources["gpu_attributed"] = f"not estimated: {self.share_unavailable}"
         if self.idle is not None:
             sources["gpu_idle"] = self.idle["source"]
-        return Measurement(
+        m = Measurement(
             name=name, started_at=started_at, wall_s=t1 - t0, gpu_energy_j=gpu_j,
             cpu_energy_j=readings["cpu"].total_j, dram_energy_j=readings["dram"].total_j,
             pue=self.carbon.pue, grid_gco2e_per_kwh=self.carbon.grid_gco2e_per_kwh,
             sources=sources, estimated=estimated, errors=errors, device=self.device(),
             gpu_devices=self.gpu.gpu_devices(), notes=self.gpu.notes,
             idle=dict(self.idle) if self.idle else None, gpu_attributed_j=attributed)
+        if self.claims is None:
+            return m
+        m.job = dict(self.job.to_dict(), counted=dict(self.counted),
+                     counted_elsewhere=dict(self.elsewhere))
+        return self.claims.gather(m, name, self._seq[name])
 
     @contextmanager
     def window(self, name: str) -> Iterator[WindowHandle]:
@@ -213,6 +261,8 @@ class EnergyMonitor:
         """Release the meters (threads, NVML)."""
         for meter in self.meters.values():
             meter.close()
+        if self.claims is not None:
+            self.claims.release()
 
     def __enter__(self) -> EnergyMonitor:
         return self

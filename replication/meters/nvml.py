@@ -79,6 +79,12 @@ class _NvmlMeter(Meter):
         """What to know about the devices chosen (MIG, unmatched entries)."""
         return list(self.visible.notes)
 
+    def restrict(self, labels: list[str]) -> None:
+        """Meter only the GPUs labelled `labels` (the rest are counted by another rank)."""
+        self.devices = [d for d in self.devices if d.label in labels]
+        self.indices = [d.index for d in self.devices]
+        self.handles = {k: h for k, h in self.handles.items() if k in labels}
+
     def gpu_devices(self) -> list[dict]:
         """The devices measured, each with the variable that selected them."""
         return [dict(d.to_dict(), selected_by=self.visible.source) for d in self.devices]
