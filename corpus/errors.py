@@ -4,9 +4,12 @@ from __future__ import annotations
 
 
 class GreenlensError(Exception):
-    """Base of every error greenlens raises on purpose; carries url, paper id and page."""
+    """Base of every error greenlens raises on purpose; carries url, paper id and page.
 
-    exit_code = 1
+    The CLI prints one line for it and exits with `exit_code` (2: the usual code for "bad
+    input or environment", as for a usage error)."""
+
+    exit_code = 2
 
     def __init__(
         self,
@@ -75,8 +78,6 @@ class PDFError(GreenlensError):
 
     `reason` is one of PDF_ERROR_REASONS (the extractors set it; default "corrupt").
     """
-
-    exit_code = 2
 
     def __init__(self, message: str, *, reason: str = "corrupt", **context) -> None:
         super().__init__(message, **context)

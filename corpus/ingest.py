@@ -8,6 +8,7 @@ Manifest CSV (optional), one row per paper: `file` (required, relative to the di
 from __future__ import annotations
 
 import csv
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath, PureWindowsPath
@@ -32,20 +33,52 @@ _BOILERPLATE = re.compile(
 _CONTINUES = re.compile(r"(,|:|\b(and|of|for|the|a|an|with|in|on|to|via|from|by))$", re.IGNORECASE)
 
 
+YEAR_MIN, YEAR_MAX = 1900, 2100  # a year outside this is a typo, not a paper
+REJECTION_SOURCE = "ingest"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """One manifest row (`row 3`) or file found on disk that was not ingested, and why."""
+
+    item: str
+    file: str
+    reason: str
+
+    def as_dict(self) -> dict:
+        """A JSON-able dict."""
+        return {"item": self.item, "file": self.file, "reason": self.reason}
+
+
 @dataclass
 class IngestSummary:
-    """What an ingest did: papers added or refreshed, files rejected (file -> reason)."""
+    """What an ingest did: papers added or refreshed, rows or files rejected (with why)."""
 
     new: int = 0
     updated: int = 0
     unchanged: int = 0
-    failed: dict[str, str] = field(default_factory=dict)
+    failed: list[Rejection] = field(default_factory=list)
     unlisted: list[str] = field(default_factory=list)  # PDFs on disk the manifest omits
 
     def as_dict(self) -> dict:
         """A JSON-able dict of the summary."""
         return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": dict(self.failed), "unlisted": list(self.unlisted)}
+                "failed": [r.as_dict() for r in self.failed], "unlisted": list(self.unlisted)}
+
+    def reasons(self, file: str) -> list[str]:
+        """The reasons rows naming `file` were rejected (empty if none was)."""
+        return [r.reason for r in self.failed if r.file == file]
+
+
+def parse_year(value: object) -> int:
+    """A year from a manifest cell or option; ConfigError unless a whole number in range."""
+    text = str(value).strip()
+    if not re.fullmatch(r"[0-9]{1,4}", text):
+        raise ConfigError(f"bad year {text[:40]!r}: give four digits, e.g. 2024")
+    year = int(text)
+    if not YEAR_MIN <= year <= YEAR_MAX:
+        raise ConfigError(f"bad year {year}: outside {YEAR_MIN}-{YEAR_MAX}")
+    return year
 
 
 def safe_member(directory: Path, name: str) -> Path:
@@ -56,9 +89,11 @@ def safe_member(directory: Path, name: str) -> Path:
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if ".." in parts:
         raise ConfigError(f"manifest file name {name!r} leaves the directory ('..')")
+    if "\x00" in name:
+        raise ConfigError(f"manifest file name {name!r} has a NUL character")
     path = (directory / Path(*parts)).resolve()
     if not path.is_relative_to(directory.resolve()):
-        raise ConfigError(f"manifest file name {name!r} leaves the directory (link)")
+        raise ConfigError(f"file name {name!r} leaves the directory (link)")
     return path
 
 
@@ -102,15 +137,58 @@ def pdf_title(data: bytes) -> str | None:
     return None
 
 
-def _read_manifest(path: Path) -> list[dict]:
+def decode_manifest(data: bytes, path: Path) -> str:
+    """The manifest's text: UTF-8 (with or without BOM), else Windows-1252/Latin-1 as
+    spreadsheets export it; ConfigError for anything else (binary, other encodings)."""
+    if b"\x00" in data:
+        raise ConfigError(f"manifest {path} is not a CSV text file (it has NUL bytes)")
     try:
-        with open(path, newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.DictReader(fh))
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        try:
+            return data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise ConfigError(f"manifest {path} is neither UTF-8 nor Windows-1252/Latin-1 "
+                              f"text (byte {exc.start}); save it as CSV UTF-8") from None
+
+
+def _read_manifest(path: Path) -> list[tuple[int, dict]]:
+    """(spreadsheet row number, row) for each data row; the header is row 1."""
+    try:
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"cannot read manifest {path}: {exc.strerror}") from exc
-    if rows and "file" not in rows[0]:
-        raise ConfigError(f"manifest {path} has no 'file' column (columns: {list(rows[0])})")
+    text = decode_manifest(data, path)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, dict]] = []
+    try:
+        if reader.fieldnames is not None:
+            reader.fieldnames = [(f or "").strip().lower() for f in reader.fieldnames]
+        if not reader.fieldnames or "file" not in reader.fieldnames:
+            raise ConfigError(f"manifest {path} has no 'file' column (columns: "
+                              f"{list(reader.fieldnames or [])[:10]})")
+        for n, row in enumerate(reader, start=2):
+            rows.append((n, row))
+    except csv.Error as exc:
+        raise ConfigError(f"manifest {path} is not valid CSV near line {reader.line_num}: "
+                          f"{exc}") from exc
     return rows
+
+
+def _cell(row: dict, key: str) -> str:
+    value = row.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _record_rejections(store: Store, location: str, rejected: list[Rejection]) -> None:
+    """Replace the rejections of the last ingest of `location` with these."""
+    with store.transaction():
+        store.execute("DELETE FROM rejections WHERE source = ? AND location = ?",
+                      [REJECTION_SOURCE, location])
+        for r in rejected:
+            store.execute("INSERT INTO rejections (source, location, item, file, reason) "
+                          "VALUES (?, ?, ?, ?, ?)",
+                          [REJECTION_SOURCE, location, r.item, r.file, r.reason])
 
 
 def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
@@ -118,49 +196,74 @@ def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
                      year: int | None = None) -> IngestSummary:
     """Verify, cache and record every PDF in directory (or each manifest row).
 
-    A manifest's `venue` and `year` columns, where filled, win over `venue`/`year`."""
+    A manifest's `venue` and `year` columns, where filled, win over `venue`/`year`. A row
+    or file that cannot be ingested is a Rejection (in the summary, and in the store's
+    `rejections` table, replacing those of this directory's last ingest); the rest goes on.
+    """
     directory = Path(directory)
     if not directory.is_dir():
         raise ConfigError(f"{directory} is not a directory")
+    if year is not None:
+        year = parse_year(year)
     summary = IngestSummary()
     on_disk = sorted(p for p in directory.rglob("*") if p.suffix.lower() == ".pdf"
                      and p.is_file())
     if manifest_csv is not None:
         rows = _read_manifest(Path(manifest_csv))
     else:
-        rows = [{"file": p.relative_to(directory).as_posix()} for p in on_disk]
+        rows = [(0, {"file": p.relative_to(directory).as_posix()}) for p in on_disk]
     used: set[Path] = set()
-    for row in rows:
-        name = (row.get("file") or "").strip()
+    ids: dict[str, str] = {}
+    for n, row in rows:
+        name = _cell(row, "file")
+        item = f"row {n}" if manifest_csv is not None else name
         try:
-            # names we found ourselves are trusted; a manifest's must stay inside directory
-            path = safe_member(directory, name) if manifest_csv is not None \
-                else directory / name
-            used.add(path)
-            cached = cache.put_file(path)
+            paper = _ingest_row(store, cache, directory, row, name, venue, year, used, ids,
+                                item)
         except (ConfigError, PDFError) as exc:
-            summary.failed[name] = exc.message
+            summary.failed.append(Rejection(item, name, exc.message))
             continue
-        data = cache.read(cached.sha256)
-        pid = (row.get("id") or "").strip() or cached.sha256[:16]
-        pid = pid if pid.startswith("local:") else f"local:{pid}"
-        row_venue = (row.get("venue") or "").strip() or venue
-        row_year = (row.get("year") or "").strip() or year
-        if not row_venue or not row_year:
-            summary.failed[name] = "no venue/year: give --venue and --year or manifest columns"
-            continue
-        title = (row.get("title") or "").strip() or pdf_title(data) or path.stem
-        authors = tuple(a.strip() for a in (row.get("authors") or "").split(";") if a.strip())
-        paper = Paper(id=pid, source="local", venue=row_venue, year=int(row_year), title=title,
-                      authors=authors, abstract=(row.get("abstract") or None),
-                      url=(row.get("url") or None))
-        counts = store.upsert_papers([paper])
-        store.set_pdf_state(pid, status="fetched", pdf_sha256=cached.sha256,
-                            pages=cached.pages, error=None)
+        counts, cached = paper
         summary.new += counts.new
         summary.updated += counts.updated
         summary.unchanged += counts.unchanged
     if manifest_csv is not None:
         summary.unlisted = [p.relative_to(directory).as_posix() for p in on_disk
                             if p.resolve() not in used]
+    _record_rejections(store, str(directory.resolve()), summary.failed)
     return summary
+
+
+def _ingest_row(store: Store, cache: PdfCache, directory: Path, row: dict, name: str,
+                venue: str | None, year: int | None, used: set[Path], ids: dict[str, str],
+                item: str):
+    if not name:
+        raise ConfigError("no file name in the 'file' column")
+    # every name must stay inside directory, found on disk (symlinks) or in a manifest
+    path = safe_member(directory, name)
+    row_venue = _cell(row, "venue") or venue
+    row_year = _cell(row, "year") or year
+    if not row_venue or not row_year:
+        raise ConfigError("no venue/year: give --venue and --year or manifest columns")
+    row_year = parse_year(row_year)
+    if not path.is_file():
+        raise PDFError(f"cannot read {name}: " + ("not a regular file" if path.exists()
+                                                   else "No such file or directory"),
+                       reason="missing")
+    used.add(path)
+    cached = cache.put_file(path)
+    pid = _cell(row, "id") or cached.sha256[:16]
+    pid = pid if pid.startswith("local:") else f"local:{pid}"
+    if pid in ids:
+        raise ConfigError(f"id {pid} is already used by {ids[pid]} of this ingest")
+    ids[pid] = item
+    data = cache.read(cached.sha256)
+    title = _cell(row, "title") or pdf_title(data) or path.stem
+    authors = tuple(a.strip() for a in _cell(row, "authors").split(";") if a.strip())
+    paper = Paper(id=pid, source="local", venue=row_venue, year=row_year, title=title,
+                  authors=authors, abstract=_cell(row, "abstract") or None,
+                  url=_cell(row, "url") or None)
+    counts = store.upsert_papers([paper])
+    store.set_pdf_state(pid, status="fetched", pdf_sha256=cached.sha256,
+                        pages=cached.pages, error=None)
+    return counts, cached

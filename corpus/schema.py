@@ -1,4 +1,4 @@
-"""The corpus's tables (papers, crawl log). Migrations are named, applied in name order."""
+"""The corpus's tables (papers, rejected ingest rows). Migrations are named, applied in name order."""
 
 from corpus.migrations import register
 
@@ -21,6 +21,16 @@ MIGRATIONS: list[tuple[str, str]] = [
             error VARCHAR
         );
         CREATE INDEX papers_venue_year ON papers (venue, year);
+    """),
+    ("0002_rejections", """
+        CREATE TABLE rejections (
+            source VARCHAR NOT NULL,            -- the command: ingest
+            location VARCHAR NOT NULL,          -- what it read: the ingested directory
+            item VARCHAR NOT NULL,              -- 'row 3' of a manifest, or a file name
+            file VARCHAR,
+            reason VARCHAR NOT NULL,
+            recorded_at TIMESTAMP DEFAULT now()
+        );
     """),
 ]
 

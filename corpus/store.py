@@ -6,8 +6,10 @@ connection; an unfinished result makes the next call raise `ResourceInUseExcepti
 
 from __future__ import annotations
 
+import functools
 import os
 import re
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +54,48 @@ def all_migrations() -> list[tuple[str, str]]:
     return migrations.registered()
 
 
+def expected_columns() -> dict[str, dict[str, str]]:
+    """{table: {column: type}} that the registered migrations create."""
+    return _expected_columns(tuple(all_migrations()))
+
+
+@functools.lru_cache(maxsize=8)
+def _expected_columns(registered: tuple[tuple[str, str], ...]) -> dict[str, dict[str, str]]:
+    con = duckdb.connect(":memory:")  # built once per set of migrations
+    try:
+        for _, sql in registered:
+            for statement in (s.strip() for s in sql.split(";")):
+                if statement:
+                    con.execute(statement).fetchall()
+        return _columns(con)
+    finally:
+        con.close()
+
+
+def _columns(con) -> dict[str, dict[str, str]]:
+    out: dict[str, dict[str, str]] = {}
+    for table, column, dtype in con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_catalog = current_database() "
+            "ORDER BY table_name, ordinal_position").fetchall():
+        out.setdefault(table, {})[column] = dtype
+    return out
+
+
+def _lock_holder(exc: Exception) -> str | None:
+    """'PID 123' from DuckDB's "Conflicting lock is held in ... (PID 123)", if it is a lock
+    error; else None."""
+    text = str(exc)
+    if "lock" not in text.lower() or not ("Conflicting" in text or "Could not set" in text):
+        return None
+    m = re.search(r"\(PID (\d+)\)", text)
+    return f"PID {m[1]}" if m else "another process"
+
+
+class StoreLocked(StoreError):
+    """Another process is writing the store; DuckDB lets no one else open it meanwhile."""
+
+
 @dataclass(frozen=True)
 class UpsertCounts:
     """What an upsert did: rows inserted, rows whose metadata changed, rows left as they were."""
@@ -62,21 +106,91 @@ class UpsertCounts:
 
 
 class Store:
-    """A greenlens DuckDB file. Opening it (writable) applies pending migrations."""
+    """A greenlens DuckDB file. Opening it (writable) applies pending migrations.
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False) -> None:
+    Opening refuses, with a StoreError before any work is done: a store another process is
+    writing (after retrying for `wait_s` seconds: StoreLocked), a store whose tables differ
+    from what the registered migrations create (a changed or missing column), and, with
+    `refuse_newer` (the CLI sets it once every package is registered), writing a store
+    with migrations this greenlens does not know (a newer greenlens made it). Reading such
+    a store is allowed; `unknown_migrations` names what is not known.
+    """
+
+    def __init__(self, path: str | Path | None = None, *, read_only: bool = False,
+                 wait_s: float = 0.0, refuse_newer: bool = False) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
         if read_only and not self.path.exists():
             raise StoreError(f"no store at {self.path}: run `greenlens crawl` first")
-        try:
-            if not read_only:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+        if self.path.is_dir():
+            raise StoreError(f"cannot open store {self.path}: it is a directory")
         if not read_only:
-            self.migrate()
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the folder of store {self.path}: "
+                                 f"{exc.strerror or exc}") from exc
+        self.con = self._connect(wait_s)
+        try:
+            self.unknown_migrations = self._check_version(refuse_newer)
+            if not read_only:
+                self.migrate()
+                self._check_columns()
+        except BaseException:
+            self.con.close()
+            raise
+
+    def _connect(self, wait_s: float):
+        deadline = time.monotonic() + wait_s
+        delay = 0.1
+        while True:
+            try:
+                return duckdb.connect(str(self.path), read_only=self.read_only)
+            except duckdb.Error as exc:
+                holder = _lock_holder(exc)
+                if holder is None:
+                    raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+                if time.monotonic() >= deadline:
+                    raise StoreLocked(
+                        f"the store {self.path} is being written by another process "
+                        f"({holder}: a `greenlens crawl`, `ingest`, `extract` or `replicate` "
+                        f"run?); DuckDB lets no one else open it until that run ends. "
+                        f"Try again then.") from exc
+                time.sleep(delay)
+                delay = min(1.0, delay * 2)
+
+    def _check_version(self, refuse: bool) -> list[str]:
+        try:
+            done = {r[0] for r in self.fetchall("SELECT name FROM _migrations")}
+        except duckdb.CatalogException:
+            return []  # a new store
+        except duckdb.Error as exc:
+            raise StoreError(f"cannot read store {self.path}: {exc}") from exc
+        unknown = sorted(done - {name for name, _ in all_migrations()})
+        if unknown and refuse and not self.read_only:
+            raise StoreError(
+                f"the store {self.path} was written by a newer greenlens (migrations this "
+                f"version does not know: {', '.join(unknown)}); upgrade greenlens to write "
+                f"it (reading it is allowed)")
+        return unknown
+
+    def _check_columns(self) -> None:
+        actual = _columns(self.con)
+        problems = []
+        for table, columns in expected_columns().items():
+            have = actual.get(table)
+            if have is None:
+                problems.append(f"table {table} is missing")
+                continue
+            for column, dtype in columns.items():
+                if column not in have:
+                    problems.append(f"{table}.{column} is missing")
+                elif have[column] != dtype:
+                    problems.append(f"{table}.{column} is {have[column]}, expected {dtype}")
+        if problems:
+            raise StoreError(f"the store {self.path} does not have the tables this greenlens "
+                             f"writes ({'; '.join(problems[:5])}); it was changed by hand or "
+                             f"by another program: use another --db")
 
     # -- plumbing ---------------------------------------------------------------------
     def close(self) -> None:

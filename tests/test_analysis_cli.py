@@ -66,11 +66,11 @@ def test_trends_other_kinds_and_table(db_file):
 
 def test_trends_errors_are_clean(db_file, tmp_path):
     result = CliRunner().invoke(cli, ["trends", "--db", db_file, "--years", "2024-2018"])
-    assert result.exit_code == 1 and "error:" in result.output
+    assert result.exit_code == 2 and "error:" in result.output
     result = CliRunner().invoke(cli, ["trends", "--db", db_file, "--format", "parquet"])
-    assert result.exit_code == 1 and "--out" in result.output
+    assert result.exit_code == 2 and "--out" in result.output
     result = CliRunner().invoke(cli, ["trends", "--db", str(tmp_path / "none.duckdb")])
-    assert result.exit_code == 1 and "no store" in result.output
+    assert result.exit_code == 2 and "no store" in result.output
 
 
 def test_report_is_one_static_file_with_sources(db_file, tmp_path):
@@ -109,7 +109,7 @@ def test_report_escapes_titles(tmp_path, store):
 
 def test_app_command_fails_cleanly_without_a_store(tmp_path):
     result = CliRunner().invoke(cli, ["app", "--db", str(tmp_path / "none.duckdb")])
-    assert result.exit_code == 1 and "no store" in result.output
+    assert result.exit_code == 2 and "no store" in result.output
 
 
 def test_app_command_line_is_local_and_headless():

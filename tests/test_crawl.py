@@ -283,11 +283,11 @@ def test_cli_crawl_over_http_prints_failures_and_status(registry, corpus_dir, tm
 def test_cli_rejects_conflicting_options(registry, corpus_dir, tmp_path):
     res = _cli(["crawl", "pmlr", "--anthology-dir", str(corpus_dir / "acl-anthology/xml"),
                 "--db", str(tmp_path / "g.duckdb")])
-    assert res.exit_code == 1 and "is for source 'acl'" in res.output
+    assert res.exit_code == 2 and "is for source 'acl'" in res.output
     res = _cli(["crawl", "nosuchsource", "--db", str(tmp_path / "g.duckdb")])
-    assert res.exit_code == 1 and "unknown source" in res.output
+    assert res.exit_code == 2 and "unknown source" in res.output
     res = _cli(["crawl", "pmlr", "--years", "2020-2018", "--db", str(tmp_path / "g.duckdb")])
-    assert res.exit_code == 1 and "before" in res.output
+    assert res.exit_code == 2 and "before" in res.output
 
 
 def test_cli_ingest(tmp_path, pdfs_dir):

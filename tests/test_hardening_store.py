@@ -75,7 +75,7 @@ def test_full_disk_pdf_cache_clear_error_no_partial_file(tiny_fs, pdfs_dir, tmp_
     for c in (small, first):  # what was stored before is whole
         assert hashlib.sha256(c.path.read_bytes()).hexdigest() == c.sha256
 
-    # `greenlens ingest` into the full cache: one clear line, exit 1, no traceback; the
+    # `greenlens ingest` into the full cache: one clear line, exit 2, no traceback; the
     # papers recorded before the disk filled stay recorded, with their PDFs
     from app.cli import cli
 
@@ -86,7 +86,7 @@ def test_full_disk_pdf_cache_clear_error_no_partial_file(tiny_fs, pdfs_dir, tmp_
     db = tmp_path / "s.duckdb"
     out = CliRunner().invoke(cli, ["ingest", str(src), "--venue", "X", "--year", "2020",
                                    "--cache-dir", str(tiny_fs / "cache2"), "--db", str(db)])
-    assert out.exit_code == 1, out.output
+    assert out.exit_code == 2, out.output
     assert "No space left on device" in out.output and "Traceback" not in out.output
     assert _leftovers(tiny_fs) == []
     with Store(db, read_only=True) as s:

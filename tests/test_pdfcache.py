@@ -91,7 +91,8 @@ def test_ingest_directory_without_manifest(tmp_path, pdfs_dir, store, manifest):
     sub = _submissions(tmp_path, pdfs_dir)
     cache = PdfCache(tmp_path / "cache")
     s = ingest_directory(store, cache, sub, venue="MYCONF", year=2026)
-    assert s.new == 2 and list(s.failed) == ["broken.pdf"] and "HTML" in s.failed["broken.pdf"]
+    assert s.new == 2 and [r.file for r in s.failed] == ["broken.pdf"]
+    assert "HTML" in s.reasons("broken.pdf")[0]
     papers = {p.id: p for p in store.papers()}
     sha = manifest["mirror/proceedings.mlr.press/v48/achim16.pdf"]["sha256"]
     p1 = papers[f"local:{sha[:16]}"]
@@ -115,9 +116,9 @@ def test_ingest_with_manifest_and_traversal_rejected(tmp_path, pdfs_dir, store):
     s = ingest_directory(store, PdfCache(tmp_path / "c"), sub, manifest_csv=man,
                          venue="MYCONF", year=2026)
     assert s.new == 1
-    assert "leaves the directory" in s.failed["../secret.pdf"]
-    assert "relative" in s.failed["/etc/passwd"]
-    assert "cannot read" in s.failed["missing.pdf"]
+    assert "leaves the directory" in s.reasons("../secret.pdf")[0]
+    assert "relative" in s.reasons("/etc/passwd")[0]
+    assert "cannot read" in s.reasons("missing.pdf")[0]
     assert sorted(s.unlisted) == ["broken.pdf", "track2/s2.pdf"]
     p = store.get_paper("local:sub-17")
     assert p.title == "Hash Functions for Inference"

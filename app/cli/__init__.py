@@ -10,6 +10,7 @@ import importlib
 
 import click
 
+from app.cli.options import GreenlensGroup
 from app.wiring import wire
 
 COMMAND_MODULES = (
@@ -24,7 +25,7 @@ COMMAND_MODULES = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=GreenlensGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="greenlens")
 def cli() -> None:
     """greenlens: what do ML, NLP and vision papers report about their cost?

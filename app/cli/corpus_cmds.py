@@ -16,19 +16,34 @@ from app.cli.options import clean_errors, db_option, open_store
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @clean_errors
 def status(db_path, as_json: bool) -> None:
-    """Say what the store holds, per venue and year."""
+    """Say what the store holds, per venue and year, and every item that failed and why."""
     from corpus.status import store_status
 
-    with open_store(db_path) as store:
+    with open_store(db_path, read_only=True) as store:
         report = store_status(store)
     if as_json:
         click.echo(json.dumps(report, indent=2, default=str))
         return
     click.echo(f"store: {report['db']}  schema: {report['schema_version']}")
-    click.echo(f"{'venue':<14}{'year':>6}{'papers':>8}{'fetched':>9}{'failed':>8}")
+    click.echo(f"{'venue':<14}{'year':>6}{'papers':>8}{'fetched':>9}{'failed':>8}"
+               f"{'extracted':>11}{'extract errors':>16}")
     for row in report["venues"]:
         click.echo(f"{row['venue']:<14}{row['year']:>6}{row['papers']:>8}"
-                   f"{row['fetched']:>9}{row['failed']:>8}")
+                   f"{row['fetched']:>9}{row['failed']:>8}{row['extracted']:>11}"
+                   f"{row['extract_errors']:>16}")
+    failures = report["failures"]
+    if not any(failures.values()):
+        return
+    click.echo("failures (the store keeps each with its reason; --json lists all):")
+    for kind, items in failures.items():
+        if not items:
+            continue
+        click.echo(f"  {kind}: {len(items)}")
+        _some([f"{_where(f)}: {f['reason']}" for f in items], most=10, indent=4)
+
+
+def _where(failure: dict) -> str:
+    return " ".join(str(failure[k]) for k in ("location", "item", "paper_id") if failure.get(k))
 
 
 _DIR = click.Path(file_okay=False, path_type=Path)
@@ -110,11 +125,11 @@ def crawl(source, years, venues, limit, sample, seed, pdfs, mirror, offline, sna
         raise SystemExit(1)
 
 
-def _some(lines: list[str], most: int = 20) -> None:
+def _some(lines: list[str], most: int = 20, indent: int = 2) -> None:
     for line in lines[:most]:
-        click.echo(f"  {line}")
+        click.echo(" " * indent + line)
     if len(lines) > most:
-        click.echo(f"  ... and {len(lines) - most} more (--json lists all)")
+        click.echo(" " * indent + f"... and {len(lines) - most} more (--json lists all)")
 
 
 def _print_crawl(s, pdfs: bool) -> None:
@@ -146,7 +161,7 @@ def _print_crawl(s, pdfs: bool) -> None:
               help="CSV: file,id,title,authors(;-separated),abstract,url,venue,year.")
 @click.option("--venue", default=None,
               help="Venue to record, e.g. MYCONF (required unless the manifest has venue).")
-@click.option("--year", default=None, type=int,
+@click.option("--year", default=None, type=click.IntRange(1900, 2100),
               help="Year to record (required unless the manifest has year).")
 @click.option("--cache-dir", type=_DIR, default=None,
               help="PDF cache [default: $GREENLENS_CACHE or ./.greenlens-cache].")
@@ -166,13 +181,16 @@ def ingest(directory, manifest, venue, year, cache_dir, as_json, db_path) -> Non
                              venue=venue, year=year)
     if as_json:
         click.echo(json.dumps(s.as_dict(), indent=2))
-        return
-    click.echo(f"ingested: {s.new} new, {s.updated} updated, {s.unchanged} unchanged, "
-               f"{len(s.failed)} rejected")
-    for name, reason in sorted(s.failed.items()):
-        click.echo(f"  rejected {name}: {reason}")
-    if s.unlisted:
-        click.echo(f"  {len(s.unlisted)} PDFs in the directory are not in the manifest")
+    else:
+        click.echo(f"ingested: {s.new} new, {s.updated} updated, {s.unchanged} unchanged, "
+                   f"{len(s.failed)} rejected")
+        for r in s.failed:
+            label = r.item if r.item == r.file else f"{r.item} ({r.file or 'no file'})"
+            click.echo(f"  rejected {label}: {r.reason}")
+        if s.unlisted:
+            click.echo(f"  {len(s.unlisted)} PDFs in the directory are not in the manifest")
+    if s.failed:  # recorded in the store (`greenlens status`); the rest was ingested
+        raise SystemExit(1)
 
 
 def register(group: click.Group) -> None:

@@ -1,16 +1,31 @@
-"""Helpers shared by every CLI command: the --db option, opening the store, clean errors."""
+"""Helpers shared by every CLI command: the --db option, opening the store, the error
+contract.
+
+The contract, for every command (enforced by `GreenlensGroup`, the `greenlens` group):
+a `GreenlensError` prints one line `error: ...` on stderr and exits with its code (2; 127
+for `meter`'s command not found); a file the environment refuses (no space, permission,
+read-only file system) is one line and exit 2 too; Ctrl-C exits 130 after one line. Any
+other exception is a bug and the only thing that prints a traceback.
+"""
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import NoReturn
 
 import click
 
 from corpus.errors import GreenlensError
 from corpus.store import Store, default_db_path
+
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
+OS_ERROR_EXIT = 2
+_INTERRUPTED = "interrupted: what was done is stored; rerun the same command to resume"
 
 
 def db_option(func: Callable) -> Callable:
@@ -21,20 +36,72 @@ def db_option(func: Callable) -> Callable:
     )(func)
 
 
+def lock_wait_s() -> float:
+    """Seconds to wait for another process to release the store ($GREENLENS_LOCK_WAIT_S, 5)."""
+    try:
+        return max(0.0, float(os.environ.get("GREENLENS_LOCK_WAIT_S") or 5.0))
+    except ValueError:
+        return 5.0
+
+
 def open_store(db_path: Path | None, *, read_only: bool = False) -> Store:
-    """Open the store named by --db (or the default)."""
-    return Store(db_path or default_db_path(), read_only=read_only)
+    """Open the store named by --db (or the default), waiting a few seconds for a writer."""
+    store = Store(db_path or default_db_path(), read_only=read_only, wait_s=lock_wait_s(),
+                  refuse_newer=True)  # the CLI registers every package's migrations
+    if store.unknown_migrations:
+        click.echo(f"warning: {store.path} was written by a newer greenlens "
+                   f"({', '.join(store.unknown_migrations)}); reading it anyway", err=True)
+    return store
+
+
+def one_line(text: str) -> str:
+    """`text` with its lines joined, so an error is one line however it was worded."""
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print `error: message` as one line on stderr and exit with code."""
+    click.echo(f"error: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
+def os_error_message(exc: OSError) -> str:
+    """'cannot use FILE: reason' for an OSError the environment raised."""
+    name = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or str(exc)
+    return f"cannot use {name}: {reason}" if name else reason
+
+
+def handle_errors(call: Callable[[], object]) -> object:
+    """Run `call` under the error contract (see the module docstring)."""
+    try:
+        return call()
+    except GreenlensError as exc:
+        fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo(f"\n{_INTERRUPTED}", err=True)
+        sys.exit(INTERRUPTED_EXIT)
+    except OSError as exc:
+        if exc.errno == errno.EPIPE:  # stdout closed by a pager or `head`: click's job
+            raise
+        if exc.errno is None and not exc.filename:
+            raise  # not from the file system or a syscall: a bug, keep the traceback
+        fail(os_error_message(exc), OS_ERROR_EXIT)
 
 
 def clean_errors(func: Callable) -> Callable:
-    """Turn GreenlensError into a one-line message on stderr and the error's exit code."""
+    """Apply the error contract to one command (the `greenlens` group applies it to all)."""
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except GreenlensError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(exc.exit_code)
+        return handle_errors(lambda: func(*args, **kwargs))
 
     return wrapper
+
+
+class GreenlensGroup(click.Group):
+    """A click group whose every command runs under the error contract."""
+
+    def invoke(self, ctx: click.Context):
+        """Invoke the subcommand under `handle_errors`."""
+        return handle_errors(lambda: super(GreenlensGroup, self).invoke(ctx))
