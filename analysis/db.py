@@ -50,12 +50,14 @@ class Filters:
     categories: tuple[str, ...] = CATEGORIES
     version: str | None = None
     pool_venues: bool = False  # one row per year over all selected venues
+    years: tuple[int, ...] = ()  # only these years of the range (empty = all of it)
 
     def params(self, version: str | None) -> dict:
         """The bound parameters every query in analysis.queries takes."""
         return {"version": version or "", "venues": [str(v) for v in self.venues],
                 "y0": int(self.year_from) if self.year_from is not None else MIN_YEAR,
                 "y1": int(self.year_to) if self.year_to is not None else MAX_YEAR,
+                "years": [int(y) for y in self.years],
                 "categories": [str(c) for c in self.categories], "pool": self.pool_venues,
                 "targets": list(TARGETS)}
 

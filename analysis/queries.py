@@ -4,6 +4,7 @@ Named parameters used throughout:
   $version     the extractor version whose results count (see analysis.db.current_version)
   $venues      VARCHAR[]; empty = every venue
   $y0, $y1     inclusive year range
+  $years       INTEGER[]; empty = every year in the range, else only these
   $categories  VARCHAR[] of finding categories
 The denominator of every share: papers with a successful (`status = 'ok'`) extraction of
 $version that pass the venue/year filter, i.e. the rows of {flags} that pass it.
@@ -33,6 +34,7 @@ FLAGS = """
 _FILTER = """
     (len($venues::VARCHAR[]) = 0 OR list_contains($venues::VARCHAR[], venue))
     AND year BETWEEN $y0 AND $y1
+    AND (len($years::INTEGER[]) = 0 OR list_contains($years::INTEGER[], year))
 """
 
 TABLES = """

@@ -81,7 +81,7 @@ def build_report(db: Reader, *, filters: Filters | None = None, png_dir: Path | 
 
     filters = filters or Filters()
     pooled = Filters(filters.venues, filters.year_from, filters.year_to, filters.categories,
-                     filters.version, pool_venues=True)
+                     filters.version, pool_venues=True, years=filters.years)
     written: list[Path] = []
     info = summary(db, filters)
     venues = escape(", ".join(filters.venues) or "all")

@@ -141,7 +141,7 @@ def trend_tests(db: Reader, filters: Filters | None = None) -> list[TrendRow]:
     """Per category, logistic regression of reported on year over the filtered papers."""
     filters = filters or Filters()
     pooled = Filters(filters.venues, filters.year_from, filters.year_to, filters.categories,
-                     filters.version, pool_venues=True)
+                     filters.version, pool_venues=True, years=filters.years)
     shares = category_shares(db, pooled, adjust=False)
     out = []
     for category in filters.categories:

@@ -9,7 +9,7 @@ import click
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, PRECISIONS
 from analysis.export import FORMATS
 from analysis.tables import KINDS
-from app.cli.options import clean_errors, db_option, open_store
+from app.cli.options import clean_errors, db_option, open_store, prepare_out
 from extractors.schema import CATEGORIES
 
 
@@ -17,7 +17,8 @@ from extractors.schema import CATEGORIES
 @db_option
 @click.option("--venue", "venues", multiple=True, help="Venue as stored (repeatable); "
               "default: every venue.")
-@click.option("--years", default=None, help="A year (2020) or range (2018-2024).")
+@click.option("--years", default=None,
+              help="Years as for crawl: 2020, a range 2018-2024, or a list 2016,2019-2020.")
 @click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
               help="Category (repeatable); default: all seven.")
 @click.option("--kind", type=click.Choice(KINDS), default="shares", show_default=True,
@@ -47,14 +48,19 @@ def trends_cmd(db_path, venues, years, categories, kind, source, pool, extractor
     intervals and a misclassification-adjusted share (Rogan-Gladen from the gold error
     rates, bootstrap 95% interval); target shares, trend tests, compute estimates with
     --kind."""
-    from analysis.db import Filters, parse_years
+    from analysis.db import Filters
     from analysis.export import export
     from analysis.tables import trends_table
+    from corpus.errors import ConfigError
 
-    y0, y1 = parse_years(years)
-    filters = Filters(tuple(venues), y0, y1, tuple(categories) or CATEGORIES,
-                      extractor_version, pool_venues=pool)
+    y0, y1, only = _years(years)
+    if fmt == "parquet" and out is None:
+        raise ConfigError("--format parquet needs --out FILE")
     with open_store(db_path, read_only=True) as store:
+        filters = Filters(stored_venues(store, venues), y0, y1,
+                          tuple(categories) or CATEGORIES, extractor_version,
+                          pool_venues=pool, years=only)
+        prepare_out(out)
         rows, meta = trends_table(store, filters, kind, utilisation=utilisation,
                                   precision=precision, source=source)
     text = export(rows, fmt, out, meta)
@@ -71,19 +77,63 @@ def trends_cmd(db_path, venues, years, categories, kind, source, pool, extractor
 @click.option("--png-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also save every chart as a PNG in this folder.")
 @click.option("--venue", "venues", multiple=True, help="Venue (repeatable); default: all.")
-@click.option("--years", default=None, help="A year (2020) or range (2018-2024).")
+@click.option("--years", default=None,
+              help="Years as for crawl: 2020, a range 2018-2024, or a list 2016,2019-2020.")
 @clean_errors
 def report_cmd(db_path, out, png_dir, venues, years):
     """Write one static HTML report (charts and tables, no server needed)."""
-    from analysis.db import Filters, parse_years
+    from analysis.db import Filters
     from analysis.report import write_report
 
-    y0, y1 = parse_years(years)
+    y0, y1, only = _years(years)
     with open_store(db_path, read_only=True) as store:
-        written = write_report(store, out, png_dir=png_dir,
-                               filters=Filters(tuple(venues), y0, y1))
+        filters = Filters(stored_venues(store, venues), y0, y1, years=only)
+        prepare_out(out)
+        if png_dir is not None:
+            prepare_out(Path(png_dir) / ".greenlens-write-test")
+            (Path(png_dir) / ".greenlens-write-test").unlink()
+        written = write_report(store, out, png_dir=png_dir, filters=filters)
     click.echo(f"wrote {out}" + (f" and {len(written)} PNG charts in {png_dir}"
                                  if png_dir else ""))
+
+
+def _years(text: str | None) -> tuple[int | None, int | None, tuple[int, ...]]:
+    """--years as `crawl` reads it -> (first, last, the years if not one whole range)."""
+    from corpus.crawl_job import parse_years
+
+    years = parse_years(text)
+    if not years:
+        return None, None, ()
+    whole = years == tuple(range(years[0], years[-1] + 1))
+    return years[0], years[-1], () if whole else years
+
+
+def stored_venues(store, venues: tuple[str, ...]) -> tuple[str, ...]:
+    """--venue values as the store spells them (matched case-insensitively, as crawl
+    matches them); ConfigError naming the stored venues for one the store does not hold."""
+    from corpus.errors import ConfigError
+
+    if not venues:
+        return ()
+    stored = [r[0] for r in store.fetchall("SELECT DISTINCT venue FROM papers ORDER BY 1")] \
+        if "papers" in _tables(store) else []
+    by_lower: dict[str, list[str]] = {}
+    for v in stored:
+        by_lower.setdefault(v.lower(), []).append(v)
+    out: list[str] = []
+    for v in venues:
+        found = by_lower.get(v.strip().lower())
+        if not found:
+            shown = ", ".join(stored[:20]) + (" ..." if len(stored) > 20 else "")
+            raise ConfigError(f"no venue {v!r} in the store (it holds: {shown or 'none'})")
+        out.extend(found)
+    return tuple(dict.fromkeys(out))
+
+
+def _tables(store) -> set[str]:
+    return {r[0] for r in store.fetchall(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+        "AND database_name = current_database()")}
 
 
 def register(group: click.Group) -> None:

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from app.cli.options import clean_errors, db_option, open_store
+from app.cli.options import clean_errors, db_option
 
 
 @click.command("app")
@@ -19,9 +19,14 @@ from app.cli.options import clean_errors, db_option, open_store
 def app_cmd(db_path, port, host):
     """Browse trends, papers and replication runs in a Streamlit app; check a PDF."""
     from app.serve import serve
+    from corpus.store import Store, StoreLocked, default_db_path
 
-    with open_store(db_path, read_only=True) as store:  # fail early, with a clear message
-        path = store.path
+    path = db_path or default_db_path()
+    try:  # fail early, with a clear message, if there is no readable store there
+        Store(path, read_only=True).close()
+    except StoreLocked:  # a run is writing it: the app waits and says so on its pages
+        click.echo(f"note: the store {path} is being written by another process; the app "
+                   f"shows it once that run ends", err=True)
     click.echo(f"greenlens app on http://{host}:{port} (store {path}, read-only)", err=True)
     sys.exit(serve(path, host, port))
 

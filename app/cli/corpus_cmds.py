@@ -123,6 +123,12 @@ def crawl(source, years, venues, limit, sample, seed, pdfs, mirror, offline, sna
         _print_crawl(summary, pdfs)
     if summary.listing_error:
         raise SystemExit(1)
+    if summary.listed == 0:  # a venue id or year the source does not have: say so
+        what = " ".join([f"--venue {v}" for v in venues] + ([f"--years {years}"] if years
+                                                           else []))
+        hint = f" ({summary.source_issues[0]})" if summary.source_issues else ""
+        raise ConfigError(f"source {source!r} listed no papers for {what or 'its defaults'}"
+                          f"{hint}: check the venue ids and years (docs/sources.md)")
 
 
 def _some(lines: list[str], most: int = 20, indent: int = 2) -> None:

@@ -105,3 +105,22 @@ class GreenlensGroup(click.Group):
     def invoke(self, ctx: click.Context):
         """Invoke the subcommand under `handle_errors`."""
         return handle_errors(lambda: super(GreenlensGroup, self).invoke(ctx))
+
+
+def prepare_out(path: Path | None) -> None:
+    """Make `--out FILE` writable before any work: create its folder, open it for append.
+
+    DiskError (one line, exit 2) if the folder cannot be made or the file written."""
+    from corpus.errors import DiskError
+
+    if path is None:
+        return
+    path = Path(path)
+    if path.is_dir():
+        raise DiskError(f"cannot write {path}: it is a directory")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "ab"):
+            pass
+    except OSError as exc:
+        raise DiskError(f"cannot write {path}: {exc.strerror or exc}") from exc
