@@ -139,7 +139,7 @@ def test_newer_store_is_not_written(tmp_path):
     con.execute("INSERT INTO _migrations (name) VALUES ('9999_from_the_future')")
     con.close()
     with pytest.raises(StoreError, match="newer greenlens.*9999_from_the_future"):
-        Store(db)
+        Store(db, refuse_newer=True)
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.pdf").write_bytes(pdfmaker.text_pdf("a paper"))
