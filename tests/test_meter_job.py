@@ -48,6 +48,15 @@ def test_job_context_from_torchrun_and_slurm_variables():
     s = job_context(slurm)
     assert (s.launcher, s.job_id, s.rank, s.world_size, s.local_world_size, s.nnodes) == \
         ("slurm", "slurm-812.0", 9, 11, 3, 3)
+    # the batch script (no step id) is not a rank: `greenlens meter -- srun ...` there is
+    # one process around the whole step and must not wait for parts
+    batch = {k: v for k, v in slurm.items() if k != "SLURM_STEP_ID"}
+    assert job_context(batch) is None
+    assert job_context({**slurm, "SLURM_STEP_ID": "4294967294"}) is None  # the batch step
+    # a step using part of the job: the step's own task counts
+    step = job_context({**slurm, "SLURM_STEP_NUM_TASKS": "4", "SLURM_STEP_TASKS_PER_NODE": "2(x2)",
+                        "SLURM_STEP_NUM_NODES": "2", "SLURM_NODEID": "1", "SLURM_PROCID": "3"})
+    assert (step.world_size, step.local_world_size, step.nnodes) == (4, 2, 2)
     # torchrun inside an srun step: the rank torchrun gives wins
     assert job_context({**slurm, **torchrun_env(5, 8)}).launcher == "torchrun"
     assert job_context(torchrun_env(0, 1)) is None          # one rank: no job to merge
@@ -180,6 +189,23 @@ def test_a_dead_ranks_claim_is_taken_over(tmp_path):
     assert claims.claim("gpu-GPU-1") is None                  # the holder is gone
     other = JobClaims(_ctx(0, 2), claim_dir=tmp_path)
     assert other.claim("gpu-GPU-1") == f"rank 1 (pid {os.getpid()})"
+
+
+def test_per_process_share_in_a_job_counts_every_rank_on_the_node(tmp_path):
+    sibling = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(5)"])
+    try:
+        nvml = ReplayNvml(load_trace(TRACES / "nvml_shared_gpu.json"), clock := ReplayClock())
+        claims = JobClaims(_ctx(1, 2), claim_dir=tmp_path)
+        (claims.pids / "rank-1").write_text(str(sibling.pid))   # another rank's process
+        monitor = EnergyMonitor(nvml=nvml, clock=clock, background=False, per_process=True,
+                                cpu=NullMeter("cpu", "x"), dram=NullMeter("dram", "x"),
+                                job=_ctx(0, 2), claim_dir=tmp_path, job_wait_s=0.1)
+        pids = monitor.share.pids()
+        assert os.getpid() in pids and sibling.pid in pids
+        monitor.close()
+    finally:
+        sibling.kill()
+        sibling.wait()
 
 
 def _greenlens_rank(rank, world, tmp_path, port):

@@ -6,7 +6,8 @@ share of a GPU is the sum of its processes' SM utilisation samples over the sum 
 processes' samples on that GPU; the attributed energy is that share x the GPU's measured
 energy, so idle energy is shared in the same proportion. "This job" is the metering
 process and its descendants (`greenlens meter`'s command, the ranks a launcher spawns),
-read from /proc at every poll. It is an estimate: SM utilisation is the fraction of time
+read from /proc at every poll; in a distributed job, every rank on the node and their
+descendants (job.py registers the ranks' pids). It is an estimate: SM utilisation is the fraction of time
 a kernel ran, not power, and a process that lives less than one poll is missed. Where
 NVML reports no samples (no process ran a kernel) or does not support the call (MIG
 mode), the share is unknown and said so. It never replaces the measured figure.
@@ -17,7 +18,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,11 +27,16 @@ from replication.meters.base import Poller
 DEFAULT_SHARE_POLL_S = 1.0
 
 
-def process_tree(root_pid: int | None = None, proc: Path = Path("/proc")) -> set[int]:
-    """`root_pid` (default: this process) and all its descendants, from /proc/*/stat."""
-    root = os.getpid() if root_pid is None else root_pid
+def process_tree(roots: int | Iterable[int] | None = None,
+                 proc: Path = Path("/proc")) -> set[int]:
+    """`roots` (default: this process) and all their descendants, from /proc/*/stat."""
+    todo = [os.getpid()] if roots is None else [roots] if isinstance(roots, int) else list(roots)
     children: dict[int, list[int]] = {}
-    for entry in proc.iterdir():
+    try:
+        entries = list(proc.iterdir())
+    except OSError:  # no /proc (not Linux): the roots alone
+        entries = []
+    for entry in entries:
         if not entry.name.isdigit():
             continue
         try:
@@ -39,7 +45,7 @@ def process_tree(root_pid: int | None = None, proc: Path = Path("/proc")) -> set
             continue
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(entry.name))
-    out, todo = set(), [root]
+    out: set[int] = set()
     while todo:
         pid = todo.pop()
         if pid not in out:

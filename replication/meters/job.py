@@ -3,8 +3,10 @@
 1. Identity. `job_context()` reads the launcher's variables: torchrun's (RANK, WORLD_SIZE,
    LOCAL_RANK, LOCAL_WORLD_SIZE, GROUP_RANK, TORCHELASTIC_RUN_ID, MASTER_ADDR,
    MASTER_PORT, TORCHELASTIC_RESTART_COUNT), else Slurm's (SLURM_JOB_ID, SLURM_STEP_ID,
-   SLURM_PROCID, SLURM_NTASKS, SLURM_LOCALID, SLURM_TASKS_PER_NODE, SLURM_NODEID,
-   SLURM_NNODES). Every rank of one job derives the same job id; a job of one rank is none.
+   SLURM_PROCID, SLURM_STEP_NUM_TASKS or SLURM_NTASKS, SLURM_LOCALID,
+   SLURM_STEP_TASKS_PER_NODE or SLURM_TASKS_PER_NODE, SLURM_NODEID, SLURM_STEP_NUM_NODES or
+   SLURM_NNODES), for tasks srun started only: the batch script and an salloc shell are
+   not ranks. Every rank of one job derives the same job id; a job of one rank is none.
 2. Claims, once per node. Each thing measured node-wide (a GPU by UUID, RAPL package,
    RAPL dram) is claimed by creating a file with O_EXCL in a node-local folder
    (`GREENLENS_CLAIM_DIR`, default /dev/shm/greenlens-UID): the first rank to claim it
@@ -35,6 +37,7 @@ from replication.meters.measurement import Measurement
 
 CLAIM_DIR_ENV = "GREENLENS_CLAIM_DIR"
 JOB_DIR_ENV = "GREENLENS_JOB_DIR"
+WAIT_ENV = "GREENLENS_JOB_WAIT_S"
 DEFAULT_WAIT_S = 60.0
 
 
@@ -92,18 +95,33 @@ def job_context(environ: Mapping[str, str] | None = None) -> JobContext | None:
                          _int(env, "LOCAL_RANK", 0), local_world,
                          _int(env, "GROUP_RANK", rank // max(local_world, 1)),
                          max(1, world // max(local_world, 1)), host)
-    elif "SLURM_JOB_ID" in env and _int(env, "SLURM_NTASKS") is not None:
+    elif _slurm_task(env):
+        # the step's variables (srun sets them) first: a step may use part of the job
+        ntasks = _int(env, "SLURM_STEP_NUM_TASKS") or _int(env, "SLURM_NTASKS")
         node_id = _int(env, "SLURM_NODEID", 0)
-        local_world = tasks_on_node(env.get("SLURM_TASKS_PER_NODE", ""), node_id) or \
-            _int(env, "SLURM_NTASKS_PER_NODE") or _int(env, "SLURM_NTASKS")
-        step = env.get("SLURM_STEP_ID", "batch")
-        ctx = JobContext("slurm", f"slurm-{env['SLURM_JOB_ID']}.{step}",
-                         _int(env, "SLURM_PROCID", 0), _int(env, "SLURM_NTASKS"),
-                         _int(env, "SLURM_LOCALID", 0), local_world, node_id,
-                         _int(env, "SLURM_NNODES", 1), host)
+        per_node = env.get("SLURM_STEP_TASKS_PER_NODE") or env.get("SLURM_TASKS_PER_NODE", "")
+        local_world = tasks_on_node(per_node, node_id) or ntasks
+        ctx = JobContext("slurm", f"slurm-{env['SLURM_JOB_ID']}.{_step(env)}",
+                         _int(env, "SLURM_PROCID", 0), ntasks, _int(env, "SLURM_LOCALID", 0),
+                         local_world, node_id,
+                         _int(env, "SLURM_STEP_NUM_NODES") or _int(env, "SLURM_NNODES", 1),
+                         host)
     else:
         return None
     return ctx if ctx.world_size > 1 else None
+
+
+def _step(env: Mapping[str, str]) -> str:
+    return env.get("SLURM_STEP_ID") or env.get("SLURM_STEPID") or ""
+
+
+def _slurm_task(env: Mapping[str, str]) -> bool:
+    """A task srun started: the batch script and an salloc shell have no step id, and
+    `greenlens meter -- srun ...` there is one process around the whole step."""
+    step = _step(env)
+    return ("SLURM_JOB_ID" in env and "SLURM_PROCID" in env and step.isdigit()
+            and int(step) < 0xFFFFFFF0  # batch/extern steps use sentinel ids
+            and (_int(env, "SLURM_STEP_NUM_TASKS") or _int(env, "SLURM_NTASKS")) is not None)
 
 
 def _digest(text: str) -> str:
@@ -141,9 +159,22 @@ class JobClaims:
         self.shared = shared is not None or ctx.nnodes <= 1
         root = shared if shared is not None else (claim_dir or default_claim_dir())
         self.parts = Path(root) / ctx.job_id / "parts"
-        self.wait_s = wait_s
+        self.wait_s = float(os.environ.get(WAIT_ENV) or wait_s)
         self.owner = f"{os.getpid()}:{ctx.rank}"
         self.held: list[Path] = []
+        self.pids = self.claims.parent / "pids"
+        self.pids.mkdir(exist_ok=True)
+        (self.pids / f"rank-{ctx.rank}").write_text(str(os.getpid()))
+
+    def rank_pids(self) -> set[int]:
+        """The pids of this job's ranks on this node that are still alive."""
+        out = set()
+        for f in self.pids.glob("rank-*"):
+            with contextlib.suppress(OSError, ValueError):
+                pid = int(f.read_text())
+                if _alive(pid):
+                    out.add(pid)
+        return out
 
     def claim(self, thing: str) -> str | None:
         """Claim `thing` on this node: None if this rank now holds it, else who does."""
@@ -303,5 +334,5 @@ def merge_parts(parts: list[Measurement], ctx: JobContext, expected: int, shared
         gpu_attributed_j=attributed, job=job)
 
 
-__all__ = ["CLAIM_DIR_ENV", "JOB_DIR_ENV", "JobClaims", "JobContext", "default_claim_dir",
+__all__ = ["CLAIM_DIR_ENV", "JOB_DIR_ENV", "WAIT_ENV", "JobClaims", "JobContext", "default_claim_dir",
            "job_context", "merge_parts", "tasks_on_node"]

@@ -15,6 +15,7 @@ gpu_active_energy_j); `per_process=True` adds this job's estimated share of each
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -22,7 +23,12 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from replication.meters.attribution import DEFAULT_SHARE_POLL_S, ProcessShare, attribute
+from replication.meters.attribution import (
+    DEFAULT_SHARE_POLL_S,
+    ProcessShare,
+    attribute,
+    process_tree,
+)
 from replication.meters.base import (
     DEFAULT_CPU_TDP_W,
     DEFAULT_SAMPLE_INTERVAL_S,
@@ -122,6 +128,9 @@ class EnergyMonitor:
         if hasattr(nvml, "t0_us"):  # a replay: NVML's timestamps follow its clock
             now_us = lambda: nvml.t0_us + int(nvml.clock() * 1e6)  # noqa: E731
         kwargs = {"now_us": now_us} if now_us else {}
+        if self.claims is not None:  # the job's processes: every rank on this node
+            claims = self.claims
+            kwargs["pids"] = lambda: process_tree(claims.rank_pids() | {os.getpid()})
         self.share = ProcessShare(nvml, handles, poll_s=poll_s, background=background,
                                   **kwargs)
 

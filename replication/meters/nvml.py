@@ -63,7 +63,11 @@ class _NvmlMeter(Meter):
             self.visible = resolve_visible(pynvml)
         else:
             inventory = {d.index: d for d in resolve_visible(pynvml, {}).devices}
-            self.visible = VisibleGpus([inventory[i] for i in indices if i in inventory],
+            missing = [i for i in indices if i not in inventory]
+            if missing:
+                raise MeterUnavailable(f"no GPU with NVML index {missing} (NVML shows "
+                                       f"{len(inventory)} device(s))")
+            self.visible = VisibleGpus([inventory[i] for i in indices],
                                        f"indices {list(indices)} given by the caller")
         self.devices = self.visible.devices
         self.indices = [d.index for d in self.devices]
