@@ -5,7 +5,7 @@ Start with `Store` (the DuckDB file), `Paper` (the record every source yields) a
 """
 
 from corpus.errors import GreenlensError
-from corpus.records import Evidence, Finding, Paper
+from corpus.records import Paper
 from corpus.store import Store
 
-__all__ = ["Evidence", "Finding", "GreenlensError", "Paper", "Store"]
+__all__ = ["GreenlensError", "Paper", "Store"]

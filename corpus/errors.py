@@ -76,17 +76,10 @@ class ParseError(GreenlensError):
 class PDFError(GreenlensError):
     """A PDF is missing, corrupt, encrypted, truncated or not a PDF at all.
 
-    `reason` is one of PDF_ERROR_REASONS (the extractors set it; default "corrupt").
+    `reason` says which (missing, not_pdf, encrypted, corrupt, empty, too_large, timeout,
+    memory; default "corrupt"); docs/extractors.md lists them.
     """
 
     def __init__(self, message: str, *, reason: str = "corrupt", **context) -> None:
         super().__init__(message, **context)
         self.reason = reason
-
-
-PDF_ERROR_REASONS = ("missing", "not_pdf", "encrypted", "corrupt", "empty", "timeout",
-                     "memory")
-
-
-class MeterError(GreenlensError):
-    """An energy meter could not be read."""

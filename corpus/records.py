@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
-
-PAPER_STATUSES = ("listed", "fetched", "failed", "no_pdf")
 
 
 @dataclass(frozen=True)
@@ -46,46 +44,3 @@ class Paper:
         data = {k: v for k, v in row.items() if k in names}
         data["authors"] = tuple(data.get("authors") or ())
         return cls(**data)
-
-
-@dataclass(frozen=True)
-class Evidence:
-    """Where a finding comes from: the sentence or caption, its 1-based page, a parsed value."""
-
-    page: int
-    text: str
-    value: float | None = None
-    unit: str | None = None
-
-
-@dataclass(frozen=True)
-class Finding:
-    """Whether a paper reports one category, with the evidence for it."""
-
-    paper_id: str
-    category: str
-    reported: bool
-    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
-    method: str = ""
-    extractor_version: str = ""
-
-    def to_rows(self) -> list[dict]:
-        """One `findings` row per piece of evidence (one row with no evidence if none)."""
-        base = {"paper_id": self.paper_id, "category": self.category,
-                "reported": self.reported, "method": self.method,
-                "extractor_version": self.extractor_version}
-        if not self.evidence:
-            return [{**base, "rank": 0, "evidence": None, "page": None, "value": None,
-                     "unit": None}]
-        return [{**base, "rank": i, "evidence": e.text, "page": e.page, "value": e.value,
-                 "unit": e.unit} for i, e in enumerate(self.evidence)]
-
-    @classmethod
-    def from_rows(cls, rows: list[dict]) -> Finding:
-        """Inverse of `to_rows` (rows of one paper and category)."""
-        rows = sorted(rows, key=lambda r: r["rank"])
-        first = rows[0]
-        evidence = tuple(Evidence(r["page"], r["evidence"], r["value"], r["unit"])
-                         for r in rows if r["evidence"] is not None)
-        return cls(first["paper_id"], first["category"], bool(first["reported"]), evidence,
-                   first["method"], first["extractor_version"])

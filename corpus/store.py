@@ -24,17 +24,26 @@ from corpus.records import Paper
 
 DEFAULT_DB = "greenlens.duckdb"
 
-PAPER_COLUMNS = ("id", "source", "venue", "year", "title", "authors", "abstract", "url",
-                 "pdf_url", "pdf_sha256", "pages", "fetched_at", "status", "error")
-def _paper_arrow_schema():
+# (name, DuckDB type) of the papers table, in migration order; the Arrow schema derives from it
+PAPER_SPEC = (("id", "VARCHAR"), ("source", "VARCHAR"), ("venue", "VARCHAR"),
+              ("year", "INTEGER"), ("title", "VARCHAR"), ("authors", "VARCHAR[]"),
+              ("abstract", "VARCHAR"), ("url", "VARCHAR"), ("pdf_url", "VARCHAR"),
+              ("pdf_sha256", "VARCHAR"), ("pages", "INTEGER"), ("fetched_at", "TIMESTAMP"),
+              ("status", "VARCHAR"), ("error", "VARCHAR"))
+PAPER_COLUMNS = tuple(name for name, _ in PAPER_SPEC)
+
+
+def arrow_schema(columns: Sequence[tuple[str, str]]):
+    """The pyarrow schema of (name, DuckDB type) columns, as the store's tables hold them."""
     import pyarrow as pa
 
-    text = pa.string()
-    return pa.schema([("id", text), ("source", text), ("venue", text), ("year", pa.int32()),
-                      ("title", text), ("authors", pa.list_(text)), ("abstract", text),
-                      ("url", text), ("pdf_url", text), ("pdf_sha256", text),
-                      ("pages", pa.int32()), ("fetched_at", pa.timestamp("us")),
-                      ("status", text), ("error", text)])
+    types = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64(),
+             "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"),
+             "VARCHAR[]": pa.list_(pa.string())}
+    try:
+        return pa.schema([(name, types[sql]) for name, sql in columns])
+    except KeyError as exc:
+        raise ValueError(f"no Arrow type for DuckDB type {exc.args[0]!r}") from None
 
 
 # Metadata a re-crawl may refresh; PDF state is only changed by set_pdf_state.
@@ -339,7 +348,7 @@ class Store:
                 unchanged += 1
                 continue
             state[row["id"]] = {c: row[c] for c in ("id", *_METADATA_COLUMNS)}
-        schema = _paper_arrow_schema()
+        schema = arrow_schema(PAPER_SPEC)
         with self.transaction():
             if inserts:
                 table = pa.Table.from_pylist([{c: r[c] for c in PAPER_COLUMNS}

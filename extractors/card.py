@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from corpus.records import Evidence
+from extractors.findings import Evidence, Finding
 from extractors.schema import CATEGORIES
 
 CATEGORY_NAMES = {
@@ -36,21 +36,6 @@ HINTS = {
 
 
 @dataclass(frozen=True)
-class LabelReport:
-    """One category of the card."""
-
-    reported: bool
-    evidence: tuple[Evidence, ...]
-    method: str = ""
-
-    def to_json_dict(self) -> dict:
-        """{"reported", "evidence": [{"page", "text", "value", "unit"}]}."""
-        return {"reported": self.reported,
-                "evidence": [{"page": e.page, "text": e.text, "value": e.value,
-                              "unit": e.unit} for e in self.evidence]}
-
-
-@dataclass(frozen=True)
 class PaperReport:
     """What one PDF reports, as `greenlens check` and the app show it."""
 
@@ -58,17 +43,16 @@ class PaperReport:
     pages: int
     title: str | None
     target: str
-    labels: dict[str, LabelReport]
+    labels: dict[str, Finding]
     target_method: str = ""
     scanned_pages: tuple[int, ...] = ()
 
     @classmethod
     def from_analysis(cls, analysis) -> PaperReport:
         """Build from an extractors.extract_pdf.PaperAnalysis."""
-        labels = {c: LabelReport(r.reported, tuple(r.evidence), r.method)
-                  for c, r in analysis.results.items()}
+        labels = analysis.results
         return cls(analysis.file, analysis.pages, analysis.title, analysis.target,
-                   {c: labels.get(c, LabelReport(False, ())) for c in CATEGORIES},
+                   {c: labels.get(c, Finding(c, False)) for c in CATEGORIES},
                    analysis.target_method, tuple(analysis.scanned_pages))
 
     @property

@@ -30,13 +30,3 @@ class Document:
     abstract: str | None = None
     introduction: str | None = None
     scanned_pages: tuple[int, ...] = field(default_factory=tuple)  # pages with no text layer
-
-
-@dataclass(frozen=True)
-class CategoryResult:
-    """A detector's answer for one category: reported or not, with evidence units."""
-
-    category: str
-    reported: bool
-    evidence: tuple  # tuple[corpus.records.Evidence, ...], strongest first
-    method: str  # e.g. "rules:flops/v1"

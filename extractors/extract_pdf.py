@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from extractors.document import CategoryResult, Document
+from extractors.document import Document
+from extractors.findings import Finding
 from extractors.layout import build_document
 from extractors.pdftext import read_pdf
 from extractors.schema import CATEGORIES
@@ -35,7 +36,7 @@ class PaperAnalysis:
     scanned_pages: tuple[int, ...]
     target: str
     target_method: str
-    results: dict[str, CategoryResult]
+    results: dict[str, Finding]
     seconds: float
 
 
@@ -51,7 +52,7 @@ def analyse_document(doc: Document, *, title: str | None = None,
     t0 = time.perf_counter()
     found = detect_all(doc)
     results = {c: _drop_reference_evidence(found[c], doc) if c in found else
-               CategoryResult(c, False, (), "missing-detector") for c in CATEGORIES}
+               Finding(c, False, (), "missing-detector") for c in CATEGORIES}
     target, method = _target(title or doc.title, abstract or doc.abstract, doc.introduction)
     return PaperAnalysis(doc.file, doc.pages, doc.title, doc.scanned_pages, target, method,
                          results, time.perf_counter() - t0)
@@ -83,14 +84,14 @@ def _with_seconds(result: PaperAnalysis, seconds: float) -> PaperAnalysis:
     return replace(result, seconds=seconds)
 
 
-def _drop_reference_evidence(result: CategoryResult, doc: Document) -> CategoryResult:
+def _drop_reference_evidence(result: Finding, doc: Document) -> Finding:
     """The reference list never yields a finding, whatever a detector returned."""
     if not result.evidence:
         return result
     kept = tuple(_verbatim(e, doc) for e in result.evidence if not _from_references(e, doc))
     if kept == result.evidence:
         return result
-    return CategoryResult(result.category, bool(kept) and result.reported, kept, result.method)
+    return Finding(result.category, bool(kept) and result.reported, kept, result.method)
 
 
 _MIN_QUOTE_WORDS = 3

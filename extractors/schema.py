@@ -6,6 +6,18 @@ CATEGORIES = ("flops", "energy", "runtime", "hardware", "params", "training_curv
               "search_budget")
 TARGETS = ("accuracy", "efficiency", "both", "other")
 
+# (name, DuckDB type) of the two tables as the migrations below leave them; the Arrow
+# schemas of the sink and the Parquet parts derive from these (tests/test_store.py checks
+# them against the migrated tables). A `findings` row is extractors.findings.Finding.to_rows.
+EXTRACTION_COLUMNS = (("paper_id", "VARCHAR"), ("extractor_version", "VARCHAR"),
+                      ("status", "VARCHAR"), ("error", "VARCHAR"), ("pages", "INTEGER"),
+                      ("scanned_pages", "INTEGER"), ("target", "VARCHAR"),
+                      ("target_method", "VARCHAR"), ("extracted_at", "TIMESTAMP"))
+FINDING_COLUMNS = (("paper_id", "VARCHAR"), ("category", "VARCHAR"), ("rank", "INTEGER"),
+                   ("reported", "BOOLEAN"), ("evidence", "VARCHAR"), ("page", "INTEGER"),
+                   ("value", "DOUBLE"), ("unit", "VARCHAR"), ("method", "VARCHAR"),
+                   ("extractor_version", "VARCHAR"))
+
 MIGRATIONS: list[tuple[str, str]] = [
     ("0100_extractions", """
         CREATE TABLE extractions (

@@ -17,23 +17,13 @@ import duckdb
 import pyarrow as pa
 
 from corpus.errors import PDFError, StoreError
-from corpus.records import Finding
-from corpus.store import Store
+from corpus.store import Store, arrow_schema
+from extractors.schema import EXTRACTION_COLUMNS, FINDING_COLUMNS
 
-EXTRACTION_COLS = ("paper_id", "extractor_version", "status", "error", "pages",
-                   "scanned_pages", "target", "target_method", "extracted_at")
-FINDING_COLS = ("paper_id", "category", "rank", "reported", "evidence", "page", "value",
-                "unit", "method", "extractor_version")
-EXTRACTION_SCHEMA = pa.schema([
-    ("paper_id", pa.string()), ("extractor_version", pa.string()), ("status", pa.string()),
-    ("error", pa.string()), ("pages", pa.int32()), ("scanned_pages", pa.int32()),
-    ("target", pa.string()), ("target_method", pa.string()),
-    ("extracted_at", pa.timestamp("us"))])
-FINDING_SCHEMA = pa.schema([
-    ("paper_id", pa.string()), ("category", pa.string()), ("rank", pa.int32()),
-    ("reported", pa.bool_()), ("evidence", pa.string()), ("page", pa.int32()),
-    ("value", pa.float64()), ("unit", pa.string()), ("method", pa.string()),
-    ("extractor_version", pa.string())])
+EXTRACTION_COLS = tuple(name for name, _ in EXTRACTION_COLUMNS)
+FINDING_COLS = tuple(name for name, _ in FINDING_COLUMNS)
+EXTRACTION_SCHEMA = arrow_schema(EXTRACTION_COLUMNS)
+FINDING_SCHEMA = arrow_schema(FINDING_COLUMNS)
 
 
 def _now() -> datetime:
@@ -43,10 +33,8 @@ def _now() -> datetime:
 def analysis_rows(paper_id: str, result, version: str) -> tuple[dict, list[dict]]:
     """(extractions row, findings rows) of one successfully analysed paper."""
     findings: list[dict] = []
-    for category, res in result.results.items():
-        finding = Finding(paper_id, category, res.reported, tuple(res.evidence), res.method,
-                          version)
-        findings.extend(finding.to_rows())
+    for finding in result.results.values():
+        findings.extend(finding.to_rows(paper_id, version))
     extraction = {"paper_id": paper_id, "extractor_version": version, "status": "ok",
                   "error": None, "pages": result.pages,
                   "scanned_pages": len(result.scanned_pages), "target": result.target,

@@ -10,8 +10,9 @@ from click.testing import CliRunner
 
 from app.cli import cli
 from corpus.pdfcache import PdfCache
-from corpus.records import Finding, Paper
+from corpus.records import Paper
 from extractors import batch
+from extractors.findings import Finding
 from extractors.schema import CATEGORIES
 
 pytestmark = pytest.mark.shared

@@ -6,7 +6,7 @@ import pickle
 from datetime import datetime
 
 from corpus.errors import FetchError, GreenlensError
-from corpus.records import Evidence, Finding, Paper
+from corpus.records import Paper
 from corpus.store import Store, all_migrations
 
 
@@ -55,11 +55,31 @@ def test_paper_round_trip(store):
 
 
 def test_finding_round_trip():
-    f = Finding("p", "flops", True, (Evidence(3, "4.1 GFLOPs", 4.1e9, "FLOPs"),
-                                     Evidence(5, "x")), "rule", "1")
-    assert Finding.from_rows(f.to_rows()) == f
-    empty = Finding("p", "energy", False, (), "rule", "1")
-    assert Finding.from_rows(empty.to_rows()) == empty
+    from extractors.findings import Evidence, Finding
+
+    f = Finding("flops", True, (Evidence(3, "4.1 GFLOPs", 4.1e9, "FLOPs"), Evidence(5, "x")),
+                "rule")
+    rows = f.to_rows("p", "1")
+    assert [r["rank"] for r in rows] == [0, 1] and {r["paper_id"] for r in rows} == {"p"}
+    assert Finding.from_rows(rows) == f
+    empty = Finding("energy", False, (), "rule")
+    assert Finding.from_rows(empty.to_rows("p", "1")) == empty
+
+
+def test_table_layouts_match_the_migrated_tables(store):
+    """The column specs the Arrow schemas derive from are the tables the migrations made."""
+    from corpus.store import PAPER_SPEC
+    from extractors.findings import Evidence, Finding
+    from extractors.schema import EXTRACTION_COLUMNS, FINDING_COLUMNS
+
+    def described(table):
+        return tuple((r[0], r[1]) for r in store.fetchall(f"DESCRIBE {table}"))
+
+    assert described("papers") == PAPER_SPEC
+    assert described("extractions") == EXTRACTION_COLUMNS
+    assert described("findings") == FINDING_COLUMNS
+    row = Finding("flops", True, (Evidence(1, "x", 2.0, "FLOPs"),), "m").to_rows("p", "v")[0]
+    assert set(row) == {name for name, _ in FINDING_COLUMNS}
 
 
 def test_errors_pickle_with_context():

@@ -1,4 +1,4 @@
-"""One detector per category: pure functions from text units to a CategoryResult.
+"""One detector per category: pure functions from text units to a Finding.
 
 `detect_all(doc)` runs them all; `DETECTORS_VERSION` changes whenever a rule changes, so
 the batch runner re-extracts papers done with an older version.
@@ -17,11 +17,12 @@ from extractors.detectors import (
     search_budget,
     training_curve,
 )
-from extractors.document import CategoryResult, Document, TextUnit
+from extractors.document import Document, TextUnit
+from extractors.findings import Finding
 
 DETECTORS_VERSION = "5"
 
-DETECTORS: dict[str, Callable[[Sequence[TextUnit]], CategoryResult]] = {
+DETECTORS: dict[str, Callable[[Sequence[TextUnit]], Finding]] = {
     "flops": flops.detect,
     "energy": energy.detect,
     "runtime": runtime.detect,
@@ -32,6 +33,6 @@ DETECTORS: dict[str, Callable[[Sequence[TextUnit]], CategoryResult]] = {
 }
 
 
-def detect_all(doc: Document) -> dict[str, CategoryResult]:
+def detect_all(doc: Document) -> dict[str, Finding]:
     """Every category's result for one document, in the canonical category order."""
     return {name: detect(doc.units) for name, detect in DETECTORS.items()}

@@ -6,8 +6,8 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 
-from corpus.records import Evidence
-from extractors.document import CategoryResult, TextUnit
+from extractors.document import TextUnit
+from extractors.findings import Evidence, Finding
 
 MAX_EVIDENCE = 3
 MAX_CHARS = 300
@@ -103,7 +103,7 @@ def evidence_from(unit: TextUnit, span_start: int = 0, value: float | None = Non
     return Evidence(unit.page, clip(unit.text, span_start), value, unit_name)
 
 
-def result(category: str, found: list[tuple[float, Evidence]], method: str) -> CategoryResult:
+def result(category: str, found: list[tuple[float, Evidence]], method: str) -> Finding:
     """The strongest (highest score first, then earliest) distinct evidence, at most three."""
     seen, best = set(), []
     for _, ev in sorted(found, key=lambda x: -x[0]):
@@ -113,7 +113,7 @@ def result(category: str, found: list[tuple[float, Evidence]], method: str) -> C
         best.append(ev)
         if len(best) == MAX_EVIDENCE:
             break
-    return CategoryResult(category, bool(best), tuple(best), method)
+    return Finding(category, bool(best), tuple(best), method)
 
 
 Scorer = Callable[[TextUnit], "tuple[float, Evidence] | None"]
@@ -145,7 +145,7 @@ def keyword_gate(keywords: Sequence[str], pattern: str | None = None) -> Callabl
 
 
 def run(category: str, units: Sequence[TextUnit], prefilter: re.Pattern, score: Scorer,
-        method: str, gate: Callable[[str], bool] | None = None) -> CategoryResult:
+        method: str, gate: Callable[[str], bool] | None = None) -> Finding:
     """Score every candidate unit and keep the best evidence."""
     found = []
     for unit in candidates(units, prefilter, gate):

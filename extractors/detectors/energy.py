@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 
 from extractors.detectors import common
-from extractors.document import CategoryResult, TextUnit
+from extractors.document import TextUnit
+from extractors.findings import Finding
 from extractors.quantities import parse_energy
 
 METHOD = "rules:energy/v1"
@@ -58,6 +59,6 @@ def _score(unit: TextUnit):
     return None
 
 
-def detect(units: Sequence[TextUnit]) -> CategoryResult:
+def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether the paper gives a figure for energy (J, Wh), power (W) or CO2 of its runs."""
     return common.run("energy", units, PREFILTER, _score, METHOD)

@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 
 from extractors.detectors import common
-from extractors.document import CategoryResult, TextUnit
+from extractors.document import TextUnit
+from extractors.findings import Finding
 from extractors.quantities import parse_flops
 
 METHOD = "rules:flops/v1"
@@ -57,7 +58,7 @@ def _score(unit: TextUnit):
     return None
 
 
-def detect(units: Sequence[TextUnit]) -> CategoryResult:
+def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether the paper counts FLOPs/MACs of its own models (not hardware FLOP/s)."""
     found = []
     for unit in common.candidates(units, PREFILTER):

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 from extractors.detectors import common
-from extractors.document import CategoryResult, TextUnit
+from extractors.document import TextUnit
+from extractors.findings import Finding
 from extractors.quantities import GPU_MODELS, HARDWARE_RE, parse_hardware
 
 METHOD = "rules+spacy-phrasematcher:hardware/v1"
@@ -73,6 +74,6 @@ def _score(unit: TextUnit):
     return None
 
 
-def detect(units: Sequence[TextUnit]) -> CategoryResult:
+def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether a hardware model (V100, TPU v3, Xeon...) is named for the paper's runs."""
     return common.run("hardware", units, PREFILTER, _score, METHOD, GATE)

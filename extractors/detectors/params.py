@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 
 from extractors.detectors import common
-from extractors.document import CategoryResult, TextUnit
+from extractors.document import TextUnit
+from extractors.findings import Finding
 from extractors.quantities import parse_params
 
 METHOD = "rules:params/v2"
@@ -96,7 +97,7 @@ def _from_table(units: Sequence[TextUnit], i: int):
     return None
 
 
-def detect(units: Sequence[TextUnit]) -> CategoryResult:
+def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether the paper states its models' parameter counts ("110M", a #Params column)."""
     units = [u for u in units if u.section != "references"]
     found = []

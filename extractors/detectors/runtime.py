@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 
 from extractors.detectors import common
-from extractors.document import CategoryResult, TextUnit
+from extractors.document import TextUnit
+from extractors.findings import Finding
 from extractors.quantities import parse_duration
 
 METHOD = "rules:runtime/v1"
@@ -96,6 +97,6 @@ def _score(unit: TextUnit):
     return None
 
 
-def detect(units: Sequence[TextUnit]) -> CategoryResult:
+def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether the paper reports measured time: durations, GPU-hours, latency, throughput."""
     return common.run("runtime", units, PREFILTER, _score, METHOD, GATE)

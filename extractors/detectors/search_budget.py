@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 
 from extractors.detectors import common
-from extractors.document import CategoryResult, TextUnit
+from extractors.document import TextUnit
+from extractors.findings import Finding
 from extractors.quantities import parse_trials
 
 METHOD = "rules:search_budget/v1"
@@ -77,7 +78,7 @@ def _score(unit: TextUnit):
     return None
 
 
-def detect(units: Sequence[TextUnit]) -> CategoryResult:
+def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether the paper says how many configurations were tried, or the searched grid."""
     return common.run("search_budget", common.join_continuations(units), PREFILTER, _score,
                       METHOD)

@@ -6,7 +6,8 @@ import re
 from collections.abc import Sequence
 
 from extractors.detectors import common
-from extractors.document import CategoryResult, TextUnit
+from extractors.document import TextUnit
+from extractors.findings import Finding
 
 METHOD = "rules:training_curve/v1"
 _METRIC = (r"(?:loss|losses|accuracy|accuracies|error|errors|perplexity|ppl|BLEU|reward|returns?|"
@@ -106,7 +107,7 @@ def _figure_evidence(units: Sequence[TextUnit]):
                 yield 1.2, common.evidence_from(unit, min(progress.start(), metric.start()))
 
 
-def detect(units: Sequence[TextUnit]) -> CategoryResult:
+def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether a figure plots loss/metric against epochs, steps, time or compute."""
     curves = common.run("training_curve", units, _CURVE, _score, METHOD, GATE)
     if curves.reported:
