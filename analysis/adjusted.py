@@ -49,18 +49,20 @@ def adjusted_binary(venue: str, year: int, category: str, k: int, n: int,
     return adjust_binary(k, n, gold, seed=_seed(venue, year, category))
 
 
-def adjusted_targets(venue: str, year: int, parts: list[tuple[str, str | None, dict]]
-                     ) -> dict[str, Adjusted]:
-    """Adjusted target shares of one cell; parts = (source, version, counts by label)."""
+def adjusted_targets(venue: str, year: int, parts: list[tuple[str, str | None, dict]],
+                     groups: dict[str, tuple[str, ...]] | None = None) -> dict[str, Adjusted]:
+    """Adjusted target shares of one cell; parts = (source, version, counts by label);
+    `groups` adds sums of labels (accuracy incl. both, ...)."""
     pairs = []
     for source, version, counts in parts:
         if sum(counts.values()) == 0:
             continue
         gold = gold_outcomes("target", source, version)
         if isinstance(gold, str):
-            return {t: Adjusted(None, None, None, gold) for t in TARGETS}
+            return {t: Adjusted(None, None, None, gold) for t in (*TARGETS, *(groups or {}))}
         pairs.append((counts, gold))
-    return adjust_target_mixture(pairs, TARGETS, seed=_seed(venue, year, "target"))
+    return adjust_target_mixture(pairs, TARGETS, seed=_seed(venue, year, "target"),
+                                 groups=groups)
 
 
 def provenance(keys: tuple[str, ...], sources: tuple[str, ...],

@@ -173,27 +173,34 @@ def adjust_target(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[s
 
 
 def adjust_target_mixture(parts: Sequence[tuple[dict[str, int], GoldOutcomes]],
-                          labels: Sequence[str], *, reps: int = REPS,
-                          seed: int = 0) -> dict[str, Adjusted]:
+                          labels: Sequence[str], *, reps: int = REPS, seed: int = 0,
+                          groups: dict[str, tuple[str, ...]] | None = None
+                          ) -> dict[str, Adjusted]:
     """Papers classified from several text sources (each with its own gold error rates):
-    each part adjusted on its own, then pooled weighted by its papers."""
+    each part adjusted on its own, then pooled weighted by its papers. `groups` adds sums
+    of labels (e.g. accuracy incl. both) with their own intervals."""
+    groups = groups or {}
+    names = [*labels, *groups]
     parts = [(c, g) for c, g in parts if sum(c.values()) > 0]
     if not parts:
-        return {lab: Adjusted(None, None, None, "n/a: no papers in this cell") for lab in labels}
+        return {lab: Adjusted(None, None, None, "n/a: no papers in this cell") for lab in names}
     points, replicas, weights = [], [], []
     for i, (counts, gold) in enumerate(parts):
         res = _target_replicates(counts, gold, labels, reps, seed + 7919 * i)
         if isinstance(res, str):
             why = res if len(parts) == 1 else f"{res} (text source {gold.source})"
-            return {lab: Adjusted(None, None, None, why) for lab in labels}
+            return {lab: Adjusted(None, None, None, why) for lab in names}
         points.append(res[0])
         replicas.append(res[1])
         weights.append(sum(counts.values()))
     w = np.asarray(weights, float) / sum(weights)
     point = sum(wi * p for wi, p in zip(w, points, strict=True))
     pooled = sum(wi * r for wi, r in zip(w, replicas, strict=True))
+    ix = {lab: j for j, lab in enumerate(labels)}
+    columns = {lab: [lab] for lab in labels} | {g: list(members) for g, members in groups.items()}
     result = {}
-    for j, lab in enumerate(labels):
-        lo, hi, why = _interval(pooled[:, j])
-        result[lab] = Adjusted(float(point[j]), lo, hi, why)
+    for name, members in columns.items():
+        cols = [ix[m] for m in members]
+        lo, hi, why = _interval(pooled[:, cols].sum(1))
+        result[name] = Adjusted(float(point[cols].sum()), lo, hi, why)
     return result

@@ -35,18 +35,58 @@ def abstract_entry(truth: list[str], predicted: list[str], ids: list[str], versi
             "outcomes": {"target": {"truth": list(truth), "predicted": list(predicted)}}}
 
 
-def write_error_rates(entries: dict[str, dict], path: Path = ERROR_RATES_PATH) -> Path:
+def write_error_rates(entries: dict[str, dict], path: Path | None = None) -> Path:
     """Write the entries (keys from SOURCES) as the shipped error-rate file."""
     unknown = set(entries) - set(SOURCES)
     if unknown:
         raise ValueError(f"unknown text sources {sorted(unknown)}")
-    Path(path).write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
-    load_error_rates.cache_clear()
-    return Path(path)
+    path = Path(path or ERROR_RATES_PATH)
+    path.write_text(json.dumps(entries, indent=1) + "\n", encoding="utf-8")
+    _load.cache_clear()
+    return path
+
+
+def load_error_rates(path: Path | None = None) -> dict:
+    """The error-rate entries by text source ({} when the file is absent)."""
+    return _load(Path(path or ERROR_RATES_PATH))
 
 
 @lru_cache(maxsize=4)
-def load_error_rates(path: Path = ERROR_RATES_PATH) -> dict:
-    """The error-rate entries by text source ({} when the file is absent)."""
-    p = Path(path)
-    return json.loads(p.read_text(encoding="utf-8")) if p.is_file() else {}
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dict:
+    """Run the extractors on the `split` papers of each (gold file, PDF folder) and return
+    the full-text entry, for the current extractor version."""
+    from extractors.analyse import extractor_version
+    from extractors.evaluate import evaluate
+
+    outcomes: list[dict] = []
+    names = []
+    for gold, pdfs in specs:
+        report = evaluate(gold, pdfs, split=split)
+        if report.errors:
+            raise RuntimeError(f"{len(report.errors)} gold PDFs could not be read under "
+                               f"{pdfs}: {report.errors[0]}")
+        outcomes += report.outcomes
+        names.append(f"{Path(gold).name} {split} split ({report.papers} papers)")
+    return fulltext_entry(outcomes, extractor_version(), " + ".join(names))
+
+
+def measure_abstracts(gold_files: list[Path], texts: dict[str, tuple[str, str]],
+                      split: str = "test", strata: tuple[str, ...] = ("random",)) -> dict:
+    """The abstract entry: the current target model on title + abstract of the gold
+    abstracts of `split` drawn in `strata` (the random strata: representative errors)."""
+    from extractors.target import METHOD, predict_many, target_text
+
+    rows = [json.loads(line) for path in gold_files
+            for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for r in rows if r["split"] == split and r["stratum"] in strata
+            and r["id"] in texts]
+    predicted = [label for label, _ in
+                 predict_many([target_text(*texts[r["id"]]) for r in rows])]
+    name = (" + ".join(Path(p).name for p in gold_files)
+            + f" {split} split, strata {', '.join(strata)} ({len(rows)} abstracts)")
+    return abstract_entry([r["label"] for r in rows], predicted, [r["id"] for r in rows],
+                          METHOD, name)

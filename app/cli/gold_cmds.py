@@ -92,6 +92,46 @@ def rebuild_pdfs(repos: Path, out: Path | None) -> None:
         sys.exit(1)
 
 
+@gold.command("error-rates")
+@click.option("--pdfs", "pdfs_dir", type=_DIR, default=None,
+              help="PDFs of papers.jsonl [default: ../shared/corpus/pdfs].")
+@click.option("--gold-pdfs", type=_DIR, default=None,
+              help="PDFs of papers_pmlr.jsonl [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs; "
+                   "`greenlens gold rebuild-pdfs` makes it].")
+@click.option("--corpus", "corpus_dir", type=_DIR, default=None,
+              help="Corpus snapshot with the gold abstracts' text [default: ../shared/corpus].")
+@click.option("--pmlr-repos", type=_DIR, default=None,
+              help="Clones of the PMLR volumes, for the pmlr: gold abstracts' text.")
+@clean_errors
+def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
+    """Measure the extractors and the target model on the gold test splits and write the
+    shipped error-rate file that trends use to adjust shares."""
+    from extractors.error_rates import (ERROR_RATES_PATH, measure_abstracts,
+                                        measure_fulltext, write_error_rates)
+    from extractors.gold.corpus_abstracts import load_wide_index
+    from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR
+    from extractors.gold.sample_wide_abstracts import iter_pmlr_posts
+
+    pdfs_dir = pdfs_dir or SHARED / "corpus" / "pdfs"
+    gold_pdfs = gold_pdfs or DEFAULT_PDF_DIR
+    corpus_dir = corpus_dir or SHARED / "corpus"
+    for need in (pdfs_dir, gold_pdfs, corpus_dir):
+        if not Path(need).is_dir():
+            raise click.UsageError(f"{need} is not a folder (see --help)")
+    fulltext = measure_fulltext([(GOLD_DIR / "papers.jsonl", pdfs_dir),
+                                 (GOLD_DIR / "papers_pmlr.jsonl", gold_pdfs)])
+    index = load_wide_index(corpus_dir)
+    texts = {k: (r.title, r.abstract) for k, r in index.items()}
+    if pmlr_repos:
+        texts |= {r.id: (r.title, r.abstract) for r in iter_pmlr_posts(pmlr_repos)}
+    abstract = measure_abstracts([GOLD_DIR / "abstracts.jsonl",
+                                  GOLD_DIR / "abstracts_wide.jsonl"], texts)
+    path = write_error_rates({"fulltext": fulltext, "abstract": abstract})
+    click.echo(f"wrote {path.relative_to(ERROR_RATES_PATH.parents[2])}: full text "
+               f"{fulltext['n']} papers ({fulltext['version']}), abstracts {abstract['n']} "
+               f"({abstract['version']})")
+
+
 def register(group: click.Group) -> None:
     """Add the `gold` command group."""
     group.add_command(gold)
