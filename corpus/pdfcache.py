@@ -41,13 +41,36 @@ def _describe_start(data: bytes) -> str:
     return f"starts with {data[:16]!r}"
 
 
+def open_failure(exc: Exception, data: bytes) -> tuple[str, str]:
+    """(message, reason) for pdfium failing to load `data`.
+
+    pdfium's error code is thread-global and not reset by a load that fails without
+    setting one (a PDF with no pages fails with "Success", or with the code of the file
+    before it: an encrypted one), so "encrypted" needs the file's own /Encrypt entry and a
+    failure with no fresh code reads as no pages / no readable page tree."""
+    import pypdfium2.raw as pdfium_c
+
+    code = getattr(exc, "err_code", None)
+    if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) and \
+            b"/Encrypt" in data:
+        return "encrypted PDF (needs a password)", "encrypted"
+    if code in (pdfium_c.FPDF_ERR_SUCCESS, pdfium_c.FPDF_ERR_PASSWORD,
+                pdfium_c.FPDF_ERR_SECURITY, None):
+        return "PDF has no pages (pdfium finds no page tree)", "empty"
+    names = {pdfium_c.FPDF_ERR_FILE: "file not found or unreadable",
+             pdfium_c.FPDF_ERR_FORMAT: "not a PDF or corrupted",
+             pdfium_c.FPDF_ERR_PAGE: "page not found or content error"}
+    return f"corrupt PDF: pdfium cannot open it ({names.get(code, f'error {code}')})", \
+        "corrupt"
+
+
 def page_count(data: bytes) -> int:
     """Pages of a PDF given as bytes (raises PDFError if pdfium cannot open it)."""
     try:
         doc = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError as exc:
-        reason = "encrypted" if "password" in str(exc).lower() else "corrupt"
-        raise PDFError(f"pdfium cannot open it: {exc}", reason=reason) from exc
+        message, reason = open_failure(exc, data)
+        raise PDFError(message, reason=reason) from None
     try:
         return len(doc)
     finally:

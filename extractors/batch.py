@@ -60,13 +60,17 @@ def plan(store: Store, cache_dir: str | Path, *, force: bool = False):
 
     One task per distinct PDF (two sources may list the same file): `tasks` are
     (sha256, (path, title, abstract)); `papers_of[sha]` the rows sharing it; `missing`
-    the rows whose PDF is not in the cache.
+    the rows whose PDF is not in the cache. A paper is done when it has a record of this
+    extractor version, except an error that is the limit's rather than the file's (RETRIED:
+    over the time or memory limit), which is tried again on the next run.
     """
     rows = store.fetch_dicts(
         "SELECT p.id, p.pdf_sha256, p.title, p.abstract, p.venue, p.year, "
-        "e.extractor_version FROM papers p LEFT JOIN extractions e ON e.paper_id = p.id "
+        "e.extractor_version, e.status AS extraction_status, e.error AS extraction_error "
+        "FROM papers p LEFT JOIN extractions e ON e.paper_id = p.id "
         "WHERE p.status = 'fetched' ORDER BY p.id")
-    todo = [r for r in rows if force or r["extractor_version"] != EXTRACTOR_VERSION]
+    todo = [r for r in rows if force or r["extractor_version"] != EXTRACTOR_VERSION
+            or _retried(r)]
     papers_of: dict[str, list[dict]] = {}
     tasks, missing = [], []
     for row in todo:
@@ -80,6 +84,15 @@ def plan(store: Store, cache_dir: str | Path, *, force: bool = False):
             tasks.append((sha, (str(path), row["title"], row["abstract"])))
         papers_of[sha].append(row)
     return rows, todo, tasks, papers_of, missing
+
+
+# Error reasons that depend on the limits given and the machine's load, not on the PDF.
+RETRIED = ("timeout", "memory")
+
+
+def _retried(row: dict) -> bool:
+    error = row.get("extraction_error") or ""
+    return row.get("extraction_status") == "error" and error.split(":", 1)[0] in RETRIED
 
 
 def missing_error(cache_dir: str | Path, row: dict) -> PDFError:

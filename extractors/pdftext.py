@@ -64,17 +64,18 @@ def check_file(path: Path) -> None:
 
 def _open(path: Path):
     import pypdfium2 as pdfium
-    import pypdfium2.raw as pdfium_c
 
     try:
         return pdfium.PdfDocument(str(path))
     except pdfium.PdfiumError as exc:
-        code = getattr(exc, "err_code", None)
-        if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY):
-            raise PDFError(f"encrypted PDF (needs a password): {path}",
-                           reason="encrypted") from None
-        raise PDFError(f"corrupt PDF: pdfium cannot open it ({exc}): {path}",
-                       reason="corrupt") from None
+        from corpus.pdfcache import open_failure
+
+        try:
+            data = path.read_bytes()  # only on failure: is it really encrypted?
+        except OSError:
+            data = b""
+        message, reason = open_failure(exc, data)
+        raise PDFError(f"{message}: {path}", reason=reason) from None
 
 
 def read_pdf(path: str | Path) -> RawPdf:
