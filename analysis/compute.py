@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from analysis import queries as Q
 from analysis.db import Filters, Reader, current_version, query
+from corpus.hardware import Device, by_paper_name
 
 DEFAULT_UTILISATION = 0.33
 DEFAULT_PRECISION = "auto"
@@ -21,86 +22,17 @@ PRECISIONS = ("auto", "fp32", "fp16")
 ESTIMATE_LIMIT = 10000
 
 
-@dataclass(frozen=True)
-class Peak:
-    """A device's peak dense throughput in TFLOP/s (fp16 = FP16/BF16 tensor units, no
-    sparsity), and where the figure comes from."""
-
-    fp32: float | None
-    fp16: float | None
-    source: str
-    tensor: bool = True  # fp16 is a matrix-unit peak (tensor cores, TPU MXU); P100: no
-
-    @property
-    def tensor_units(self) -> bool:
-        """Whether `auto` takes the fp16 peak: the device has FP16/BF16 matrix units."""
-        return self.fp16 is not None and self.tensor
-
-    def tflops(self, precision: str) -> tuple[float | None, str]:
-        """The peak for `precision` (auto/fp32/fp16) and the precision it resolved to."""
-        if precision == "auto":
-            precision = "fp16" if self.tensor_units else "fp32"
-        return (self.fp32 if precision == "fp32" else self.fp16), precision
+# Paper model name (the hardware detector's findings.unit) -> device with its peaks
+# (corpus.hardware, one table with the datasheet of each figure).
+PEAKS: dict[str, Device] = by_paper_name()
 
 
-_NV = "NVIDIA {} datasheet"
-# Names are the canonical model names the hardware detector writes in findings.unit
-# (extractors.quantities.GPU_MODELS). "Titan X" and "TPU" alone are left out on purpose:
-# each names devices whose peaks differ by 2x or more (Maxwell vs Pascal Titan X; TPU v2-v5).
-PEAKS: dict[str, Peak] = {
-    "H100": Peak(66.9, 989.4, _NV.format("H100 (SXM5)")),
-    "H200": Peak(66.9, 989.4, _NV.format("H200 (SXM)")),
-    "A100": Peak(19.5, 312.0, _NV.format("A100 (SXM4/PCIe)")),
-    "A6000": Peak(38.7, 154.8, _NV.format("RTX A6000")),
-    "RTX A6000": Peak(38.7, 154.8, _NV.format("RTX A6000")),
-    "A40": Peak(37.4, 149.7, _NV.format("A40")),
-    "A30": Peak(10.3, 165.0, _NV.format("A30")),
-    "A10": Peak(31.2, 125.0, _NV.format("A10")),
-    "L40S": Peak(91.6, 362.1, _NV.format("L40S")),
-    "L40": Peak(90.5, 181.0, _NV.format("L40")),
-    "L4": Peak(30.3, 121.0, _NV.format("L4")),
-    "V100": Peak(15.7, 125.0, _NV.format("Tesla V100 (SXM2)")),
-    "Tesla V100": Peak(15.7, 125.0, _NV.format("Tesla V100 (SXM2)")),
-    "P100": Peak(10.6, 21.2, _NV.format("Tesla P100 (SXM2)"), tensor=False),
-    "Tesla P100": Peak(10.6, 21.2, _NV.format("Tesla P100 (SXM2)"), tensor=False),
-    "P40": Peak(12.0, None, _NV.format("Tesla P40")),
-    "P4": Peak(5.5, None, _NV.format("Tesla P4")),
-    "T4": Peak(8.1, 65.0, _NV.format("T4")),
-    "Tesla T4": Peak(8.1, 65.0, _NV.format("T4")),
-    "K80": Peak(4.37, None, _NV.format("Tesla K80") + " (8.73 per two-GPU board; "
-                "cloud instances count each GK210 as one GPU)"),
-    "Tesla K80": Peak(4.37, None, _NV.format("Tesla K80") + " (per GK210 GPU)"),
-    "K40": Peak(4.29, None, _NV.format("Tesla K40") + " (base clock)"),
-    "Tesla K40": Peak(4.29, None, _NV.format("Tesla K40") + " (base clock)"),
-    "K20": Peak(3.52, None, _NV.format("Tesla K20")),
-    "M40": Peak(7.0, None, _NV.format("Tesla M40")),
-    "Tesla M40": Peak(7.0, None, _NV.format("Tesla M40")),
-    "Titan Xp": Peak(12.1, None, "NVIDIA TITAN Xp product page"),
-    "Titan V": Peak(14.9, 110.0, "NVIDIA TITAN V product page"),
-    "Titan RTX": Peak(16.3, 130.0, "NVIDIA TITAN RTX product page"),
-    "RTX 4090": Peak(82.6, 165.2, "NVIDIA Ada GPU architecture whitepaper (FP32 accumulate)"),
-    "RTX 3090": Peak(35.6, 71.0, "NVIDIA Ampere GA102 whitepaper (FP32 accumulate)"),
-    "RTX 3080": Peak(29.8, 59.5, "NVIDIA Ampere GA102 whitepaper (FP32 accumulate)"),
-    "RTX 2080 Ti": Peak(13.4, 53.8, "NVIDIA Turing whitepaper (FP32 accumulate)"),
-    "RTX 2080": Peak(10.1, 40.3, "NVIDIA Turing whitepaper (FP32 accumulate)"),
-    "Quadro RTX 8000": Peak(16.3, 130.5, _NV.format("Quadro RTX 8000")),
-    "RTX 8000": Peak(16.3, 130.5, _NV.format("Quadro RTX 8000")),
-    "Quadro RTX 6000": Peak(16.3, 130.5, _NV.format("Quadro RTX 6000")),
-    "RTX 6000": Peak(16.3, 130.5, _NV.format("Quadro RTX 6000")),
-    "Quadro P6000": Peak(12.6, None, _NV.format("Quadro P6000")),
-    "GTX 1080 Ti": Peak(11.3, None, "NVIDIA GeForce GTX 1080 Ti specifications"),
-    "GTX 1080": Peak(8.9, None, "NVIDIA GeForce GTX 1080 specifications"),
-    "GTX 1070": Peak(6.5, None, "NVIDIA GeForce GTX 1070 specifications"),
-    "GTX 980 Ti": Peak(5.6, None, "NVIDIA GeForce GTX 980 Ti specifications"),
-    "GTX 980": Peak(4.6, None, "NVIDIA GeForce GTX 980 specifications"),
-    "GTX Titan": Peak(4.5, None, "NVIDIA GeForce GTX TITAN specifications"),
-    "TPU v2": Peak(None, 45.0, "Google Cloud TPU v2 documentation (bf16, per chip)"),
-    "TPUv2": Peak(None, 45.0, "Google Cloud TPU v2 documentation (bf16, per chip)"),
-    "TPU v3": Peak(None, 123.0, "Google Cloud TPU v3 documentation (bf16, per chip)"),
-    "TPUv3": Peak(None, 123.0, "Google Cloud TPU v3 documentation (bf16, per chip)"),
-    "TPU v4": Peak(None, 275.0, "Google Cloud TPU v4 documentation (bf16, per chip)"),
-    "TPUv4": Peak(None, 275.0, "Google Cloud TPU v4 documentation (bf16, per chip)"),
-}
+def peak_tflops(device: Device, precision: str) -> tuple[float | None, str]:
+    """The device's peak for `precision` (auto/fp32/fp16) and the precision it resolved to:
+    `auto` is the 16-bit (FP16/BF16) matrix-unit peak where there is one, else FP32."""
+    if precision == "auto":
+        precision = "fp16" if device.tensor_units else "fp32"
+    return (device.tflops.get("fp32") if precision == "fp32" else device.half), precision
 
 
 @dataclass(frozen=True)
@@ -142,7 +74,7 @@ def _row(r: dict, utilisation: float, precision: str) -> ComputeRow:
     label = "no estimate: the paper names no GPU in the peak table, or no training duration"
     if r["gpu"] is not None and r["rt_value"] is not None:
         peak = PEAKS[r["gpu"]]
-        peak_value, used = peak.tflops(precision)
+        peak_value, used = peak_tflops(peak, precision)
         gpu_hours, how = _gpu_hours(r)
         if peak_value is None:
             label = (f"no estimate: no {used} peak listed for {r['gpu']} "

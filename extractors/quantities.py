@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from corpus.hardware import MODEL_NAMES, MODEL_PATTERNS
+
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _WORD_NUMBERS = {
     "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5,
@@ -176,27 +178,10 @@ def parse_duration(text: str) -> list[Quantity]:
 
 
 # -------------------------------------------------------------------------- hardware
-# Accelerator and processor models, most specific first.
-GPU_MODELS = (
-    "H100", "H200", "H800", "A100", "A800", "A6000", "A5000", "A4000", "A40", "A30", "A10G",
-    "A10", "L40S", "L40", "L4", "V100", "P100", "P40", "P4", "T4", "K80", "K40", "K20",
-    "M40", "M60", "Titan Xp", "Titan X", "Titan V", "Titan RTX", "Titan Black", "Titan Z",
-    "TITAN Xp", "TITAN X", "TITAN V", "TITAN RTX", "RTX 4090", "RTX 4080", "RTX 3090",
-    "RTX 3080", "RTX 3070", "RTX 3060", "RTX 2080 Ti", "RTX 2080", "RTX 2070", "RTX A6000",
-    "RTX 6000", "RTX 8000", "Quadro RTX 6000", "Quadro RTX 8000", "Quadro P6000",
-    "Quadro M6000", "GTX 1080 Ti", "GTX 1080", "GTX 1070", "GTX 1060", "GTX 980 Ti",
-    "GTX 980", "GTX 970", "GTX 780", "GTX 680", "GTX 580", "GTX Titan", "Tesla V100",
-    "Tesla P100", "Tesla K80", "Tesla K40", "Tesla M40", "Tesla T4", "Jetson Nano",
-    "Jetson TX2", "Jetson Xavier", "Jetson AGX Xavier", "Jetson TX1", "Radeon", "MI250",
-    "MI100", "MI300", "Gaudi", "TPU v2", "TPU v3", "TPU v4", "TPU v5", "TPUv2", "TPUv3",
-    "TPUv4", "Cloud TPU", "Kepler GPU", "Pascal GPU", "Maxwell GPU", "Volta GPU", "Xeon", "EPYC", "Core i7", "Core i9", "Core i5", "Ryzen",
-    "Threadripper", "Snapdragon", "Pixel 1", "Pixel 2", "Pixel 3", "Pixel 4", "Pixel phone",
-    "iPhone", "Apple M1", "Apple M2", "Raspberry Pi", "Exynos", "Kirin", "Cortex-A",
-    "Galaxy S", "IPU", "Cerebras", "Trainium", "Inferentia", "Myriad", "Edge TPU",
-)
-# Families named by a pattern rather than a list: GTX 750, RTX8000, GeForce 940M...
-_MODEL_PATTERNS = (r"GTX\s?\d{3,4}(?:\s?Ti)?", r"RTX\s?\d{4}(?:\s?Ti)?", r"Quadro\s[A-Z]?\d{3,4}",
-                   r"GeForce\s\d{3,4}[A-Z]{0,2}")
+# Accelerator and processor models, most specific first, and families named by a pattern:
+# kept once, in corpus.hardware (with their peak FLOP/s).
+GPU_MODELS = MODEL_NAMES
+_MODEL_PATTERNS = MODEL_PATTERNS
 _MODEL_ALT = "|".join([re.escape(m).replace(r"\ ", " ").replace(" ", r"\s?") for m in
                        sorted(set(GPU_MODELS), key=len, reverse=True)] + list(_MODEL_PATTERNS))
 HARDWARE_RE = re.compile(

@@ -11,11 +11,12 @@ torch is imported inside functions so that the rest of greenlens does not load i
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
+
+from corpus.hardware import find_device
 
 FLOPS_SOURCE = "torch.utils.flop_counter.FlopCounterMode (matmul/conv/attention ops)"
 
@@ -106,68 +107,6 @@ class ShapeFlops:
 
 
 @dataclass(frozen=True)
-class GpuPeak:
-    """Peak dense tensor throughput of one GPU model, TFLOP/s per dtype, with its source."""
-
-    name: str
-    pattern: str
-    tflops: dict[str, float]
-    source: str
-
-
-# Dense figures (the datasheets' tensor-core numbers marked "with sparsity" halved).
-GPU_PEAKS: tuple[GpuPeak, ...] = (
-    GpuPeak("H100 PCIe", r"h100.*pcie", {"fp32": 51, "tf32": 378, "bf16": 756, "fp16": 756},
-            "NVIDIA H100 Tensor Core GPU datasheet"),
-    GpuPeak("H100 NVL", r"h100.*nvl", {"fp32": 60, "tf32": 417.5, "bf16": 835.5,
-                                       "fp16": 835.5}, "NVIDIA H100 Tensor Core GPU datasheet"),
-    GpuPeak("H100 SXM", r"h100", {"fp32": 67, "tf32": 494.5, "bf16": 989.5, "fp16": 989.5},
-            "NVIDIA H100 Tensor Core GPU datasheet"),
-    GpuPeak("H200 NVL", r"h200.*nvl", {"fp32": 60, "tf32": 417.5, "bf16": 835.5,
-                                       "fp16": 835.5}, "NVIDIA H200 Tensor Core GPU datasheet"),
-    GpuPeak("H200 SXM", r"h200", {"fp32": 67, "tf32": 494.5, "bf16": 989.5, "fp16": 989.5},
-            "NVIDIA H200 Tensor Core GPU datasheet"),
-    GpuPeak("A100", r"a100", {"fp32": 19.5, "tf32": 156, "bf16": 312, "fp16": 312},
-            "NVIDIA A100 Tensor Core GPU datasheet"),
-    GpuPeak("V100 SXM2", r"v100.*sxm", {"fp32": 15.7, "fp16": 125},
-            "NVIDIA Tesla V100 GPU datasheet"),
-    GpuPeak("V100 PCIe", r"v100", {"fp32": 14, "fp16": 112}, "NVIDIA Tesla V100 GPU datasheet"),
-    GpuPeak("L40S", r"l40s", {"fp32": 91.6, "tf32": 183, "bf16": 366, "fp16": 366},
-            "NVIDIA L40S datasheet"),
-    GpuPeak("L4", r"\bl4\b", {"fp32": 30.3, "tf32": 60, "bf16": 121, "fp16": 121},
-            "NVIDIA L4 Tensor Core GPU datasheet"),
-    GpuPeak("A10", r"\ba10\b", {"fp32": 31.2, "tf32": 62.5, "bf16": 125, "fp16": 125},
-            "NVIDIA A10 Tensor Core GPU datasheet"),
-    GpuPeak("T4", r"\bt4\b", {"fp32": 8.1, "fp16": 65}, "NVIDIA T4 Tensor Core GPU datasheet"),
-    GpuPeak("RTX 4090", r"rtx 4090", {"fp32": 82.6, "bf16": 165.2, "fp16": 165.2},
-            "NVIDIA Ada Lovelace GPU architecture whitepaper (FP32 accumulate)"),
-    GpuPeak("RTX 3090", r"rtx 3090", {"fp32": 35.6, "bf16": 71, "fp16": 71},
-            "NVIDIA Ampere GA102 GPU architecture whitepaper (FP32 accumulate)"),
-)
-
-
-def find_peak(device_name: str) -> GpuPeak | None:
-    """The peak table entry matching an NVML/CUDA device name, or None."""
-    lower = device_name.lower()
-    for peak in GPU_PEAKS:
-        if re.search(peak.pattern, lower):
-            return peak
-    return None
-
-
-def dtype_key(dtype: Any = None) -> str:
-    """"fp32" / "tf32" / "bf16" / "fp16" for a torch dtype (fp32 is tf32 when torch allows it)."""
-    import torch
-
-    dtype = dtype or torch.float32
-    if dtype == torch.bfloat16:
-        return "bf16"
-    if dtype == torch.float16:
-        return "fp16"
-    return "tf32" if torch.backends.cuda.matmul.allow_tf32 else "fp32"
-
-
-@dataclass(frozen=True)
 class Utilisation:
     """Achieved FLOP/s and model FLOPs utilisation (None where there is no peak), with a note."""
 
@@ -178,11 +117,12 @@ class Utilisation:
 
 def utilisation(flops: float | None, seconds: float, device_type: str,
                 device_name: str = "", dtype: str = "fp32") -> Utilisation:
-    """Achieved FLOP/s = flops / seconds; MFU = achieved / the GPU's peak for `dtype`."""
+    """Achieved FLOP/s = flops / seconds; MFU = achieved / the GPU's peak for `dtype`
+    (corpus.hardware: dense datasheet peaks per precision)."""
     achieved = flops / seconds if flops and seconds > 0 else None
     if device_type != "cuda":
         return Utilisation(achieved, None, "MFU n/a on CPU (no peak figure for CPUs)")
-    peak = find_peak(device_name)
+    peak = find_device(device_name)
     if peak is None:
         return Utilisation(achieved, None, f"MFU n/a: no peak figure for {device_name!r}")
     if dtype not in peak.tflops:

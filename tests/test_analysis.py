@@ -225,7 +225,7 @@ def test_compute_estimate_arithmetic_from_raw_findings(gold_db, gold_raw):
     rt = min((f for f in mine if f["category"] == "runtime" and f["unit"] == "h"
               and "train" in f["evidence"].lower()), key=lambda f: f["rank"])
     peak = C.PEAKS[hw["unit"]]
-    tflops = peak.fp16 if peak.tensor_units else peak.fp32
+    tflops = peak.half if peak.tensor_units else peak.tflops["fp32"]
     by_hand = hw["value"] * rt["value"] * 3600 * tflops * 1e12 * 0.33
     r = rows[pid]
     assert r.estimate_flop == pytest.approx(by_hand)
@@ -235,7 +235,7 @@ def test_compute_estimate_arithmetic_from_raw_findings(gold_db, gold_raw):
     # the utilisation and precision are parameters, printed with the result
     r2 = {x.paper_id: x for x in C.compute_estimates(db, utilisation=0.5,
                                                      precision="fp32")}[pid]
-    assert r2.estimate_flop == pytest.approx(by_hand / 0.33 * 0.5 / tflops * peak.fp32)
+    assert r2.estimate_flop == pytest.approx(by_hand / 0.33 * 0.5 / tflops * peak.tflops["fp32"])
     assert "0.5 utilisation" in r2.estimate_label and "fp32 peak" in r2.estimate_label
 
 

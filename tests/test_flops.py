@@ -6,10 +6,10 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs torch (pip install 'greenlens[replication]')")
 
+from corpus.hardware import find_device as find_peak  # noqa: E402
 from replication.flops import (  # noqa: E402 - only once torch is known to import
     ShapeFlops,
     count_flops,
-    find_peak,
     forward_flops,
     train_step_flops,
     utilisation,
