@@ -64,6 +64,20 @@ def test_check_json_on_real_papers(pdfs_dir):
 
 
 @pytest.mark.shared
+def test_the_app_check_is_the_cli_check(pdfs_dir):
+    """The app's check page and `greenlens check` give the same card for the same PDF."""
+    from app.checker import check_bytes
+
+    path = pdfs_dir / "arxiv2017-howard-mobilenets.pdf"
+    result = _check("--format", "json", str(path))
+    assert result.exit_code == 0, result.output
+    cli_card = json.loads(result.stdout)
+    app_card = check_bytes(path.read_bytes(), "upload.pdf")
+    assert app_card["file"] == "upload.pdf"
+    assert {**app_card, "file": cli_card["file"]} == cli_card
+
+
+@pytest.mark.shared
 def test_check_text_and_markdown_cards(pdfs_dir):
     report = extract_file(pdfs_dir / TRANSFORMER)
     assert isinstance(report, PaperReport) and report.title == "Attention Is All You Need"

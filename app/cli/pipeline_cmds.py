@@ -36,7 +36,7 @@ def pipeline(snapshot, sample, seed, years, out_dir, cache_dir, workers, contact
 
     Rerunning resumes: nothing already fetched or extracted is done again.
     """
-    from analysis.pipeline import PipelineOptions, run_pipeline
+    from app.main_job import PipelineOptions, run_pipeline
     from corpus.crawl_job import parse_years
 
     opts = PipelineOptions(snapshot=snapshot, sample=sample, seed=seed,
