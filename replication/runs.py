@@ -13,7 +13,10 @@ from replication.meters.measurement import Measurement
 RUN_COLUMNS = ("id", "kind", "name", "command", "started_at", "wall_s", "gpu_energy_j",
                "gpu_energy_j_per_device", "cpu_energy_j", "dram_energy_j", "energy_j",
                "co2e_kg", "pue", "grid_gco2e_per_kwh", "sources", "estimated", "errors",
-               "exit_code", "device")
+               "exit_code", "device", "gpu_devices", "gpu_idle_w", "gpu_active_energy_j",
+               "gpu_attributed_j", "notes", "job")
+_JSON_COLUMNS = ("gpu_energy_j_per_device", "sources", "estimated", "errors", "gpu_devices",
+                 "gpu_attributed_j", "notes", "job")
 
 
 def run_row(m: Measurement, *, kind: str, command: str | None = None,
@@ -27,7 +30,10 @@ def run_row(m: Measurement, *, kind: str, command: str | None = None,
         "energy_j": m.energy_j, "co2e_kg": m.co2e_kg, "pue": m.pue,
         "grid_gco2e_per_kwh": m.grid_gco2e_per_kwh, "sources": json.dumps(m.sources),
         "estimated": json.dumps(m.estimated), "errors": json.dumps(m.errors),
-        "exit_code": exit_code, "device": m.device,
+        "exit_code": exit_code, "device": m.device, "gpu_devices": json.dumps(m.gpu_devices),
+        "gpu_idle_w": m.gpu_idle_w, "gpu_active_energy_j": m.gpu_active_energy_j,
+        "gpu_attributed_j": json.dumps(m.gpu_attributed_j), "notes": json.dumps(m.notes),
+        "job": json.dumps(m.job),
     }
 
 
@@ -49,7 +55,7 @@ def get_run(store: Store, run_id: str) -> dict[str, Any] | None:
     if not rows:
         return None
     row = rows[0]
-    for key in ("gpu_energy_j_per_device", "sources", "estimated", "errors"):
+    for key in _JSON_COLUMNS:
         row[key] = json.loads(row[key]) if row[key] else None
     return row
 

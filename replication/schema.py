@@ -54,6 +54,15 @@ MIGRATIONS: list[tuple[str, str]] = [
             PRIMARY KEY (recipe, trial)
         );
     """),
+    # the meter's device, idle-baseline, per-process and job figures (issue 15)
+    ("0202_runs_meter_figures", """
+        ALTER TABLE runs ADD COLUMN gpu_devices VARCHAR;
+        ALTER TABLE runs ADD COLUMN gpu_idle_w DOUBLE;
+        ALTER TABLE runs ADD COLUMN gpu_active_energy_j DOUBLE;
+        ALTER TABLE runs ADD COLUMN gpu_attributed_j VARCHAR;
+        ALTER TABLE runs ADD COLUMN notes VARCHAR;
+        ALTER TABLE runs ADD COLUMN job VARCHAR;
+    """),
 ]
 
 register("replication", MIGRATIONS)

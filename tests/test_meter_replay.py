@@ -359,3 +359,36 @@ def test_meter_cli_json_carries_devices_idle_and_active(tmp_path):
     assert out["gpu_energy_j"]["3"] > out["gpu_active_energy_j"] > 0
     assert "replayed from" in out["sources"]["gpu"]
 
+
+def test_stored_run_keeps_devices_idle_and_notes(tmp_path, monkeypatch):
+    import app.wiring  # noqa: F401 - registers every package's migrations
+    from corpus.store import Store
+    from replication.runs import get_run, record_run
+
+    nvml, clock, _ = replay("nvml_mig.json", t=0.2)
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", load_trace(TRACES / "nvml_mig.json")
+                       ["devices"][0]["mig"][0])
+    monitor = monitor_on(nvml, clock)
+    monitor.measure_idle(0.5, sleep=clock.advance)
+    with monitor.window("w") as w:
+        clock.advance(1.0)
+    m = w.measurement
+    with Store(tmp_path / "s.duckdb") as store:
+        run = get_run(store, record_run(store, m, kind="meter"))
+    assert run["gpu_devices"] == m.gpu_devices and run["gpu_devices"][0]["mig"]
+    assert run["gpu_idle_w"] == pytest.approx(m.gpu_idle_w)
+    assert run["gpu_active_energy_j"] == pytest.approx(m.gpu_active_energy_j)
+    assert run["notes"] == m.notes and "per physical GPU" in run["notes"][0]
+    assert run["job"] is None and run["gpu_attributed_j"] == {}
+
+
+
+def test_slurm_without_minor_numbers_falls_back_to_indices():
+    nvml, _, _ = replay("nvml_8gpu_node.json")
+    def not_supported(handle):
+        raise nvml.NVMLError(3)
+
+    nvml.nvmlDeviceGetMinorNumber = not_supported
+    vis = resolve_visible(nvml, {"SLURM_JOB_GPUS": "5"})
+    assert [d.index for d in vis.devices] == [5]
+    assert "no device minor numbers" in vis.notes[0]

@@ -99,6 +99,7 @@ class ProcessShare:
         self._ours: set[int] = set()
         self._windows: dict[str, tuple[int, dict[str, Share]]] = {}
         self._lock = threading.Lock()
+        self._poll_lock = threading.Lock()
         self._poller = Poller(self.poll, poll_s) if background else None
 
     @property
@@ -108,6 +109,10 @@ class ProcessShare:
 
     def poll(self) -> None:
         """Read new utilisation samples of every GPU into the open windows."""
+        with self._poll_lock:  # the thread and start/stop both poll: never read a sample twice
+            self._poll()
+
+    def _poll(self) -> None:
         with self._lock:
             if not self._windows:
                 return

@@ -117,6 +117,9 @@ def _resolve_list(value: str, var: str, devs: list[_Dev], by: str
                   ) -> tuple[list[GpuDevice], list[str]]:
     picked: dict[int, tuple[_Dev, list[str]]] = {}
     notes = []
+    if by == "minor" and all(d.minor is None for d in devs):
+        by = "index"  # NVML gives no minor numbers here: the indices are the best guess
+        notes.append(f"NVML reports no device minor numbers: {var} matched on NVML indices")
     for entry in (x for x in value.split(",")):
         hit = _match(entry, devs, by)
         if hit is None:
