@@ -198,6 +198,18 @@ def test_idle_baseline_is_reported_beside_the_total_never_subtracted():
     assert "before the window" in d["sources"]["gpu_idle"]
 
 
+def test_a_short_idle_baseline_is_not_biased_by_the_counter_step():
+    # 0.35 s from 0.55 s: the counter shows its 0.5 s value at the start and its 0.9 s value
+    # at the end, so energy / seconds over the window reads 0.4 s of energy in 0.35 s
+    nvml, clock, trace = replay("nvml_idle_then_train.json", t=0.55)
+    monitor = monitor_on(nvml, clock)
+    idle = monitor.measure_idle(0.35, sleep=clock.advance)
+    naive = (counter_at(trace, "0", 0.9) - counter_at(trace, "0", 0.55)) / 1000 / 0.35
+    assert naive > 68 * 1.1                                   # the bias being avoided
+    assert idle["w_per_device"]["0"] == pytest.approx(68, rel=0.02)
+    assert "counter change to counter change" in idle["source"]
+
+
 def test_without_idle_baseline_the_fields_are_null():
     nvml, clock, _ = replay("nvml_idle_then_train.json")
     monitor = monitor_on(nvml, clock)

@@ -164,14 +164,25 @@ class EnergyMonitor:
             return None
         t0 = self.clock()
         self.gpu.start("__idle__")
-        sleep(seconds)
+        edges = getattr(self.gpu, "idle_power_w", None)
+        aligned = edges(seconds, sleep) if edges is not None else {}
+        if edges is None:
+            sleep(seconds)
         reading = self.gpu.stop("__idle__")
         wall = max(self.clock() - t0, 1e-9)
-        self.idle = {"seconds": round(wall, 3),
-                     "w_per_device": {k: (None if v is None else v / wall)
-                                      for k, v in reading.energy_j.items()},
+        watts: dict[str, float | None] = {}
+        how = set()
+        for label, joules in reading.energy_j.items():
+            if aligned.get(label) is not None:
+                watts[label] = aligned[label]
+                how.add("counter change to counter change (the ~100 ms update step "
+                        "does not bias it)")
+            else:
+                watts[label] = None if joules is None else joules / wall
+                how.add("window energy / seconds")
+        self.idle = {"seconds": round(wall, 3), "w_per_device": watts,
                      "source": f"{reading.source} over {wall:.1f} s before the window, "
-                               f"nothing running in this job" +
+                               f"nothing running in this job; {' and '.join(sorted(how))}" +
                                (f"; {reading.error}" if reading.error else "")}
         return self.idle
 

@@ -141,6 +141,36 @@ class NvmlEnergyMeter(_NvmlMeter):
                 out[label] = _msg(exc)
         return out
 
+    def idle_power_w(self, seconds: float, sleep: Callable[[float], object] = time.sleep,
+                     poll_s: float = 0.005) -> dict[str, float | None]:
+        """Mean power per GPU over `seconds`, from the counter's first to its last change.
+
+        The counter moves in steps about every 100 ms, so energy over a short window is off
+        by up to a step; between two changes it is exact, to within `poll_s`. None for a GPU
+        whose counter changed fewer than twice (or could not be read).
+        """
+        first: dict[str, tuple[float, int]] = {}
+        last: dict[str, tuple[float, int]] = {}
+        prev = self._read_mj()
+        t0 = self.clock()
+        while self.clock() - t0 < seconds:
+            sleep(poll_s)
+            now, t = self._read_mj(), self.clock()
+            for label, value in now.items():
+                if isinstance(value, int) and isinstance(prev.get(label), int) and \
+                        value != prev[label]:
+                    first.setdefault(label, (t, value))
+                    last[label] = (t, value)
+            prev = now
+        out: dict[str, float | None] = {}
+        for label in self.handles:
+            if label in first and last[label][0] > first[label][0]:
+                (ta, ea), (tb, eb) = first[label], last[label]
+                out[label] = ((eb - ea) % COUNTER_WRAP) / 1000.0 / (tb - ta)
+            else:
+                out[label] = None
+        return out
+
     def start(self, key: str) -> None:
         reads = self._read_mj()
         with self._lock:
