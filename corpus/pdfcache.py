@@ -77,14 +77,23 @@ def page_count(data: bytes) -> int:
         doc.close()
 
 
+def check_envelope(head: bytes, tail: bytes, size: int, where: str = "") -> None:
+    """Raise PDFError (with a reason) unless a file's first and last bytes look like a whole
+    PDF: not empty, `%PDF-` in its first KiB, `%%EOF` in its last 2 KiB. The one PDF sanity
+    check: the cache applies it to downloaded bytes, `check` and extraction to files."""
+    if size == 0:
+        raise PDFError(f"empty file (0 bytes){where}", reason="empty")
+    if b"%PDF-" not in head[:HEADER_WINDOW]:
+        raise PDFError(f"not a PDF: no %PDF- header ({_describe_start(head)}, {size} bytes)"
+                       f"{where}", reason="not_pdf")
+    if b"%%EOF" not in tail[-EOF_WINDOW:]:
+        raise PDFError(f"truncated PDF: no %%EOF in its last {EOF_WINDOW} bytes ({size} bytes)"
+                       f"{where}", reason="corrupt")
+
+
 def verify_pdf(data: bytes) -> int:
     """Check bytes are a whole PDF; return its page count or raise PDFError saying why not."""
-    if b"%PDF-" not in data[:HEADER_WINDOW]:
-        raise PDFError(f"not a PDF: no %PDF- header ({_describe_start(data)}, "
-                       f"{len(data)} bytes)", reason="empty" if not data else "not_pdf")
-    if b"%%EOF" not in data[-EOF_WINDOW:]:
-        raise PDFError(f"truncated PDF: no %%EOF in its last {EOF_WINDOW} bytes "
-                       f"({len(data)} bytes received)")
+    check_envelope(data[:HEADER_WINDOW], data[-EOF_WINDOW:], len(data))
     pages = page_count(data)
     if pages < 1:
         raise PDFError("PDF has no pages", reason="empty")

@@ -15,8 +15,6 @@ from pathlib import Path
 
 from corpus.errors import PDFError
 
-HEADER_WINDOW = 1024  # the PDF spec lets readers accept a header within the first 1 KiB
-EOF_WINDOW = 2048  # %%EOF must sit this close to the end (trailing junk is common)
 SCANNED_MAX_CHARS = 20  # a page with fewer visible characters and an image is "scanned"
 TITLE_SCAN_LINES = 30  # title: the largest font among page 1's first lines
 CAPTION_SIZE_LINES = 10  # font sizes are read for a caption's first line and those after
@@ -41,6 +39,8 @@ class RawPdf:
 
 def check_file(path: Path) -> None:
     """Raise PDFError (with a reason) unless `path` looks like a whole PDF file."""
+    from corpus.pdfcache import EOF_WINDOW, HEADER_WINDOW, check_envelope
+
     try:
         size = path.stat().st_size
         if not path.is_file():
@@ -53,13 +53,7 @@ def check_file(path: Path) -> None:
         raise PDFError(f"no such file: {path}", reason="missing") from None
     except PermissionError:
         raise PDFError(f"cannot read {path}: permission denied", reason="missing") from None
-    if size == 0:
-        raise PDFError(f"empty file (0 bytes): {path}", reason="empty")
-    if b"%PDF-" not in head:
-        raise PDFError(f"not a PDF (no %PDF- header): {path}", reason="not_pdf")
-    if b"%%EOF" not in tail:
-        raise PDFError(f"corrupt PDF: truncated (no %%EOF in its last {EOF_WINDOW} bytes): "
-                       f"{path}", reason="corrupt")
+    check_envelope(head, tail, size, f": {path}")
 
 
 def _open(path: Path):

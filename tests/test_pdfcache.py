@@ -137,3 +137,21 @@ def test_safe_member_symlink_escape(tmp_path):
 def test_pdf_title_first_line_fallback(pdfs_dir):
     data = (pdfs_dir / "arxiv2017-howard-mobilenets.pdf").read_bytes()
     assert "MobileNets" in (pdf_title(data) or "")
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"", "empty"), (b"<html><body>no</body></html>", "not_pdf"),
+    (b"%PDF-1.7\n" + b"x" * 5000, "corrupt"),
+])
+def test_one_pdf_check_for_bytes_and_files(tmp_path, data, reason):
+    """The cache (bytes) and check/extract (files) apply the same check, same reason."""
+    from extractors.pdftext import check_file
+
+    path = tmp_path / "f.pdf"
+    path.write_bytes(data)
+    with pytest.raises(PDFError) as from_bytes:
+        verify_pdf(data)
+    with pytest.raises(PDFError) as from_file:
+        check_file(path)
+    assert from_bytes.value.reason == from_file.value.reason == reason
+    assert from_file.value.message == f"{from_bytes.value.message}: {path}"
