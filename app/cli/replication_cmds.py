@@ -70,7 +70,7 @@ def meter(db_path, as_json, no_record, idle_s, per_process, per_rank, interval_s
 
     Example: greenlens meter --json -- python train.py --epochs 3
     """
-    from replication.command import run_metered
+    from replication.command import run_metered, signals_forwarded
     from replication.runs import record_run
 
     monitor = _make_monitor(interval_s, cpu_tdp_w, pue, grid_gco2e_per_kwh,
@@ -83,27 +83,41 @@ def meter(db_path, as_json, no_record, idle_s, per_process, per_rank, interval_s
         except BaseException:
             monitor.close()
             raise
-    try:
-        if idle_s:
-            monitor.measure_idle(idle_s)
-        result = run_metered(list(command), monitor)
-    finally:
-        monitor.close()
-    if not no_record:
+    # from here until the run is recorded, signals go to the command, not to us
+    with signals_forwarded() as forwarding:
         try:
-            with open_store(db_path) as store:
-                result.run_id = record_run(store, result.measurement, kind="meter",
-                                           command=shlex.join(command),
-                                           exit_code=result.exit_code)
-        except Exception as exc:  # the measurement is still printed below
-            click.echo(f"warning: run not stored: {exc}", err=True)
-    if as_json:
-        click.echo(json.dumps(result.to_dict(), sort_keys=True, default=str))
-    else:
-        click.echo(result.measurement.summary(), err=True)
-        click.echo(f"  exit code {result.exit_code}" +
-                   (f", stored as run {result.run_id}" if result.run_id else ""), err=True)
+            if idle_s:
+                monitor.measure_idle(idle_s)
+            relay = as_json and not _isatty(sys.stdout)
+            result = run_metered(list(command), monitor, forwarding=forwarding,
+                                 relay_stdout=relay)
+        finally:
+            monitor.close()
+        if not no_record:
+            try:
+                with open_store(db_path) as store:
+                    result.run_id = record_run(store, result.measurement, kind="meter",
+                                               command=shlex.join(command),
+                                               exit_code=result.exit_code)
+            except Exception as exc:  # the measurement is still printed below
+                click.echo(f"warning: run not stored: {exc}", err=True)
+        if as_json:
+            if result.stdout_ends_line is not True:  # the JSON is the last line, alone
+                click.echo("")
+            click.echo(json.dumps(result.to_dict(), sort_keys=True, default=str))
+        else:
+            click.echo(result.measurement.summary(), err=True)
+            click.echo(f"  exit code {result.exit_code}" +
+                       (f", stored as run {result.run_id}" if result.run_id else ""),
+                       err=True)
     sys.exit(result.exit_code)
+
+
+def _isatty(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
 
 
 @click.command()
