@@ -66,6 +66,35 @@ def target_bars(shares: list[ShareRow]) -> Figure:
     return fig
 
 
+def figure2_trends(rows) -> Figure:
+    """Per venue, the adjusted share targeting accuracy (incl. both) and efficiency (incl.
+    both) per year, with bootstrap 95% intervals (analysis.figure2 rows)."""
+    venues = sorted({r.venue for r in rows if r.n})
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
+    for ax, measure, title in zip(axes, ("accuracy_incl_both", "efficiency_incl_both"),
+                                  ("targets accuracy (incl. both)",
+                                   "targets efficiency (incl. both)")):
+        for venue in venues:
+            pts = sorted((r.year, r) for r in rows
+                         if r.venue == venue and r.measure == measure and r.adjusted is not None)
+            if not pts:
+                continue
+            ys = [y for y, _ in pts]
+            mid = [r.adjusted for _, r in pts]
+            err = [[max(0.0, r.adjusted - (r.adjusted_ci_low if r.adjusted_ci_low is not None
+                                          else r.adjusted)) for _, r in pts],
+                   [max(0.0, (r.adjusted_ci_high if r.adjusted_ci_high is not None
+                              else r.adjusted) - r.adjusted) for _, r in pts]]
+            ax.errorbar(ys, mid, yerr=err, marker="o", ms=3, capsize=2, label=venue)
+        ax.set_title(title, fontsize=10)
+        ax.set_ylim(0, 1)
+        ax.set_xlabel("year")
+    axes[0].set_ylabel("adjusted share of papers")
+    axes[1].legend(fontsize=7, ncols=2)
+    fig.tight_layout()
+    return fig
+
+
 def compute_scatter(rows: list[ComputeRow]) -> Figure:
     """Compute estimates (and reported FLOP counts) per year, log scale."""
     fig, ax = plt.subplots(figsize=(7, 3.6))

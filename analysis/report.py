@@ -10,6 +10,7 @@ from html import escape
 from pathlib import Path
 
 from analysis import replication
+from analysis.adjusted import provenance
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, compute_estimates
 from analysis.db import Filters, Reader
 from analysis.shares import (
@@ -33,7 +34,63 @@ td.num{text-align:right;white-space:nowrap}"""
 def _fmt_share(s: ShareRow | None) -> str:
     if s is None or not s.n:
         return "–"
-    return f"{s.k}/{s.n} = {s.share:.0%} [{s.ci_low:.0%}–{s.ci_high:.0%}]"
+    raw = f"{s.k}/{s.n} = {s.share:.0%} [{s.ci_low:.0%}–{s.ci_high:.0%}]"
+    if s.share_adjusted is None:
+        return raw + "; adj. n/a"
+    lo, hi = s.adjusted_ci_low, s.adjusted_ci_high
+    ci = f" [{lo:.0%}–{hi:.0%}]" if lo is not None and hi is not None else " [n/a]"
+    return raw + f"; adj. {s.share_adjusted:.0%}{ci}"
+
+
+def _pct(v: float | None) -> str:
+    return "–" if v is None else f"{v:.0%}"
+
+
+def _figure2_section(db: Reader, png_dir: Path | None, written: list[Path]) -> str:
+    """The Green AI comparison and the same question for every venue and year."""
+    from analysis import figure2, plots
+
+    parts = ["<h2>Figure 2 of Green AI: accuracy vs efficiency</h2>"]
+    cmp_rows = figure2.comparison_rows(db, source="both")
+    parts.append(f"<p class=src>Published: {escape(figure2.CITATION)}; n = "
+                 f"{figure2.PUBLISHED_N} papers per venue, Wilson 95% intervals. greenlens: "
+                 "target from full text where a PDF was extracted, else from title + "
+                 "abstract; raw share and the share adjusted for the classifier's measured "
+                 "confusion on gold (bootstrap 95% interval).</p>")
+    parts.append(_table(
+        ["venue", "year", "measure", "published [95%]", "n", "greenlens raw",
+         "greenlens adjusted [95%]", "note"],
+        [[r.venue, r.year, r.measure,
+          "–" if r.published is None else
+          f"{_pct(r.published)} [{_pct(r.published_ci_low)}–{_pct(r.published_ci_high)}]",
+          r.n, _pct(r.raw),
+          "–" if r.adjusted is None else
+          f"{_pct(r.adjusted)} [{_pct(r.adjusted_ci_low)}–{_pct(r.adjusted_ci_high)}]",
+          r.note] for r in cmp_rows]))
+    missing = sorted({f"{r.venue} {r.year}" for r in cmp_rows if not r.n})
+    if missing:
+        parts.append(f"<p>Not in this store: {escape(', '.join(missing))}.</p>")
+    parts.append(f"<p class=src>{escape(figure2.DEFINITIONS)}</p>")
+    every = figure2.figure2_rows(db, source="both")
+    if any(r.n for r in every):
+        parts.append("<h3>The same question for every venue, 2015-2024</h3>")
+        parts.append(_png(plots.figure2_trends(every), "figure2_trends", png_dir, written))
+        parts.append(_table(
+            ["venue", "year", "n", "accuracy incl. both: raw / adjusted [95%]",
+             "efficiency incl. both: raw / adjusted [95%]"],
+            [[v, y, by["accuracy_incl_both"].n,
+              *[f"{_pct(by[m].raw)} / {_pct(by[m].adjusted)} "
+                f"[{_pct(by[m].adjusted_ci_low)}–{_pct(by[m].adjusted_ci_high)}]"
+                for m in ("accuracy_incl_both", "efficiency_incl_both")]]
+             for (v, y), by in _by_cell(every).items() if by["accuracy_incl_both"].n]))
+    return "".join(parts)
+
+
+def _by_cell(rows) -> dict:
+    cells: dict[tuple, dict] = defaultdict(dict)
+    for r in rows:
+        cells[(r.venue, r.year)][r.measure] = r
+    return dict(sorted(cells.items()))
 
 
 def _table(headers: list[str], rows: list[list]) -> str:
@@ -96,7 +153,11 @@ def build_report(db: Reader, *, filters: Filters | None = None, png_dir: Path | 
     parts.append(f"<p class=src>Denominator of every share: "
                  f"{escape(denominator_note(db, filters))}. A paper reports a category when "
                  f"the extractor found at least one piece of evidence for it (sentence and "
-                 f"page). Intervals: {INTERVAL_METHOD} (Wilson 1927).</p>")
+                 f"page). Intervals: {INTERVAL_METHOD} (Wilson 1927). 'adj.': the share "
+                 f"corrected for the extractor's measured errors on gold; "
+                 + escape("; ".join(f"{k}: {v}" for k, v in provenance(
+                     filters.categories, ("fulltext",), {"fulltext": info["version"]}).items()))
+                 + ".</p>")
     if not info["denominator"]:
         parts.append("<p><b>No paper has a successful extraction of the current version for "
                      "these filters.</b> Run <code>greenlens extract</code> first.</p>")
@@ -140,6 +201,7 @@ def build_report(db: Reader, *, filters: Filters | None = None, png_dir: Path | 
         parts.append(_table(["paper", "venue", "year", "estimate (FLOP)", "how", "reported"],
                             [[r.title, r.venue, r.year, _num(r.estimate_flop),
                               r.estimate_label, r.reported_label] for r in comp]))
+    parts.append(_figure2_section(db, png_dir, written))
     parts.append("<h2>Replication runs</h2>")
     recs = replication.recipes(db)
     if recs:

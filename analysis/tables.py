@@ -18,7 +18,7 @@ from analysis.shares import (
 from analysis.stats import INTERVAL_METHOD
 from corpus.errors import ConfigError
 
-KINDS = ("shares", "targets", "tests", "compute")
+KINDS = ("shares", "targets", "tests", "compute", "figure2")
 
 
 def trends_table(db: Reader, filters: Filters, kind: str = "shares", *,
@@ -55,8 +55,18 @@ def trends_table(db: Reader, filters: Filters, kind: str = "shares", *,
         meta |= {"utilisation": f"{utilisation:g} (assumed, as Epoch AI)",
                  "precision": precision,
                  "estimate": "GPU-hours x 3600 x peak FLOP/s x utilisation"}
+    elif kind == "figure2":
+        from analysis.figure2 import CITATION, DEFINITIONS, figure2_rows
+
+        rows = [asdict(r) for r in figure2_rows(db, source=source)
+                if not filters.venues or r.venue in filters.venues]
+        sources = ("fulltext", "abstract") if source == "both" else (source,)
+        meta |= {"published": CITATION + " (n = 20 per venue, Wilson 95%)",
+                 "source": source, "definitions": DEFINITIONS,
+                 **provenance(("target",), sources,
+                              {"fulltext": version, "abstract": ABSTRACT_MODEL})}
     else:
         raise ConfigError(f"--kind must be one of {KINDS}, not {kind!r}")
-    if version is None and not (kind == "targets" and source == "abstract"):
+    if version is None and not (kind in ("targets", "figure2") and source == "abstract"):
         meta["note"] = "the store holds no successful extraction: run `greenlens extract`"
     return rows, meta

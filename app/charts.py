@@ -16,19 +16,61 @@ _SHARE_TOOLTIP = [alt.Tooltip("year:O"), alt.Tooltip("k:Q", title="papers report
                   alt.Tooltip("ci_high:Q", title="Wilson 95% high", format=".1%")]
 
 
+_ADJ_TOOLTIP = [alt.Tooltip("share_adjusted:Q", title="adjusted share", format=".1%"),
+                alt.Tooltip("adjusted_ci_low:Q", title="adjusted 95% low", format=".1%"),
+                alt.Tooltip("adjusted_ci_high:Q", title="adjusted 95% high", format=".1%"),
+                alt.Tooltip("adjusted_note:N", title="adjusted: note")]
+
+
 def category_trends(rows: list[dict]) -> alt.FacetChart:
-    """One panel per category: share per year with Wilson 95% error bars; k, n in tooltips."""
+    """One panel per category: raw share per year with Wilson 95% error bars (blue) and
+    the misclassification-adjusted share with its bootstrap 95% interval (orange)."""
     df = pd.DataFrame([r for r in rows if r["n"]])
     base = alt.Chart(df).encode(x=alt.X("year:O", title="year"))
+    tips = [alt.Tooltip("category:N"), *_SHARE_TOOLTIP, *_ADJ_TOOLTIP]
     line = base.mark_line(point=True).encode(
         y=alt.Y("share:Q", title="share reporting", scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%")),
-        tooltip=[alt.Tooltip("category:N"), *_SHARE_TOOLTIP])
+                axis=alt.Axis(format="%")), tooltip=tips)
     bars = base.mark_errorbar(ticks=True).encode(y=alt.Y("ci_low:Q", title="share reporting"),
-                                                 y2="ci_high:Q", tooltip=_SHARE_TOOLTIP)
+                                                 y2="ci_high:Q", tooltip=tips)
+    adj = df.dropna(subset=["share_adjusted"]) if "share_adjusted" in df else df.iloc[:0]
+    abase = alt.Chart(adj).encode(x=alt.X("year:O", title="year"))
+    aline = abase.mark_line(point=True, strokeDash=[4, 3], color="#dd8452").encode(
+        y="share_adjusted:Q", tooltip=tips)
+    abars = abase.mark_errorbar(color="#dd8452").encode(y="adjusted_ci_low:Q",
+                                                         y2="adjusted_ci_high:Q", tooltip=tips)
     order = [c for c in CATEGORIES if c in set(df["category"])]
-    return alt.layer(bars, line, data=df).properties(width=190, height=150).facet(
+    layers = [bars, line] + ([abars, aline] if len(adj) else [])
+    return alt.layer(*layers, data=df).properties(width=190, height=150).facet(
         facet=alt.Facet("category:N", title=None, sort=order), columns=4)
+
+
+def figure2_comparison(rows: list[dict]) -> alt.Chart:
+    """Published (Green AI) vs greenlens raw and adjusted shares, with their intervals."""
+    recs = []
+    for r in rows:
+        label = f"{r['venue']} {r['year']}"
+        if r["published"] is not None:
+            recs.append({"cell": label, "measure": r["measure"], "estimate": "published",
+                         "share": r["published"], "lo": r["published_ci_low"],
+                         "hi": r["published_ci_high"]})
+        if r["raw"] is not None:
+            recs.append({"cell": label, "measure": r["measure"], "estimate": "greenlens raw",
+                         "share": r["raw"], "lo": None, "hi": None})
+        if r["adjusted"] is not None:
+            recs.append({"cell": label, "measure": r["measure"],
+                         "estimate": "greenlens adjusted", "share": r["adjusted"],
+                         "lo": r["adjusted_ci_low"], "hi": r["adjusted_ci_high"]})
+    df = pd.DataFrame(recs, columns=["cell", "measure", "estimate", "share", "lo", "hi"])
+    base = alt.Chart(df).encode(y=alt.Y("estimate:N", title=None),
+                                color=alt.Color("estimate:N", legend=None))
+    points = base.mark_point(filled=True, size=70).encode(
+        x=alt.X("share:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        tooltip=["cell:N", "measure:N", "estimate:N", alt.Tooltip("share:Q", format=".1%"),
+                 alt.Tooltip("lo:Q", format=".1%"), alt.Tooltip("hi:Q", format=".1%")])
+    rules = base.mark_rule().encode(x="lo:Q", x2="hi:Q")
+    return alt.layer(rules, points, data=df).properties(width=260, height=90).facet(
+        row=alt.Row("cell:N", title=None), column=alt.Column("measure:N", title=None))
 
 
 def target_bars(rows: list[dict]) -> alt.Chart:

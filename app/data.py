@@ -92,10 +92,35 @@ def category_shares(path: str, venues: tuple[str, ...], y0: int | None, y1: int 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def target_shares(path: str, venues: tuple[str, ...], y0: int | None, y1: int | None,
-                  pool: bool = True) -> list[dict]:
-    """Target share rows per (pooled) venue and year."""
+                  pool: bool = True, source: str = "fulltext") -> list[dict]:
+    """Target share rows (raw and adjusted) per (pooled) venue and year."""
     return [r.as_dict() for r in
-            _shares.target_shares(reader(path), _filters(venues, y0, y1, None, pool))]
+            _shares.target_shares(reader(path), _filters(venues, y0, y1, None, pool),
+                                  source=source)]
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def figure2(path: str, source: str = "abstract") -> dict:
+    """The Green AI comparison cells and the same question for every venue and year."""
+    from analysis import figure2 as _figure2
+
+    db = reader(path)
+    return {"comparison": [asdict(r) for r in _figure2.comparison_rows(db, source=source)],
+            "all": [asdict(r) for r in _figure2.figure2_rows(db, source=source)],
+            "definitions": _figure2.DEFINITIONS, "citation": _figure2.CITATION}
+
+
+@st.cache_data(ttl=TTL_S, show_spinner=False)
+def adjustment_note(path: str, target: bool = False, source: str = "fulltext") -> dict:
+    """What the adjusted shares used: method, gold set, n and error rates."""
+    from analysis.adjusted import provenance
+    from extractors.schema import CATEGORIES
+    from extractors.target import METHOD
+
+    version = current_version(reader(path))
+    sources = ("fulltext", "abstract") if source == "both" else (source,)
+    keys = ("target",) if target else CATEGORIES
+    return provenance(keys, sources, {"fulltext": version, "abstract": METHOD})
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

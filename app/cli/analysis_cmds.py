@@ -26,7 +26,7 @@ from extractors.schema import CATEGORIES
                    "(logistic trend per category); compute (estimates beside reported FLOPs).")
 @click.option("--source", type=click.Choice(["fulltext", "abstract", "both"]),
               default="fulltext", show_default=True,
-              help="For --kind targets: the target from the full text of extracted PDFs, "
+              help="For --kind targets and figure2: the target from the full text of extracted PDFs, "
                    "from title + abstract of every paper that has one, or both (full text "
                    "where extracted, else the abstract).")
 @click.option("--pool", is_flag=True, help="One row per year over all selected venues.")

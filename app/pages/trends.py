@@ -1,4 +1,5 @@
-"""Trends: each category's share over the years (Wilson 95% bars), target shares, tests."""
+"""Trends: each category's share over the years (raw with Wilson 95% bars, adjusted for
+the extractor's measured errors), target shares, tests, and the Green AI comparison."""
 
 import streamlit as st
 
@@ -13,9 +14,33 @@ if problem:
     st.stop()
 ov = data.overview(path)
 info = ov["summary"]
+
+
+def figure2_section() -> None:
+    """The Green AI question over every paper with an abstract."""
+    st.subheader("Figure 2 of Green AI: accuracy vs efficiency")
+    src = st.radio("Target from", ["abstract", "both", "fulltext"], horizontal=True,
+                   key="fig2_source", help="title + abstract of every paper that has one; "
+                   "full text of extracted PDFs; or both (full text where extracted)")
+    fig = data.figure2(path, src)
+    cmp_rows = fig["comparison"]
+    st.altair_chart(charts.figure2_comparison(cmp_rows))
+    st.dataframe(cmp_rows, hide_index=True, width="stretch")
+    missing = sorted({f"{r['venue']} {r['year']}" for r in cmp_rows if not r["n"]})
+    if missing:
+        st.caption("Not in this store: " + ", ".join(missing) + ".")
+    st.caption(ui.md(f"Published: {fig['citation']}, n = 20 per venue, Wilson 95% "
+                     f"intervals. {fig['definitions']}"))
+    note = data.adjustment_note(path, True, src)
+    st.caption(ui.md(" ".join(f"{k}: {v}." for k, v in note.items())))
+    with st.expander("The same question for every venue and year (table)"):
+        st.dataframe(fig["all"], hide_index=True, width="stretch")
+
+
 if not info["denominator"]:
-    st.info("No paper in this store has a successful extraction yet, so there is nothing to "
-            "count: run `greenlens extract`.")
+    st.info("No paper in this store has a successful full-text extraction yet, so there is "
+            "nothing to count per category: run `greenlens extract`.")
+    figure2_section()
     st.stop()
 
 c1, c2 = st.columns([2, 1])
@@ -38,7 +63,13 @@ m1.metric("Papers counted", n_papers)
 m2.metric("Extractions ok / failed", f"{info['extractions_ok']} / {info['extractions_failed']}")
 m3.metric("Extractor version", str(ov["version"]))
 st.caption(f"Share = papers reporting / {ui.md(notes['category'])}; selected venues pooled. "
-           "Bars: Wilson score 95% intervals. Hover for k and n.")
+           "Blue: raw share, Wilson score 95% intervals. Orange dashed: share adjusted for "
+           "the extractor's measured sensitivity and specificity (Rogan-Gladen, bootstrap "
+           "95% interval over the cell's papers and the gold papers). Hover for k, n and "
+           "notes.")
+with st.expander("Where the adjustment's error rates come from"):
+    for key, value in data.adjustment_note(path).items():
+        st.markdown(f"**{key}**: {ui.md(str(value))}")
 if not n_papers:
     st.info("No paper matches these filters.")
     st.stop()
@@ -51,12 +82,17 @@ st.dataframe(data.trend_tests(path, venues_t, y0, y1, tuple(categories)), hide_i
              width="stretch")
 
 st.subheader("Target: accuracy, efficiency, both, other")
-targets = data.target_shares(path, venues_t, y0, y1)
+source = st.radio("Target from", ["fulltext", "abstract", "both"], horizontal=True,
+                  key="target_source")
+targets = data.target_shares(path, venues_t, y0, y1, True, source)
 if targets:
     st.altair_chart(charts.target_bars(targets), width="stretch")
-    st.caption(f"Share of {ui.md(notes['target'])}.")
+    st.caption(f"Raw shares of {ui.md(notes['target'])}; the table has the adjusted shares.")
+    st.dataframe(targets, hide_index=True, width="stretch")
 else:
-    st.info("No paper in this selection has a target assigned.")
+    st.info("No paper in this selection has a target assigned from this source.")
+
+figure2_section()
 
 with st.expander("Shares per venue and year (table)"):
     st.dataframe(data.category_shares(path, venues_t, y0, y1, tuple(categories), False),

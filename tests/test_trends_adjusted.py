@@ -1,0 +1,104 @@
+"""Adjusted shares end to end: the shipped error rates match the shipped extractor and
+target model, `trends` JSON carries the adjusted shares and their provenance, and targets
+from abstracts are stored apart from full-text targets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import real_store
+from click.testing import CliRunner
+
+from app.cli import cli
+from corpus.records import Paper
+from corpus.store import Store
+from extractors import error_rates
+from extractors.abstract_targets import classify_abstracts
+from extractors.analyse import extractor_version
+from extractors.target import METHOD
+
+
+def _json(*args) -> dict:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_shipped_error_rates_are_for_the_shipped_versions():
+    rates = error_rates.load_error_rates()
+    assert rates["fulltext"]["version"] == extractor_version(), \
+        "extractor changed: run `greenlens gold error-rates` to re-measure it on gold"
+    assert rates["abstract"]["version"] == METHOD, \
+        "target model changed: run `greenlens gold error-rates` to re-measure it on gold"
+    for entry in rates.values():
+        for out in entry["outcomes"].values():
+            assert len(out["truth"]) == len(out["predicted"]) == entry["n"] > 0
+
+
+@pytest.mark.shared
+def test_trends_json_carries_adjusted_shares_for_the_real_extractor(tmp_path_factory,
+                                                                    corpus_dir):
+    db = str(real_store.cached_extracted_store(tmp_path_factory, corpus_dir))
+    out = _json("trends", "--db", db, "--kind", "shares", "--format", "json", "--pool")
+    rows = out["rows"]
+    assert rows and all({"share_adjusted", "adjusted_ci_low", "adjusted_ci_high",
+                         "adjusted_note"} <= set(r) for r in rows)
+    estimable = [r for r in rows if r["share_adjusted"] is not None]
+    assert estimable, "some category must be correctable with the shipped error rates"
+    for r in estimable:
+        assert 0 <= r["adjusted_ci_low"] <= r["share_adjusted"] <= r["adjusted_ci_high"] <= 1
+    for r in rows:
+        if r["share_adjusted"] is None:
+            assert r["adjusted_note"].startswith("n/a")
+    meta = out["meta"]
+    assert "papers.jsonl test split" in meta["error_rates_fulltext"]
+    assert "sensitivity" in meta["error_rates_fulltext"]
+    assert "Rogan-Gladen" in meta["adjustment"]
+
+
+@pytest.mark.shared
+def test_stale_error_rates_give_null_with_the_reason(tmp_path_factory, corpus_dir, tmp_path,
+                                                     monkeypatch):
+    db = str(real_store.cached_extracted_store(tmp_path_factory, corpus_dir))
+    stale = json.loads(error_rates.ERROR_RATES_PATH.read_text())
+    stale["fulltext"]["version"] = "pdf0+det0+old"
+    path = tmp_path / "rates.json"
+    path.write_text(json.dumps(stale))
+    monkeypatch.setattr(error_rates, "ERROR_RATES_PATH", path)
+    rows = _json("trends", "--db", db, "--format", "json", "--pool")["rows"]
+    assert all(r["share_adjusted"] is None for r in rows)
+    assert all("pdf0+det0+old" in r["adjusted_note"] for r in rows)
+
+
+def test_targets_from_abstracts_are_stored_apart_and_not_redone(tmp_path):
+    db = tmp_path / "s.duckdb"
+    papers = [Paper(id=f"t:{i}", source="t", venue="V", year=2018 + i % 2,
+                    title=title, abstract=abstract)
+              for i, (title, abstract) in enumerate([
+                  ("A faster transformer", "We make inference 3x faster at equal accuracy."),
+                  ("Better parsing", "Our parser outperforms the state of the art on PTB."),
+                  ("A bound", "We prove a lower bound on the sample complexity."),
+                  ("No abstract", None)])]
+    with Store(db) as store:
+        store.migrate()
+        store.upsert_papers(papers)
+        first = classify_abstracts(store, progress=False)
+        again = classify_abstracts(store, progress=False)
+        rows = store.fetch_dicts("SELECT * FROM abstract_targets ORDER BY paper_id")
+        assert store.scalar("SELECT count(*) FROM extractions") == 0
+    assert first.classified == 3 and again.classified == 0
+    assert [r["paper_id"] for r in rows] == ["t:0", "t:1", "t:2"]
+    assert {r["text_source"] for r in rows} == {"abstract"}
+    assert {r["model"] for r in rows} == {METHOD}
+    out = _json("trends", "--db", str(db), "--kind", "targets", "--source", "abstract",
+                "--format", "json")
+    by_year = {}
+    for r in out["rows"]:
+        by_year.setdefault(r["year"], []).append(r)
+    assert sorted(by_year) == [2018, 2019]
+    assert sum(r["k"] for r in by_year[2018]) == 2 and by_year[2018][0]["n"] == 2
+    assert all("share_adjusted" in r and r["source"] == "abstract" for r in out["rows"])
+    assert "abstract" in out["meta"]["denominator"]
+    full = _json("trends", "--db", str(db), "--kind", "targets", "--format", "json")
+    assert full["rows"] == []  # full-text targets are never filled from abstracts
