@@ -82,7 +82,7 @@ def figure2_rows(db: Reader, cells: list[tuple[str, int]] | None = None, *,
             plo, phi = (wilson(round(p * PUBLISHED_N), PUBLISHED_N) if p is not None
                         else (None, None))
             a = adj.get(measure)
-            note = ("not in this store (the snapshot has no papers of this venue and year)"
+            note = ("not in this store (it has no paper of this venue and year with a target)"
                     if not n else (a.reason if a else ""))
             out.append(Figure2Row(venue, year, measure, p, plo, phi, n, k,
                                   k / n if n else None, a.share if a else None,

@@ -90,7 +90,8 @@ def figure2_trends(rows) -> Figure:
         ax.set_ylim(0, 1)
         ax.set_xlabel("year")
     axes[0].set_ylabel("adjusted share of papers")
-    axes[1].legend(fontsize=7, ncols=2)
+    if axes[1].get_legend_handles_labels()[0]:
+        axes[1].legend(fontsize=7, ncols=2)
     fig.tight_layout()
     return fig
 

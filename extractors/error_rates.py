@@ -59,8 +59,8 @@ def _load(path: Path) -> dict:
 def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dict:
     """Run the extractors on the `split` papers of each (gold file, PDF folder) and return
     the full-text entry, for the current extractor version."""
-    from extractors.analyse import extractor_version
     from extractors.evaluate import evaluate
+    from extractors.extract_pdf import extractor_version
 
     outcomes: list[dict] = []
     names = []

@@ -84,7 +84,12 @@ def test_report_is_one_static_file_with_sources(db_file, tmp_path):
     assert len(images) >= 3
     assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
     assert sorted(p.name for p in pngs.iterdir()) == ["category_trends.png", "compute.png",
+                                                      "figure2_trends.png",
                                                       "target_shares.png"]
+    # the Green AI comparison with the published shares and what is missing here
+    assert "Figure 2 of Green AI" in html and "Schwartz" in html
+    assert re.search(r"Not in this store: ACL 2018", html)  # this store lacks it
+    assert "adj." in html and "Rogan-Gladen" in html
     for phrase in ("wilson", "successful extraction", "utilisation", "estimate:",
                    "logistic regression", "denominator"):
         assert phrase in html.lower()

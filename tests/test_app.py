@@ -48,10 +48,15 @@ def test_trends_page_counts_charts_and_venue_filter(monkeypatch, db_file):
                           "AND extractor_version = ?", [real_store.VERSION])[0][0]
     assert counted["Papers counted"] == str(n_all)
     specs = _specs(at)
-    assert len(specs) == 2  # category trends with error bars, target shares
+    assert len(specs) == 3  # category trends (raw and adjusted), target shares, Figure 2
     text = json.dumps(specs[0])
     assert "errorbar" in text and "papers reporting (k)" in text and "papers (n)" in text
+    assert "adjusted share" in text and "adjusted 95% low" in text
     assert len(at.dataframe) >= 1  # the trend tests
+    fig2 = [d.value for d in at.dataframe if "published" in d.value.columns]
+    assert fig2, "the Green AI comparison table is shown"
+    acl = fig2[0][(fig2[0]["venue"] == "ACL") & (fig2[0]["measure"] == "accuracy_incl_both")]
+    assert acl["published"].tolist() == [0.9]
     at.multiselect(key="venues").set_value(["ICML"]).run()
     assert not at.exception
     n_icml = _raw(db_file, "SELECT count(*) FROM extractions e JOIN papers p ON p.id = "
@@ -162,7 +167,7 @@ def test_empty_states(monkeypatch, tmp_path):
     fresh = tmp_path / "fresh.duckdb"
     Store(fresh).close()
     at = _app(monkeypatch, fresh)
-    assert "successful extraction yet" in at.info[0].value
+    assert "successful full-text extraction yet" in at.info[0].value
     at.switch_page("pages/papers.py").run()
     assert not at.exception
     at.switch_page("pages/replication.py").run()

@@ -6,8 +6,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from analysis.correction import (GoldOutcomes, adjust_binary, adjust_target,
-                                 adjust_target_mixture, confusion, rogan_gladen, solve_simplex)
+from analysis.correction import (
+    GoldOutcomes,
+    adjust_binary,
+    adjust_target,
+    adjust_target_mixture,
+    confusion,
+    rogan_gladen,
+    solve_simplex,
+)
 
 LABELS = ("accuracy", "efficiency", "both", "other")
 

@@ -15,7 +15,7 @@ from corpus.records import Paper
 from corpus.store import Store
 from extractors import error_rates
 from extractors.abstract_targets import classify_abstracts
-from extractors.analyse import extractor_version
+from extractors.extract_pdf import extractor_version
 from extractors.target import METHOD
 
 
@@ -46,8 +46,13 @@ def test_trends_json_carries_adjusted_shares_for_the_real_extractor(tmp_path_fac
                          "adjusted_note"} <= set(r) for r in rows)
     estimable = [r for r in rows if r["share_adjusted"] is not None]
     assert estimable, "some category must be correctable with the shipped error rates"
-    for r in estimable:
+    with_interval = [r for r in estimable if r["adjusted_ci_low"] is not None]
+    assert with_interval
+    for r in with_interval:
         assert 0 <= r["adjusted_ci_low"] <= r["share_adjusted"] <= r["adjusted_ci_high"] <= 1
+    for r in estimable:
+        if r["adjusted_ci_low"] is None:  # too few gold papers for an interval: it says so
+            assert r["adjusted_note"].startswith("n/a") and r["adjusted_ci_high"] is None
     for r in rows:
         if r["share_adjusted"] is None:
             assert r["adjusted_note"].startswith("n/a")

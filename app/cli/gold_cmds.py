@@ -106,8 +106,12 @@ def rebuild_pdfs(repos: Path, out: Path | None) -> None:
 def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
     """Measure the extractors and the target model on the gold test splits and write the
     shipped error-rate file that trends use to adjust shares."""
-    from extractors.error_rates import (ERROR_RATES_PATH, measure_abstracts,
-                                        measure_fulltext, write_error_rates)
+    from extractors.error_rates import (
+        ERROR_RATES_PATH,
+        measure_abstracts,
+        measure_fulltext,
+        write_error_rates,
+    )
     from extractors.gold.corpus_abstracts import load_wide_index
     from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR
     from extractors.gold.sample_wide_abstracts import iter_pmlr_posts
