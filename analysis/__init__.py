@@ -8,12 +8,12 @@ analysis.report.
 """
 
 from analysis.compute import PEAKS, ComputeRow, compute_estimates
-from analysis.db import Filters, current_version, parse_years
+from analysis.db import Filters, current_version
 from analysis.papers import PaperQuery, paper_card, search_papers
 from analysis.shares import ShareRow, category_shares, summary, target_shares, trend_tests
 from analysis.stats import logistic_trend, wilson
 
 __all__ = ["PEAKS", "ComputeRow", "Filters", "PaperQuery", "ShareRow", "category_shares",
            "compute_estimates", "current_version", "logistic_trend", "paper_card",
-           "parse_years", "search_papers", "summary", "target_shares", "trend_tests",
+           "search_papers", "summary", "target_shares", "trend_tests",
            "wilson"]

@@ -96,28 +96,6 @@ def current_version(db: Reader, requested: str | None = None) -> str | None:
     return version
 
 
-def parse_years(text: str | None) -> tuple[int | None, int | None]:
-    """'2018-2024' -> (2018, 2024); '2020' -> (2020, 2020); None/'' -> (None, None)."""
-    from corpus.errors import ConfigError
-
-    if not text:
-        return None, None
-    parts = text.replace("–", "-").split("-")
-    try:
-        if len(parts) == 1:
-            y = int(parts[0])
-            return y, y
-        if len(parts) == 2:
-            a = int(parts[0]) if parts[0].strip() else None
-            b = int(parts[1]) if parts[1].strip() else None
-            if a is not None and b is not None and a > b:
-                raise ConfigError(f"--years {text!r}: the first year is after the second")
-            return a, b
-    except ValueError:
-        pass
-    raise ConfigError(f"--years {text!r}: give a year (2020) or a range (2018-2024)")
-
-
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
 

@@ -15,7 +15,7 @@ from scipy import optimize
 from scipy import stats as sps
 
 from analysis import compute as C
-from analysis.db import Filters, current_version, parse_years
+from analysis.db import Filters, current_version
 from analysis.shares import category_shares, summary, target_shares, trend_tests
 from analysis.stats import logistic_trend, wilson
 from corpus.errors import ConfigError
@@ -253,10 +253,14 @@ def test_compute_rejects_bad_assumptions(gold_db):
         C.compute_estimates(gold_db, precision="fp8")
 
 
-def test_parse_years():
-    assert parse_years("2018-2024") == (2018, 2024)
-    assert parse_years("2020") == (2020, 2020)
-    assert parse_years(None) == (None, None)
+def test_one_years_grammar():
+    """crawl, pipeline and trends read --years with one parser (corpus.crawl_job)."""
+    from corpus.crawl_job import parse_years
+
+    assert parse_years("2018-2020") == (2018, 2019, 2020)
+    assert parse_years("2020") == (2020,)
+    assert parse_years("2016,2019-2020") == (2016, 2019, 2020)
+    assert parse_years(None) == ()
     for bad in ("20x", "2024-2018", "1-2-3"):
         with pytest.raises(ConfigError):
             parse_years(bad)

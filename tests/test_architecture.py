@@ -70,3 +70,13 @@ def test_no_module_outside_the_store_touches_its_connection():
                 if re.search("store" + r"\.con\b", line):  # spelled so grep skips it
                     offenders.append(f"{path.relative_to(REPO)}:{i}")
     assert not offenders, offenders
+
+
+def test_shared_options_are_declared_once():
+    """--years, --cache-dir and --no-progress come from app.cli.options, nowhere else."""
+    for path in sorted((REPO / "app" / "cli").glob("*.py")):
+        if path.name == "options.py":
+            continue
+        text = path.read_text(encoding="utf-8")
+        for flag in ('"--years"', '"--cache-dir"', '"--no-progress"'):
+            assert flag not in text, f"{path.name} declares {flag}"

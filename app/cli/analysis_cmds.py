@@ -9,7 +9,7 @@ import click
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, PRECISIONS
 from analysis.export import FORMATS
 from analysis.tables import KINDS
-from app.cli.options import clean_errors, db_option, open_store, prepare_out
+from app.cli.options import clean_errors, db_option, open_store, prepare_out, years_option
 from extractors.schema import CATEGORIES
 
 
@@ -17,8 +17,7 @@ from extractors.schema import CATEGORIES
 @db_option
 @click.option("--venue", "venues", multiple=True, help="Venue as stored (repeatable); "
               "default: every venue.")
-@click.option("--years", default=None,
-              help="Years as for crawl: 2020, a range 2018-2024, or a list 2016,2019-2020.")
+@years_option
 @click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
               help="Category (repeatable); default: all seven.")
 @click.option("--kind", type=click.Choice(KINDS), default="shares", show_default=True,
@@ -77,8 +76,7 @@ def trends_cmd(db_path, venues, years, categories, kind, source, pool, extractor
 @click.option("--png-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also save every chart as a PNG in this folder.")
 @click.option("--venue", "venues", multiple=True, help="Venue (repeatable); default: all.")
-@click.option("--years", default=None,
-              help="Years as for crawl: 2020, a range 2018-2024, or a list 2016,2019-2020.")
+@years_option
 @clean_errors
 def report_cmd(db_path, out, png_dir, venues, years):
     """Write one static HTML report (charts and tables, no server needed)."""

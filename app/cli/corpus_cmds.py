@@ -8,7 +8,14 @@ from pathlib import Path
 
 import click
 
-from app.cli.options import clean_errors, db_option, open_store
+from app.cli.options import (
+    cache_dir_option,
+    clean_errors,
+    db_option,
+    no_progress_option,
+    open_store,
+    years_option,
+)
 
 
 @click.command()
@@ -51,7 +58,7 @@ _DIR = click.Path(file_okay=False, path_type=Path)
 
 @click.command()
 @click.argument("source")
-@click.option("--years", default=None, help="Years, e.g. 2018-2024 or 2016,2019.")
+@years_option
 @click.option("--venue", "venues", multiple=True, help="Venue id (repeatable).")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Only the first N papers listed.")
@@ -67,8 +74,7 @@ _DIR = click.Path(file_okay=False, path_type=Path)
 @click.option("--anthology-dir", type=_DIR, default=None, help="ACL Anthology data/xml.")
 @click.option("--mlanthology-dir", type=_DIR, default=None, help="mlanthology JSON folder.")
 @click.option("--pmlr-dir", type=_DIR, default=None, help="PMLR volume repositories.")
-@click.option("--cache-dir", type=_DIR, default=None,
-              help="PDF and HTTP cache [default: $GREENLENS_CACHE or ./.greenlens-cache].")
+@cache_dir_option
 @click.option("--contact", default=None, envvar="GREENLENS_CONTACT",
               help="Your e-mail, sent in the User-Agent [$GREENLENS_CONTACT].")
 @click.option("--rewrite", "rewrites", multiple=True, metavar="PREFIX=REPLACEMENT",
@@ -82,7 +88,7 @@ _DIR = click.Path(file_okay=False, path_type=Path)
               help="arxiv only: an arXiv id to fetch (repeatable), e.g. 1706.03762.")
 @click.option("--max-results", type=click.IntRange(min=1), default=None,
               help="arxiv only: at most this many results (the API allows 30,000).")
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@no_progress_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @db_option
 @clean_errors
@@ -169,8 +175,7 @@ def _print_crawl(s, pdfs: bool) -> None:
               help="Venue to record, e.g. MYCONF (required unless the manifest has venue).")
 @click.option("--year", default=None, type=click.IntRange(1900, 2100),
               help="Year to record (required unless the manifest has year).")
-@click.option("--cache-dir", type=_DIR, default=None,
-              help="PDF cache [default: $GREENLENS_CACHE or ./.greenlens-cache].")
+@cache_dir_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @db_option
 @clean_errors

@@ -6,19 +6,24 @@ from pathlib import Path
 
 import click
 
-from app.cli.options import clean_errors, db_option, open_store
+from app.cli.options import (
+    cache_dir_option,
+    clean_errors,
+    db_option,
+    no_progress_option,
+    open_store,
+)
 
 
 @click.command()
 @db_option
-@click.option("--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="PDF cache [default: $GREENLENS_CACHE or ./.greenlens-cache].")
+@cache_dir_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Worker processes [default: one per core].")
 @click.option("--force", is_flag=True, help="Re-extract papers already done with this version.")
 @click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.01), default=None,
               help="Seconds allowed per PDF [default: 120].")
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@no_progress_option
 @click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
               show_default=True, help="Local worker processes, or a Ray cluster.")
 @click.option("--address", default=None,

@@ -124,3 +124,25 @@ def prepare_out(path: Path | None) -> None:
             pass
     except OSError as exc:
         raise DiskError(f"cannot write {path}: {exc.strerror or exc}") from exc
+
+
+# Options several commands take, declared once (the same name, type, help everywhere).
+YEARS_HELP = "Years: 2020, a range 2018-2024, or a list 2016,2019-2020."
+
+
+def years_option(func: Callable) -> Callable:
+    """Add `--years TEXT` (one grammar: corpus.crawl_job.parse_years)."""
+    return click.option("--years", default=None, help=YEARS_HELP)(func)
+
+
+def cache_dir_option(func: Callable) -> Callable:
+    """Add `--cache-dir DIR` (the PDF and HTTP cache)."""
+    return click.option(
+        "--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        help="PDF and HTTP cache [default: $GREENLENS_CACHE or ./.greenlens-cache].",
+    )(func)
+
+
+def no_progress_option(func: Callable) -> Callable:
+    """Add `--no-progress` (no progress bars)."""
+    return click.option("--no-progress", is_flag=True, help="No progress bars.")(func)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from app.cli.options import clean_errors, db_option, open_store
+from app.cli.options import (
+    cache_dir_option,
+    clean_errors,
+    db_option,
+    no_progress_option,
+    open_store,
+    years_option,
+)
 
 _DIR = click.Path(file_okay=False, path_type=Path)
 
@@ -18,16 +25,15 @@ _DIR = click.Path(file_okay=False, path_type=Path)
 @click.option("--sample", type=click.IntRange(min=1), default=100, show_default=True,
               help="Seeded metadata sample per source.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
-@click.option("--years", default=None, help="Years to sample, e.g. 2018-2024.")
+@years_option
 @click.option("--out-dir", type=_DIR, default=Path("greenlens-out"), show_default=True,
               help="Where report.html and its charts go.")
-@click.option("--cache-dir", type=_DIR, default=None,
-              help="PDF and HTTP cache [default: $GREENLENS_CACHE or ./.greenlens-cache].")
+@cache_dir_option
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Extraction worker processes [default: the number of cores].")
 @click.option("--contact", default=None, envvar="GREENLENS_CONTACT",
               help="Your e-mail, sent in the User-Agent when crawling live sites.")
-@click.option("--no-progress", is_flag=True, help="No progress bars.")
+@no_progress_option
 @db_option
 @clean_errors
 def pipeline(snapshot, sample, seed, years, out_dir, cache_dir, workers, contact,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from app.cli.options import clean_errors, db_option, open_store
+from app.cli.options import clean_errors, db_option, no_progress_option, open_store
 
 
 def _monitor_options(func):
@@ -132,7 +132,7 @@ def _isatty(stream) -> bool:
 @click.option("--limit-dev", type=int, default=None, help="Seeded random subset of dev.")
 @click.option("--max-epochs", type=int, default=None, help="Cap every trial's epochs.")
 @click.option("--fresh", is_flag=True, help="Discard this recipe's stored trials first.")
-@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@no_progress_option
 @clean_errors
 def replicate(recipe, db_path, trials, device, data_dir, limit_train, limit_dev, max_epochs,
               fresh, no_progress) -> None:
