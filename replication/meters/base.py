@@ -29,6 +29,12 @@ DEFAULT_SAMPLE_INTERVAL_S = 0.1
 J_PER_KWH = 3.6e6
 
 
+def co2e_kg(energy_j: float, pue: float, grid_gco2e_per_kwh: float) -> float:
+    """kg CO2e = joules at the meter x PUE / 3.6e6 J/kWh x grid gCO2e/kWh / 1000 g/kg
+    (the one CO2e formula: meters and stored measurements use it)."""
+    return energy_j * pue / J_PER_KWH * grid_gco2e_per_kwh / 1000.0
+
+
 @dataclass(frozen=True)
 class CarbonConfig:
     """How energy becomes CO2e: energy_j x pue x grid intensity (gCO2e per kWh)."""
@@ -40,7 +46,7 @@ class CarbonConfig:
 
     def co2e_kg(self, energy_j: float) -> float:
         """kg CO2e for `energy_j` joules at the meter (before PUE)."""
-        return energy_j * self.pue / J_PER_KWH * self.grid_gco2e_per_kwh / 1000.0
+        return co2e_kg(energy_j, self.pue, self.grid_gco2e_per_kwh)
 
     def describe(self) -> str:
         """The formula with its figures and their sources."""

@@ -6,6 +6,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
+from replication.meters.base import co2e_kg
+
 
 @dataclass
 class Measurement:
@@ -84,7 +86,7 @@ class Measurement:
     @property
     def co2e_kg(self) -> float:
         """kg CO2e = energy_j x PUE x grid intensity (see sources["co2e"])."""
-        return self.energy_j * self.pue / 3.6e6 * self.grid_gco2e_per_kwh / 1000.0
+        return co2e_kg(self.energy_j, self.pue, self.grid_gco2e_per_kwh)
 
     @property
     def complete(self) -> bool:
