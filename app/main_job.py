@@ -1,14 +1,16 @@
 """The main job: crawl (a sample) -> extract -> trends -> report, on the embedded store.
 
-With a local snapshot (laid out like ../shared/corpus) everything runs offline: the PMLR
-volumes with their mirrored PDFs, a seeded sample of ACL Anthology and ML Anthology
-metadata (their PDFs are not in the snapshot: reported missing, never invented), and the
-snapshot's other PDFs ingested with their manifest. Without one, the same plan crawls the
-live sites politely and fetches the sampled papers' PDFs.
+With a local snapshot (laid out like ../shared/corpus) everything runs offline: every PMLR
+volume under its pmlr/ with the mirrored PDFs, a seeded sample (or, with `whole`, every
+paper) of the ACL Anthology and ML Anthology venues its files hold (their PDFs are not in
+the snapshot: reported missing, never invented), and the snapshot's other PDFs ingested
+with their manifest. Every paper with an abstract also gets a target from title +
+abstract. Without a snapshot, the same plan crawls the live sites politely.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,9 +19,12 @@ from corpus.crawl_job import CrawlOptions, run_crawl
 from corpus.errors import ConfigError
 from corpus.store import Store
 
-# Venues crawled by default, per source (source-specific ids).
-SNAPSHOT_PMLR_VOLUMES = ("v48", "v101", "v172", "v198", "v188", "v262")
+# Venues crawled by default, per source (source-specific ids). On a snapshot: every PMLR
+# volume under pmlr/ and every ACL / ML Anthology venue its files hold.
 LIVE_PMLR_VOLUMES = ("v235",)  # ICML 2024
+ACL_VENUES = ("acl", "emnlp", "naacl")
+ML_VENUES = ("neurips", "icml", "iclr", "cvpr", "iccv")
+WHOLE_ALL = "all"
 
 
 @dataclass(frozen=True)
@@ -35,6 +40,8 @@ class PipelineOptions:
     workers: int | None = None
     contact: str | None = None
     progress: bool = True
+    # venues crawled whole (no sampling) for `years`: ACL/ML Anthology venue ids, or "all"
+    whole: tuple[str, ...] = ()
 
 
 @dataclass
@@ -46,33 +53,69 @@ class PipelineResult:
     trends: str = ""
 
 
+def snapshot_pmlr_volumes(snapshot: Path) -> tuple[str, ...]:
+    """Every PMLR volume folder (vNN) under the snapshot's pmlr/, in volume order."""
+    root = Path(snapshot) / "pmlr"
+    vols = [p.name for p in root.iterdir() if p.is_dir() and re.fullmatch(r"v\d+", p.name)] \
+        if root.is_dir() else []
+    return tuple(sorted(vols, key=lambda v: int(v[1:])))
+
+
+def snapshot_venues(snapshot: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The ACL and ML Anthology venues whose files the snapshot holds."""
+    ml_dir = Path(snapshot) / "mlanthology"
+    ml = tuple(v for v in ML_VENUES if any(ml_dir.glob(f"{v}-*.json*")))
+    acl = ACL_VENUES if (Path(snapshot) / "acl-anthology" / "xml").is_dir() else ()
+    return acl, ml
+
+
+def _split_whole(venues: tuple[str, ...], whole: tuple[str, ...]) -> tuple[tuple, tuple]:
+    """(sampled venues, whole venues) of one source."""
+    if WHOLE_ALL in whole:
+        return (), venues
+    return (tuple(v for v in venues if v not in whole),
+            tuple(v for v in venues if v in whole))
+
+
 def plan(opts: PipelineOptions) -> list[CrawlOptions]:
     """The crawls the main job runs, for a snapshot or for the live sites."""
     common = {"seed": opts.seed, "cache_dir": opts.cache_dir, "contact": opts.contact,
               "progress": opts.progress}
+    unknown = set(opts.whole) - {WHOLE_ALL, *ACL_VENUES, *ML_VENUES}
+    if unknown:
+        known = ", ".join(ACL_VENUES + ML_VENUES)
+        raise ConfigError(f"--whole takes ACL/ML Anthology venues ({known}) or 'all', not "
+                          f"{', '.join(sorted(unknown))}")
+    crawls: list[CrawlOptions] = []
     if opts.snapshot is not None:
         snap = Path(opts.snapshot)
-        if not (snap / "pdfs").is_dir():
-            raise ConfigError(f"{snap} does not look like a corpus snapshot (no pdfs/ folder)")
-        return [
-            CrawlOptions("pmlr", venues=SNAPSHOT_PMLR_VOLUMES, pdfs=True, snapshot=snap,
-                         **common),
-            CrawlOptions("acl", venues=("acl", "emnlp", "naacl"),
-                         years=opts.years or tuple(range(2017, 2022)), sample=opts.sample,
-                         pdfs=True, snapshot=snap, **common),
-            CrawlOptions("mlanthology", venues=("neurips", "icml", "iclr", "cvpr"),
-                         years=opts.years or tuple(range(2018, 2025)), sample=opts.sample,
-                         pdfs=True, snapshot=snap, **common),
-        ]
-    years = opts.years or (2023, 2024)
-    return [
-        CrawlOptions("pmlr", venues=LIVE_PMLR_VOLUMES, sample=opts.sample, pdfs=True,
-                     **common),
-        CrawlOptions("acl", venues=("acl", "emnlp"), years=years, sample=opts.sample,
-                     pdfs=True, **common),
-        CrawlOptions("mlanthology", venues=("neurips", "iclr"), years=years,
-                     sample=opts.sample, pdfs=True, **common),
-    ]
+        if not snap.is_dir() or not any((snap / d).exists() for d in
+                                        ("pdfs", "pmlr", "acl-anthology", "mlanthology")):
+            raise ConfigError(f"{snap} does not look like a corpus snapshot (none of pdfs/, "
+                              "pmlr/, acl-anthology/, mlanthology/)")
+        volumes = snapshot_pmlr_volumes(snap)
+        if volumes:
+            crawls.append(CrawlOptions("pmlr", venues=volumes, pdfs=True, snapshot=snap,
+                                       **common))
+        acl, ml = snapshot_venues(snap)
+        where = {"pdfs": True, "snapshot": snap}
+        acl_years = opts.years or tuple(range(2017, 2022))
+        ml_years = opts.years or tuple(range(2018, 2025))
+    else:
+        crawls.append(CrawlOptions("pmlr", venues=LIVE_PMLR_VOLUMES, sample=opts.sample,
+                                   pdfs=True, **common))
+        acl, ml = ("acl", "emnlp"), ("neurips", "iclr")
+        where = {"pdfs": True}
+        acl_years = ml_years = opts.years or (2023, 2024)
+    for source, venues, years in (("acl", acl, acl_years), ("mlanthology", ml, ml_years)):
+        sampled, whole = _split_whole(venues, opts.whole)
+        if sampled:
+            crawls.append(CrawlOptions(source, venues=sampled, years=years,
+                                       sample=opts.sample, **where, **common))
+        if whole:
+            crawls.append(CrawlOptions(source, venues=whole, years=opts.years or
+                                       tuple(range(2015, 2025)), **where, **common))
+    return crawls
 
 
 def _manifest_without_mirror(manifest: Path, out: Path) -> Path:
@@ -98,6 +141,7 @@ def run_pipeline(store: Store, opts: PipelineOptions,
     from analysis.tables import trends_table
     from corpus.ingest import ingest_directory
     from corpus.pdfcache import PdfCache
+    from extractors.abstract_targets import classify_abstracts
     from extractors.batch import extract_store
 
     result = PipelineResult()
@@ -127,6 +171,9 @@ def run_pipeline(store: Store, opts: PipelineOptions,
     x = extract_store(store, cache.root, workers=opts.workers, progress=opts.progress)
     step(f"extract ({x.version}): {x.extracted} extracted, {x.skipped} already done, "
          f"{x.errors} errors, {x.pages} pages in {x.seconds:.0f} s")
+    a = classify_abstracts(store, progress=opts.progress)
+    step(f"target from title + abstract ({a.model}): {a.classified} papers classified in "
+         f"{a.seconds:.0f} s")
     rows, _ = trends_table(store, Filters(pool_venues=True), "tests")
     result.trends = to_table(rows)
     echo("\npapers reporting each category (k of n extracted) and the trend over the years "

@@ -33,3 +33,32 @@ def test_pipeline_on_snapshot_then_resume(tmp_path, corpus_dir, monkeypatch):
     assert again.exit_code == 0, again.output
     assert "0 extracted, 108 already done" in again.output
     assert "PDFs 0 new" in again.output
+
+
+@pytest.mark.slow
+def test_pipeline_on_a_snapshot_of_other_volumes_and_whole_proceedings(tmp_path, corpus_dir,
+                                                                       monkeypatch):
+    """A snapshot holding only PMLR v262 and ICLR 2018 (no pdfs/, no ACL): the main job
+    crawls what it holds; --whole iclr takes every ICLR 2018 paper, not a sample; every
+    paper with an abstract gets a target from title + abstract."""
+    import shutil
+
+    snap = tmp_path / "snap"
+    shutil.copytree(corpus_dir / "pmlr" / "v262", snap / "pmlr" / "v262")
+    (snap / "mlanthology").mkdir(parents=True)
+    shutil.copy(corpus_dir / "mlanthology" / "iclr-2018.json.gz", snap / "mlanthology")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, [
+        "pipeline", "--snapshot", str(snap), "--whole", "iclr", "--years", "2018",
+        "--no-progress", "--db", "store.duckdb", "--cache-dir", "cache"])
+    assert result.exit_code == 0, result.output
+    with Store(tmp_path / "store.duckdb", read_only=True) as store:
+        by_venue = dict(store.fetchall("SELECT venue, count(*) FROM papers GROUP BY venue"))
+        with_abstract = store.scalar("SELECT count(*) FROM papers WHERE abstract IS NOT NULL "
+                                     "AND length(trim(abstract)) > 0")
+        classified = store.scalar("SELECT count(*) FROM abstract_targets")
+    assert by_venue["ICLR"] == 337  # the whole of ICLR 2018 (corpus README), not a sample
+    assert sum(by_venue.values()) == 337 + 46  # + every paper of PMLR v262
+    assert classified == with_abstract > 337
+    assert "target from title + abstract" in result.output
+    assert (tmp_path / "greenlens-out" / "report.html").exists()

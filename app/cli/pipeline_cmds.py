@@ -25,6 +25,10 @@ _DIR = click.Path(file_okay=False, path_type=Path)
 @click.option("--sample", type=click.IntRange(min=1), default=100, show_default=True,
               help="Seeded metadata sample per source.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for --sample.")
+@click.option("--whole", "whole", multiple=True, metavar="VENUE",
+              help="Crawl this ACL/ML Anthology venue whole, no sampling (repeatable: acl, "
+                   "emnlp, naacl, neurips, icml, iclr, cvpr, iccv; or 'all'), for --years "
+                   "[default years: 2015-2024].")
 @years_option
 @click.option("--out-dir", type=_DIR, default=Path("greenlens-out"), show_default=True,
               help="Where report.html and its charts go.")
@@ -36,7 +40,7 @@ _DIR = click.Path(file_okay=False, path_type=Path)
 @no_progress_option
 @db_option
 @clean_errors
-def pipeline(snapshot, sample, seed, years, out_dir, cache_dir, workers, contact,
+def pipeline(snapshot, sample, seed, whole, years, out_dir, cache_dir, workers, contact,
              no_progress, db_path) -> None:
     """The main job: crawl (a sample) -> extract -> trends -> report, on the embedded store.
 
@@ -47,7 +51,8 @@ def pipeline(snapshot, sample, seed, years, out_dir, cache_dir, workers, contact
 
     opts = PipelineOptions(snapshot=snapshot, sample=sample, seed=seed,
                            years=parse_years(years), cache_dir=cache_dir, out_dir=out_dir,
-                           workers=workers, contact=contact, progress=not no_progress)
+                           workers=workers, contact=contact, progress=not no_progress,
+                           whole=tuple(w.lower() for w in whole))
     with open_store(db_path) as store:
         result = run_pipeline(store, opts, echo=click.echo)
         db = store.path
