@@ -11,11 +11,6 @@ EMPTY_REASON = ("No replication runs in this store yet: `greenlens replicate REC
                 "trial (validation score, energy, FLOPs) here.")
 
 
-def has_trials(db: Reader) -> bool:
-    """Whether the store has a trials table with at least one row."""
-    return "trials" in tables(db) and bool(query(db, Q.RECIPES))
-
-
 def recipes(db: Reader) -> list[dict]:
     """Per recipe: trials, finished ones, best score, total energy (J), metric name."""
     if "trials" not in tables(db):

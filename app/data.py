@@ -12,7 +12,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from analysis import compute as _compute
 from analysis import papers as _papers
 from analysis import replication as _replication
 from analysis import shares as _shares
@@ -155,15 +154,6 @@ def paper_card(path: str, paper_id: str) -> dict | None:
     """A paper's metadata and reporting card as plain dicts."""
     card = _papers.paper_card(reader(path), paper_id)
     return asdict(card) if card else None
-
-
-@st.cache_data(ttl=TTL_S, show_spinner=False)
-def compute_rows(path: str, venues: tuple[str, ...], y0: int | None, y1: int | None,
-                 utilisation: float, precision: str) -> list[dict]:
-    """Compute estimates beside reported FLOPs."""
-    return [asdict(r) for r in _compute.compute_estimates(
-        reader(path), _filters(venues, y0, y1, None, False), utilisation=utilisation,
-        precision=precision)]
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)

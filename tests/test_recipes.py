@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from corpus.errors import ConfigError, ParseError
+from corpus.store import Store
 from replication.datasets import load_tsv
 from replication.recipe import list_recipes, load_recipe
 from replication.runs import get_run, load_trials
@@ -146,3 +147,10 @@ def test_replicate_cli(tmp_path, shared_dir):
                                       str(shared_dir / "replication" / "sst2")])
     if result.exit_code != 0:  # without a GPU: a clean one-line error, nothing stored
         assert "no CUDA GPU" in result.output or "needs torch" in result.output
+        with Store(db) as store:
+            assert not load_trials(store, "sst2-kim-cnn", status=None)
+    else:  # with one: the trial ran on the GPU and is stored with its energy
+        assert "1 trial(s) run" in result.output, result.output
+        with Store(db) as store:
+            (trial,) = load_trials(store, "sst2-kim-cnn")
+        assert trial.device.startswith("cuda") and trial.energy_j and trial.energy_j > 0
