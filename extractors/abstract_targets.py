@@ -7,7 +7,9 @@ classified by the current model are skipped, so a rerun costs nothing.
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import pyarrow as pa
@@ -16,7 +18,8 @@ from corpus.store import Store
 from extractors.target import METHOD, predict_many, target_text
 
 TEXT_SOURCE = "abstract"
-BATCH = 20_000
+BATCH = 100_000
+PARALLEL_MIN = 4_000  # below this, worker start-up costs more than it saves
 
 _TODO = """
     SELECT p.id, p.title, p.abstract FROM papers p
@@ -38,10 +41,25 @@ class AbstractSummary:
     seconds: float
 
 
+def _labels(texts: list[str]) -> list[str]:
+    return [label for label, _ in predict_many(texts)]
+
+
+def _predict(texts: list[str], workers: int) -> list[str]:
+    """Labels for the texts, split over `workers` processes when there are many."""
+    if workers <= 1 or len(texts) < PARALLEL_MIN:
+        return _labels(texts)
+    size = -(-len(texts) // workers)
+    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    with ProcessPoolExecutor(workers) as pool:
+        return [label for part in pool.map(_labels, chunks) for label in part]
+
+
 def classify_abstracts(store: Store, *, force: bool = False, progress: bool = True,
-                       batch: int = BATCH) -> AbstractSummary:
+                       batch: int = BATCH, workers: int | None = None) -> AbstractSummary:
     """Classify the target of every paper with an abstract not yet done by this model."""
     t0 = time.perf_counter()
+    workers = workers or os.cpu_count() or 1
     rows = store.fetch_dicts(_TODO, {"force": force, "model": METHOD})
     bar = None
     if progress and rows:
@@ -52,10 +70,10 @@ def classify_abstracts(store: Store, *, force: bool = False, progress: bool = Tr
     for start in range(0, len(rows), batch):
         chunk = rows[start:start + batch]
         texts = [target_text(r["title"], r["abstract"]) for r in chunk]
-        labels = predict_many(texts)
+        labels = _predict(texts, workers)
         table = pa.Table.from_pylist(
             [{"paper_id": r["id"], "target": label, "model": METHOD,
-              "text_source": TEXT_SOURCE} for r, (label, _) in zip(chunk, labels, strict=True)],
+              "text_source": TEXT_SOURCE} for r, label in zip(chunk, labels, strict=True)],
             schema=_SCHEMA)
         done += store.replace_rows("abstract_targets", table)
         if bar is not None:
