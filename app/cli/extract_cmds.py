@@ -32,10 +32,14 @@ from app.cli.options import (
 @click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Where Ray workers write Parquet parts [default: "
               "<cache-dir>/results]. Only with --executor ray.")
+@click.option("--no-abstracts", is_flag=True,
+              help="Skip the target from title + abstract of papers that have one.")
 @clean_errors
 def extract(db_path, cache_dir, workers, force, timeout_s, no_progress, executor, address,
-            results_dir) -> None:
-    """Extract what each fetched paper reports (FLOPs, energy, ...) into the store."""
+            results_dir, no_abstracts) -> None:
+    """Extract what each fetched paper reports (FLOPs, energy, ...) into the store, and
+    classify the target of every paper that has an abstract from title + abstract (kept
+    apart from the full-text target: `trends --kind targets --source`)."""
     from corpus.errors import ConfigError
     from corpus.pdfcache import default_cache_dir
     from extractors.isolate import Limits
@@ -56,12 +60,21 @@ def extract(db_path, cache_dir, workers, force, timeout_s, no_progress, executor
 
             s = extract_store(store, cache_dir, workers=workers, force=force,
                               progress=not no_progress, limits=limits)
+        a = None
+        if not no_abstracts:
+            from extractors.abstract_targets import classify_abstracts
+
+            a = classify_abstracts(store, force=force, progress=not no_progress,
+                                   workers=workers)
     click.echo(f"extractor {s.version}: {s.considered} fetched papers, {s.extracted} "
                f"extracted, {s.skipped} already up to date, {s.errors} errors "
                f"({s.pages} pages in {s.seconds:.1f} s)")
     if s.error_reasons:
         click.echo("errors by reason: " + ", ".join(
             f"{k} {v}" for k, v in sorted(s.error_reasons.items())))
+    if a is not None:
+        click.echo(f"target from title + abstract ({a.model}): {a.classified} papers "
+                   f"classified in {a.seconds:.1f} s")
 
 
 @click.command()
