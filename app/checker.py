@@ -21,11 +21,22 @@ def check_path(path: Path, name: str | None = None) -> dict[str, Any]:
 
 
 def check_bytes(data: bytes, name: str) -> dict[str, Any]:
-    """Check uploaded bytes (written to a temporary file that is removed afterwards)."""
+    """Check uploaded bytes (written to a temporary file that is removed afterwards).
+
+    An error names the upload, never the server's temporary file."""
+    from corpus.errors import GreenlensError
+
     fd, tmp = tempfile.mkstemp(suffix=".pdf", prefix="greenlens-upload-")
+    shown = Path(name or "upload.pdf").name  # the browser's file name, no folders
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
-        return check_path(Path(tmp), name)
+        return check_path(Path(tmp), shown)
+    except GreenlensError as exc:
+        exc.message = exc.message.replace(tmp, shown)
+        if exc.url is not None:
+            exc.url = exc.url.replace(tmp, shown)
+        exc.args = (exc.message,)
+        raise
     finally:
         os.unlink(tmp)

@@ -118,3 +118,18 @@ def test_ctrl_c_during_extract_exits_130_and_keeps_what_was_done(real_store):
     with Store(db, read_only=True) as s:  # the store opens; whole papers only
         done = s.scalar("SELECT count(*) FROM extractions WHERE status = 'ok'")
         assert 0 < done < 60  # some papers were done and stored, not all
+
+
+@pytest.mark.parametrize("data", [b"<html>not a pdf</html>", ZERO_PAGES,
+                                  pdfmaker.encrypted_pdf("x"), b""])
+def test_check_upload_errors_name_the_upload_not_the_server_path(data):
+    import tempfile
+
+    from app.checker import check_bytes
+    from corpus.errors import PDFError
+
+    with pytest.raises(PDFError) as info:
+        check_bytes(data, "../../my paper.pdf")
+    text = str(info.value)
+    assert "my paper.pdf" in text and tempfile.gettempdir() not in text
+    assert "greenlens-upload-" not in text and "../" not in text
