@@ -95,6 +95,12 @@ def _retried(row: dict) -> bool:
     return row.get("extraction_status") == "error" and error.split(":", 1)[0] in RETRIED
 
 
+def _keeps_result(row: dict, err: BaseException) -> bool:
+    """A paper extracted before keeps that result when a rerun (--force, a new version)
+    hits only a limit: a timeout says nothing about the paper, and the next run retries."""
+    return row.get("extraction_status") == "ok" and getattr(err, "reason", None) in RETRIED
+
+
 def missing_error(cache_dir: str | Path, row: dict) -> PDFError:
     """The error recorded for a paper whose PDF is not in the cache."""
     return PDFError(f"PDF {row['pdf_sha256']} is not in the cache at {cache_dir}",
@@ -132,7 +138,8 @@ def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = 
                     pages += result.pages
                 else:
                     err = result if isinstance(result, PDFError) else PDFError(str(result))
-                    writer.add_error(row["id"], err, version)
+                    if not _keeps_result(row, err):
+                        writer.add_error(row["id"], err, version)
                     counts["errors"] += 1
                     reasons[getattr(err, "reason", "corrupt")] += 1
                 bar.update(1)

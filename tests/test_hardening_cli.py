@@ -177,3 +177,15 @@ def test_not_a_store_is_one_line(tmp_path):
         assert "junk.duckdb" in _one_line_error(_run(*cmd, "--db", junk))
     with pytest.raises(StoreError, match="is a directory"):
         Store(tmp_path)
+
+
+def test_an_export_never_writes_over_a_store(tmp_path):
+    db = tmp_path / "s.duckdb"
+    Store(db).close()
+    size = db.stat().st_size
+    for cmd in (["trends", "--format", "csv", "--out", db], ["report", "--out", db],
+                ["evp", "x", "--plot", db]):
+        assert "is a DuckDB store" in _one_line_error(_run(*cmd, "--db", db))
+    assert db.stat().st_size == size
+    with Store(db, read_only=True) as s:
+        assert s.scalar("SELECT count(*) FROM papers") == 0

@@ -133,3 +133,18 @@ def test_check_upload_errors_name_the_upload_not_the_server_path(data):
     text = str(info.value)
     assert "my paper.pdf" in text and tempfile.gettempdir() not in text
     assert "greenlens-upload-" not in text and "../" not in text
+
+
+@pytest.mark.shared
+def test_a_forced_rerun_over_the_limit_keeps_the_earlier_result(real_store):
+    db, cache = real_store(1)
+    res = _run("extract", "--db", db, "--cache-dir", cache, "--no-progress", "--workers", "1")
+    assert "1 extracted" in res.stdout, res.output
+    with Store(db, read_only=True) as s:
+        before = s.fetch_dicts("SELECT * FROM findings ORDER BY ALL")
+    res = _run("extract", "--db", db, "--cache-dir", cache, "--no-progress", "--workers", "1",
+               "--force", "--timeout", "0.01")
+    assert "1 errors" in res.stdout and "timeout 1" in res.stdout, res.output
+    with Store(db, read_only=True) as s:  # the timeout did not replace the result
+        assert s.scalar("SELECT status FROM extractions") == "ok"
+        assert s.fetch_dicts("SELECT * FROM findings ORDER BY ALL") == before

@@ -110,7 +110,8 @@ class GreenlensGroup(click.Group):
 def prepare_out(path: Path | None) -> None:
     """Make `--out FILE` writable before any work: create its folder, open it for append.
 
-    DiskError (one line, exit 2) if the folder cannot be made or the file written."""
+    DiskError (one line, exit 2) if the folder cannot be made, the file cannot be written,
+    or it is a DuckDB store (an export never replaces a store)."""
     from corpus.errors import DiskError
 
     if path is None:
@@ -118,6 +119,9 @@ def prepare_out(path: Path | None) -> None:
     path = Path(path)
     if path.is_dir():
         raise DiskError(f"cannot write {path}: it is a directory")
+    if _is_duckdb_file(path):
+        raise DiskError(f"refusing to write over {path}: it is a DuckDB store (a typo in "
+                        f"--out?); name another file")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab"):
@@ -146,3 +150,11 @@ def cache_dir_option(func: Callable) -> Callable:
 def no_progress_option(func: Callable) -> Callable:
     """Add `--no-progress` (no progress bars)."""
     return click.option("--no-progress", is_flag=True, help="No progress bars.")(func)
+
+
+def _is_duckdb_file(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(12)[8:12] == b"DUCK"  # DuckDB's magic bytes follow its checksum
+    except OSError:
+        return False

@@ -9,7 +9,13 @@ from pathlib import Path
 
 import click
 
-from app.cli.options import clean_errors, db_option, no_progress_option, open_store
+from app.cli.options import (
+    clean_errors,
+    db_option,
+    no_progress_option,
+    open_store,
+    prepare_out,
+)
 
 
 def _monitor_options(func):
@@ -178,6 +184,7 @@ def evp(recipes, db_path, energy, plot, x_axis, as_json) -> None:
     """
     from replication.evp import evp_curve, plot_evp
 
+    prepare_out(plot)
     with open_store(db_path, read_only=True) as store:
         curves = {r: evp_curve(store, r, energy=energy) for r in recipes}
         if plot:
