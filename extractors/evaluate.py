@@ -78,7 +78,19 @@ class EvalReport:
 
 def load_gold(path: Path, split: str = "all", splits_path: Path = SPLITS_PATH) -> list[dict]:
     """Gold paper records, restricted to a split of paper_splits.json (dev|test|all)."""
-    rows = [json.loads(line) for line in Path(path).read_text().splitlines() if line.strip()]
+    rows = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        try:
+            rec = json.loads(line) if line.strip() else None
+        except ValueError as exc:
+            raise ConfigError(f"{path} line {n} is not JSON ({exc}): give a gold JSONL "
+                              f"file") from None
+        if rec is None:
+            continue
+        if not isinstance(rec, dict) or "file" not in rec:
+            raise ConfigError(f"{path} line {n} is not a gold record (no 'file'): run "
+                              f"`greenlens gold validate` on it")
+        rows.append(rec)
     if split == "all":
         return rows
     if split not in ("dev", "test"):

@@ -4,8 +4,9 @@ contract.
 The contract, for every command (enforced by `GreenlensGroup`, the `greenlens` group):
 a `GreenlensError` prints one line `error: ...` on stderr and exits with its code (2; 127
 for `meter`'s command not found); a file the environment refuses (no space, permission,
-read-only file system) is one line and exit 2 too; Ctrl-C exits 130 after one line. Any
-other exception is a bug and the only thing that prints a traceback.
+read-only file system) or an input file that is not text is one line and exit 2 too;
+Ctrl-C exits 130 after one line. Any other exception is a bug and the only thing that
+prints a traceback.
 """
 
 from __future__ import annotations
@@ -81,6 +82,9 @@ def handle_errors(call: Callable[[], object]) -> object:
     except KeyboardInterrupt:
         click.echo(f"\n{_INTERRUPTED}", err=True)
         sys.exit(INTERRUPTED_EXIT)
+    except UnicodeDecodeError as exc:  # an input file that is not text: bad input
+        fail(f"cannot read an input file as {exc.encoding} text (byte {exc.start}: "
+             f"{exc.object[exc.start:exc.start + 1]!r}); is it the right file?", OS_ERROR_EXIT)
     except OSError as exc:
         if exc.errno == errno.EPIPE:  # stdout closed by a pager or `head`: click's job
             raise

@@ -60,11 +60,17 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
 
 def load_gold(path: Path) -> dict[str, dict]:
     """A gold JSONL file keyed by its `file` field (run `gold validate` first for errors)."""
+    from corpus.errors import ConfigError
+
     out: dict[str, dict] = {}
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
-            rec = json.loads(line)
-            out[rec["file"]] = rec
+            try:
+                rec = json.loads(line)
+                out[rec["file"]] = rec
+            except (ValueError, KeyError, TypeError) as exc:  # bad JSON, not a record
+                raise ConfigError(f"{path} line {n} is not a gold record ({exc!r:.80}): run "
+                                  f"`greenlens gold validate` on it") from None
     return out
 
 
