@@ -8,6 +8,7 @@ from functools import lru_cache
 
 from extractors.document import TextUnit
 from extractors.findings import Evidence, Finding
+from extractors.regexgate import matches
 
 MAX_EVIDENCE = 3
 MAX_CHARS = 300
@@ -79,10 +80,11 @@ def candidates(units: Sequence[TextUnit], prefilter: re.Pattern,
                gate: Callable[[str], bool] | None = None) -> Iterable[TextUnit]:
     """Units outside the references that pass the category's gate (a fast substring test
     that every match of the prefilter also passes) and match its prefilter."""
+    found = matches(prefilter)  # bool(prefilter.search(text)), skipping hopeless texts
     for unit in units:
         if unit.section == "references" or (gate is not None and not gate(unit.text)):
             continue
-        if not prefilter.search(unit.text):
+        if not found(unit.text):
             continue
         if is_reference_like(unit.text):
             continue

@@ -1,0 +1,183 @@
+"""A cheap exact pre-test for a regular expression: substrings every match must contain.
+
+Python's `re` tries a pattern at every position of a text; an IGNORECASE alternation of
+twenty words does that twenty times over. `gated_search(pattern)` reads the pattern's
+parse tree once and derives a set of literal strings such that any match contains at
+least one of them (case-folded for IGNORECASE patterns); a text containing none of them
+cannot match, so the regex only runs on texts that contain one. Answers are those of
+`pattern.search`, always: where no such set can be derived (or the text holds one of the
+few characters whose lower case differs between `str.lower` and `re`'s case folding), the
+pattern simply runs.
+
+`matches(pattern)` answers only whether there is a match: it splits a top-level
+alternation into the branches with a selective literal set (gated as above, run as one
+regex) and the rest (run as one smaller regex without a gate).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+from re import _constants as c
+from re import _parser
+
+Requirement = frozenset[str] | None  # any of these substrings must occur; None: unknown
+
+_REPEATS = (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT))
+# characters whose str.lower() gives ASCII, or that `re` folds onto an ASCII letter
+# (U+0130 I-dot, U+0131 dotless i, U+017F long s, U+212A Kelvin sign): not gated
+_FOLD_TRAPS = frozenset(ch for ch in map(chr, (0x130, 0x131, 0x17F, 0x212A)))
+
+
+def _usable(ch: int, ignorecase: bool) -> bool:
+    return not ignorecase or ch < 0x80
+
+
+def _sequence(items, ignorecase: bool) -> Requirement:
+    """The most selective requirement of a concatenation (any item's holds for it all)."""
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def close_run():
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, av in items:
+        if op is c.LITERAL and _usable(av, ignorecase):
+            run.append(chr(av).lower() if ignorecase else chr(av))
+            continue
+        close_run()
+        req = _node(op, av, ignorecase)
+        if req:
+            options.append(req)
+    close_run()
+    if not options:
+        return None
+    return max(options, key=lambda s: (min(len(x) for x in s), -len(s)))
+
+
+def _node(op, av, ignorecase: bool) -> Requirement:
+    if op is c.LITERAL:
+        return frozenset([chr(av).lower() if ignorecase else chr(av)]) \
+            if _usable(av, ignorecase) else None
+    if op is c.SUBPATTERN:
+        _, add_flags, del_flags, sub = av
+        if (add_flags | del_flags) & re.IGNORECASE:
+            return None  # a scoped case flag: not worth following
+        return _sequence(sub, ignorecase)
+    if op is c.BRANCH:
+        out: set[str] = set()
+        for branch in av[1]:
+            req = _sequence(branch, ignorecase)
+            if not req:
+                return None
+            out |= req
+        return frozenset(out)
+    if op in _REPEATS:
+        low, _, sub = av
+        return _sequence(sub, ignorecase) if low >= 1 else None
+    if op is getattr(c, "ATOMIC_GROUP", None):
+        return _sequence(av, ignorecase)
+    if op is c.IN:
+        chars = set()
+        for kind, value in av:
+            if kind is not c.LITERAL or not _usable(value, ignorecase):
+                return None
+            chars.add(chr(value).lower() if ignorecase else chr(value))
+        return frozenset(chars)
+    return None  # anchors, look-arounds, classes, any char, back-references
+
+
+def requirement(pattern: re.Pattern) -> Requirement:
+    """Substrings one of which every match of `pattern` contains (lower-cased when the
+    pattern ignores case), or None when none can be derived."""
+    if not isinstance(pattern.pattern, str) or pattern.flags & re.LOCALE:
+        return None
+    tree = _parser.parse(pattern.pattern, pattern.flags)
+    req = _sequence(list(tree), bool(tree.state.flags & re.IGNORECASE))
+    return req if req and "" not in req else None
+
+
+@lru_cache(maxsize=256)
+def gated_search(pattern: re.Pattern) -> Callable[[str], re.Match | None]:
+    """`pattern.search`, skipping texts that cannot match (same answers, less time)."""
+    req = requirement(pattern)
+    search = pattern.search
+    if req is None:
+        return search
+    needles = tuple(sorted(req, key=len, reverse=True))
+    if pattern.flags & re.IGNORECASE:
+        def gated(text: str) -> re.Match | None:
+            low = text.lower()
+            if any(n in low for n in needles) or not _FOLD_TRAPS.isdisjoint(text):
+                return search(text)
+            return None
+    else:
+        def gated(text: str) -> re.Match | None:
+            if any(n in text for n in needles):
+                return search(text)
+            return None
+    return gated
+
+
+_WEAK = 3  # a literal set with a needle shorter than this passes nearly every sentence
+
+
+def split_branches(source: str) -> list[str] | None:
+    """The top-level alternatives of a regex source, or None if it has none or uses
+    features that make splitting unsafe (back-references, conditionals, verbose mode)."""
+    if "(?P=" in source or "(?(" in source or "(?x" in source:
+        return None
+    out, depth, start, i, in_class = [], 0, 0, 0, False
+    while i < len(source):
+        ch = source[i]
+        if ch == "\\":
+            if source[i + 1:i + 2].isdigit():
+                return None  # a numbered back-reference (or an octal escape)
+            i += 2
+            continue
+        if in_class:
+            if ch == "]":
+                in_class = False
+        elif ch == "[":
+            in_class = True
+            i += 1
+            if source[i:i + 1] == "^":
+                i += 1
+            if source[i:i + 1] == "]":
+                i += 1  # a leading "]" is a literal
+            continue
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            out.append(source[start:i])
+            start = i + 1
+        i += 1
+    out.append(source[start:])
+    return out if len(out) > 1 and depth == 0 and not in_class else None
+
+
+@lru_cache(maxsize=256)
+def matches(pattern: re.Pattern) -> Callable[[str], bool]:
+    """`bool(pattern.search(text))`, faster: see the module doc."""
+    branches = split_branches(pattern.pattern) if isinstance(pattern.pattern, str) \
+        and not pattern.flags & (re.VERBOSE | re.LOCALE) else None
+    whole = gated_search(pattern)
+    if branches is None:
+        return lambda text: whole(text) is not None
+    flags = pattern.flags & ~re.UNICODE
+    strong, weak = [], []
+    for branch in branches:
+        req = requirement(re.compile(branch, flags))
+        (strong if req and min(map(len, req)) >= _WEAK else weak).append(branch)
+    if not strong:
+        return lambda text: whole(text) is not None
+    strong_search = gated_search(re.compile("|".join(strong), flags))
+    weak_search = re.compile("|".join(weak), flags).search if weak else None
+    if weak_search is None:
+        return lambda text: strong_search(text) is not None
+    return lambda text: strong_search(text) is not None or weak_search(text) is not None

@@ -1,0 +1,94 @@
+"""The regex pre-test answers exactly as the regex does."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from extractors.regexgate import gated_search, matches, requirement, split_branches
+
+
+def _detector_patterns() -> list[re.Pattern]:
+    from extractors.detectors import (
+        energy,
+        flops,
+        hardware,
+        params,
+        runtime,
+        search_budget,
+        training_curve,
+    )
+
+    pats = [m.PREFILTER for m in (energy, flops, hardware, params, runtime, search_budget)]
+    pats.append(training_curve._CURVE)
+    for module in (energy, flops, hardware, params, runtime, search_budget, training_curve):
+        pats += [v for v in vars(module).values() if isinstance(v, re.Pattern)]
+    return list(dict.fromkeys(pats))
+
+
+PATTERNS = _detector_patterns()
+
+
+def test_requirement_of_simple_patterns():
+    assert requirement(re.compile(r"flop|\bmacs?\b|pf-day", re.I)) == {"flop", "mac", "pf-day"}
+    assert requirement(re.compile(r"(?:GPU|TPU)[- ]hours?")) == {"hour"}
+    assert requirement(re.compile(r"\d+\s*ms")) == {"ms"}
+    assert requirement(re.compile(r"a?b*")) is None
+    assert requirement(re.compile(r"x|\d")) is None  # one branch has no literal
+    # a scoped case flag is not followed
+    assert requirement(re.compile(r"(?i:abc)")) is None
+
+
+def test_split_branches():
+    assert split_branches(r"a|b(c|d)|[|]|\||(?:x)") == ["a", "b(c|d)", "[|]", r"\|", "(?:x)"]
+    assert split_branches(r"[]|]x|y") == ["[]|]x", "y"]
+    assert split_branches("abc") is None
+    assert split_branches(r"(a)|\1") is None
+    assert split_branches(r"(?P<n>a)|(?P=n)") is None
+
+
+# characters where str.lower() and re's case folding disagree, among ordinary ones
+TRAPS = "\u0130\u0131\u017f\u212aKkSsIi"
+ALPHABET = st.sampled_from(list("flopmacsFLOPMACSwhJW -0123456789.,()") + list(TRAPS))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=ALPHABET, max_size=40))
+def test_same_answers_as_the_regex_on_generated_text(text):
+    for pat in (re.compile(r"flop|mult-?add|\bmacs?\b|\bops\b", re.I),
+                re.compile(r"wh\b|\d\s*k?J\b|co2|watt|\d\s*k?W\b|power", re.I),
+                re.compile(r"Kiss|silk|ISO\d"), re.compile(r"kiss|silk|iso\d", re.I)):
+        assert gated_search(pat)(text) == pat.search(text) or \
+            gated_search(pat)(text).span() == pat.search(text).span()
+        assert matches(pat)(text) == bool(pat.search(text))
+
+
+def test_fold_traps_still_match():
+    pat = re.compile(r"kiss|silk", re.I)
+    for text in ("\u212aiss", "\u017fil\u212a", "KISS", "s\u0130lk"):
+        assert bool(pat.search(text)) == matches(pat)(text)
+        assert (gated_search(pat)(text) is None) == (pat.search(text) is None)
+
+
+@pytest.mark.shared
+def test_same_answers_on_every_unit_of_real_papers(pdfs_dir):
+    from extractors.layout import build_document
+    from extractors.pdftext import read_pdf
+
+    names = ["neurips2017-vaswani-transformer.pdf", "arxiv2017-howard-mobilenets.pdf",
+             "iclr2017-zoph-nas.pdf", "neuripsw2019-lacoste-carbonemissions.pdf"]
+    texts = [u.text for n in names for u in build_document(read_pdf(pdfs_dir / n)).units]
+    assert len(texts) > 1000
+    gated_any = 0
+    for pat in PATTERNS:
+        test, search = matches(pat), gated_search(pat)
+        for text in texts:
+            want = pat.search(text)
+            assert test(text) == (want is not None), (pat.pattern[:60], text)
+            got = search(text)
+            assert (got is None) == (want is None) and (got is None or got.span() == want.span())
+        gated_any += requirement(pat) is not None
+    assert gated_any >= len(PATTERNS) // 2  # most detector patterns do get a pre-test
