@@ -5,6 +5,10 @@ Results are written in batches (extractors.sink): one transaction replaces the
 already extracted with the current EXTRACTOR_VERSION is skipped; an older version is
 extracted again. A PDF that fails (missing from the cache, not a PDF, encrypted, corrupt,
 over the time or memory limit) gets `status = 'error'` and the batch goes on.
+
+Each parsed PDF's page text is kept under `<cache_dir>/pagetext` (extractors.pagecache),
+so when only the detectors or the target model changed, a re-extraction runs from that
+text without opening a PDF.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 from corpus.errors import PDFError
 from corpus.store import Store
 from extractors.card import PaperReport
-from extractors.extract_pdf import PaperAnalysis, analyse_pdf, extractor_version
+from extractors.extract_pdf import PaperAnalysis, analyse_pdf, analyse_task, extractor_version
 from extractors.isolate import Limits, run_isolated
 from extractors.sink import BatchWriter
 
@@ -37,6 +41,7 @@ class ExtractSummary:
     pages: int = 0
     seconds: float = 0.0
     error_reasons: dict[str, int] = field(default_factory=dict)
+    from_text: int = 0  # of `extracted`: analysed from stored page text, no PDF opened
 
     @property
     def pages_per_s(self) -> float:
@@ -109,10 +114,12 @@ def missing_error(cache_dir: str | Path, row: dict) -> PDFError:
 
 def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = None,
                   force: bool = False, progress: bool = True,
-                  limits: Limits | None = None, batch_size: int = 64) -> ExtractSummary:
+                  limits: Limits | None = None, batch_size: int = 64,
+                  text_cache: bool = True) -> ExtractSummary:
     """Extract the store's fetched papers not yet done with this version; see module doc.
 
-    Results are written every `batch_size` papers (and at least every 5 s)."""
+    Results are written every `batch_size` papers (and at least every 5 s). With
+    `text_cache`, page text is read from and stored under `<cache_dir>/pagetext`."""
     limits = limits or Limits()
     version = EXTRACTOR_VERSION
     started = time.perf_counter()
@@ -130,11 +137,16 @@ def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = 
             reasons[err.reason] += 1
             bar.update(1)
         n_workers = max(1, min(workers or os.cpu_count() or 1, len(tasks) or 1))
-        for sha, result in run_isolated(analyse_pdf, tasks, workers=n_workers, limits=limits):
+        if text_cache:
+            root = str(cache_dir)
+            tasks = [(sha, (*args, sha, root)) for sha, args in tasks]
+        for sha, result in run_isolated(analyse_task, tasks, workers=n_workers,
+                                        limits=limits):
             for row in papers_of[sha]:
                 if isinstance(result, PaperAnalysis):
                     writer.add_analysis(row["id"], result, version)
                     counts["extracted"] += 1
+                    counts["from_text"] += result.from_cache
                     pages += result.pages
                 else:
                     err = result if isinstance(result, PDFError) else PDFError(str(result))
@@ -148,7 +160,7 @@ def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = 
         bar.close()
     return ExtractSummary(version, len(rows), counts["extracted"], len(rows) - len(todo),
                           counts["errors"], pages, time.perf_counter() - started,
-                          dict(reasons))
+                          dict(reasons), counts["from_text"])
 
 
 def _bar(total: int, enabled: bool):

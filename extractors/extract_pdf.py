@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from extractors.document import Document
@@ -38,6 +39,7 @@ class PaperAnalysis:
     target_method: str
     results: dict[str, Finding]
     seconds: float
+    from_cache: bool = False  # analysed from stored page text (extractors.pagecache)
 
 
 def analyse_document(doc: Document, *, title: str | None = None,
@@ -78,9 +80,33 @@ def analyse_pdf(path: str | Path, title: str | None = None,
     return _with_seconds(result, time.perf_counter() - t0)
 
 
-def _with_seconds(result: PaperAnalysis, seconds: float) -> PaperAnalysis:
-    from dataclasses import replace
+def analyse_cached(path: str | Path, cache, sha256: str, title: str | None = None,
+                   abstract: str | None = None) -> PaperAnalysis:
+    """Analyse from the stored page text of this PDF if `cache` (a PageCache) has it, else
+    parse the PDF, store its text, and analyse it (PDFError if it is not readable)."""
+    t0 = time.perf_counter()
+    name = os.path.basename(path)
+    raw = cache.get(sha256, name)
+    hit = raw is not None
+    if raw is None:
+        raw = read_pdf(path)
+        cache.put(sha256, raw)
+    result = analyse_document(build_document(raw), title=title, abstract=abstract)
+    return replace(result, seconds=time.perf_counter() - t0, from_cache=hit)
 
+
+def analyse_task(path: str, title: str | None = None, abstract: str | None = None,
+                 sha256: str | None = None, text_root: str | None = None) -> PaperAnalysis:
+    """A worker's task: from stored page text under `text_root` when there is some (and
+    stored after parsing when not), else straight from the PDF."""
+    if sha256 and text_root:
+        from extractors.pagecache import PageCache
+
+        return analyse_cached(path, PageCache(text_root), sha256, title, abstract)
+    return analyse_pdf(path, title, abstract)
+
+
+def _with_seconds(result: PaperAnalysis, seconds: float) -> PaperAnalysis:
     return replace(result, seconds=seconds)
 
 
@@ -100,8 +126,6 @@ _MIN_QUOTE_WORDS = 3
 def _verbatim(evidence, doc: Document):
     """Evidence whose text is on its page as is; a unit glued from scattered lines (figure
     tick labels) is cut to its longest leading or trailing run of words found there."""
-    from dataclasses import replace
-
     from extractors.textnorm import contains_quote
 
     page = doc.page_texts[evidence.page - 1] if 0 < evidence.page <= len(doc.page_texts) else ""

@@ -21,6 +21,9 @@ CAPTION_SIZE_LINES = 10  # font sizes are read for a caption's first line and th
 # More pages than any paper has: a page tree claiming more (the same page object listed
 # 200,000 times costs a few bytes each) is refused rather than parsed for minutes.
 MAX_PAGES = int(os.environ.get("GREENLENS_MAX_PAGES", "2000"))
+# Bump when read_pdf's output (RawPdf) changes: stored page text (extractors.pagecache) is
+# keyed by it, so older entries are then parsed again instead of reused.
+PARSER_VERSION = "1"
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _SPACES = re.compile(r" +")
 
