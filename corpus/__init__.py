@@ -6,6 +6,14 @@ Start with `Store` (the DuckDB file), `Paper` (the record every source yields) a
 
 from corpus.errors import GreenlensError
 from corpus.records import Paper
-from corpus.store import Store
 
 __all__ = ["GreenlensError", "Paper", "Store"]
+
+
+def __getattr__(name: str):
+    # Store on first use: importing corpus.errors must not load DuckDB (`greenlens check`)
+    if name == "Store":
+        from corpus.store import Store
+
+        return Store
+    raise AttributeError(f"module 'corpus' has no attribute {name!r}")

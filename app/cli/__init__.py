@@ -1,7 +1,10 @@
 """The `greenlens` command line: a thin shell over the library packages.
 
-Each command group lives in its own module and registers itself here; a command opens
-the store, calls one library function and prints the result.
+Each command group lives in its own module and registers itself there; a command opens
+the store, calls one library function and prints the result. Modules load on first use
+(`greenlens --help` and `greenlens check` import neither DuckDB nor the analysis stack):
+COMMANDS names each command's module and its one-line help, and
+tests/test_cli_lazy.py checks that table against the modules themselves.
 """
 
 from __future__ import annotations
@@ -9,42 +12,101 @@ from __future__ import annotations
 import importlib
 
 import click
+from click.utils import make_default_short_help
 
 from app.cli.options import GreenlensGroup
-from app.wiring import wire
 
-COMMAND_MODULES = (
-    "app.cli.corpus_cmds",
-    "app.cli.gold_cmds",
-    "app.cli.extract_cmds",
-    "app.cli.eval_cmds",
-    "app.cli.analysis_cmds",
-    "app.cli.app_cmds",
-    "app.cli.replication_cmds",
-    "app.cli.pipeline_cmds",
-)
+# command -> (module that registers it, its help's first paragraph, for `greenlens --help`)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "app": ("app.cli.app_cmds",
+            "Browse trends, papers and replication runs in a Streamlit app; check a PDF."),
+    "check": ("app.cli.extract_cmds",
+              "Show what PAPER.pdf reports about its cost, with evidence, and what it misses."),
+    "crawl": ("app.cli.corpus_cmds",
+              "Crawl SOURCE's papers into the store (and with --pdfs their PDFs into the "
+              "cache)."),
+    "eval": ("app.cli.eval_cmds",
+             "Precision, recall and F1 per category and for target, with every miss listed."),
+    "evp": ("app.cli.replication_cmds",
+            "Expected validation performance of stored trials vs budget, as in Show Your "
+            "Work."),
+    "extract": ("app.cli.extract_cmds",
+                "Extract what each fetched paper reports (FLOPs, energy, ...) into the store."),
+    "gold": ("app.cli.gold_cmds",
+             "Gold annotations: validate them, measure inter-annotator agreement."),
+    "ingest": ("app.cli.corpus_cmds",
+               "Ingest the PDFs in DIRECTORY (e.g. submissions on disk) into the store and "
+               "cache."),
+    "ingest-results": ("app.cli.extract_cmds",
+                       "Load Parquet parts written by `extract --executor ray` workers "
+                       "(idempotent)."),
+    "meter": ("app.cli.replication_cmds",
+              "Run COMMAND under the energy meter and exit with its exit code."),
+    "pipeline": ("app.cli.pipeline_cmds",
+                 "The main job: crawl (a sample) -> extract -> trends -> report, on the "
+                 "embedded store."),
+    "replicate": ("app.cli.replication_cmds",
+                  "Run RECIPE's hyperparameter search, each trial metered; resumes where it "
+                  "stopped."),
+    "report": ("app.cli.analysis_cmds",
+               "Write one static HTML report (charts and tables, no server needed)."),
+    "status": ("app.cli.corpus_cmds", "Say what the store holds, per venue and year."),
+    "train-target": ("app.cli.eval_cmds",
+                     "Retrain the target classifier on the dev split of the gold abstracts."),
+    "trends": ("app.cli.analysis_cmds",
+               "Shares of papers reporting each category per venue and year, with Wilson 95% "
+               "intervals and a misclassification-adjusted share (Rogan-Gladen from the gold "
+               "error rates, bootstrap 95% interval); target shares, trend tests, compute "
+               "estimates with --kind."),
+}
+# commands that never open a store: no need to register every package's tables first
+STORE_FREE = frozenset({"check"})
 
 
-@click.group(cls=GreenlensGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(GreenlensGroup):
+    """A group whose commands are imported when run (or asked for their own --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(set(COMMANDS) | set(self.commands))
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in self.commands and name in COMMANDS:
+            try:
+                module = importlib.import_module(COMMANDS[name][0])
+            except ModuleNotFoundError as exc:  # an optional part not installed
+                if exc.name != COMMANDS[name][0]:
+                    raise
+                return None
+            module.register(self)
+        return self.commands.get(name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """As click's, with the help of commands not imported yet taken from COMMANDS."""
+        names = [n for n in self.list_commands(ctx)
+                 if n in COMMANDS or not self.commands[n].hidden]
+        if not names:
+            return
+        limit = formatter.width - 6 - max(len(n) for n in names)
+        rows = [(n, self.commands[n].get_short_help_str(limit) if n in self.commands
+                 else make_default_short_help(COMMANDS[n][1], limit)) for n in names]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="greenlens")
-def cli() -> None:
+@click.pass_context
+def cli(ctx: click.Context) -> None:
     """greenlens: what do ML, NLP and vision papers report about their cost?
 
     Crawl proceedings into a DuckDB store, extract what each paper reports (FLOPs,
     energy, runtime, hardware, parameters, training curves, search budget), analyse
     trends, browse them in an app, and rerun baselines under an energy meter.
     """
+    if ctx.invoked_subcommand not in STORE_FREE:
+        from app.wiring import wire
 
-
-wire()  # every package's tables, before any command opens a store
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(_name)
-    except ModuleNotFoundError as _exc:
-        if _exc.name != _name:
-            raise
-        continue
-    _module.register(cli)
+        wire()  # every package's tables, before any command opens a store
 
 
 def main() -> None:

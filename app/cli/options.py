@@ -17,12 +17,14 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 
 from corpus.errors import GreenlensError
-from corpus.store import Store, default_db_path
+
+if TYPE_CHECKING:  # DuckDB loads when a command opens the store, not for --help or check
+    from corpus.store import Store
 
 INTERRUPTED_EXIT = 130  # 128 + SIGINT, what a shell reports for Ctrl-C
 OS_ERROR_EXIT = 2
@@ -47,6 +49,8 @@ def lock_wait_s() -> float:
 
 def open_store(db_path: Path | None, *, read_only: bool = False) -> Store:
     """Open the store named by --db (or the default), waiting a few seconds for a writer."""
+    from corpus.store import Store, default_db_path
+
     store = Store(db_path or default_db_path(), read_only=read_only, wait_s=lock_wait_s(),
                   refuse_newer=True)  # the CLI registers every package's migrations
     if store.unknown_migrations:

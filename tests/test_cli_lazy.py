@@ -1,0 +1,57 @@
+"""The CLI loads command modules on use; its static help table says what they say."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import click
+from click.testing import CliRunner
+from conftest import REPO
+
+import app.cli as cli_module
+
+
+def test_table_matches_the_command_modules():
+    found = {}
+    for module in sorted({m for m, _ in cli_module.COMMANDS.values()}):
+        group = click.Group()
+        importlib.import_module(module).register(group)
+        for name, cmd in group.commands.items():
+            found[name] = (module, " ".join((cmd.help or "").split("\n\n")[0].split()))
+    assert {n: (m, " ".join(h.split())) for n, (m, h) in cli_module.COMMANDS.items()} == found
+
+
+def test_help_lists_every_command_as_the_loaded_commands_would():
+    cli = cli_module.cli
+    loaded = dict(cli.commands)
+    cli.commands.clear()
+    try:
+        lazy = CliRunner().invoke(cli, ["--help"]).output
+        for module in {m for m, _ in cli_module.COMMANDS.values()}:
+            importlib.import_module(module).register(cli)
+        eager = CliRunner().invoke(cli, ["--help"]).output  # every command's own help
+    finally:
+        cli.commands.clear()
+        cli.commands.update(loaded)
+    assert lazy == eager
+    for name in cli_module.COMMANDS:
+        assert f"  {name} " in lazy
+
+
+def test_help_and_check_import_no_heavy_library():
+    code = ("import sys; from click.testing import CliRunner; import app.cli as c; "
+            "CliRunner().invoke(c.cli, ['--help']); "
+            "CliRunner().invoke(c.cli, ['check', '--help']); "
+            "heavy = [m for m in ('duckdb', 'pyarrow', 'spacy', 'sklearn', 'scipy', "
+            "'numpy', 'pandas') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
+                         text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_a_store_command_still_registers_every_table(tmp_path):
+    result = CliRunner().invoke(cli_module.cli, ["status", "--db", str(tmp_path / "s.duckdb"),
+                                                 "--json"])
+    assert result.exit_code == 0, result.output
