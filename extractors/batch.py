@@ -22,7 +22,7 @@ from pathlib import Path
 from corpus.errors import PDFError
 from corpus.store import Store
 from extractors.card import PaperReport
-from extractors.extract_pdf import PaperAnalysis, analyse_pdf, analyse_task, extractor_version
+from extractors.extract_pdf import PaperAnalysis, analyse_task, extractor_version
 from extractors.isolate import Limits, run_isolated
 from extractors.sink import BatchWriter
 
@@ -171,13 +171,6 @@ def _bar(total: int, enabled: bool):
 
 def extract_file(path: str | Path, *, limits: Limits | None = None) -> PaperReport:
     """The reporting card of one PDF, parsed in an isolated worker; PDFError if unreadable."""
-    limits = limits or Limits()
-    from extractors.pdftext import check_file
+    from extractors.single import extract_file as single
 
-    path = Path(path)
-    check_file(path)  # fail fast, without a worker, on the common cases
-    for _, result in run_isolated(analyse_pdf, [(str(path), (str(path),))], limits=limits):
-        if isinstance(result, PaperAnalysis):
-            return PaperReport.from_analysis(result)
-        raise result
-    raise PDFError(f"no result for {path}")  # unreachable: one task, one answer
+    return single(path, limits=limits)

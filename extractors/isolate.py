@@ -37,9 +37,10 @@ class Limits:
     memory_mb: int | None = DEFAULT_MEMORY_MB
 
 
-def _context():
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(_PRELOAD)
+def _context(start: str = "forkserver"):
+    ctx = multiprocessing.get_context(start)
+    if start == "forkserver":
+        ctx.set_forkserver_preload(_PRELOAD)
     return ctx
 
 
@@ -137,15 +138,18 @@ def _death_reason(process, limits: Limits) -> PDFError:
 
 
 def run_isolated(func: Callable, tasks: Iterable[tuple[Any, tuple]], *, workers: int = 1,
-                 limits: Limits | None = None) -> Iterator[tuple[Any, Any]]:
+                 limits: Limits | None = None,
+                 start: str = "forkserver") -> Iterator[tuple[Any, Any]]:
     """Yield (key, result or PDFError) for each (key, args) task, in completion order.
 
     `func` must be importable by name (it runs in another process); as with any
     multiprocessing start method but fork, a script calling this needs the
-    `if __name__ == "__main__":` guard.
+    `if __name__ == "__main__":` guard. `start="fork"` forks workers from this process
+    (milliseconds instead of a fresh interpreter): only for a single-threaded caller that
+    holds no database connection, such as `greenlens check`.
     """
     limits = limits or Limits()
-    ctx = _context()
+    ctx = _context(start)
     pending = iter(tasks)
     pool: list[_Worker] = []
     more = True
