@@ -63,10 +63,13 @@ def analyse_document(doc: Document, *, title: str | None = None,
 def _target(title, abstract, introduction) -> tuple[str, str]:
     try:
         from extractors.target import predict_target
+        from extractors.targetfast import predict_fast
     except ModuleNotFoundError:
         return "other", "unavailable"
     try:
-        return predict_target(title, abstract, introduction)
+        # the same answer without importing scikit-learn/SciPy (seconds of a cold check)
+        fast = predict_fast(title, abstract, introduction)
+        return fast if fast is not None else predict_target(title, abstract, introduction)
     except Exception as exc:  # noqa: BLE001 - the findings stand without a target label
         return "other", f"failed:{type(exc).__name__}"
 
