@@ -47,6 +47,11 @@ def _matcher():
 
 def _confirmed_by_tokens(text: str) -> bool:
     """spaCy PhraseMatcher over tokens: the model name is a whole token sequence."""
+    from extractors.hwtokens import confirmed
+
+    known = confirmed(text)  # the matcher's answer without loading spaCy, where certain
+    if known is not None:
+        return known
     doc = common.nlp().make_doc(text)
     return bool(_matcher()(doc))
 
