@@ -20,9 +20,11 @@ from __future__ import annotations
 import argparse
 import cProfile
 import csv
+import multiprocessing
 import os
 import pstats
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -78,12 +80,132 @@ def _children_cpu() -> float:
     return total
 
 
+def _stage_profile(paths: list[str], queue) -> None:
+    """CPU seconds per stage over `paths`, in this (fresh, warmed-up) process."""
+    import pypdfium2 as pdfium
+
+    import extractors.layout as layout
+    import extractors.warm  # noqa: F401 - what a worker has loaded before its first PDF
+    from extractors.analyse import analyse_document
+    from extractors.detectors import DETECTORS
+    from extractors.pdftext import read_pdf
+    from extractors.target import predict_target
+
+    clock = time.process_time
+    cpu = dict.fromkeys(["pdf open", "pdfium text", "pdf layer rest", "layout/sections",
+                         "sentences", *DETECTORS, "evidence checks", "target"], 0.0)
+    split = layout.split_sentences
+
+    def timed_split(text):
+        t = clock()
+        try:
+            return split(text)
+        finally:
+            cpu["sentences"] += clock() - t
+
+    analyse_document(layout.build_document(read_pdf(paths[0])))  # warm caches
+    layout.split_sentences = timed_split
+    pages = 0
+    try:
+        for path in paths:
+            t0 = clock()
+            doc = pdfium.PdfDocument(path)
+            n = len(doc)
+            t1 = clock()
+            for i in range(n):
+                page = doc[i]
+                textpage = page.get_textpage()
+                textpage.get_text_range()
+                textpage.close()
+                page.close()
+            doc.close()
+            t2 = clock()
+            raw = read_pdf(path)
+            t3 = clock()
+            sentences_before = cpu["sentences"]
+            d = layout.build_document(raw)
+            t4 = clock()
+            detectors = 0.0
+            for name, detect in DETECTORS.items():
+                t = clock()
+                detect(d.units)
+                cpu[name] += clock() - t
+                detectors += clock() - t
+            t = clock()
+            predict_target(d.title, d.abstract, d.introduction)
+            target = clock() - t
+            t = clock()
+            analyse_document(d)
+            whole = clock() - t
+            cpu["pdf open"] += t1 - t0
+            cpu["pdfium text"] += t2 - t1
+            cpu["pdf layer rest"] += max(0.0, (t3 - t2) - (t2 - t0))
+            cpu["layout/sections"] += (t4 - t3) - (cpu["sentences"] - sentences_before)
+            cpu["target"] += target
+            cpu["evidence checks"] += max(0.0, whole - detectors - target)
+            pages += n
+    finally:
+        layout.split_sentences = split
+    queue.put({"pages": pages, "cpu": cpu})
+
+
+def _in_child(target, paths: list[str]) -> dict:
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    proc = ctx.Process(target=target, args=(paths, queue))
+    proc.start()
+    result = queue.get()
+    proc.join()
+    return result
+
+
+def _timed_flushes(totals: dict):
+    """Wrap BatchWriter.flush to add up its CPU and wall seconds (the store writes)."""
+    from extractors import sink
+
+    original = sink.BatchWriter.flush
+
+    def flush(self):
+        c, w = time.process_time(), time.perf_counter()
+        try:
+            return original(self)
+        finally:
+            totals["cpu"] += time.process_time() - c
+            totals["wall"] += time.perf_counter() - w
+
+    sink.BatchWriter.flush = flush
+    return original
+
+
+def _run(store, cache: Path, workers: int, prof=None) -> dict:
+    """One extract_store --force run; CPU of every process involved, wall, summary."""
+    from extractors.batch import extract_store
+
+    kids0 = _children_cpu()
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    if prof:
+        prof.enable()
+    s = extract_store(store, cache, workers=workers, progress=False, force=True)
+    if prof:
+        prof.disable()
+    wall, driver = time.perf_counter() - t0, time.process_time() - cpu0
+    kids = _children_cpu() - kids0
+    return {"s": s, "wall": wall, "driver": driver, "workers": kids,
+            "rate": s.pages / (driver + kids) if driver + kids else 0.0}
+
+
+def _spread(values: list[float]) -> str:
+    return (f"median {statistics.median(values):.1f} (min {min(values):.1f}, max "
+            f"{max(values):.1f}, runs: {', '.join(f'{v:.1f}' for v in values)})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=0, help="PDFs to use (default: all)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--repeat", type=int, default=1,
                         help="papers per PDF (each a distinct file), for a bigger batch")
+    parser.add_argument("--runs", type=int, default=3, help="end-to-end runs (default 3)")
     parser.add_argument("--plumber-papers", type=int, default=3)
     parser.add_argument("--profile", action="store_true",
                         help="cProfile the driver (parent process) and print its top costs")
@@ -94,54 +216,89 @@ def main() -> None:
         rows = list(csv.DictReader(fh))
     if args.papers:
         rows = rows[:args.papers]
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
-    from extractors.batch import extract_store
+    from extractors.pagecache import PageCache
 
     root = Path(tempfile.mkdtemp(prefix="greenlens-bench-"))
+    writes = {"cpu": 0.0, "wall": 0.0}
+    original_flush = _timed_flushes(writes)
     try:
         store, cache = _build(root, rows, args.repeat)
         prof = cProfile.Profile() if args.profile else None
-        kids0 = _children_cpu()
-        cpu0, t0 = time.process_time(), time.perf_counter()
-        if prof:
-            prof.enable()
-        s = extract_store(store, cache, workers=args.workers, progress=False)
-        if prof:
-            prof.disable()
-        wall, driver_cpu = time.perf_counter() - t0, time.process_time() - cpu0
-        workers_cpu = _children_cpu() - kids0
+        runs = []
+        for _ in range(max(1, args.runs)):
+            shutil.rmtree(cache / "pagetext", ignore_errors=True)  # parse every PDF
+            runs.append(_run(store, cache, args.workers, prof))
+        writes_per_run = {k: v / len(runs) for k, v in writes.items()}
+        text_bytes = PageCache(cache).size_bytes()
+        redetect = [_run(store, cache, args.workers) for _ in range(max(1, args.runs))]
         n_findings = store.scalar("SELECT count(*) FROM findings")
         store.close()
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    per_core = s.pages / wall / args.workers
-    total_cpu = driver_cpu + workers_cpu
+        from extractors import sink
+
+        sink.BatchWriter.flush = original_flush
+    r = sorted(runs, key=lambda x: x["rate"])[len(runs) // 2]  # the median run
+    s, wall = r["s"], r["wall"]
     print(f"extract_store end to end: {s.extracted} papers ({s.errors} errors), {s.pages} "
-          f"pages, {n_findings} finding rows, {args.workers} workers, {wall:.1f} s wall")
+          f"pages, {n_findings} finding rows, {args.workers} workers; median run "
+          f"{wall:.1f} s wall")
     print(f"  wall: {s.pages / wall:.1f} pages/s, {s.extracted / wall:.2f} papers/s, "
-          f"{per_core:.1f} pages/s per worker")
-    print(f"  CPU: driver {driver_cpu:.1f} s + workers and fork server {workers_cpu:.1f} s "
-          f"-> {s.pages / total_cpu if total_cpu else 0:.1f} pages per CPU-second "
-          f"(start-up and store writes included; not lowered by other load)")
+          f"{s.pages / wall / args.workers:.1f} pages/s per worker")
+    print(f"  CPU: driver {r['driver']:.1f} s + workers and fork server {r['workers']:.1f} s "
+          f"-> {r['rate']:.1f} pages per CPU-second (start-up and store writes included; "
+          f"not lowered by other load)")
+    print(f"  pages per CPU-second over {len(runs)} runs: "
+          f"{_spread([x['rate'] for x in runs])}")
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(15)
+
+    paths = [str(PDFS / row["file"]) for row in rows]
+    stages = _in_child(_stage_profile, paths)
+    pages, cpu = stages["pages"], stages["cpu"]
+    print(f"per stage, CPU ms per page (one process, {len(paths)} papers, {pages} pages; "
+          f"store writes from the driver of the runs above):")
+    cpu_ms = {k: 1000 * v / pages for k, v in cpu.items()}
+    cpu_ms["store writes"] = 1000 * writes_per_run["cpu"] / s.pages if s.pages else 0.0
+    total = sum(cpu_ms.values())
+    for name, ms in cpu_ms.items():
+        print(f"  {name:16s} {ms:6.3f} ms/page  {100 * ms / total:5.1f}%")
+    print(f"  {'total':16s} {total:6.3f} ms/page -> {1000 / total:.1f} pages per CPU-second "
+          f"in one process, without pool start-up")
+    pdfium = pages / (cpu["pdf open"] + cpu["pdfium text"])
+    print(f"pypdfium2 text alone (open + get_text_range of every page), same process: "
+          f"{pdfium:.1f} pages per CPU-second; pipeline / pdfium = {r['rate'] / pdfium:.2f}")
+
+    rd = sorted(redetect, key=lambda x: x["rate"])[len(redetect) // 2]
+    print(f"re-detection from stored page text (extract --force, no PDF opened: "
+          f"{rd['s'].from_text} of {rd['s'].extracted} papers from the text cache): "
+          f"{_spread([x['rate'] for x in redetect])} pages per CPU-second; wall "
+          f"{rd['s'].pages / rd['wall']:.1f} pages/s")
+    print(f"page-text cache on disk: {text_bytes / 1e6:.1f} MB for {s.pages} pages = "
+          f"{text_bytes / s.pages * 1000 / 1e6:.2f} MB per 1,000 pages")
 
     plumber = 0.0
     try:
         import pdfplumber  # noqa: F401
-        from extract import _in_child, _plumber
+        from extract import _in_child as _plumber_child
+        from extract import _plumber
 
         p_paths = [str(PDFS / r["file"]) for r in rows[:args.plumber_papers]]
-        pres = _in_child(_plumber, p_paths)
+        pres = _plumber_child(_plumber, p_paths)
         plumber = pres["pages"] / pres["cpu"]
         print(f"pdfplumber extract_text only, one process: {len(p_paths)} papers, "
               f"{pres['pages']} pages: {plumber:.1f} pages per CPU-second; wall "
               f"{pres['pages'] / pres['wall']:.1f} pages/s")
     except ImportError:
         print("pdfplumber not installed (pip install 'greenlens[pdfplumber]'): reported as 0")
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
     print(f"papers_per_s={s.extracted / wall:.2f}")
-    cpu_rate = s.pages / total_cpu if total_cpu else 0.0
-    print(f"pages_per_s_per_core={cpu_rate:.1f} pdfplumber_pages_per_s_per_core={plumber:.1f}")
+    print(f"redetect_pages_per_s_per_core={rd['rate']:.1f} "
+          f"text_cache_mb_per_1000_pages={text_bytes / s.pages * 1000 / 1e6:.2f}")
+    print(f"pages_per_s_per_core={r['rate']:.1f} pdfplumber_pages_per_s_per_core={plumber:.1f} "
+          f"pdfium_text_pages_per_s_per_core={pdfium:.1f}")
 
 
 if __name__ == "__main__":
