@@ -30,11 +30,14 @@ PDFS = REPO.parent / "shared" / "corpus" / "pdfs"
 # run in a child with PYTHONPATH set to the tree under test; prints one JSON line per PDF
 _DUMP = r"""
 import hashlib, json, sys, tempfile
-from extractors.analyse import analyse_pdf
+try:
+    from extractors.extract_pdf import analyse_pdf
+except ImportError:  # a base from before the rename
+    from extractors.analyse import analyse_pdf
 mode, paths = sys.argv[1], sys.argv[2:]
 if mode == "cached":
     from pathlib import Path
-    from extractors.analyse import analyse_cached
+    from extractors.extract_pdf import analyse_cached
     from extractors.pagecache import PageCache
     cache = PageCache(Path(tempfile.mkdtemp(prefix="gl-pagecache-")))
 for path in paths:

@@ -86,8 +86,8 @@ def _stage_profile(paths: list[str], queue) -> None:
 
     import extractors.layout as layout
     import extractors.warm  # noqa: F401 - what a worker has loaded before its first PDF
-    from extractors.analyse import analyse_document
     from extractors.detectors import DETECTORS
+    from extractors.extract_pdf import analyse_document
     from extractors.pdftext import read_pdf
     from extractors.target import predict_target
 

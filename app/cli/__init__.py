@@ -50,7 +50,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "stopped."),
     "report": ("app.cli.analysis_cmds",
                "Write one static HTML report (charts and tables, no server needed)."),
-    "status": ("app.cli.corpus_cmds", "Say what the store holds, per venue and year."),
+    "status": ("app.cli.corpus_cmds",
+               "Say what the store holds, per venue and year, and every item that failed and "
+               "why."),
     "train-target": ("app.cli.eval_cmds",
                      "Retrain the target classifier on the dev split of the gold abstracts."),
     "trends": ("app.cli.analysis_cmds",
