@@ -65,14 +65,31 @@ COMMANDS: dict[str, tuple[str, str]] = {
 STORE_FREE = frozenset({"check"})
 
 
+class _Commands(dict):
+    """The group's loaded commands; `commands[name]` loads a known command's module."""
+
+    def __init__(self, group: LazyGroup, loaded: dict) -> None:
+        super().__init__(loaded)
+        self.group = group
+
+    def __missing__(self, name: str) -> click.Command:
+        if name in COMMANDS and self.group.get_command(None, name) is not None:
+            return dict.__getitem__(self, name)
+        raise KeyError(name)
+
+
 class LazyGroup(GreenlensGroup):
     """A group whose commands are imported when run (or asked for their own --help)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = _Commands(self, self.commands)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(set(COMMANDS) | set(self.commands))
 
-    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in self.commands and name in COMMANDS:
+    def get_command(self, ctx: click.Context | None, name: str) -> click.Command | None:
+        if not dict.__contains__(self.commands, name) and name in COMMANDS:
             try:
                 module = importlib.import_module(COMMANDS[name][0])
             except ModuleNotFoundError as exc:  # an optional part not installed
@@ -80,7 +97,7 @@ class LazyGroup(GreenlensGroup):
                     raise
                 return None
             module.register(self)
-        return self.commands.get(name)
+        return dict.get(self.commands, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """As click's, with the help of commands not imported yet taken from COMMANDS."""
