@@ -31,7 +31,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
             "Expected validation performance of stored trials vs budget, as in Show Your "
             "Work."),
     "extract": ("app.cli.extract_cmds",
-                "Extract what each fetched paper reports (FLOPs, energy, ...) into the store."),
+                "Extract what each fetched paper reports (FLOPs, energy, ...) into the store, "
+                "and classify the target of every paper that has an abstract from title + "
+                "abstract (kept apart from the full-text target: `trends --kind targets "
+                "--source`)."),
     "gold": ("app.cli.gold_cmds",
              "Gold annotations: validate them, measure inter-annotator agreement."),
     "ingest": ("app.cli.corpus_cmds",
