@@ -104,6 +104,13 @@ def list_papers(source: Source, query: CrawlQuery, client: Fetcher, *,
     return out, None
 
 
+def query_location(source: Source, query: CrawlQuery) -> str:
+    """'pmlr venues=v48 years=2016' : what a crawl's recorded issues belong to."""
+    venues = ",".join(query.venues) or "default"
+    years = ",".join(str(y) for y in query.years) or "default"
+    return f"{getattr(source, 'name', source)} venues={venues} years={years}"
+
+
 def crawl(store: Store, source: Source, query: CrawlQuery, client: Fetcher,
           cache: PdfCache, *, pdfs: bool, limit: int | None = None,
           sample: int | None = None, seed: int = 0, progress: bool = True,
@@ -113,7 +120,14 @@ def crawl(store: Store, source: Source, query: CrawlQuery, client: Fetcher,
     listed, summary.listing_error = list_papers(source, query, client,
                                                 limit=limit if sample is None else None,
                                                 progress=progress)
-    summary.source_issues = [str(i) for i in getattr(source, "issues", None) or ()]
+    issues = list(getattr(source, "issues", None) or ())
+    summary.source_issues = [str(i) for i in issues]
+    # what the source could not read is recorded (replacing this query's last crawl)
+    failed = [(getattr(i, "where", str(i)), None, getattr(i, "message", str(i)))
+              for i in issues]
+    if summary.listing_error:
+        failed.append(("listing", None, f"stopped early: {summary.listing_error}"))
+    store.replace_rejections("crawl", query_location(source, query), failed)
     chosen = select(listed, sample=sample, seed=seed)
     for batch in _batches(chosen, batch_size):
         counts = store.upsert_papers(batch)

@@ -180,17 +180,6 @@ def _cell(row: dict, key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def _record_rejections(store: Store, location: str, rejected: list[Rejection]) -> None:
-    """Replace the rejections of the last ingest of `location` with these."""
-    with store.transaction():
-        store.execute("DELETE FROM rejections WHERE source = ? AND location = ?",
-                      [REJECTION_SOURCE, location])
-        for r in rejected:
-            store.execute("INSERT INTO rejections (source, location, item, file, reason) "
-                          "VALUES (?, ?, ?, ?, ?)",
-                          [REJECTION_SOURCE, location, r.item, r.file, r.reason])
-
-
 def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
                      manifest_csv: str | Path | None = None, venue: str | None = None,
                      year: int | None = None) -> IngestSummary:
@@ -230,7 +219,8 @@ def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
     if manifest_csv is not None:
         summary.unlisted = [p.relative_to(directory).as_posix() for p in on_disk
                             if p.resolve() not in used]
-    _record_rejections(store, str(directory.resolve()), summary.failed)
+    store.replace_rejections(REJECTION_SOURCE, str(directory.resolve()),
+                             [(r.item, r.file, r.reason) for r in summary.failed])
     return summary
 
 

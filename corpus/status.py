@@ -13,7 +13,8 @@ def _tables(store: Store) -> set[str]:
 
 def store_status(store: Store) -> dict:
     """Counts per venue and year (papers, PDFs fetched and failed, extractions ok and in
-    error) and the failures: PDFs not fetched, extraction errors, rejected ingest rows,
+    error) and the failures: PDFs not fetched, records a crawl's source could not read,
+    extraction errors, rejected ingest rows,
     failed replicate trials."""
     tables = _tables(store)
     if "papers" not in tables:
@@ -36,6 +37,9 @@ def store_status(store: Store) -> dict:
         "extract": store.fetch_dicts(
             "SELECT paper_id, coalesce(error, 'error') AS reason FROM extractions "
             "WHERE status = 'error' ORDER BY paper_id") if has_x else [],
+        "crawl": store.fetch_dicts(
+            "SELECT location, item, reason FROM rejections WHERE source = 'crawl' "
+            "ORDER BY location, item") if "rejections" in tables else [],
         "ingest": store.fetch_dicts(
             "SELECT location, item, file, reason FROM rejections WHERE source = 'ingest' "
             "ORDER BY location, item") if "rejections" in tables else [],

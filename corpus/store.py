@@ -368,6 +368,17 @@ class Store:
                                  "WHERE papers.id = u.id")
         return UpsertCounts(new, updated, unchanged)
 
+    def replace_rejections(self, source: str, location: str,
+                           rows: Iterable[tuple[str, str | None, str]]) -> None:
+        """Replace the `rejections` of (source, location) with rows of (item, file, reason):
+        what the last `ingest` of a folder or `crawl` of a query could not take, and why."""
+        with self.transaction():
+            self.execute("DELETE FROM rejections WHERE source = ? AND location = ?",
+                         [source, location])
+            for item, file, reason in rows:
+                self.execute("INSERT INTO rejections (source, location, item, file, reason) "
+                             "VALUES (?, ?, ?, ?, ?)", [source, location, item, file, reason])
+
     def set_pdf_state(self, paper_id: str, *, status: str, pdf_sha256: str | None = None,
                       pages: int | None = None, error: str | None = None) -> None:
         """Record the outcome of fetching one paper's PDF."""

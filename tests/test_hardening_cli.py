@@ -189,3 +189,26 @@ def test_an_export_never_writes_over_a_store(tmp_path):
     assert db.stat().st_size == size
     with Store(db, read_only=True) as s:
         assert s.scalar("SELECT count(*) FROM papers") == 0
+
+
+@pytest.mark.shared
+def test_what_a_crawl_could_not_read_is_stored_and_shown(corpus_dir, tmp_path):
+    folder = tmp_path / "ml"
+    folder.mkdir()
+    (folder / "icml-2016.json.gz").write_bytes(
+        (corpus_dir / "mlanthology" / "icml-2016.json.gz").read_bytes())
+    (folder / "icml-2017.json.gz").write_bytes(b"garbage")
+    db = tmp_path / "s.duckdb"
+    args = ["crawl", "mlanthology", "--mlanthology-dir", folder, "--venue", "icml",
+            "--years", "2016-2017", "--offline", "--no-progress", "--db", db]
+    assert _run(*args).exit_code == 0
+    failures = json.loads(_run("status", "--db", db, "--json").stdout)["failures"]["crawl"]
+    assert [(f["location"], f["item"]) for f in failures] == [
+        ("mlanthology venues=icml years=2016,2017", str(folder / "icml-2017.json.gz"))]
+    assert "malformed JSON" in failures[0]["reason"]
+    assert "icml-2017.json.gz: malformed JSON" in _run("status", "--db", db).stdout
+    (folder / "icml-2017.json.gz").unlink()  # fixed: the same crawl again clears it
+    (folder / "icml-2017.json.gz").write_bytes(
+        (corpus_dir / "mlanthology" / "icml-2016.json.gz").read_bytes())
+    assert _run(*args).exit_code == 0
+    assert json.loads(_run("status", "--db", db, "--json").stdout)["failures"]["crawl"] == []
