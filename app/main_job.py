@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from corpus.crawl_job import CrawlOptions, run_crawl
 from corpus.errors import ConfigError
@@ -79,7 +80,7 @@ def _split_whole(venues: tuple[str, ...], whole: tuple[str, ...]) -> tuple[tuple
 
 def plan(opts: PipelineOptions) -> list[CrawlOptions]:
     """The crawls the main job runs, for a snapshot or for the live sites."""
-    common = {"seed": opts.seed, "cache_dir": opts.cache_dir, "contact": opts.contact,
+    common: dict[str, Any] = {"seed": opts.seed, "cache_dir": opts.cache_dir, "contact": opts.contact,
               "progress": opts.progress}
     unknown = set(opts.whole) - {WHOLE_ALL, *ACL_VENUES, *ML_VENUES}
     if unknown:
@@ -98,7 +99,7 @@ def plan(opts: PipelineOptions) -> list[CrawlOptions]:
             crawls.append(CrawlOptions("pmlr", venues=volumes, pdfs=True, snapshot=snap,
                                        **common))
         acl, ml = snapshot_venues(snap)
-        where = {"pdfs": True, "snapshot": snap}
+        where: dict[str, Any] = {"pdfs": True, "snapshot": snap}
         acl_years = opts.years or tuple(range(2017, 2022))
         ml_years = opts.years or tuple(range(2018, 2025))
     else:
@@ -164,9 +165,9 @@ def run_pipeline(store: Store, opts: PipelineOptions,
         if manifest.exists():
             # the mirror/ part was crawled above (pmlr source); ingest only the rest
             own = _manifest_without_mirror(manifest, opts.out_dir / "snapshot-manifest.csv")
-            s = ingest_directory(store, cache, pdfs, manifest_csv=own)
-            step(f"ingest {pdfs}: {s.new} new, {s.unchanged} unchanged, "
-                 f"{len(s.failed)} rejected")
+            ing = ingest_directory(store, cache, pdfs, manifest_csv=own)
+            step(f"ingest {pdfs}: {ing.new} new, {ing.unchanged} unchanged, "
+                 f"{len(ing.failed)} rejected")
     echo("extract ...")
     x = extract_store(store, cache.root, workers=opts.workers, progress=opts.progress)
     step(f"extract ({x.version}): {x.extracted} extracted, {x.skipped} already done, "

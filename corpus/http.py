@@ -312,7 +312,7 @@ class PoliteClient:
             if exc.status is not None and 400 <= exc.status < 500:
                 rp.parse([])
             else:
-                rp.disallow_all = True
+                rp.disallow_all = True  # type: ignore[attr-defined]  # read by can_fetch
                 origin = robots_url.rsplit("/robots.txt", 1)[0]
                 self._robots_unreachable[origin] = exc.message
             return rp

@@ -22,8 +22,7 @@ def register(owner: str, migrations: Iterable[Migration]) -> None:
     """Register `owner`'s migrations (idempotent; a name claimed by two owners is an error)."""
     for name, sql in migrations:
         if _OWNER.get(name, owner) != owner or (name in _REGISTRY and _REGISTRY[name][1] != sql):
-            raise StoreError(f"duplicate migration name {name!r} "
-                             f"({_OWNER.get(name)} and {owner})")
+            raise StoreError(f"duplicate migration name {name!r} ({_OWNER.get(name)} and {owner})")
         _REGISTRY[name] = (name, sql)
         _OWNER[name] = owner
 

@@ -114,7 +114,7 @@ class PdfCache:
 
     def has(self, sha256: str | None) -> bool:
         """Whether the PDF with this sha256 is in the cache."""
-        return bool(sha256) and self.path_for(sha256).is_file()
+        return sha256 is not None and bool(sha256) and self.path_for(sha256).is_file()
 
     def put(self, data: bytes, *, url: str | None = None,
             paper_id: str | None = None) -> CachedPdf:

@@ -115,7 +115,7 @@ def macro_f1(gold: list[str], pred: list[str], labels: Iterable[str] = TARGETS) 
 
 def score(gold_rows: list[dict], predicted: dict[str, dict]) -> EvalReport:
     """Compare predictions ({file: check-card dict as `greenlens check --format json`})."""
-    counts = {c: Counter() for c in CATEGORIES}
+    counts: dict[str, Counter[tuple[bool, bool]]] = {c: Counter() for c in CATEGORIES}
     misses: list[Miss] = []
     gold_t, pred_t = [], []
     outcomes: list[dict] = []

@@ -40,19 +40,37 @@ class Finding:
 
     def to_rows(self, paper_id: str, extractor_version: str) -> list[dict[str, Any]]:
         """One `findings` row per piece of evidence (one row with no evidence if none)."""
-        base = {"paper_id": paper_id, "category": self.category, "reported": self.reported,
-                "method": self.method, "extractor_version": extractor_version}
+        base = {
+            "paper_id": paper_id,
+            "category": self.category,
+            "reported": self.reported,
+            "method": self.method,
+            "extractor_version": extractor_version,
+        }
         if not self.evidence:
-            return [{**base, "rank": 0, "evidence": None, "page": None, "value": None,
-                     "unit": None}]
-        return [{**base, "rank": i, "evidence": e.text, "page": e.page, "value": e.value,
-                 "unit": e.unit} for i, e in enumerate(self.evidence)]
+            return [
+                {**base, "rank": 0, "evidence": None, "page": None, "value": None, "unit": None}
+            ]
+        return [
+            {
+                **base,
+                "rank": i,
+                "evidence": e.text,
+                "page": e.page,
+                "value": e.value,
+                "unit": e.unit,
+            }
+            for i, e in enumerate(self.evidence)
+        ]
 
     @classmethod
     def from_rows(cls, rows: list[dict[str, Any]]) -> Finding:
         """Inverse of `to_rows` (the rows of one paper and category)."""
         rows = sorted(rows, key=lambda r: r["rank"])
         first = rows[0]
-        evidence = tuple(Evidence(r["page"], r["evidence"], r["value"], r["unit"])
-                         for r in rows if r["evidence"] is not None)
+        evidence = tuple(
+            Evidence(r["page"], r["evidence"], r["value"], r["unit"])
+            for r in rows
+            if r["evidence"] is not None
+        )
         return cls(first["category"], bool(first["reported"]), evidence, first["method"])

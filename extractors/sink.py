@@ -11,6 +11,7 @@ on the next run (they were never recorded).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import duckdb
@@ -114,7 +115,7 @@ class BatchWriter:
         self.findings: list[dict] = []
         self.since = time.monotonic()
 
-    def add(self, extraction: dict, findings: list[dict] = ()) -> None:
+    def add(self, extraction: dict, findings: Sequence[dict] = ()) -> None:
         """Queue one paper's rows; flush when the batch is full or old."""
         self.extractions.append(extraction)
         self.findings.extend(findings)

@@ -60,7 +60,7 @@ def evp_points(values: Sequence[float], energies_j: Sequence[float | None] | Non
     known = [e for e in (energies_j or []) if e is not None]
     mean_j = sum(known) / len(known) if known else None
     points = []
-    cumulative = 0.0
+    cumulative: float | None = 0.0
     for n in range(1, (max_n or N) + 1):
         if energy == "mean":
             e = n * mean_j if mean_j is not None else None
@@ -72,14 +72,16 @@ def evp_points(values: Sequence[float], energies_j: Sequence[float | None] | Non
     return points
 
 
-def evp_curve(store: Store, recipe: str, energy: str = "mean") -> list[tuple[int, float, float]]:
+def evp_curve(store: Store, recipe: str,
+              energy: str = "mean") -> list[tuple[int, float, float | None]]:
     """(n, EVP, energy_j) for n = 1..N over a recipe's finished trials in the store."""
     from replication.runs import load_trials
 
     trials = [t for t in load_trials(store, recipe) if t.val_metric is not None]
     if not trials:
         return []
-    points = evp_points([t.val_metric for t in trials], [t.energy_j for t in trials],
+    points = evp_points([t.val_metric for t in trials if t.val_metric is not None],
+                         [t.energy_j for t in trials],
                         energy=energy)
     return [(p.n, p.evp, p.energy_j) for p in points]
 
@@ -102,7 +104,8 @@ def plot_evp(store: Store, recipes: Sequence[str], path: str | Path, x: str = "t
         trials = [t for t in load_trials(store, recipe) if t.val_metric is not None]
         if not trials:
             continue
-        pts = evp_points([t.val_metric for t in trials], [t.energy_j for t in trials],
+        pts = evp_points([t.val_metric for t in trials if t.val_metric is not None],
+                         [t.energy_j for t in trials],
                          energy=energy)
         xs = [p.n if x == "trials" else (p.energy_j or 0.0) / 3600.0 for p in pts]
         ys = [p.evp for p in pts]

@@ -103,7 +103,7 @@ class TrialRow:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> TrialRow:
         """Inverse of to_row."""
-        data = {c: row.get(c) for c in TRIAL_COLUMNS}
+        data: dict[str, Any] = {c: row.get(c) for c in TRIAL_COLUMNS}
         data["params"] = json.loads(data["params"])
         data["setting"] = json.loads(data["setting"])
         return cls(**data)

@@ -39,7 +39,7 @@ class ReplicateSummary:
     def best(self) -> TrialRow | None:
         """The finished trial with the highest validation score."""
         ok = [t for t in self.trials if t.val_metric is not None]
-        return max(ok, key=lambda t: t.val_metric) if ok else None
+        return max(ok, key=lambda t: t.val_metric or 0.0) if ok else None
 
 
 def _setting(recipe: Recipe, device: str, data_dir: Path | None, limit_train: int | None,

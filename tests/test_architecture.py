@@ -29,8 +29,12 @@ def _names(path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, a.name) for a in node.names]
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             found.append((node.lineno, node.module))
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                and "." in node.value and _NAMED.match(node.value):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and "." in node.value
+            and _NAMED.match(node.value)
+        ):
             found.append((node.lineno, node.value))
     return found
 

@@ -1,4 +1,4 @@
-"""The code stays lint-clean (ruff, with the rule set in pyproject.toml)."""
+"""The code stays lint-clean (ruff) and type-checks (mypy), with the settings in pyproject.toml."""
 
 from __future__ import annotations
 
@@ -17,4 +17,14 @@ def test_ruff_check_is_clean():
         pytest.skip("ruff is not installed (pip install 'greenlens[test]')")
     result = subprocess.run([ruff, "check", "--no-cache", str(REPO)], capture_output=True,
                             text=True, cwd=REPO)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.slow
+def test_mypy_is_clean():
+    """mypy over the packages [tool.mypy] lists (a cold run takes minutes; then seconds)."""
+    mypy = shutil.which("mypy", path=str(Path(sys.executable).parent)) or shutil.which("mypy")
+    if mypy is None:
+        pytest.skip("mypy is not installed (pip install 'greenlens[test]')")
+    result = subprocess.run([mypy], capture_output=True, text=True, cwd=REPO, timeout=900)
     assert result.returncode == 0, result.stdout + result.stderr

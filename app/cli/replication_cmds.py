@@ -162,7 +162,7 @@ def replicate(recipe, db_path, trials, device, data_dir, limit_train, limit_dev,
                    f"{t.wall_s or 0:>8.1f} s{flops}")
     if summary.failed:
         first = next(t for t in summary.trials if t.status == "failed")
-        click.echo(f"first failure (trial {first.trial}): {first.error.splitlines()[0]}",
+        click.echo(f"first failure (trial {first.trial}): {(first.error or 'no message').splitlines()[0]}",
                    err=True)
 
 
