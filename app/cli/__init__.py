@@ -80,6 +80,32 @@ class _Commands(dict):
             return dict.__getitem__(self, name)
         raise KeyError(name)
 
+    def _all(self) -> None:
+        for name in COMMANDS:
+            if not dict.__contains__(self, name):
+                self.group.get_command(None, name)
+
+    # whoever walks the group's commands (tests, tools) sees every one, loaded
+    def __iter__(self):
+        self._all()
+        return super().__iter__()
+
+    def __len__(self) -> int:
+        self._all()
+        return super().__len__()
+
+    def keys(self):
+        self._all()
+        return super().keys()
+
+    def values(self):
+        self._all()
+        return super().values()
+
+    def items(self):
+        self._all()
+        return super().items()
+
 
 class LazyGroup(GreenlensGroup):
     """A group whose commands are imported when run (or asked for their own --help)."""
@@ -89,7 +115,7 @@ class LazyGroup(GreenlensGroup):
         self.commands = _Commands(self, self.commands)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(COMMANDS) | set(self.commands))
+        return sorted(set(COMMANDS) | set(dict.keys(self.commands)))
 
     def get_command(self, ctx: click.Context | None, name: str) -> click.Command | None:
         if not dict.__contains__(self.commands, name) and name in COMMANDS:
