@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
 import sys
@@ -250,9 +249,12 @@ def main() -> None:
     except MeterUnavailable as exc:
         skip(str(exc))
     idx = torch.cuda.current_device()
-    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
-    nvml_idx = int(visible.split(",")[idx]) if visible and visible.split(",")[0].isdigit() \
-        else idx
+    from replication.meters.devices import resolve_visible
+
+    visible = resolve_visible(pynvml)  # indices, UUIDs or MIG ids, as CUDA reads them
+    if idx >= len(visible.devices):
+        skip(f"cannot map CUDA device {idx} to NVML ({visible.source}; {visible.notes})")
+    nvml_idx = visible.devices[idx].index
     try:
         counter = NvmlEnergyMeter(pynvml, [nvml_idx])
     except MeterUnavailable as exc:

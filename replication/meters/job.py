@@ -215,6 +215,10 @@ class JobClaims:
                 if path.read_text().strip() == self.owner:
                     path.unlink()
         self.held = []
+        with contextlib.suppress(OSError):
+            mine = self.pids / f"rank-{self.ctx.rank}"
+            if mine.read_text().strip() == str(os.getpid()):
+                mine.unlink()
 
     @property
     def merger(self) -> bool:
