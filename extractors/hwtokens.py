@@ -40,7 +40,9 @@ def _table() -> dict | None:
 
 @lru_cache(maxsize=1)
 def _affixes() -> tuple[re.Pattern, ...]:
-    return tuple(re.compile(src) for src in _table()["sources"])
+    table = _table()
+    assert table is not None  # only called once tokens() has the table
+    return tuple(re.compile(src) for src in table["sources"])
 
 
 def tokens(text: str) -> list[str] | None:
@@ -62,10 +64,10 @@ def tokens(text: str) -> list[str] | None:
 def confirmed(text: str) -> bool | None:
     """Whether a GPU model's tokens occur in `text`'s tokens (the PhraseMatcher's answer on
     the LOWER attribute), or None where only spaCy can tell."""
-    toks = tokens(text)
-    if toks is None:
+    toks, table = tokens(text), _table()
+    if toks is None or table is None:
         return None
-    for pattern in _table()["patterns"]:
+    for pattern in table["patterns"]:
         n = len(pattern)
         if any(tuple(toks[i:i + n]) == pattern for i in range(len(toks) - n + 1)):
             return True

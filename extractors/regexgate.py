@@ -16,11 +16,15 @@ regex) and the rest (run as one smaller regex without a gate).
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Callable
 from functools import lru_cache
-from re import _constants as c
-from re import _parser
+from typing import Any
+
+# the standard library's own regex parser (re._parser; sre_parse before 3.11)
+_parser: Any = importlib.import_module("re._parser")
+c: Any = importlib.import_module("re._constants")
 
 Requirement = frozenset[str] | None  # any of these substrings must occur; None: unknown
 
@@ -170,7 +174,8 @@ def matches(pattern: re.Pattern) -> Callable[[str], bool]:
     if branches is None:
         return lambda text: whole(text) is not None
     flags = pattern.flags & ~re.UNICODE
-    strong, weak = [], []
+    strong: list[str] = []
+    weak: list[str] = []
     for branch in branches:
         req = requirement(re.compile(branch, flags))
         (strong if req and min(map(len, req)) >= _WEAK else weak).append(branch)

@@ -10,9 +10,10 @@ tests/test_cli_lazy.py checks that table against the modules themselves.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Mapping
+from typing import Any
 
 import click
-from click.utils import make_default_short_help
 
 from app.cli.options import GreenlensGroup
 
@@ -68,10 +69,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
 STORE_FREE = frozenset({"check"})
 
 
-class _Commands(dict):
+class _Commands(dict[str, click.Command]):
     """The group's loaded commands; `commands[name]` loads a known command's module."""
 
-    def __init__(self, group: LazyGroup, loaded: dict) -> None:
+    def __init__(self, group: LazyGroup, loaded: Mapping[str, click.Command]) -> None:
         super().__init__(loaded)
         self.group = group
 
@@ -110,15 +111,16 @@ class _Commands(dict):
 class LazyGroup(GreenlensGroup):
     """A group whose commands are imported when run (or asked for their own --help)."""
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.commands = _Commands(self, self.commands)
+        self.loaded = _Commands(self, self.commands)
+        self.commands = self.loaded
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(set(COMMANDS) | set(dict.keys(self.commands)))
+        return sorted(set(COMMANDS) | set(dict.keys(self.loaded)))
 
     def get_command(self, ctx: click.Context | None, name: str) -> click.Command | None:
-        if not dict.__contains__(self.commands, name) and name in COMMANDS:
+        if not dict.__contains__(self.loaded, name) and name in COMMANDS:
             try:
                 module = importlib.import_module(COMMANDS[name][0])
             except ModuleNotFoundError as exc:  # an optional part not installed
@@ -126,17 +128,18 @@ class LazyGroup(GreenlensGroup):
                     raise
                 return None
             module.register(self)
-        return dict.get(self.commands, name)
+        return dict.get(self.loaded, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """As click's, with the help of commands not imported yet taken from COMMANDS."""
         names = [n for n in self.list_commands(ctx)
-                 if n in COMMANDS or not self.commands[n].hidden]
+                 if n in COMMANDS or not self.loaded[n].hidden]
         if not names:
             return
         limit = formatter.width - 6 - max(len(n) for n in names)
-        rows = [(n, self.commands[n].get_short_help_str(limit) if n in self.commands
-                 else make_default_short_help(COMMANDS[n][1], limit)) for n in names]
+        rows = [(n, self.loaded[n].get_short_help_str(limit) if n in self.loaded
+                 else click.Command(n, help=COMMANDS[n][1]).get_short_help_str(limit))
+                for n in names]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 
