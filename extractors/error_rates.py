@@ -66,9 +66,11 @@ def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dic
     names = []
     for gold, pdfs in specs:
         report = evaluate(gold, pdfs, split=split)
-        if report.errors:
-            raise RuntimeError(f"{len(report.errors)} gold PDFs could not be read under "
-                               f"{pdfs}: {report.errors[0]}")
+        if report.errors:  # the wrong folder, most likely: bad input, not a bug
+            from corpus.errors import ConfigError
+
+            raise ConfigError(f"{len(report.errors)} gold PDFs could not be read under "
+                              f"{pdfs}: {report.errors[0]}")
         outcomes += report.outcomes
         names.append(f"{Path(gold).name} {split} split ({report.papers} papers)")
     return fulltext_entry(outcomes, extractor_version(), " + ".join(names))
