@@ -111,15 +111,17 @@ def pdf_title(data: bytes) -> str | None:
         doc = pypdfium2.PdfDocument(data)
     except pypdfium2.PdfiumError:
         return None
+    meta = text = ""
     try:
         meta = (doc.get_metadata_dict().get("Title") or "").strip()
-        text = ""
         if len(doc):
             page = doc[0]
             textpage = page.get_textpage()
             text = textpage.get_text_range()
             textpage.close()
             page.close()
+    except pypdfium2.PdfiumError:
+        pass  # an unreadable first page: the title falls back to the file name
     finally:
         doc.close()
     if len(_norm(meta)) >= 8 and not _JUNK_TITLE.match(meta) and _norm(meta) in _norm(text[:3000]):

@@ -51,7 +51,11 @@ NUMBER = st.one_of(st.integers(-10**12, 10**12).map(str),
 
 def _commands(group: click.Group = cli, prefix: str = "") -> dict[str, click.Command]:
     out: dict[str, click.Command] = {}
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # loads lazily registered commands too
+        command = group.get_command(ctx, name)
+        if command is None:  # an optional part that is not installed
+            continue
         if isinstance(command, click.Group):
             out.update(_commands(command, f"{prefix}{name} "))
         else:
@@ -78,6 +82,11 @@ def world(tmp_path_factory):
     (bad / "html.pdf").write_bytes(b"<html>not a pdf</html>")
     (bad / "empty.pdf").write_bytes(b"")
     (bad / "truncated.pdf").write_bytes(pdfmaker.text_pdf("cut")[:200])
+    hostile = root / "hostile"  # PDFs that pass the envelope check and fail in pdfium
+    hostile.mkdir()
+    (hostile / "zero-pages.pdf").write_bytes(pdfmaker._assemble(
+        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]))
+    (hostile / "encrypted.pdf").write_bytes(pdfmaker.encrypted_pdf("secret"))
     (root / "empty").mkdir()
     junk = root / "junk.bin"
     junk.write_bytes(bytes(range(256)) * 8)
@@ -93,7 +102,7 @@ def world(tmp_path_factory):
         res = runner.invoke(cli, [*args, "--db", str(db)] if args[0] != "meter" else
                             ["meter", "--db", str(db), "--", "true"], env=env)
         assert res.exception is None or isinstance(res.exception, SystemExit), res.output
-    paths = [db, pdfs, bad, root / "empty", junk, root / "notadb.duckdb", bad / "html.pdf",
+    paths = [db, pdfs, bad, hostile, root / "empty", junk, root / "notadb.duckdb", bad / "html.pdf",
              bad / "empty.pdf", bad / "truncated.pdf", root / "missing" / "nothing",
              junk / "under", root / "out" / "new" / "file.csv", root / "other.duckdb",
              pdfs / "passwd.pdf", cache, Path("."), Path("..")]
@@ -152,9 +161,9 @@ def invocation(draw, name: str, world: dict) -> tuple[list[str], bytes]:
             if name == "replicate":
                 positional.append(draw(st.one_of(TEXT, st.sampled_from(world["paths"]))))
                 continue
-            if name == "check":
+            if name == "check":  # files that fail before a worker starts (seconds each)
                 positional.append(draw(st.sampled_from(
-                    [p for p in world["paths"] if "pdfs" not in p])))
+                    [p for p in world["paths"] if "pdfs" not in p and "hostile" not in p])))
                 continue
             n = 1 if param.nargs == 1 else draw(st.integers(0 if not param.required else 1,
                                                             3))
