@@ -1,5 +1,5 @@
 """Check one uploaded PDF: the reporting card `greenlens check` prints, from the same
-function (extractors.batch.extract_file: the PDF is parsed in an isolated worker with
+function (extractors.single.extract_file: the PDF is parsed in an isolated worker with
 time and memory limits). The result follows the check JSON schema:
 {"file", "pages", "title", "target", "labels": {CAT: {"reported", "evidence": [
 {"page", "text", "value", "unit"}]}}}.
@@ -15,7 +15,7 @@ from typing import Any
 
 def check_path(path: Path, name: str | None = None) -> dict[str, Any]:
     """The reporting card of the PDF at `path` (PDFError if it is not a readable PDF)."""
-    from extractors.batch import extract_file
+    from extractors.single import extract_file
 
     return {**extract_file(Path(path)).to_json_dict(), "file": name or Path(path).name}
 

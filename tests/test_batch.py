@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from app.cli import cli
 from corpus.pdfcache import PdfCache
 from corpus.records import Paper
-from extractors import batch
+from extractors import batch, runner
 from extractors.findings import Finding
 from extractors.schema import CATEGORIES
 
@@ -94,7 +94,7 @@ def test_batch_extracts_records_errors_and_resumes(fetched_store, monkeypatch):
     assert store.scalar("SELECT count(*) FROM findings") == len(findings)
 
     # a new extractor version re-extracts everything, replacing (not adding) rows
-    monkeypatch.setattr(batch, "EXTRACTOR_VERSION", "test-bumped")
+    monkeypatch.setattr(runner, "EXTRACTOR_VERSION", "test-bumped")
     bumped = batch.extract_store(store, cache, workers=1, progress=False)
     assert (bumped.extracted, bumped.errors, bumped.skipped) == (4, 3, 0)
     assert {r["extractor_version"] for r in _extractions(store).values()} == {"test-bumped"}

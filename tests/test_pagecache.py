@@ -9,7 +9,7 @@ import pytest
 
 from corpus.pdfcache import PdfCache
 from corpus.records import Paper
-from extractors import batch
+from extractors import batch, runner
 from extractors.extract_pdf import analyse_cached, analyse_pdf
 from extractors.pagecache import PageCache, decode, encode
 from extractors.pdftext import RawPdf, read_pdf
@@ -100,14 +100,14 @@ def test_new_detector_version_reruns_from_text_without_pdfs(store, tmp_path, pdf
     # every PDF made unreadable: only the stored text can give the same findings
     for pdf in (pdf_cache.root / "pdfs").rglob("*.pdf"):
         pdf.write_bytes(b"%PDF-1.7\n garbage \n%%EOF\n")
-    monkeypatch.setattr(batch, "EXTRACTOR_VERSION", "det-bumped")
+    monkeypatch.setattr(runner, "EXTRACTOR_VERSION", "det-bumped")
     again = batch.extract_store(store, pdf_cache.root, workers=2, progress=False)
     assert (again.extracted, again.errors, again.from_text) == (3, 0, 3)
     after = store.fetchall("SELECT paper_id, category, rank, reported, evidence, page, "
                            "value, unit, method FROM findings ORDER BY ALL")
     assert after == before
     # without the text cache the damaged PDFs are what is read: errors, nothing hidden
-    monkeypatch.setattr(batch, "EXTRACTOR_VERSION", "det-bumped-2")
+    monkeypatch.setattr(runner, "EXTRACTOR_VERSION", "det-bumped-2")
     raw = batch.extract_store(store, pdf_cache.root, workers=2, progress=False,
                               text_cache=False)
     assert (raw.extracted, raw.errors) == (0, 3)

@@ -107,11 +107,13 @@ def test_a_node_that_cannot_see_the_cache_is_a_clear_error(ray_local, tmp_path):
     from corpus.errors import ConfigError
     from extractors.isolate import Limits
     from extractors.raypool import get_result, run_chunk
+    from extractors.runner import RunContext
 
-    items = [("0" * 64, str(tmp_path / "elsewhere" / "x.pdf"), "t", None,
-              [("p:1", "V", 2020)])]
+    items = [("0" * 64, (str(tmp_path / "elsewhere" / "x.pdf"), "t", None),
+              [{"id": "p:1", "venue": "V", "year": 2020, "extraction_status": None}])]
+    ctx = RunContext("v", tmp_path / "cache", Limits())
     ref = ray_local.remote(num_cpus=1, max_retries=0)(run_chunk).remote(
-        items, str(tmp_path / "results"), "v", Limits())
+        items, str(tmp_path / "results"), ctx)
     with pytest.raises(ConfigError, match="sees none of this chunk's PDFs"):
         get_result(ray_local, ref)
     assert not (tmp_path / "results").exists()
