@@ -38,9 +38,12 @@ PDFS = REPO.parent / "shared" / "corpus" / "pdfs"
 
 def _build(root: Path, rows: list[dict], repeat: int):
     """A store with `repeat` papers per PDF (distinct PDFs: one byte appended after %%EOF)."""
+    from app.wiring import wire
     from corpus.pdfcache import PdfCache
     from corpus.records import Paper
     from corpus.store import Store
+
+    wire()  # every package's tables
 
     cache = PdfCache(root / "cache")
     store = Store(root / "bench.duckdb")
