@@ -92,3 +92,22 @@ def test_same_answers_on_every_unit_of_real_papers(pdfs_dir):
             assert (got is None) == (want is None) and (got is None or got.span() == want.span())
         gated_any += requirement(pat) is not None
     assert gated_any >= len(PATTERNS) // 2  # most detector patterns do get a pre-test
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0"
+                                             "\u1680\u2000\u2028\u2029\u200b\u3000\ufeffab\u00ad"
+                                             "\ufffe\ufb01")), max_size=30))
+def test_normalize_ws_collapses_as_the_regex_did(text):
+    import unicodedata
+
+    from extractors.textnorm import normalize_ws
+
+    nfkc = unicodedata.normalize("NFKC", text).replace("\u00ad", "").replace("\ufffe", "")
+    assert normalize_ws(text) == re.sub(r"\s+", " ", nfkc).strip()
+
+
+def test_str_whitespace_is_regex_whitespace_for_every_code_point():
+    space = re.compile(r"\s")
+    assert [cp for cp in range(0x110000)
+            if chr(cp).isspace() != bool(space.match(chr(cp)))] == []
