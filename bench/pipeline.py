@@ -90,9 +90,8 @@ def _stage_profile(paths: list[str], queue) -> None:
     import extractors.layout as layout
     import extractors.warm  # noqa: F401 - what a worker has loaded before its first PDF
     from extractors.detectors import DETECTORS
-    from extractors.extract_pdf import analyse_document
+    from extractors.extract_pdf import _target, analyse_document  # _target: as analysed
     from extractors.pdftext import read_pdf
-    from extractors.target import predict_target
 
     clock = time.process_time
     cpu = dict.fromkeys(["pdf open", "pdfium text", "pdf layer rest", "layout/sections",
@@ -135,7 +134,7 @@ def _stage_profile(paths: list[str], queue) -> None:
                 cpu[name] += clock() - t
                 detectors += clock() - t
             t = clock()
-            predict_target(d.title, d.abstract, d.introduction)
+            _target(d.title, d.abstract, d.introduction)
             target = clock() - t
             t = clock()
             analyse_document(d)

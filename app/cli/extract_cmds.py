@@ -69,6 +69,9 @@ def extract(db_path, cache_dir, workers, force, timeout_s, no_progress, executor
     click.echo(f"extractor {s.version}: {s.considered} fetched papers, {s.extracted} "
                f"extracted, {s.skipped} already up to date, {s.errors} errors "
                f"({s.pages} pages in {s.seconds:.1f} s)")
+    if getattr(s, "from_text", 0):
+        click.echo(f"{s.from_text} of them from stored page text (no PDF opened: only the "
+                   f"detectors or the target changed)")
     if s.error_reasons:
         click.echo("errors by reason: " + ", ".join(
             f"{k} {v}" for k, v in sorted(s.error_reasons.items())))
