@@ -54,9 +54,9 @@ def _pipeline(paths: list[str], queue) -> None:
 def _detector_profile(paths: list[str], queue) -> None:
     import extractors.warm  # noqa: F401 - spaCy tokenizer, target model
     from extractors.detectors import DETECTORS
+    from extractors.extract_pdf import _target as predict_target  # as analysed
     from extractors.layout import build_document
     from extractors.pdftext import read_pdf
-    from extractors.target import predict_target
 
     docs = [build_document(read_pdf(p)) for p in paths]
     out = {}
