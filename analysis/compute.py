@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from analysis import queries as Q
 from analysis.db import Filters, Reader, current_version, query
-from corpus.hardware import Device, by_paper_name
+from corpus.hardware_facts import Device, by_paper_name
 
 DEFAULT_UTILISATION = 0.33
 DEFAULT_PRECISION = "auto"
@@ -23,7 +23,7 @@ ESTIMATE_LIMIT = 10000
 
 
 # Paper model name (the hardware detector's findings.unit) -> device with its peaks
-# (corpus.hardware, one table with the datasheet of each figure).
+# (corpus.hardware_facts, one table with the datasheet of each figure).
 PEAKS: dict[str, Device] = by_paper_name()
 
 

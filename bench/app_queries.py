@@ -41,8 +41,8 @@ MIN_YEAR_PAPERS = 5
 def real_metadata(limit: int) -> list:
     """Real paper records from the ML and ACL Anthologies in ../shared/corpus."""
     from corpus.sources.acl import AclAnthologySource
-    from corpus.sources.base import CrawlQuery
     from corpus.sources.mlanthology import MLAnthologySource
+    from corpus.sources.protocol import CrawlQuery
 
     papers = list(MLAnthologySource().iter_papers(
         None, CrawlQuery(local_dir=str(CORPUS / "mlanthology"))))

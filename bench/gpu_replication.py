@@ -155,7 +155,7 @@ def overhead(counter, sampler, figures, steps: int = 120, repeats: int = 3):
     import torch
     import torch.nn.functional as F
 
-    from replication.flops import count_flops, utilisation
+    from replication.flop_count import count_flops, utilisation
     from replication.models import encoder
 
     torch.manual_seed(0)

@@ -16,7 +16,7 @@ from corpus.errors import FetchError, GreenlensError, OfflineMissing, PDFError
 from corpus.ingest import IngestSummary, ingest_directory
 from corpus.pdfcache import PdfCache
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery, Fetcher, Source
+from corpus.sources.protocol import CrawlQuery, Fetcher, Source
 from corpus.store import Store
 
 BATCH_SIZE = 500

@@ -11,7 +11,7 @@ from corpus.errors import ConfigError
 from corpus.http import DEFAULT_INTERVAL_S, PoliteClient
 from corpus.pdfcache import PdfCache
 from corpus.snapshot import snapshot_inputs
-from corpus.sources.base import CrawlQuery
+from corpus.sources.protocol import CrawlQuery
 from corpus.store import Store
 
 # Which --X-dir option feeds which source's local_dir.

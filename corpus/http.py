@@ -26,7 +26,7 @@ from urllib.parse import unquote, urlencode, urljoin, urlsplit
 import requests
 
 from corpus.errors import ConfigError, DiskError, FetchError, OfflineMissing, RobotsDisallowed
-from corpus.sources.base import Response
+from corpus.sources.protocol import Response
 
 DEFAULT_INTERVAL_S = 1.0
 # Hosts that ask for slower crawling (arXiv's API terms: one request every 3 seconds).

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from corpus.hardware import MODEL_NAMES, MODEL_PATTERNS
+from corpus.hardware_facts import MODEL_NAMES, MODEL_PATTERNS
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _WORD_NUMBERS = {
@@ -179,7 +179,7 @@ def parse_duration(text: str) -> list[Quantity]:
 
 # -------------------------------------------------------------------------- hardware
 # Accelerator and processor models, most specific first, and families named by a pattern:
-# kept once, in corpus.hardware (with their peak FLOP/s).
+# kept once, in corpus.hardware_facts (with their peak FLOP/s).
 GPU_MODELS = MODEL_NAMES
 _MODEL_PATTERNS = MODEL_PATTERNS
 _MODEL_ALT = "|".join([re.escape(m).replace(r"\ ", " ").replace(" ", r"\s?") for m in

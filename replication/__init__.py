@@ -7,7 +7,7 @@ Where to start:
 - `replication.search.replicate`: a recipe's seeded random search, every trial metered,
   resumable (`greenlens replicate`); recipes are TOML files in `replication/recipes/`.
 - `replication.evp.evp_curve` / `plot_evp`: expected validation performance vs budget.
-- `replication.flops`: FLOPs with FlopCounterMode, achieved FLOP/s and MFU.
+- `replication.flop_count`: FLOPs with FlopCounterMode, achieved FLOP/s and MFU.
 
 Nothing here imports torch at module level; the torch trainers import it when they run.
 """

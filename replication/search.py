@@ -18,7 +18,7 @@ from typing import Any
 from corpus.errors import ConfigError
 from corpus.store import Store
 from replication.datasets import default_data_dir, load_sst2
-from replication.flops import utilisation
+from replication.flop_count import utilisation
 from replication.meters.monitor import EnergyMonitor
 from replication.models import TrialContext, check_trainer, get_trainer, prepare_trainer
 from replication.recipe import Recipe, load_recipe

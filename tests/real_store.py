@@ -18,8 +18,8 @@ import json
 from pathlib import Path
 
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery
 from corpus.sources.pmlr import PMLRSource
+from corpus.sources.protocol import CrawlQuery
 from corpus.store import Store
 from extractors import quantities
 from extractors.schema import CATEGORIES

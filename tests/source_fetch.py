@@ -9,7 +9,7 @@ from collections.abc import Callable, Mapping
 from urllib.parse import urlencode
 
 from corpus.errors import FetchError
-from corpus.sources.base import Response
+from corpus.sources.protocol import Response
 
 
 class MapFetcher:

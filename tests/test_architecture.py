@@ -84,3 +84,18 @@ def test_shared_options_are_declared_once():
         text = path.read_text(encoding="utf-8")
         for flag in ('"--years"', '"--cache-dir"', '"--no-progress"'):
             assert flag not in text, f"{path.name} declares {flag}"
+
+
+def test_no_duplicate_module_names():
+    """No two packages have a module of the same name (schema.py and app pages aside)."""
+    seen: dict[str, Path] = {}
+    dupes = []
+    for package in FLOORS:
+        for path in sorted((REPO / package).rglob("*.py")):
+            rel = path.relative_to(REPO)
+            if path.name in ("__init__.py", "schema.py") or rel.parts[:2] == ("app", "pages"):
+                continue
+            if path.name in seen:
+                dupes.append(f"{seen[path.name]} and {rel}")
+            seen.setdefault(path.name, rel)
+    assert not dupes, dupes

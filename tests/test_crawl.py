@@ -16,7 +16,7 @@ from corpus.crawl import crawl, select
 from corpus.http import PoliteClient
 from corpus.pdfcache import PdfCache
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery
+from corpus.sources.protocol import CrawlQuery
 from corpus.store import Store
 
 TESTS = Path(__file__).resolve().parent
@@ -165,7 +165,7 @@ sys.path.insert(0, {tests!r})
 from corpus.crawl import crawl
 from corpus.http import PoliteClient
 from corpus.pdfcache import PdfCache
-from corpus.sources.base import CrawlQuery
+from corpus.sources.protocol import CrawlQuery
 from corpus.store import Store
 from loopback import ManifestSource, pmlr_rewrite
 with Store({db!r}) as store:

@@ -6,8 +6,8 @@ import pytest
 
 torch = pytest.importorskip("torch", reason="needs torch (pip install 'greenlens[replication]')")
 
-from corpus.hardware import find_device as find_peak  # noqa: E402
-from replication.flops import (  # noqa: E402 - only once torch is known to import
+from corpus.hardware_facts import find_device as find_peak  # noqa: E402
+from replication.flop_count import (  # noqa: E402 - only once torch is known to import
     ShapeFlops,
     count_flops,
     forward_flops,

@@ -1,10 +1,10 @@
-"""corpus.hardware: the one table of device names and peak FLOP/s (detector, estimates, MFU)."""
+"""corpus.hardware_facts: the one table of device names and peak FLOP/s (detector, estimates, MFU)."""
 
 from __future__ import annotations
 
 import pytest
 
-from corpus.hardware import DEVICES, MODEL_NAMES, PRECISIONS, by_paper_name, find_device
+from corpus.hardware_facts import DEVICES, MODEL_NAMES, PRECISIONS, by_paper_name, find_device
 
 
 def test_every_device_is_sourced_and_named_as_the_detector_writes_it():

@@ -17,7 +17,7 @@ from corpus.sources.acl import (
     flatten,
     parse_collection,
 )
-from corpus.sources.base import CrawlQuery
+from corpus.sources.protocol import CrawlQuery
 
 pytestmark = pytest.mark.shared
 

@@ -16,7 +16,7 @@ from corpus.sources.arxiv import (
     parse_feed,
     split_version,
 )
-from corpus.sources.base import CrawlQuery, Response
+from corpus.sources.protocol import CrawlQuery, Response
 
 pytestmark = pytest.mark.shared
 

@@ -9,8 +9,8 @@ import pytest
 from bs4 import BeautifulSoup
 from source_fetch import MapFetcher
 
-from corpus.sources.base import CrawlQuery
 from corpus.sources.cvf import SITE, CVFSource, listing_url, parse_listing
+from corpus.sources.protocol import CrawlQuery
 
 pytestmark = pytest.mark.shared
 SAVED = "CVPR2019.py.browser-saved.html.gz"

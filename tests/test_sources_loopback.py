@@ -10,7 +10,7 @@ import pytest
 from loopback import Loopback
 
 from corpus.http import PoliteClient
-from corpus.sources.base import CrawlQuery
+from corpus.sources.protocol import CrawlQuery
 from corpus.sources.registry import get_source
 
 pytestmark = pytest.mark.shared

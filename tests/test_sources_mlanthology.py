@@ -8,8 +8,8 @@ import json
 import pytest
 from source_fetch import MapFetcher
 
-from corpus.sources.base import CrawlQuery
 from corpus.sources.mlanthology import RAW_BASE, MLAnthologySource, parse_venue_file
+from corpus.sources.protocol import CrawlQuery
 
 pytestmark = pytest.mark.shared
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from source_fetch import MapFetcher
 
-from corpus.sources.base import CrawlQuery
 from corpus.sources.neurips import (
     SITE,
     NeurIPSSource,
     parse_listing,
     pdf_from_abstract_url,
 )
+from corpus.sources.protocol import CrawlQuery
 
 FIXTURES = Path(__file__).parent / "fixtures" / "neurips"
 

@@ -10,8 +10,8 @@ import pytest
 from source_fetch import MapFetcher
 
 from corpus.errors import ConfigError, ParseError
-from corpus.sources.base import CrawlQuery
 from corpus.sources.openreview import API, OpenReviewSource, group_of, parse_notes
+from corpus.sources.protocol import CrawlQuery
 
 FIXTURES = Path(__file__).parent / "fixtures" / "openreview"
 

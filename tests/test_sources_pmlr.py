@@ -9,7 +9,6 @@ import pytest
 from source_fetch import MapFetcher
 
 from corpus.errors import ConfigError
-from corpus.sources.base import CrawlQuery
 from corpus.sources.pmlr import (
     API_BASE,
     ICML_VOLUMES,
@@ -21,6 +20,7 @@ from corpus.sources.pmlr import (
     pdf_url_aliases,
     volume_numbers,
 )
+from corpus.sources.protocol import CrawlQuery
 
 pytestmark = pytest.mark.shared
 

@@ -16,8 +16,7 @@ from pathlib import Path
 from lxml import etree
 
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import (
+from corpus.sources.parsing import (
     IssueLog,
     ParseResult,
     SourceIssue,
@@ -27,6 +26,7 @@ from corpus.sources.common import (
     maybe_gunzip,
     norm_list,
 )
+from corpus.sources.protocol import CrawlQuery, Fetcher
 
 NAME = "acl"
 RAW_BASE = "https://raw.githubusercontent.com/acl-org/acl-anthology/master/data/xml"

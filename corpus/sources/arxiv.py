@@ -18,8 +18,8 @@ from lxml import etree
 
 from corpus.errors import ConfigError, FetchError, ParseError
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import IssueLog, SourceIssue, clean
+from corpus.sources.parsing import IssueLog, SourceIssue, clean
+from corpus.sources.protocol import CrawlQuery, Fetcher
 
 NAME = "arxiv"
 API = "https://export.arxiv.org/api/query"

@@ -19,8 +19,7 @@ from lxml import etree
 
 from corpus.errors import FetchError, ParseError
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import (
+from corpus.sources.parsing import (
     IssueLog,
     ParseResult,
     SourceIssue,
@@ -31,6 +30,7 @@ from corpus.sources.common import (
     norm_list,
     read_local,
 )
+from corpus.sources.protocol import CrawlQuery, Fetcher
 
 NAME = "cvf"
 SITE = "https://openaccess.thecvf.com"

@@ -12,8 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import (
+from corpus.sources.parsing import (
     IssueLog,
     ParseResult,
     SourceIssue,
@@ -23,6 +22,7 @@ from corpus.sources.common import (
     maybe_gunzip,
     norm_list,
 )
+from corpus.sources.protocol import CrawlQuery, Fetcher
 
 NAME = "mlanthology"
 RAW_BASE = "https://raw.githubusercontent.com/rbnyng/mlanthology/main/data/papers"

@@ -22,8 +22,7 @@ from bs4 import BeautifulSoup
 
 from corpus.errors import FetchError, ParseError
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import (
+from corpus.sources.parsing import (
     IssueLog,
     ParseResult,
     SourceIssue,
@@ -33,6 +32,7 @@ from corpus.sources.common import (
     local_root,
     read_local,
 )
+from corpus.sources.protocol import CrawlQuery, Fetcher
 
 NAME = "neurips"
 SITE = "https://proceedings.neurips.cc"

@@ -19,8 +19,8 @@ from pathlib import Path
 
 from corpus.errors import ConfigError, FetchError, ParseError
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import IssueLog, ParseResult, SourceIssue, clean, local_root
+from corpus.sources.parsing import IssueLog, ParseResult, SourceIssue, clean, local_root
+from corpus.sources.protocol import CrawlQuery, Fetcher
 
 NAME = "openreview"
 API = "https://api2.openreview.net"

@@ -20,8 +20,7 @@ import yaml
 
 from corpus.errors import ConfigError, FetchError, ParseError
 from corpus.records import Paper
-from corpus.sources.base import CrawlQuery, Fetcher
-from corpus.sources.common import (
+from corpus.sources.parsing import (
     IssueLog,
     ParseResult,
     SourceIssue,
@@ -30,6 +29,7 @@ from corpus.sources.common import (
     local_root,
     norm_list,
 )
+from corpus.sources.protocol import CrawlQuery, Fetcher
 
 NAME = "pmlr"
 SITE = "https://proceedings.mlr.press"

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib import import_module
 
 from corpus.errors import ConfigError
-from corpus.sources.base import Source
+from corpus.sources.protocol import Source
 
 # name -> (module, class); imported on first use so one source's imports never slow another
 _SOURCES = {

@@ -11,7 +11,7 @@ from collections import Counter
 from typing import Any
 
 from replication.datasets import TextData, tokenize
-from replication.flops import FLOPS_SOURCE, ShapeFlops
+from replication.flop_count import FLOPS_SOURCE, ShapeFlops
 from replication.models import TrialContext, TrialOutcome
 from replication.models.torch_util import (
     batches,

@@ -14,7 +14,7 @@ from typing import Any
 
 from corpus.errors import ConfigError
 from replication.datasets import TextData
-from replication.flops import FLOPS_SOURCE, ShapeFlops
+from replication.flop_count import FLOPS_SOURCE, ShapeFlops
 from replication.models import TrialContext, TrialOutcome
 from replication.models.torch_util import (
     batches,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from corpus.errors import ConfigError, FetchError, ParseError
 from corpus.records import Paper
-from corpus.sources.base import Fetcher
+from corpus.sources.protocol import Fetcher
 
 log = logging.getLogger("greenlens.sources")
 

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from corpus.hardware import find_device
+from corpus.hardware_facts import find_device
 
 FLOPS_SOURCE = "torch.utils.flop_counter.FlopCounterMode (matmul/conv/attention ops)"
 
@@ -118,7 +118,7 @@ class Utilisation:
 def utilisation(flops: float | None, seconds: float, device_type: str,
                 device_name: str = "", dtype: str = "fp32") -> Utilisation:
     """Achieved FLOP/s = flops / seconds; MFU = achieved / the GPU's peak for `dtype`
-    (corpus.hardware: dense datasheet peaks per precision)."""
+    (corpus.hardware_facts: dense datasheet peaks per precision)."""
     achieved = flops / seconds if flops and seconds > 0 else None
     if device_type != "cuda":
         return Utilisation(achieved, None, "MFU n/a on CPU (no peak figure for CPUs)")

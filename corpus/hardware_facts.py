@@ -2,7 +2,7 @@
 and peak dense FLOP/s per precision with the datasheet each figure comes from.
 
 Used by the hardware detector (names and patterns), the compute estimates
-(analysis.compute: a paper's device name -> peak) and MFU (replication.flops: an
+(analysis.compute: a paper's device name -> peak) and MFU (replication.flop_count: an
 NVML/CUDA device name -> peak). Figures are dense (no sparsity): where a datasheet gives
 only the "with sparsity" tensor figure, it is halved. `fp16`/`bf16` are matrix-unit peaks
 with FP32 accumulate where a card lists both.
