@@ -80,10 +80,11 @@ def measure_abstracts(gold_files: list[Path], texts: dict[str, tuple[str, str]],
                       split: str = "test", strata: tuple[str, ...] = ("random",)) -> dict:
     """The abstract entry: the current target model on title + abstract of the gold
     abstracts of `split` drawn in `strata` (the random strata: representative errors)."""
+    from corpus.jsonl import read_jsonl
     from extractors.target import METHOD, predict_many, target_text
 
-    rows = [json.loads(line) for path in gold_files
-            for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = [r for path in gold_files
+            for r in read_jsonl(path, needs=("id", "split", "stratum"))]
     rows = [r for r in rows if r["split"] == split and r["stratum"] in strata
             and r["id"] in texts]
     predicted = [label for label, _ in

@@ -78,19 +78,9 @@ class EvalReport:
 
 def load_gold(path: Path, split: str = "all", splits_path: Path = SPLITS_PATH) -> list[dict]:
     """Gold paper records, restricted to a split of paper_splits.json (dev|test|all)."""
-    rows = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        try:
-            rec = json.loads(line) if line.strip() else None
-        except ValueError as exc:
-            raise ConfigError(f"{path} line {n} is not JSON ({exc}): give a gold JSONL "
-                              f"file") from None
-        if rec is None:
-            continue
-        if not isinstance(rec, dict) or "file" not in rec:
-            raise ConfigError(f"{path} line {n} is not a gold record (no 'file'): run "
-                              f"`greenlens gold validate` on it")
-        rows.append(rec)
+    from corpus.jsonl import read_jsonl
+
+    rows = read_jsonl(path, needs=("file",))
     if split == "all":
         return rows
     if split not in ("dev", "test"):

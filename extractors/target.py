@@ -65,10 +65,10 @@ def target_text(title: str | None, abstract: str | None, introduction: str | Non
 
 def load_gold_abstracts(gold_path: Path, corpus_dir: Path) -> list[dict]:
     """Gold abstract labels joined with their title and abstract text from the corpus."""
+    from corpus.jsonl import read_jsonl
     from extractors.gold.corpus_abstracts import iter_acl, iter_mlanthology
 
-    rows = [json.loads(line) for line in Path(gold_path).read_text().splitlines()
-            if line.strip()]
+    rows = read_jsonl(gold_path, needs=("id",))
     wanted = {r["id"] for r in rows}
     texts = {}
     for rec in list(iter_acl(corpus_dir)) + list(iter_mlanthology(corpus_dir)):

@@ -212,3 +212,17 @@ def test_what_a_crawl_could_not_read_is_stored_and_shown(corpus_dir, tmp_path):
         (corpus_dir / "mlanthology" / "icml-2016.json.gz").read_bytes())
     assert _run(*args).exit_code == 0
     assert json.loads(_run("status", "--db", db, "--json").stdout)["failures"]["crawl"] == []
+
+
+@pytest.mark.parametrize("data, want", [
+    (bytes(range(256)), "not UTF-8"), (b"{not json}\n", "line 1 is not JSON"),
+    (b'{"file": "a.pdf", "id": "x"}\n\n[1, 2]\n', "line 3 is not a JSON object"),
+    (b'{"x": 1}\n', "has no")])
+def test_bad_jsonl_inputs_are_one_line(tmp_path, data, want):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_bytes(data)
+    for cmd in (["eval", bad, "--pdfs", tmp_path], ["gold", "agreement", bad, bad],
+                ["train-target", "--gold", bad, "--corpus", tmp_path,
+                 "--out", tmp_path / "m.json"]):
+        err = _one_line_error(_run(*cmd))
+        assert want in err and "bad.jsonl" in err, (cmd, err)

@@ -3,7 +3,6 @@ the list of disagreements, per category (`reported`) and for `target`."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
@@ -60,18 +59,9 @@ def cohen_kappa(a: Sequence[Hashable], b: Sequence[Hashable]) -> float | None:
 
 def load_gold(path: Path) -> dict[str, dict]:
     """A gold JSONL file keyed by its `file` field (run `gold validate` first for errors)."""
-    from corpus.errors import ConfigError
+    from corpus.jsonl import read_jsonl
 
-    out: dict[str, dict] = {}
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
-        if line.strip():
-            try:
-                rec = json.loads(line)
-                out[rec["file"]] = rec
-            except (ValueError, KeyError, TypeError) as exc:  # bad JSON, not a record
-                raise ConfigError(f"{path} line {n} is not a gold record ({exc!r:.80}): run "
-                                  f"`greenlens gold validate` on it") from None
-    return out
+    return {rec["file"]: rec for rec in read_jsonl(path, needs=("file",))}
 
 
 def _value(rec: dict, fld: str) -> object:
