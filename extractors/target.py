@@ -42,6 +42,11 @@ _OTHER = re.compile(r"we prove|theor|bound|we analy[sz]|analysis|dataset|corpus|
                     r"survey|we study|we investigate|understand|empirical study|annotat|"
                     r"we show that|regret|convergence rate|lower bound|sample complexity", re.IGNORECASE)
 _DATASET_TITLE = re.compile(r"dataset|benchmark|corpus", re.IGNORECASE)
+# The same lexicon matched case-sensitively on lower-cased text: several times faster than
+# IGNORECASE over 66k abstracts, and the same counts (the patterns are lower-case ASCII).
+_EFF_LC, _COST_LC, _ACC_LC, _OTHER_LC, _DATASET_LC = (
+    re.compile(p.pattern) for p in (_EFF, _COST_CLAIM, _ACC_CLAIM, _OTHER, _DATASET_TITLE))
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _INTRO_CHARS = 800  # the introduction's opening states the contribution; more adds noise
 
 
@@ -91,13 +96,14 @@ def _features(texts: Sequence[str]) -> np.ndarray:
     'other' cues, and the same cues in the title."""
     rows = []
     for text in texts:
+        text = text.lower()
         title = _title(text)
-        sentences = re.split(r"(?<=[.!?])\s+", text)
+        sentences = _SENTENCE_END.split(text)
         rows.append([
-            len(_EFF.findall(text)), bool(_EFF.search(title)),
-            sum(1 for x in sentences if _EFF.search(x) and _COST_CLAIM.search(x)),
-            len(_ACC_CLAIM.findall(text)), len(_OTHER.findall(text)),
-            bool(_OTHER.search(title)), bool(_DATASET_TITLE.search(title)),
+            len(_EFF_LC.findall(text)), bool(_EFF_LC.search(title)),
+            sum(1 for x in sentences if _EFF_LC.search(x) and _COST_LC.search(x)),
+            len(_ACC_LC.findall(text)), len(_OTHER_LC.findall(text)),
+            bool(_OTHER_LC.search(title)), bool(_DATASET_LC.search(title)),
         ])
     return np.log1p(np.asarray(rows, dtype=float))
 
