@@ -10,7 +10,6 @@ from pathlib import Path
 import pypdfium2
 
 from corpus.errors import PDFError
-from corpus.http import atomic_write
 
 DEFAULT_CACHE = ".greenlens-cache"
 EOF_WINDOW = 2048  # %%EOF must sit this close to the end (trailing junk is common)
@@ -127,6 +126,8 @@ class PdfCache:
         sha = hashlib.sha256(data).hexdigest()
         path = self.path_for(sha)
         if not (path.is_file() and path.stat().st_size == len(data)):
+            from corpus.http import atomic_write  # here: `check` reads PDFs without requests
+
             atomic_write(path, data)
         return CachedPdf(sha, path, pages, len(data))
 
