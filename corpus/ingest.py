@@ -18,7 +18,7 @@ import pypdfium2
 from corpus.errors import ConfigError, PDFError
 from corpus.pdfcache import PdfCache
 from corpus.records import Paper
-from corpus.store import Store
+from corpus.store import Store, UpsertCounts
 
 # Titles producers put in PDF metadata that are not the paper's title.
 _JUNK_TITLE = re.compile(r"^(untitled|microsoft word|title|paper|\S+\.(docx?|tex|dvi|pdf))\b",
@@ -209,12 +209,11 @@ def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
         name = _cell(row, "file")
         item = f"row {n}" if manifest_csv is not None else name
         try:
-            paper = _ingest_row(store, cache, directory, row, name, venue, year, used, ids,
-                                item)
+            counts = _ingest_row(store, cache, directory, row, name, venue, year, used, ids,
+                                 item)
         except (ConfigError, PDFError) as exc:
             summary.failed.append(Rejection(item, name, exc.message))
             continue
-        counts, cached = paper
         summary.new += counts.new
         summary.updated += counts.updated
         summary.unchanged += counts.unchanged
@@ -228,7 +227,7 @@ def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
 
 def _ingest_row(store: Store, cache: PdfCache, directory: Path, row: dict, name: str,
                 venue: str | None, year: int | None, used: set[Path], ids: dict[str, str],
-                item: str):
+                item: str) -> UpsertCounts:
     if not name:
         raise ConfigError("no file name in the 'file' column")
     # every name must stay inside directory, found on disk (symlinks) or in a manifest
@@ -244,11 +243,12 @@ def _ingest_row(store: Store, cache: PdfCache, directory: Path, row: dict, name:
                        reason="missing")
     used.add(path)
     cached = cache.put_file(path)
-    pid = _cell(row, "id") or cached.sha256[:16]
+    given = _cell(row, "id")
+    pid = given or cached.sha256[:16]  # without an id, one PDF's copies are one paper
     pid = pid if pid.startswith("local:") else f"local:{pid}"
-    if pid in ids:
+    if given and pid in ids:
         raise ConfigError(f"id {pid} is already used by {ids[pid]} of this ingest")
-    ids[pid] = item
+    ids.setdefault(pid, item)
     data = cache.read(cached.sha256)
     title = _cell(row, "title") or pdf_title(data) or path.stem
     authors = tuple(a.strip() for a in _cell(row, "authors").split(";") if a.strip())
@@ -258,4 +258,4 @@ def _ingest_row(store: Store, cache: PdfCache, directory: Path, row: dict, name:
     counts = store.upsert_papers([paper])
     store.set_pdf_state(pid, status="fetched", pdf_sha256=cached.sha256,
                         pages=cached.pages, error=None)
-    return counts, cached
+    return counts

@@ -136,3 +136,13 @@ def test_same_id_on_two_rows_is_rejected_not_overwritten(folder, tmp_path):
     failed = json.loads(res.stdout)["failed"]
     assert [f["item"] for f in failed] == ["row 3"] and "already used by row 2" in \
         failed[0]["reason"]
+
+
+def test_copies_of_one_pdf_without_ids_are_one_paper_not_a_rejection(folder, tmp_path):
+    (folder / "copy.pdf").write_bytes((folder / "p0.pdf").read_bytes())
+    db = tmp_path / "s.duckdb"
+    res = _run("ingest", folder, "--venue", "X", "--year", "2020", "--db", db, "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["failed"] == [] and out["new"] == 4 and out["unchanged"] == 1
+    assert len(_ids(db)) == 4
