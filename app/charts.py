@@ -65,12 +65,34 @@ def figure2_comparison(rows: list[dict]) -> alt.Chart:
     base = alt.Chart(df).encode(y=alt.Y("estimate:N", title=None),
                                 color=alt.Color("estimate:N", legend=None))
     points = base.mark_point(filled=True, size=70).encode(
-        x=alt.X("share:Q", scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
+        x=alt.X("share:Q", title="share of papers (95% interval)",
+                scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%")),
         tooltip=["cell:N", "measure:N", "estimate:N", alt.Tooltip("share:Q", format=".1%"),
                  alt.Tooltip("lo:Q", format=".1%"), alt.Tooltip("hi:Q", format=".1%")])
     rules = base.mark_rule().encode(x="lo:Q", x2="hi:Q")
-    return alt.layer(rules, points, data=df).properties(width=260, height=90).facet(
+    return alt.layer(rules, points, data=df).properties(width=150, height=80).facet(
         row=alt.Row("cell:N", title=None), column=alt.Column("measure:N", title=None))
+
+
+def figure2_trends(rows: list[dict]) -> alt.Chart:
+    """Adjusted share targeting accuracy / efficiency (incl. both) per venue and year."""
+    df = pd.DataFrame([r for r in rows if r["adjusted"] is not None and
+                       r["measure"] in ("accuracy_incl_both", "efficiency_incl_both")])
+    if df.empty:
+        return alt.Chart(pd.DataFrame({"x": []})).mark_point()
+    base = alt.Chart(df).encode(x=alt.X("year:O"), color=alt.Color("venue:N"))
+    tips = ["venue:N", "year:O", "measure:N", "n:Q", alt.Tooltip("raw:Q", format=".1%"),
+            alt.Tooltip("adjusted:Q", format=".1%"),
+            alt.Tooltip("adjusted_ci_low:Q", format=".1%"),
+            alt.Tooltip("adjusted_ci_high:Q", format=".1%")]
+    line = base.mark_line(point=True).encode(
+        y=alt.Y("adjusted:Q", title="adjusted share of papers", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])), tooltip=tips)
+    bars = base.mark_errorbar().encode(y=alt.Y("adjusted_ci_low:Q",
+                                               title="adjusted share of papers"),
+                                       y2="adjusted_ci_high:Q")
+    return alt.layer(bars, line, data=df).properties(width=300, height=220).facet(
+        column=alt.Column("measure:N", title=None))
 
 
 def target_bars(rows: list[dict]) -> alt.Chart:

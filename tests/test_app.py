@@ -48,7 +48,7 @@ def test_trends_page_counts_charts_and_venue_filter(monkeypatch, db_file):
                           "AND extractor_version = ?", [real_store.VERSION])[0][0]
     assert counted["Papers counted"] == str(n_all)
     specs = _specs(at)
-    assert len(specs) == 3  # category trends (raw and adjusted), target shares, Figure 2
+    assert len(specs) == 4  # category trends (raw, adjusted), targets, Figure 2, all venues
     text = json.dumps(specs[0])
     assert "errorbar" in text and "papers reporting (k)" in text and "papers (n)" in text
     assert "adjusted share" in text and "adjusted 95% low" in text

@@ -33,6 +33,9 @@ def figure2_section() -> None:
                      f"intervals. {fig['definitions']}"))
     note = data.adjustment_note(path, True, src)
     st.caption(ui.md(" ".join(f"{k}: {v}." for k, v in note.items())))
+    st.markdown("**The same question for every venue and year** (adjusted shares, 95% "
+                "intervals)")
+    st.altair_chart(charts.figure2_trends(fig["all"]))
     with st.expander("The same question for every venue and year (table)"):
         st.dataframe(fig["all"], hide_index=True, width="stretch")
 
