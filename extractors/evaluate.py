@@ -1,17 +1,29 @@
-"""Score the extractors against gold annotations: P/R/F1 per category and for target."""
+"""Score the extractors against gold annotations: P/R/F1 per category and for target,
+bootstrap 95% intervals (papers resampled), over one or several gold files at once."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from corpus.errors import ConfigError
 from extractors.schema import CATEGORIES, TARGETS
 
 SPLITS_PATH = Path(__file__).parent / "gold" / "paper_splits.json"
+BOOTSTRAP = 1000  # resamples of the scored papers for each interval
+
+
+@dataclass(frozen=True)
+class GoldSource:
+    """One gold file and the folder its `file` fields are relative to."""
+
+    gold: Path
+    pdfs: Path
 
 
 @dataclass(frozen=True)
@@ -61,6 +73,8 @@ class EvalReport:
     errors: list[tuple[str, str]] = field(default_factory=list)
     # per scored paper, in order: {"file", "truth": {cat: bool, "target": str}, "predicted": ...}
     outcomes: list[dict] = field(default_factory=list)
+    # bootstrap 95% interval per category F1 and for "target" (macro-F1): (low, high)
+    intervals: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         """JSON-ready form."""
@@ -71,6 +85,7 @@ class EvalReport:
                            for c, s in self.scores.items()},
             "target": {"accuracy": self.target_accuracy, "macro_f1": self.target_macro_f1,
                        "confusion": self.target_confusion},
+            "intervals": {k: list(v) for k, v in self.intervals.items()},
             "misses": [m.__dict__ for m in self.misses],
             "errors": [{"file": f, "error": e} for f, e in self.errors],
         }
@@ -141,23 +156,255 @@ def score(gold_rows: list[dict], predicted: dict[str, dict]) -> EvalReport:
                       misses, outcomes=outcomes)
 
 
+def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
+    den = 2 * tp + fp + fn
+    return np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
+
+
+def bootstrap_intervals(outcomes: list[dict], *, n: int = BOOTSTRAP, seed: int = 0,
+                        level: float = 0.95) -> dict[str, tuple[float, float]]:
+    """Percentile intervals of each category's F1 and of target macro-F1, resampling the
+    scored papers with replacement `n` times (seeded)."""
+    if not outcomes:
+        return {}
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(outcomes), size=(n, len(outcomes)))
+    lo_q, hi_q = (1 - level) / 2 * 100, (1 + level) / 2 * 100
+    out = {}
+    for cat in CATEGORIES:
+        t = np.array([o["truth"][cat] for o in outcomes], dtype=bool)[idx]
+        p = np.array([o["predicted"][cat] for o in outcomes], dtype=bool)[idx]
+        f1 = _f1((t & p).sum(1), (~t & p).sum(1), (t & ~p).sum(1))
+        out[cat] = (float(np.percentile(f1, lo_q)), float(np.percentile(f1, hi_q)))
+    gold_t = np.array([o["truth"]["target"] for o in outcomes])[idx]
+    pred_t = np.array([o["predicted"]["target"] for o in outcomes])[idx]
+    f1s, present = [], []
+    for label in TARGETS:
+        g, p = gold_t == label, pred_t == label
+        tp, fp, fn = (g & p).sum(1), (~g & p).sum(1), (g & ~p).sum(1)
+        f1s.append(_f1(tp, fp, fn))
+        present.append((tp + fp + fn) > 0)
+    f1s, present = np.array(f1s), np.array(present)
+    macro = (f1s * present).sum(0) / np.maximum(present.sum(0), 1)
+    out["target"] = (float(np.percentile(macro, lo_q)), float(np.percentile(macro, hi_q)))
+    return out
+
+
+def default_check() -> Callable[[Path], dict]:
+    """The shipped extractors as a check function: PDF path -> check card dict."""
+    from extractors.card import PaperReport
+    from extractors.extract_pdf import analyse_pdf
+
+    def check(path: Path) -> dict:
+        return PaperReport.from_analysis(analyse_pdf(path)).to_json_dict()
+
+    return check
+
+
 def evaluate(gold_path: Path, pdfs_dir: Path, *, split: str = "all",
-             check: Callable[[Path], dict] | None = None) -> EvalReport:
+             check: Callable[[Path], dict] | None = None,
+             bootstrap: int = BOOTSTRAP) -> EvalReport:
     """Run the extractors on every gold paper's PDF and score them against gold."""
-    if check is None:
-        from extractors.card import PaperReport
-        from extractors.extract_pdf import analyse_pdf
+    return evaluate_sources([GoldSource(Path(gold_path), Path(pdfs_dir))], split=split,
+                            check=check, bootstrap=bootstrap)
 
-        def check(path: Path) -> dict:
-            return PaperReport.from_analysis(analyse_pdf(path)).to_json_dict()
 
-    rows = load_gold(gold_path, split)
-    predicted, errors = {}, []
-    for row in rows:
-        try:
-            predicted[row["file"]] = check(Path(pdfs_dir) / row["file"])
-        except Exception as exc:  # noqa: BLE001 - one bad PDF must not end the evaluation
-            errors.append((row["file"], str(exc)))
+def evaluate_sources(sources: Iterable[GoldSource], *, split: str = "all",
+                     check: Callable[[Path], dict] | None = None,
+                     bootstrap: int = BOOTSTRAP) -> EvalReport:
+    """Score several gold files at once (each with its PDF folder), pooled over papers,
+    with bootstrap intervals (bootstrap=0 for none)."""
+    check = check or default_check()
+    rows, predicted, errors = [], {}, []
+    for source in sources:
+        for row in load_gold(source.gold, split):
+            rows.append(row)
+            try:
+                predicted[row["file"]] = check(Path(source.pdfs) / row["file"])
+            except Exception as exc:  # noqa: BLE001 - one bad PDF must not end the evaluation
+                errors.append((row["file"], str(exc)))
     report = score(rows, predicted)
     report.errors = errors
+    if bootstrap:
+        report.intervals = bootstrap_intervals(report.outcomes, n=bootstrap)
     return report
+
+
+# ------------------------------------------------- generalisation: LOVO and learning curve
+
+def default_sources(shared_corpus: Path = Path("../shared/corpus"),
+                    gold_pdfs: Path | None = None) -> list[GoldSource]:
+    """Both gold paper files with their PDF folders (../shared's PDFs; the PMLR gold PDFs
+    from $GREENLENS_GOLD_PDFS or ../gold-pdfs, as `greenlens gold rebuild-pdfs` writes)."""
+    import os
+
+    gold_dir = Path(__file__).parent / "gold"
+    pmlr = gold_pdfs or Path(os.environ.get("GREENLENS_GOLD_PDFS", "../gold-pdfs"))
+    return [GoldSource(gold_dir / "papers.jsonl", Path(shared_corpus) / "pdfs"),
+            GoldSource(gold_dir / "papers_pmlr.jsonl", pmlr)]
+
+
+def _manifest_venues(pdfs_dir: Path) -> dict[str, str]:
+    import csv
+
+    path = Path(pdfs_dir) / "manifest.csv"
+    if not path.is_file():
+        return {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        return {r["file"]: r.get("venue") or "" for r in csv.DictReader(fh)}
+
+
+def load_examples(sources: Iterable[GoldSource], split: str = "dev") -> tuple[list, list]:
+    """Parsed gold papers of a split as `extractors.learned.Example`s (rules run on each),
+    and (file, error) for the PDFs that could not be read. Venue from the gold row, else
+    the PDF folder's manifest.csv."""
+    from extractors.analyse import _drop_reference_evidence
+    from extractors.detectors import run_rules
+    from extractors.layout import build_document
+    from extractors.learned import Example
+    from extractors.pdftext import read_pdf
+
+    examples, errors = [], []
+    for source in sources:
+        venues = _manifest_venues(source.pdfs)
+        for row in load_gold(source.gold, split):
+            try:
+                doc = build_document(read_pdf(Path(source.pdfs) / row["file"]))
+            except Exception as exc:  # noqa: BLE001 - one bad PDF must not end the evaluation
+                errors.append((row["file"], str(exc)))
+                continue
+            rules = {c: _drop_reference_evidence(r, doc) for c, r in run_rules(doc).items()}
+            labels = row["labels"]
+            examples.append(Example(
+                row["file"], row.get("venue") or venues.get(row["file"]) or "unknown",
+                doc.units, rules, {c: bool(labels[c]["reported"]) for c in CATEGORIES},
+                {c: [(e["page"], e["text"]) for e in labels[c]["evidence"]] for c in CATEGORIES},
+                row["target"], doc))
+    return examples, errors
+
+
+def venue_folds(examples: list, min_papers: int = 5) -> dict[str, list[int]]:
+    """Leave-one-venue-out folds: one per venue with `min_papers`+ papers, the smaller
+    venues pooled into one fold ("small venues")."""
+    counts = Counter(ex.venue for ex in examples)
+    folds: dict[str, list[int]] = {}
+    for i, ex in enumerate(examples):
+        key = ex.venue if counts[ex.venue] >= min_papers else "small venues"
+        folds.setdefault(key, []).append(i)
+    return dict(sorted(folds.items()))
+
+
+def _cards(examples: list, model) -> dict[str, dict]:
+    """Check-card dicts for examples under a learned model (target from the shipped model)."""
+    from extractors.analyse import _target
+    from extractors.learned import decide
+
+    out = {}
+    for ex in examples:
+        results = decide(model, ex.units, ex.rules)
+        doc = ex.doc
+        target, _ = _target(doc.title, doc.abstract, doc.introduction)
+        out[ex.file] = {"file": ex.file, "target": target, "title": doc.title,
+                        "labels": {c: {"reported": r.reported,
+                                       "evidence": [{"page": e.page, "text": e.text}
+                                                    for e in r.evidence]}
+                                   for c, r in results.items()}}
+    return out
+
+
+def _gold_row(ex) -> dict:
+    return {"file": ex.file, "target": ex.target,
+            "labels": {c: {"reported": ex.gold[c],
+                           "evidence": [{"page": p, "text": t} for p, t in ex.evidence[c]]}
+                       for c in CATEGORIES}}
+
+
+def lovo(examples: list, categories: Iterable[str] | None = None, *,
+         bootstrap: int = BOOTSTRAP, min_papers: int = 5,
+         progress: Callable[[str], None] | None = None) -> tuple[EvalReport, dict]:
+    """Leave-one-venue-out on (dev) examples: for each venue, train the unit classifiers on
+    the other venues' papers, decide the held-out venue's papers; pooled scores with
+    bootstrap intervals, and per-venue F1."""
+    from extractors.learned import LEARNED_CATEGORIES, train
+
+    cats = tuple(categories or LEARNED_CATEGORIES)
+    predicted: dict[str, dict] = {}
+    per_venue = {}
+    for venue, idx in venue_folds(examples, min_papers).items():
+        held = set(idx)
+        model = train([ex for i, ex in enumerate(examples) if i not in held], cats)
+        cards = _cards([examples[i] for i in idx], model)
+        predicted.update(cards)
+        rep = score([_gold_row(examples[i]) for i in idx], cards)
+        per_venue[venue] = {"papers": len(idx), **{c: rep.scores[c].f1 for c in CATEGORIES}}
+        if progress:
+            progress(f"lovo {venue}: {len(idx)} papers")
+    report = score([_gold_row(ex) for ex in examples], predicted)
+    if bootstrap:
+        report.intervals = bootstrap_intervals(report.outcomes, n=bootstrap)
+    return report, per_venue
+
+
+@dataclass(frozen=True)
+class CurvePoint:
+    """Learning-curve point: F1 per category (mean and SD over seeded subsamples)."""
+
+    n_train: int
+    f1_mean: dict[str, float]
+    f1_sd: dict[str, float]
+
+
+def learning_curve(examples: list, sizes: Sequence[int], *, seeds: int = 2, folds: int = 3,
+                   categories: Iterable[str] | None = None,
+                   progress: Callable[[str], None] | None = None) -> list[CurvePoint]:
+    """F1 against the number of training papers: `folds`-fold split of the examples; per
+    fold, size and seed, train on a seeded subsample of the other folds, score the fold;
+    predictions are pooled over folds, then F1's mean and SD over seeds per size."""
+    import random
+
+    from extractors.learned import LEARNED_CATEGORIES, decide, train
+
+    cats = tuple(categories or LEARNED_CATEGORIES)
+    order = list(range(len(examples)))
+    random.Random(0).shuffle(order)
+    fold_of = {i: j % folds for j, i in enumerate(order)}
+    points = []
+    for n in sizes:
+        f1s = {c: [] for c in cats}
+        for seed in range(seeds):
+            counts = {c: Counter() for c in cats}
+            for k in range(folds):
+                pool = [i for i in order if fold_of[i] != k]
+                if n > len(pool):
+                    raise ConfigError(f"learning curve size {n} > training pool {len(pool)}")
+                sample = random.Random(1000 * seed + k).sample(pool, n)
+                model = train([examples[i] for i in sample], cats, seed=seed)
+                for i in order:
+                    if fold_of[i] != k:
+                        continue
+                    ex = examples[i]
+                    res = decide(model, ex.units, ex.rules)
+                    for c in cats:
+                        counts[c][(ex.gold[c], res[c].reported)] += 1
+            for c in cats:
+                s = Score(counts[c][(True, True)], counts[c][(False, True)],
+                          counts[c][(True, False)], counts[c][(False, False)])
+                f1s[c].append(s.f1)
+            if progress:
+                progress(f"curve n={n} seed={seed}")
+        points.append(CurvePoint(n, {c: float(np.mean(v)) for c, v in f1s.items()},
+                                 {c: float(np.std(v)) for c, v in f1s.items()}))
+    return points
+
+
+def curve_verdict(points: list[CurvePoint], min_gain: float = 0.02) -> dict[str, str]:
+    """Per category: 'still rising' when the last step of the curve gained at least
+    `min_gain` F1 per doubling of training papers, else 'flat'."""
+    import math
+
+    if len(points) < 2:
+        return {}
+    a, b = points[-2], points[-1]
+    doublings = max(math.log2(b.n_train / a.n_train), 1e-9)
+    return {c: ("still rising" if (b.f1_mean[c] - a.f1_mean[c]) / doublings >= min_gain
+                else "flat") for c in b.f1_mean}

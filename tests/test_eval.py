@@ -9,7 +9,19 @@ import pytest
 from click.testing import CliRunner
 
 from corpus.errors import ConfigError
-from extractors.evaluate import Score, evaluate, load_gold, macro_f1, score
+from extractors.evaluate import (
+    CurvePoint,
+    GoldSource,
+    Score,
+    bootstrap_intervals,
+    curve_verdict,
+    evaluate,
+    evaluate_sources,
+    load_gold,
+    macro_f1,
+    score,
+    venue_folds,
+)
 from extractors.schema import CATEGORIES
 
 GOLD = Path(__file__).resolve().parents[1] / "extractors" / "gold"
@@ -201,12 +213,12 @@ def test_eval_cli_text(two_paper_gold, pdfs_dir):
                                          "--split", "dev"])
     assert result.exit_code == 0, result.output
     out = result.output
-    assert "papers scored: 2 (split: dev)" in out
+    assert "papers scored: 2 (split: dev; gold2.jsonl)" in out
     for cat in CATEGORIES:
         assert cat in out
     energy_line = next(line for line in out.splitlines() if line.startswith("energy"))
-    # P R F1 tp fp fn: one false negative, nothing else
-    assert energy_line.split()[1:] == ["0.00", "0.00", "0.00", "0", "0", "1"]
+    # P R F1 [95% CI] tp fp fn: one false negative, nothing else
+    assert energy_line.split()[1:] == ["0.00", "0.00", "0.00", "[0.00,", "0.00]", "0", "0", "1"]
     assert "misses (file, category, expected, got, evidence):" in out
     assert ("arxiv2017-howard-mobilenets.pdf  energy  expected=true got=false  "
             "p3: made-up energy") in out
@@ -241,3 +253,83 @@ def test_eval_cli_missing_pdf_is_an_error_line_not_a_crash(two_paper_gold, tmp_p
     data = json.loads(result.stdout)
     assert data["papers"] == 0
     assert {e["file"] for e in data["errors"]} == set(DEV_PAPERS)
+
+
+# ------------------------------------------------------- intervals, several gold files
+def test_bootstrap_interval_brackets_f1_and_is_seeded():
+    rows = [_card(f"p{i}.pdf", "accuracy" if i % 3 else "other", {"flops": i % 2 == 0})
+            for i in range(40)]
+    cards = {r["file"]: _card(r["file"], "accuracy", {"flops": i % 4 == 0})
+             for i, r in enumerate(rows)}
+    report = score(rows, cards)
+    flops = report.scores["flops"].f1  # tp 10, fn 10, fp 0 -> 2/3
+    assert flops == pytest.approx(2 / 3)
+    iv = bootstrap_intervals(report.outcomes, n=400, seed=1)
+    assert iv["flops"][0] < flops < iv["flops"][1]
+    assert 0.3 < iv["flops"][0] and iv["flops"][1] < 0.95
+    assert iv["target"][0] <= report.target_macro_f1 <= iv["target"][1]
+    # a category nobody reports and nobody predicts: F1 0 in every resample
+    assert iv["energy"] == (0.0, 0.0)
+    assert bootstrap_intervals(report.outcomes, n=400, seed=1) == iv
+    assert bootstrap_intervals([], n=10) == {}
+
+
+def test_perfect_predictions_have_a_degenerate_interval():
+    rows = [_card(f"p{i}.pdf", "accuracy", {"params": i % 2 == 0}) for i in range(10)]
+    report = score(rows, {r["file"]: r for r in rows})
+    assert bootstrap_intervals(report.outcomes, n=200)["params"] == (1.0, 1.0)
+
+
+def test_evaluate_sources_pools_several_gold_files(tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir(), b.mkdir()
+    (a / "gold.jsonl").write_text(json.dumps({**_card("x.pdf", "accuracy", {"flops": True}),
+                                              "split": "dev"}) + "\n")
+    (b / "gold.jsonl").write_text("".join(json.dumps({**_card(f, "other", {}), "split": s})
+                                          + "\n" for f, s in (("y.pdf", "dev"),
+                                                              ("z.pdf", "test"))))
+    seen = []
+
+    def check(path: Path) -> dict:
+        seen.append(path)
+        return _card(path.name, "accuracy", {"flops": True})
+
+    report = evaluate_sources([GoldSource(a / "gold.jsonl", a), GoldSource(b / "gold.jsonl", b)],
+                              split="dev", check=check, bootstrap=50)
+    assert seen == [a / "x.pdf", b / "y.pdf"]  # each file under its own folder; no test paper
+    assert report.papers == 2
+    assert (report.scores["flops"].tp, report.scores["flops"].fp) == (1, 1)
+    assert set(report.intervals) == {*CATEGORIES, "target"}
+    assert json.loads(json.dumps(report.to_dict()))["intervals"]["flops"][1] <= 1.0
+
+
+class _Ex:
+    def __init__(self, venue):
+        self.venue = venue
+
+
+def test_venue_folds_pool_small_venues():
+    examples = [_Ex("A")] * 5 + [_Ex("B")] * 2 + [_Ex("C")] * 6 + [_Ex("D")]
+    folds = venue_folds(examples, min_papers=5)
+    assert folds == {"A": [0, 1, 2, 3, 4], "C": [7, 8, 9, 10, 11, 12],
+                     "small venues": [5, 6, 13]}
+
+
+def test_curve_verdict_per_doubling():
+    pts = [CurvePoint(40, {"runtime": 0.60, "params": 0.70}, {}),
+           CurvePoint(80, {"runtime": 0.70, "params": 0.705}, {})]
+    assert curve_verdict(pts) == {"runtime": "still rising", "params": "flat"}
+    assert curve_verdict(pts[:1]) == {}
+
+
+def test_eval_cli_refuses_lovo_on_the_test_split():
+    result = CliRunner().invoke(_cli(), ["eval", "--lovo", "--split", "test"])
+    assert result.exit_code != 0
+    assert "sealed" in result.output
+
+
+def test_eval_cli_needs_one_pdfs_per_gold(two_paper_gold, pdfs_dir):
+    result = CliRunner().invoke(_cli(), ["eval", str(two_paper_gold), str(two_paper_gold),
+                                         "--pdfs", str(pdfs_dir)])
+    assert result.exit_code != 0
+    assert "one --pdfs per GOLD file" in result.output

@@ -13,30 +13,53 @@ _SHARED_CORPUS = Path("../shared/corpus")
 
 
 @click.command("eval")
-@click.argument("gold", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--pdfs", "pdfs_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=_SHARED_CORPUS / "pdfs", show_default=True,
-              help="Folder the gold `file` fields are relative to.")
-@click.option("--split", type=click.Choice(["dev", "test", "all"]), default="test",
-              show_default=True, help="Papers of extractors/gold/paper_splits.json to score.")
+@click.argument("gold", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--pdfs", "pdfs_dirs", multiple=True, type=click.Path(exists=True, file_okay=False,
+              path_type=Path), help="Folder each GOLD file's `file` fields are relative to, "
+              "once per GOLD file in the same order [default: ../shared/corpus/pdfs for "
+              "papers.jsonl, $GREENLENS_GOLD_PDFS or ../gold-pdfs for papers_pmlr*.jsonl].")
+@click.option("--split", type=click.Choice(["dev", "test", "all"]), default=None,
+              help="Papers to score: a gold file's own `split` field, else "
+                   "extractors/gold/paper_splits.json [default: test; dev for --lovo and "
+                   "--learning-curve, which refuse the sealed test split].")
+@click.option("--lovo", is_flag=True, help="Leave-one-venue-out CV on dev: train the unit "
+              "classifiers on the other venues, score the held-out one; pooled F1.")
+@click.option("--learning-curve", "curve", is_flag=True,
+              help="F1 against the number of training papers (dev, 3 folds, seeded subsamples).")
+@click.option("--sizes", default="40,80,120,154", show_default=True,
+              help="Training-set sizes of the learning curve.")
+@click.option("--seeds", default=2, show_default=True, help="Subsamples per learning-curve size.")
+@click.option("--bootstrap", default=1000, show_default=True,
+              help="Bootstrap resamples of the papers for the 95% intervals (0: none).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @clean_errors
-def eval_command(gold: Path, pdfs_dir: Path, split: str, fmt: str) -> None:
-    """Precision, recall and F1 per category and for target, with every miss listed."""
-    from extractors.evaluate import evaluate
+def eval_command(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...], split: str | None,
+                 lovo: bool, curve: bool, sizes: str, seeds: int, bootstrap: int,
+                 fmt: str) -> None:
+    """Precision, recall and F1 per category and for target, with 95% bootstrap intervals
+    and every miss; or leave-one-venue-out CV / a learning curve on the dev split.
 
-    report = evaluate(gold, pdfs_dir, split=split)
-    if fmt == "json":
-        click.echo(json.dumps(report.to_dict(), indent=2))
+    With no GOLD, both gold paper files are scored together (papers.jsonl and
+    papers_pmlr.jsonl, each with its PDF folder)."""
+    from corpus.errors import ConfigError
+    from extractors.evaluate import evaluate_sources
+
+    sources = _sources(gold, pdfs_dirs)
+    if lovo or curve:
+        if split not in (None, "dev"):
+            raise ConfigError("--lovo and --learning-curve run on the dev split only "
+                              "(the test split is sealed for the final figures)")
+        _generalisation(sources, lovo, curve, sizes, seeds, bootstrap, fmt)
         return
-    click.echo(f"papers scored: {report.papers} (split: {split})")
-    click.echo(f"{'category':<16}{'P':>6}{'R':>6}{'F1':>6}{'tp':>5}{'fp':>5}{'fn':>5}")
-    for cat, s in report.scores.items():
-        click.echo(f"{cat:<16}{s.precision:>6.2f}{s.recall:>6.2f}{s.f1:>6.2f}"
-                   f"{s.tp:>5}{s.fp:>5}{s.fn:>5}")
-    click.echo(f"{'target':<16} accuracy {report.target_accuracy:.2f}  "
-               f"macro-F1 {report.target_macro_f1:.2f}")
+    split = split or "test"
+    report = evaluate_sources(sources, split=split, bootstrap=bootstrap)
+    if fmt == "json":
+        click.echo(json.dumps({"split": split, **report.to_dict()}, indent=2))
+        return
+    click.echo(f"papers scored: {report.papers} (split: {split}; "
+               f"{', '.join(str(s.gold.name) for s in sources)})")
+    _print_scores(report)
     if report.misses:
         click.echo("\nmisses (file, category, expected, got, evidence):")
         for m in report.misses:
@@ -44,6 +67,83 @@ def eval_command(gold: Path, pdfs_dir: Path, split: str, fmt: str) -> None:
                        f"{m.evidence[:160]}")
     for file, error in report.errors:
         click.echo(f"  error: {file}: {error}", err=True)
+
+
+def _sources(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...]):
+    from corpus.errors import ConfigError
+    from extractors.evaluate import GoldSource, default_sources
+
+    defaults = default_sources(_SHARED_CORPUS)
+    if not gold:
+        if pdfs_dirs:
+            raise ConfigError("--pdfs needs its GOLD file")
+        return defaults
+    if pdfs_dirs and len(pdfs_dirs) != len(gold):
+        raise ConfigError(f"{len(gold)} GOLD files but {len(pdfs_dirs)} --pdfs: give one "
+                          "--pdfs per GOLD file, in the same order, or none")
+    if pdfs_dirs:
+        return [GoldSource(g, p) for g, p in zip(gold, pdfs_dirs)]
+    return [GoldSource(g, defaults[1].pdfs if g.name.startswith("papers_pmlr")
+                       else defaults[0].pdfs) for g in gold]
+
+
+def _interval(report, key: str) -> str:
+    iv = report.intervals.get(key)
+    return f"[{iv[0]:.2f}, {iv[1]:.2f}]" if iv else ""
+
+
+def _print_scores(report) -> None:
+    click.echo(f"{'category':<16}{'P':>6}{'R':>6}{'F1':>6}  {'95% CI':<14}{'tp':>5}{'fp':>5}"
+               f"{'fn':>5}")
+    for cat, s in report.scores.items():
+        click.echo(f"{cat:<16}{s.precision:>6.2f}{s.recall:>6.2f}{s.f1:>6.2f}  "
+                   f"{_interval(report, cat):<14}{s.tp:>5}{s.fp:>5}{s.fn:>5}")
+    click.echo(f"{'target':<16} accuracy {report.target_accuracy:.2f}  "
+               f"macro-F1 {report.target_macro_f1:.2f} {_interval(report, 'target')}")
+
+
+def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
+                    bootstrap: int, fmt: str) -> None:
+    from corpus.errors import ConfigError
+    from extractors.evaluate import curve_verdict, learning_curve, load_examples
+    from extractors.evaluate import lovo as run_lovo
+
+    def progress(msg: str) -> None:
+        click.echo(msg, err=True)
+
+    examples, errors = load_examples(sources, "dev")
+    for file, error in errors:
+        click.echo(f"  error: {file}: {error}", err=True)
+    out: dict = {"split": "dev", "papers": len(examples)}
+    if lovo:
+        report, per_venue = run_lovo(examples, bootstrap=bootstrap, progress=progress)
+        out["lovo"] = {**report.to_dict(), "per_venue": per_venue}
+        if fmt == "text":
+            click.echo(f"leave-one-venue-out on dev: {report.papers} papers, "
+                       f"{len(per_venue)} venue folds (pooled)")
+            _print_scores(report)
+            click.echo("per venue (papers; F1 per category):")
+            for venue, row in per_venue.items():
+                f1s = " ".join(f"{k}={v:.2f}" for k, v in row.items() if k != "papers")
+                click.echo(f"  {venue:<14}{row['papers']:>4}  {f1s}")
+    if curve:
+        try:
+            size_list = [int(x) for x in sizes.split(",") if x.strip()]
+        except ValueError as exc:
+            raise ConfigError(f"--sizes must be integers separated by commas: {sizes!r}") from exc
+        points = learning_curve(examples, size_list, seeds=seeds, progress=progress)
+        verdict = curve_verdict(points)
+        out["learning_curve"] = {"points": [p.__dict__ for p in points], "verdict": verdict}
+        if fmt == "text":
+            click.echo("learning curve (dev, 3 folds; F1 mean ± SD over seeded subsamples):")
+            cats = list(points[0].f1_mean) if points else []
+            click.echo(f"{'n_train':>8}  " + "  ".join(f"{c:>16}" for c in cats))
+            for p in points:
+                click.echo(f"{p.n_train:>8}  " + "  ".join(
+                    f"{p.f1_mean[c]:>10.2f} ±{p.f1_sd[c]:.2f}" for c in cats))
+            click.echo("verdict: " + ", ".join(f"{c} {v}" for c, v in verdict.items()))
+    if fmt == "json":
+        click.echo(json.dumps(out, indent=2))
 
 
 @click.command("train-target")
@@ -68,7 +168,32 @@ def train_target(gold: Path | None, corpus_dir: Path, out: Path | None) -> None:
                    f"macro-F1 {report.test_macro_f1:.3f}")
 
 
+@click.command("train-units")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the model [default: the shipped extractors/models/units.json].")
+@click.option("--c", "c_value", default=1.0, show_default=True,
+              help="Inverse L2 strength of the unit logistic regressions.")
+@clean_errors
+def train_units(out: Path | None, c_value: float) -> None:
+    """Retrain the per-category unit classifiers on the dev split of both gold paper files."""
+    from extractors.evaluate import default_sources, load_examples
+    from extractors.learned import LEARNED_CATEGORIES, MODEL_PATH, save, train
+
+    examples, errors = load_examples(default_sources(_SHARED_CORPUS), "dev")
+    for file, error in errors:
+        click.echo(f"  error: {file}: {error}", err=True)
+    model = train(examples, LEARNED_CATEGORIES, c=c_value)
+    model.report = {"dev_papers": len(examples), "c": c_value,
+                    "categories": list(LEARNED_CATEGORIES)}
+    path = save(model, out or MODEL_PATH)
+    click.echo(f"trained on {len(examples)} dev papers -> {path}")
+    for cat, m in model.categories.items():
+        click.echo(f"  {cat:<16} threshold {m.threshold:.3f}  platt {m.platt}  "
+                   f"{len(m.weights)} weights")
+
+
 def register(group: click.Group) -> None:
     """Add this module's commands to the CLI."""
     group.add_command(eval_command)
     group.add_command(train_target)
+    group.add_command(train_units)
