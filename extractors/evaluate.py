@@ -258,8 +258,8 @@ def load_examples(sources: Iterable[GoldSource], split: str = "dev") -> tuple[li
     """Parsed gold papers of a split as `extractors.learned.Example`s (rules run on each),
     and (file, error) for the PDFs that could not be read. Venue from the gold row, else
     the PDF folder's manifest.csv."""
-    from extractors.analyse import _drop_reference_evidence
     from extractors.detectors import run_rules
+    from extractors.extract_pdf import _drop_reference_evidence
     from extractors.layout import build_document
     from extractors.learned import Example
     from extractors.pdftext import read_pdf
@@ -296,7 +296,7 @@ def venue_folds(examples: list, min_papers: int = 5) -> dict[str, list[int]]:
 
 def _cards(examples: list, model) -> dict[str, dict]:
     """Check-card dicts for examples under a learned model (target from the shipped model)."""
-    from extractors.analyse import _target
+    from extractors.extract_pdf import _target
     from extractors.learned import decide
 
     out = {}

@@ -33,6 +33,14 @@ DETECTORS: dict[str, Callable[[Sequence[TextUnit]], Finding]] = {
 }
 
 
-def detect_all(doc: Document) -> dict[str, Finding]:
-    """Every category's result for one document, in the canonical category order."""
+def run_rules(doc: Document) -> dict[str, Finding]:
+    """Every category's rule result for one document, in the canonical category order."""
     return {name: detect(doc.units) for name, detect in DETECTORS.items()}
+
+
+def detect_all(doc: Document) -> dict[str, Finding]:
+    """The rules' results with the learned categories decided by their unit classifiers
+    (`extractors.learned`; rules alone where no model is shipped)."""
+    from extractors.learned import decide, load_model
+
+    return decide(load_model(), doc.units, run_rules(doc))
