@@ -320,7 +320,7 @@ def _gold_row(ex) -> dict:
 
 
 def lovo(examples: list, categories: Iterable[str] | None = None, *,
-         bootstrap: int = BOOTSTRAP, min_papers: int = 5,
+         bootstrap: int = BOOTSTRAP, min_papers: int = 5, c: float = 1.0,
          progress: Callable[[str], None] | None = None) -> tuple[EvalReport, dict]:
     """Leave-one-venue-out on (dev) examples: for each venue, train the unit classifiers on
     the other venues' papers, decide the held-out venue's papers; pooled scores with
@@ -332,7 +332,7 @@ def lovo(examples: list, categories: Iterable[str] | None = None, *,
     per_venue = {}
     for venue, idx in venue_folds(examples, min_papers).items():
         held = set(idx)
-        model = train([ex for i, ex in enumerate(examples) if i not in held], cats)
+        model = train([ex for i, ex in enumerate(examples) if i not in held], cats, c=c)
         cards = _cards([examples[i] for i in idx], model)
         predicted.update(cards)
         rep = score([_gold_row(examples[i]) for i in idx], cards)

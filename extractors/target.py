@@ -22,6 +22,9 @@ from extractors.schema import TARGETS
 
 MODEL_PATH = Path(__file__).parent / "models" / "target.json"
 GOLD_ABSTRACTS = Path(__file__).parent / "gold" / "abstracts.jsonl"
+GOLD_ABSTRACTS_WIDE = Path(__file__).parent / "gold" / "abstracts_wide.jsonl"
+GOLD_PAPERS = (Path(__file__).parent / "gold" / "papers.jsonl",
+               Path(__file__).parent / "gold" / "papers_pmlr.jsonl")
 METHOD = "tfidf+lexicon-logreg:target/v2"
 _VECTORIZER_ARGS = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "lowercase": True,
                         "strip_accents": "unicode", "max_features": 30000}
@@ -68,23 +71,55 @@ def target_text(title: str | None, abstract: str | None, introduction: str | Non
     return "\n".join(p for p in parts if p)
 
 
-def load_gold_abstracts(gold_path: Path, corpus_dir: Path) -> list[dict]:
-    """Gold abstract labels joined with their title and abstract text from the corpus."""
+def load_gold_abstracts(gold_path: Path | Sequence[Path], corpus_dir: Path,
+                        pmlr_repos: Path | None = None) -> list[dict]:
+    """Gold abstract labels (one or several files) joined with their title and abstract
+    text: ACL/ML Anthology ids from the corpus, `pmlr:` ids from clones of the PMLR volumes
+    under `pmlr_repos` (skipped without it). Rows whose text is not found are left out."""
     from corpus.jsonl import read_jsonl
-    from extractors.gold.corpus_abstracts import iter_acl, iter_mlanthology
+    from extractors.gold.corpus_abstracts import load_wide_index
 
-    rows = read_jsonl(gold_path, needs=("id",))
-    wanted = {r["id"] for r in rows}
-    texts = {}
-    for rec in list(iter_acl(corpus_dir)) + list(iter_mlanthology(corpus_dir)):
-        if rec.id in wanted:
-            texts[rec.id] = (rec.title, rec.abstract)
+    paths = [Path(gold_path)] if isinstance(gold_path, (str, Path)) else list(gold_path)
+    rows = [r for p in paths for r in read_jsonl(p, needs=("id",))]
+    texts = {rec.id: (rec.title, rec.abstract) for rec in load_wide_index(corpus_dir).values()}
+    if pmlr_repos is not None and any(r["id"].startswith("pmlr:") for r in rows):
+        from extractors.gold.sample_wide_abstracts import iter_pmlr_posts
+
+        texts.update({rec.id: (rec.title, rec.abstract) for rec in iter_pmlr_posts(pmlr_repos)})
     out = []
     for r in rows:
         if r["id"] in texts:
             title, abstract = texts[r["id"]]
             out.append({**r, "text": target_text(title, abstract)})
     return out
+
+
+_NORM = re.compile(r"[^a-z0-9]")
+
+
+def gold_paper_keys(corpus_dir: Path, papers: Sequence[Path] = GOLD_PAPERS
+                    ) -> tuple[set[str], set[str]]:
+    """(ids, normalised titles) of every gold *paper* (dev and test): the target of those
+    papers is judged on their full text, so their abstracts are never trained on."""
+    import csv
+
+    ids, files = set(), set()
+    for path in papers:
+        if not Path(path).is_file():
+            continue
+        for line in Path(path).read_text().splitlines():
+            if line.strip():
+                row = json.loads(line)
+                files.add(row["file"])
+                if row.get("volume") and row.get("id"):
+                    ids.add(f"pmlr:{row['volume']}/{row['id']}")
+    titles = set()
+    manifest = Path(corpus_dir) / "pdfs" / "manifest.csv"
+    if manifest.is_file():
+        with manifest.open(newline="", encoding="utf-8") as fh:
+            titles = {_NORM.sub("", r["title"].lower()) for r in csv.DictReader(fh)
+                      if r["file"] in files and r.get("title")}
+    return ids, titles
 
 
 def _title(text: str) -> str:
@@ -157,14 +192,19 @@ def _fit(texts: list[str], labels: list[str], thresholds=(0.5, 0.5)) -> _Model:
     return model
 
 
-def train(gold_path: Path, corpus_dir: Path, out_path: Path = MODEL_PATH,
-          seed: int = 0) -> TargetReport:
-    """Fit on the dev split, choose the two thresholds by 5-fold CV on dev (macro-F1),
-    report those CV figures and the held-out test split, and save the model as JSON."""
+def train(gold_path: Path | Sequence[Path], corpus_dir: Path, out_path: Path = MODEL_PATH,
+          seed: int = 0, pmlr_repos: Path | None = None, score_test: bool = True
+          ) -> TargetReport:
+    """Fit on the dev split (minus the gold papers' own abstracts), choose the two
+    thresholds by 5-fold CV on dev (macro-F1), report those CV figures and, with
+    `score_test`, the held-out test split, and save the model as JSON."""
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
 
-    rows = load_gold_abstracts(gold_path, corpus_dir)
+    rows = load_gold_abstracts(gold_path, corpus_dir, pmlr_repos)
+    sealed_ids, sealed_titles = gold_paper_keys(corpus_dir)
+    rows = [r for r in rows if r["id"] not in sealed_ids
+            and _NORM.sub("", _title(r["text"]).lower()) not in sealed_titles]
     dev = [r for r in rows if r.get("split", "dev") == "dev"]
     test = [r for r in rows if r.get("split") == "test"]
     x, y = [r["text"] for r in dev], [r["label"] for r in dev]
@@ -182,13 +222,14 @@ def train(gold_path: Path, corpus_dir: Path, out_path: Path = MODEL_PATH,
     cv_pred = [compose(e, a, best) for e, a in probs]
     model = _fit(x, y, best)
     test_acc = test_f1 = None
-    if test:
+    if test and score_test:
         pred, gold = model.predict([r["text"] for r in test]), [r["label"] for r in test]
         test_acc = float(accuracy_score(gold, pred))
         test_f1 = float(f1_score(gold, pred, average="macro", labels=list(TARGETS),
                                  zero_division=0))
-    report = TargetReport(len(dev), len(test), float(accuracy_score(y, cv_pred)),
-                          float(cv_f1(best)), test_acc, test_f1)
+    report = TargetReport(len(dev), len(test) if score_test else 0,
+                          float(accuracy_score(y, cv_pred)), float(cv_f1(best)), test_acc,
+                          test_f1)
     _save(model, out_path, report)
     _load_model.cache_clear()
     return report

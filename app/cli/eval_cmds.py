@@ -147,20 +147,37 @@ def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
 
 
 @click.command("train-target")
-@click.option("--gold", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              default=None, help="Gold abstracts [default: extractors/gold/abstracts.jsonl].")
+@click.option("--gold", multiple=True, type=click.Path(exists=True, dir_okay=False,
+              path_type=Path), help="Gold abstracts, repeatable [default: "
+              "extractors/gold/abstracts.jsonl and abstracts_wide.jsonl].")
 @click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False,
               path_type=Path), default=_SHARED_CORPUS, show_default=True,
-              help="Corpus snapshot holding the abstracts' text.")
+              help="Corpus snapshot holding the ACL/ML Anthology abstracts' text.")
+@click.option("--pmlr-repos", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder of mlresearch/vNN clones holding the `pmlr:` abstracts' text "
+                   "[default: $GREENLENS_PMLR_REPOS, else ../.mirror if it exists; "
+                   "without it those abstracts are skipped].")
+@click.option("--score-test/--no-score-test", default=True, show_default=True,
+              help="Also score the abstracts' held-out test split (once, for the model you ship).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the model [default: the shipped extractors/models/target.json].")
 @clean_errors
-def train_target(gold: Path | None, corpus_dir: Path, out: Path | None) -> None:
-    """Retrain the target classifier on the dev split of the gold abstracts."""
-    from extractors.target import GOLD_ABSTRACTS, MODEL_PATH, train
+def train_target(gold: tuple[Path, ...], corpus_dir: Path, pmlr_repos: Path | None,
+                 score_test: bool, out: Path | None) -> None:
+    """Retrain the target classifier on the dev split of the gold abstracts (the gold
+    papers' own abstracts left out)."""
+    import os
 
-    report = train(gold or GOLD_ABSTRACTS, corpus_dir, out or MODEL_PATH)
-    click.echo(f"trained on {report.n_dev} dev abstracts -> {out or MODEL_PATH}")
+    from extractors.target import GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE, MODEL_PATH, train
+
+    if pmlr_repos is None:
+        env = os.environ.get("GREENLENS_PMLR_REPOS")
+        guess = Path(env) if env else Path("../.mirror")
+        pmlr_repos = guess if guess.is_dir() else None
+    report = train(list(gold) or [GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE], corpus_dir,
+                   out or MODEL_PATH, pmlr_repos=pmlr_repos, score_test=score_test)
+    click.echo(f"trained on {report.n_dev} dev abstracts -> {out or MODEL_PATH}"
+               + ("" if pmlr_repos else " (no PMLR clones: pmlr: abstracts skipped)"))
     click.echo(f"5-fold CV on dev: accuracy {report.cv_accuracy:.3f}, "
                f"macro-F1 {report.cv_macro_f1:.3f}")
     if report.test_macro_f1 is not None:
