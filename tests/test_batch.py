@@ -141,3 +141,42 @@ def test_extract_cli(fetched_store, tmp_path):
     assert "encrypted 1" in result.stdout
     result = CliRunner().invoke(cli, ["extract", "--db", str(db), "--cache-dir", str(cache)])
     assert "0 extracted, 7 already up to date" in result.stdout
+
+
+class _TimeoutEverything:
+    """An executor whose every PDF hits the time limit (no worker started)."""
+
+    recorded = False
+
+    def outcomes(self, plan, ctx, store):
+        from corpus.errors import PDFError
+
+        for sha, _ in plan.tasks:
+            err = PDFError("over the time limit", reason="timeout")
+            yield [runner.classify(row, err, ctx.version) for row in plan.papers_of[sha]]
+
+
+def test_the_runner_classifies_counts_and_records_for_any_executor(fetched_store,
+                                                                   monkeypatch):
+    """Plan, classification, records and summary are the runner's, whatever the executor:
+    a timeout on a paper that had a result keeps it; on a new paper it is recorded."""
+    store, cache = fetched_store
+    batch.extract_store(store, cache, workers=2, progress=False)
+    before = _extractions(store)
+    monkeypatch.setattr(runner, "EXTRACTOR_VERSION", "v-next")
+    s = runner.run_extraction(store, cache, _TimeoutEverything(), progress=False)
+    assert (s.extracted, s.errors, s.skipped) == (0, 7, 0)
+    assert s.error_reasons == {"timeout": 6, "missing": 1}
+    after = _extractions(store)
+    for pid in [*REAL, "other:transformer"]:  # had a result: kept, still the old version
+        assert after[pid] == before[pid]
+    for pid in ("bad:corrupt", "bad:encrypted"):  # had an error: now the timeout record
+        assert after[pid]["error"].startswith("timeout") and \
+            after[pid]["extractor_version"] == "v-next"
+    # a recording executor's outcomes are counted, not written again by the runner
+    recording = _TimeoutEverything()
+    recording.recorded = True
+    monkeypatch.setattr(runner, "EXTRACTOR_VERSION", "v-later")
+    runner.run_extraction(store, cache, recording, progress=False)
+    assert _extractions(store)["bad:corrupt"]["extractor_version"] == "v-next"
+    assert _extractions(store)["bad:missing"]["extractor_version"] == "v-later"
