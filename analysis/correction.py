@@ -5,8 +5,12 @@ specificity `sp`, the observed share is p_obs = se * p + (1 - sp) * (1 - p). Bin
 categories are corrected with the Rogan-Gladen estimator, p = (p_obs + sp - 1) /
 (se + sp - 1); the target (four classes) by adjusted classify-and-count: the observed
 prediction distribution q = M^T p, M[i, j] = P(predicted j | true i), solved for p on the
-simplex. Intervals are percentile bootstraps that resample both the papers of the cell and
-the gold papers the error rates came from, so a small gold set shows as a wide interval.
+simplex. Intervals are 95% percentiles over 1,000 replicates that redraw both the cell's
+observed shares and the gold papers the error rates came from, so a small gold set shows as
+a wide interval. The cell's shares are drawn from their Jeffreys posterior (Beta / Dirichlet
+with 1/2 added to each count), not resampled at the observed shares: a cell where no paper
+(or every paper) was flagged would otherwise resample to the same share every time and get
+an interval of width zero from the cell, which under-covers small cells and rare categories.
 
 Pure functions of counts and gold outcomes; no database access here.
 """
@@ -19,10 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import nnls
 
+_INTERVAL = ("95% interval from 1,000 replicates: the cell's observed share drawn from its "
+             "Jeffreys posterior, the gold papers resampled with replacement")
 BINARY_METHOD = ("Rogan-Gladen from the extractor's sensitivity and specificity on gold; "
-                 "95% percentile bootstrap over the cell's papers and the gold papers")
+                 + _INTERVAL)
 TARGET_METHOD = ("adjusted classify-and-count (confusion matrix on gold, solved on the "
-                 "simplex); 95% percentile bootstrap over the cell's papers and the gold papers")
+                 "simplex); " + _INTERVAL)
 REPS = 1000
 # A replicate whose resampled gold makes the correction undefined (se + sp - 1 <= 0) says
 # nothing about p; above this fraction of such replicates the interval is not reported.
@@ -75,13 +81,15 @@ def rogan_gladen(p_obs: np.ndarray | float, se: np.ndarray | float,
     return np.where(j > 0, np.clip(est, 0.0, 1.0), np.nan)
 
 
-def _interval(reps: np.ndarray) -> tuple[float | None, float | None, str]:
+def _interval(reps: np.ndarray, point: float) -> tuple[float | None, float | None, str]:
     bad = np.isnan(reps).mean()
     if bad > MAX_DEGENERATE:
         return None, None, (f"n/a: in {bad:.0%} of bootstrap resamples of the gold set the "
                             "extractor is no better than chance; too few gold papers")
     lo, hi = np.nanpercentile(reps, [2.5, 97.5])
-    return float(lo), float(hi), ""
+    # A count of 0 (or n) gives a point at the edge that posterior draws never reach exactly;
+    # the interval is widened to it, as the Jeffreys interval is at k = 0 and k = n.
+    return float(min(lo, point)), float(max(hi, point)), ""
 
 
 def adjust_binary(k: int, n: int, gold: GoldOutcomes, *, reps: int = REPS,
@@ -101,14 +109,14 @@ def adjust_binary(k: int, n: int, gold: GoldOutcomes, *, reps: int = REPS,
         return Adjusted(None, None, None, f"n/a: sensitivity + specificity - 1 = "
                                           f"{se + sp - 1:.2f} <= 0 on gold; not correctable")
     rng = np.random.default_rng(seed)
-    k_star = rng.binomial(n, k / n, reps) / n
+    k_star = rng.beta(k + 0.5, n - k + 0.5, reps)
     idx = rng.integers(0, len(t), (reps, len(t)))
     tt, pp = t[idx], p[idx]
     pos, neg = tt.sum(1), (~tt).sum(1)
     with np.errstate(divide="ignore", invalid="ignore"):
         se_s = np.where(pos > 0, (tt & pp).sum(1) / pos, np.nan)
         sp_s = np.where(neg > 0, (~tt & ~pp).sum(1) / neg, np.nan)
-    lo, hi, why = _interval(rogan_gladen(k_star, se_s, sp_s))
+    lo, hi, why = _interval(rogan_gladen(k_star, se_s, sp_s), point)
     return Adjusted(point, lo, hi, why)
 
 
@@ -154,7 +162,7 @@ def _target_replicates(counts: dict[str, int], gold: GoldOutcomes, labels: Seque
     q = np.array([counts.get(lab, 0) for lab in labels], float) / n
     point = solve_simplex(m, q)
     rng = np.random.default_rng(seed)
-    q_star = rng.multinomial(n, q, reps) / n
+    q_star = rng.dirichlet(q * n + 0.5, reps)
     ix = {lab: i for i, lab in enumerate(labels)}
     t = np.array([ix[a] for a in gold.truth], int)
     p = np.array([ix[b] for b in gold.predicted], int)
@@ -201,6 +209,7 @@ def adjust_target_mixture(parts: Sequence[tuple[dict[str, int], GoldOutcomes]],
     result = {}
     for name, members in columns.items():
         cols = [ix[m] for m in members]
-        lo, hi, why = _interval(pooled[:, cols].sum(1))
-        result[name] = Adjusted(float(point[cols].sum()), lo, hi, why)
+        share = float(point[cols].sum())
+        lo, hi, why = _interval(pooled[:, cols].sum(1), share)
+        result[name] = Adjusted(share, lo, hi, why)
     return result

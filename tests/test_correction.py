@@ -74,6 +74,30 @@ def test_binary_interval_coverage_on_simulated_datasets():
     assert 0.90 <= covered / sims <= 0.99, covered / sims
 
 
+def test_a_cell_with_no_flagged_paper_is_not_certain():
+    """k = 0 of 20: the cell alone cannot say the share is 0; the interval must admit more."""
+    gold = _gold([True] * 50 + [False] * 50, [True] * 35 + [False] * 15 + [False] * 50)
+    a = adjust_binary(0, 20, gold)
+    assert a.share == 0.0 and a.ci_low == 0.0
+    assert a.ci_high > 0.1  # 0 of 20 flagged at sensitivity 0.7: up to ~0.25 is plausible
+
+
+def test_binary_interval_coverage_on_small_cells_of_rare_categories():
+    """Small cells (n = 20-50) of rare categories, where k = 0 is common: coverage still in
+    [0.90, 0.99] (resampling at the observed share gave 0.74-0.85 here)."""
+    rng = np.random.default_rng(11)
+    sims, covered = 300, 0
+    for s in range(sims):
+        pi, se, sp, n = [(0.05, 0.7, 0.95, 20), (0.02, 0.7, 0.99, 50)][s % 2]
+        truth = rng.random(200) < 0.4
+        pred = np.where(truth, rng.random(200) < se, rng.random(200) > sp)
+        cell = rng.random(n) < pi
+        obs = np.where(cell, rng.random(n) < se, rng.random(n) > sp)
+        a = adjust_binary(int(obs.sum()), n, _gold(truth, pred), seed=s)
+        covered += a.ci_low <= pi <= a.ci_high
+    assert 0.90 <= covered / sims <= 0.99, covered / sims
+
+
 def test_target_interval_coverage_on_simulated_datasets():
     rng = np.random.default_rng(7)
     prevalence = np.array([0.5, 0.15, 0.1, 0.25])
