@@ -55,15 +55,15 @@ class Figure2Row:
     source: str
 
 
-def _cells(db: Reader, filters: Filters, source: str) -> dict:
-    return target_counts(db, filters, source)
-
-
 def figure2_rows(db: Reader, cells: list[tuple[str, int]] | None = None, *,
-                 source: str = "abstract") -> list[Figure2Row]:
-    """Rows per (venue, year) and measure; by default every cell in the store."""
+                 source: str = "abstract", filters: Filters | None = None) -> list[Figure2Row]:
+    """Rows per (venue, year) and measure; by default every cell in the store that passes
+    `filters` (venues, years, extractor version; never pooled: the published cells are
+    per venue)."""
     out = []
-    counts = _cells(db, Filters(), source)
+    f = filters or Filters()
+    f = Filters(f.venues, f.year_from, f.year_to, version=f.version, years=f.years)
+    counts = target_counts(db, f, source)
     wanted = cells if cells is not None else sorted(counts)
     for venue, year in wanted:
         parts = counts.get((venue, year), [])
@@ -91,6 +91,7 @@ def figure2_rows(db: Reader, cells: list[tuple[str, int]] | None = None, *,
     return out
 
 
-def comparison_rows(db: Reader, *, source: str = "abstract") -> list[Figure2Row]:
+def comparison_rows(db: Reader, *, source: str = "abstract",
+                    filters: Filters | None = None) -> list[Figure2Row]:
     """The three published cells (ACL 2018, NeurIPS 2018, CVPR 2019)."""
-    return figure2_rows(db, sorted(PUBLISHED), source=source)
+    return figure2_rows(db, sorted(PUBLISHED), source=source, filters=filters)

@@ -12,8 +12,9 @@ from pathlib import Path
 from analysis import replication
 from analysis.adjusted import provenance
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, compute_estimates
-from analysis.db import Filters, Reader
+from analysis.db import Filters, Reader, current_version
 from analysis.shares import (
+    ABSTRACT_MODEL,
     ShareRow,
     category_shares,
     denominator_note,
@@ -46,17 +47,23 @@ def _pct(v: float | None) -> str:
     return "–" if v is None else f"{v:.0%}"
 
 
-def _figure2_section(db: Reader, png_dir: Path | None, written: list[Path]) -> str:
-    """The Green AI comparison and the same question for every venue and year."""
+def _figure2_section(db: Reader, filters: Filters, png_dir: Path | None,
+                     written: list[Path]) -> str:
+    """The Green AI comparison (the published cells, whatever the filters) and the same
+    question for every venue and year that passes the filters."""
     from analysis import figure2, plots
 
     parts = ["<h2>Figure 2 of Green AI: accuracy vs efficiency</h2>"]
-    cmp_rows = figure2.comparison_rows(db, source="both")
+    version = current_version(db, filters.version)
+    cmp_rows = figure2.comparison_rows(db, source="both", filters=Filters(version=version))
+    used = provenance(("target",), ("fulltext", "abstract"),
+                      {"fulltext": version, "abstract": ABSTRACT_MODEL})
     parts.append(f"<p class=src>Published: {escape(figure2.CITATION)}; n = "
                  f"{figure2.PUBLISHED_N} papers per venue, Wilson 95% intervals. greenlens: "
                  "target from full text where a PDF was extracted, else from title + "
                  "abstract; raw share and the share adjusted for the classifier's measured "
-                 "confusion on gold (bootstrap 95% interval).</p>")
+                 "confusion on gold; "
+                 + escape("; ".join(f"{k}: {v}" for k, v in used.items())) + ".</p>")
     parts.append(_table(
         ["venue", "year", "measure", "published [95%]", "n", "greenlens raw",
          "greenlens adjusted [95%]", "note"],
@@ -71,7 +78,7 @@ def _figure2_section(db: Reader, png_dir: Path | None, written: list[Path]) -> s
     if missing:
         parts.append(f"<p>Not in this store: {escape(', '.join(missing))}.</p>")
     parts.append(f"<p class=src>{escape(figure2.DEFINITIONS)}</p>")
-    every = figure2.figure2_rows(db, source="both")
+    every = figure2.figure2_rows(db, source="both", filters=filters)
     if any(r.n for r in every):
         parts.append("<h3>The same question for every venue, 2015-2024</h3>")
         parts.append(_png(plots.figure2_trends(every), "figure2_trends", png_dir, written))
@@ -188,7 +195,10 @@ def build_report(db: Reader, *, filters: Filters | None = None, png_dir: Path | 
         if tshares:
             parts.append(_png(plots.target_bars(tshares), "target_shares", png_dir, written))
         parts.append(f"<p class=src>Denominator: "
-                     f"{escape(denominator_note(db, filters, target=True))}.</p>")
+                     f"{escape(denominator_note(db, filters, target=True))}. 'adj.': "
+                     + escape("; ".join(f"{k}: {v}" for k, v in provenance(
+                         ("target",), ("fulltext",), {"fulltext": info["version"]}).items()))
+                     + ".</p>")
         parts.append(_table(["venue", "year", "n"] + list(TARGETS),
                             _pivot(target_shares(db, filters), TARGETS)))
         comp = compute_estimates(db, filters, utilisation=utilisation, precision=precision)
@@ -201,7 +211,7 @@ def build_report(db: Reader, *, filters: Filters | None = None, png_dir: Path | 
         parts.append(_table(["paper", "venue", "year", "estimate (FLOP)", "how", "reported"],
                             [[r.title, r.venue, r.year, _num(r.estimate_flop),
                               r.estimate_label, r.reported_label] for r in comp]))
-    parts.append(_figure2_section(db, png_dir, written))
+    parts.append(_figure2_section(db, filters, png_dir, written))
     parts.append("<h2>Replication runs</h2>")
     recs = replication.recipes(db)
     if recs:

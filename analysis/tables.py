@@ -58,8 +58,7 @@ def trends_table(db: Reader, filters: Filters, kind: str = "shares", *,
     elif kind == "figure2":
         from analysis.figure2 import CITATION, DEFINITIONS, figure2_rows
 
-        rows = [asdict(r) for r in figure2_rows(db, source=source)
-                if not filters.venues or r.venue in filters.venues]
+        rows = [asdict(r) for r in figure2_rows(db, source=source, filters=filters)]
         sources = ("fulltext", "abstract") if source == "both" else (source,)
         meta |= {"published": CITATION + " (n = 20 per venue, Wilson 95%)",
                  "source": source, "definitions": DEFINITIONS,

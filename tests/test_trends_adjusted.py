@@ -113,3 +113,42 @@ def test_targets_from_abstracts_are_stored_apart_and_not_redone(tmp_path):
     assert "abstract" in out["meta"]["denominator"]
     full = _json("trends", "--db", str(db), "--kind", "targets", "--format", "json")
     assert full["rows"] == []  # full-text targets are never filled from abstracts
+
+
+def _abstract_store(tmp_path):
+    """ACL and NeurIPS, 2018 and 2019, three papers each, targets from abstracts only."""
+    db = tmp_path / "f.duckdb"
+    texts = ["We make inference 3x faster at equal accuracy.",
+             "Our parser outperforms the state of the art on PTB.",
+             "We prove a lower bound on the sample complexity."]
+    papers = [Paper(id=f"f:{venue}:{year}:{i}", source="t", venue=venue, year=year,
+                    title=f"Paper {i}", abstract=text)
+              for venue in ("ACL", "NeurIPS") for year in (2018, 2019)
+              for i, text in enumerate(texts)]
+    with Store(db) as store:
+        store.migrate()
+        store.upsert_papers(papers)
+        classify_abstracts(store, progress=False)
+    return db
+
+
+def test_figure2_honours_the_year_and_venue_filters(tmp_path):
+    db = _abstract_store(tmp_path)
+    out = _json("trends", "--db", str(db), "--kind", "figure2", "--source", "abstract",
+                "--years", "2018", "--venue", "acl", "--format", "json")
+    assert {(r["venue"], r["year"]) for r in out["rows"]} == {("ACL", 2018)}
+    acc = next(r for r in out["rows"] if r["measure"] == "accuracy_incl_both")
+    assert acc["n"] == 3 and acc["published"] == 0.90
+
+
+def test_report_figure2_names_its_gold_and_honours_the_filters(tmp_path):
+    from analysis.db import Filters
+    from analysis.report import build_report
+
+    with Store(_abstract_store(tmp_path), read_only=True) as store:
+        html, _ = build_report(store, filters=Filters(years=(2019,)))
+    every = html.split("The same question for every venue")[1]
+    assert "2019" in every and "2018" not in every
+    gold = error_rates.load_error_rates()["abstract"]["gold_set"]
+    figure2 = html.split("Figure 2 of Green AI")[1]
+    assert "error_rates_abstract" in figure2 and gold in figure2

@@ -22,7 +22,8 @@ from extractors.schema import CATEGORIES
               help="Category (repeatable); default: all seven.")
 @click.option("--kind", type=click.Choice(KINDS), default="shares", show_default=True,
               help="shares per venue and year; targets (Figure 2 of Green AI); tests "
-                   "(logistic trend per category); compute (estimates beside reported FLOPs).")
+                   "(logistic trend per category); compute (estimates beside reported "
+                   "FLOPs); figure2 (published, raw and adjusted Green AI shares).")
 @click.option("--source", type=click.Choice(["fulltext", "abstract", "both"]),
               default="fulltext", show_default=True,
               help="For --kind targets and figure2: the target from the full text of extracted PDFs, "
