@@ -11,7 +11,11 @@ pattern simply runs.
 
 `matches(pattern)` answers only whether there is a match: it splits a top-level
 alternation into the branches with a selective literal set (gated as above, run as one
-regex) and the rest (run as one smaller regex without a gate).
+regex) and the rest, run as one smaller regex; where those are IGNORECASE with only
+lower-case ASCII letters, they run without the flag on the lower-cased text (the same
+answer: `str.lower` maps every character but U+0130 to one character of the same
+\\d/\\s/\\w class, tested for every code point, and the folding traps above are excluded),
+which lets `re` skip ahead instead of trying every position case-insensitively.
 """
 
 from __future__ import annotations
@@ -165,6 +169,46 @@ def split_branches(source: str) -> list[str] | None:
     return out if len(out) > 1 and depth == 0 and not in_class else None
 
 
+def _caseless_safe(items) -> bool:
+    """Whether a parsed (IGNORECASE) pattern matches a text exactly when, without the flag,
+    it matches the text lower-cased: its letters are ASCII lower case, its classes hold no
+    upper-case letter, and nothing compares case-sensitively (back-references, flags)."""
+    def plain(code: int) -> bool:
+        return code < 0x80 and chr(code) == chr(code).lower()
+
+    for op, av in items:
+        if op in (c.LITERAL, c.NOT_LITERAL):
+            if not plain(av):
+                return False
+        elif op is c.IN:
+            for kind, value in av:
+                if kind in (c.LITERAL, c.NOT_LITERAL) and not plain(value):
+                    return False
+                if kind is c.RANGE and not (plain(value[0]) and plain(value[1]) and
+                                            not (value[0] <= ord("Z") and value[1] >= ord("A"))):
+                    return False
+                if kind not in (c.LITERAL, c.NOT_LITERAL, c.RANGE, c.CATEGORY, c.NEGATE):
+                    return False
+        elif op is c.SUBPATTERN:
+            if av[1] or av[2] or not _caseless_safe(av[3]):
+                return False
+        elif op is c.BRANCH:
+            if not all(_caseless_safe(b) for b in av[1]):
+                return False
+        elif op in _REPEATS:
+            if not _caseless_safe(av[2]):
+                return False
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            if not _caseless_safe(av[1]):
+                return False
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            if not _caseless_safe(av):
+                return False
+        elif op not in (c.ANY, c.AT, c.CATEGORY):
+            return False
+    return True
+
+
 @lru_cache(maxsize=256)
 def matches(pattern: re.Pattern) -> Callable[[str], bool]:
     """`bool(pattern.search(text))`, faster: see the module doc."""
@@ -174,15 +218,36 @@ def matches(pattern: re.Pattern) -> Callable[[str], bool]:
     if branches is None:
         return lambda text: whole(text) is not None
     flags = pattern.flags & ~re.UNICODE
+    ignorecase = bool(flags & re.IGNORECASE)
     strong: list[str] = []
+    lowered: list[str] = []  # weak branches run case-sensitively on the lower-cased text
     weak: list[str] = []
     for branch in branches:
-        req = requirement(re.compile(branch, flags))
-        (strong if req and min(map(len, req)) >= _WEAK else weak).append(branch)
-    if not strong:
+        compiled = re.compile(branch, flags)
+        req = requirement(compiled)
+        if req and min(map(len, req)) >= _WEAK:
+            strong.append(branch)
+        elif ignorecase and _caseless_safe(list(_parser.parse(branch, flags))):
+            lowered.append(branch)
+        else:
+            weak.append(branch)
+    if not strong and not lowered:
         return lambda text: whole(text) is not None
-    strong_search = gated_search(re.compile("|".join(strong), flags))
+    strong_search = gated_search(re.compile("|".join(strong), flags)) if strong else None
+    low_search = re.compile("|".join(lowered), flags & ~re.IGNORECASE).search \
+        if lowered else None
+    low_folded = re.compile("|".join(lowered), flags).search if lowered else None
     weak_search = re.compile("|".join(weak), flags).search if weak else None
-    if weak_search is None:
-        return lambda text: strong_search(text) is not None
-    return lambda text: strong_search(text) is not None or weak_search(text) is not None
+
+    def test(text: str) -> bool:
+        if strong_search is not None and strong_search(text) is not None:
+            return True
+        if low_search is not None and low_folded is not None:
+            if _FOLD_TRAPS.isdisjoint(text):
+                if low_search(text.lower()) is not None:
+                    return True
+            elif low_folded(text) is not None:
+                return True
+        return weak_search is not None and weak_search(text) is not None
+
+    return test
