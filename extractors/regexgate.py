@@ -209,6 +209,68 @@ def _caseless_safe(items) -> bool:
     return True
 
 
+def _same_but_case(a, b) -> bool:
+    """Whether parse tree `b` (of the lower-cased source) is tree `a` with its ASCII
+    letters lower-cased, nothing else changed (so, under IGNORECASE, the same pattern)."""
+    if len(a) != len(b):
+        return False
+    for (op, av), (op2, bv) in zip(a, b, strict=True):
+        if op is not op2:
+            return False
+        if op in (c.LITERAL, c.NOT_LITERAL):
+            if av != bv and not (av < 0x80 and chr(av).lower() == chr(bv)):
+                return False
+        elif op is c.IN:
+            if len(av) != len(bv):
+                return False
+            for (k, x), (k2, y) in zip(av, bv, strict=True):
+                if k is not k2:
+                    return False
+                if k in (c.LITERAL, c.NOT_LITERAL):
+                    if x != y and not (x < 0x80 and chr(x).lower() == chr(y)):
+                        return False
+                elif k is c.RANGE:
+                    upper = all(65 <= v <= 90 for v in x)
+                    if x != y and not (upper and (x[0] + 32, x[1] + 32) == y):
+                        return False
+                elif x != y:
+                    return False
+        elif op is c.SUBPATTERN:
+            if av[:3] != bv[:3] or not _same_but_case(av[3], bv[3]):
+                return False
+        elif op is c.BRANCH:
+            if len(av[1]) != len(bv[1]) or not all(
+                    _same_but_case(x, y) for x, y in zip(av[1], bv[1], strict=True)):
+                return False
+        elif op in _REPEATS:
+            if av[:2] != bv[:2] or not _same_but_case(av[2], bv[2]):
+                return False
+        elif op in (c.ASSERT, c.ASSERT_NOT):
+            if av[0] != bv[0] or not _same_but_case(av[1], bv[1]):
+                return False
+        elif op is getattr(c, "ATOMIC_GROUP", None):
+            if not _same_but_case(av, bv):
+                return False
+        elif op in (c.ANY, c.AT, c.CATEGORY):
+            if av != bv:
+                return False
+        else:
+            return False
+    return True
+
+
+def _lowered(branch: str, flags: int) -> str | None:
+    """The branch's source with its letters lower-cased, if that is the same IGNORECASE
+    pattern and runs exactly on lower-cased text without the flag (see _caseless_safe)."""
+    low = branch.lower()
+    try:
+        a = list(_parser.parse(branch, flags))
+        b = list(_parser.parse(low, flags))
+    except re.error:
+        return None
+    return low if _same_but_case(a, b) and _caseless_safe(b) else None
+
+
 @lru_cache(maxsize=256)
 def matches(pattern: re.Pattern) -> Callable[[str], bool]:
     """`bool(pattern.search(text))`, faster: see the module doc."""
@@ -219,35 +281,41 @@ def matches(pattern: re.Pattern) -> Callable[[str], bool]:
         return lambda text: whole(text) is not None
     flags = pattern.flags & ~re.UNICODE
     ignorecase = bool(flags & re.IGNORECASE)
-    strong: list[str] = []
-    lowered: list[str] = []  # weak branches run case-sensitively on the lower-cased text
-    weak: list[str] = []
+    # (gated?, lowered?) -> branches; lowered ones run without IGNORECASE on text.lower()
+    groups: dict[tuple[bool, bool], list[str]] = {}
+    needles: set[str] = set()
     for branch in branches:
-        compiled = re.compile(branch, flags)
-        req = requirement(compiled)
-        if req and min(map(len, req)) >= _WEAK:
-            strong.append(branch)
-        elif ignorecase and _caseless_safe(list(_parser.parse(branch, flags))):
-            lowered.append(branch)
-        else:
-            weak.append(branch)
-    if not strong and not lowered:
+        req = requirement(re.compile(branch, flags))
+        gated = bool(req) and min(map(len, req)) >= _WEAK
+        low = _lowered(branch, flags) if ignorecase else None
+        groups.setdefault((gated, low is not None), []).append(low or branch)
+        if gated and req:
+            needles |= req
+    if set(groups) <= {(False, False)}:
         return lambda text: whole(text) is not None
-    strong_search = gated_search(re.compile("|".join(strong), flags)) if strong else None
-    low_search = re.compile("|".join(lowered), flags & ~re.IGNORECASE).search \
-        if lowered else None
-    low_folded = re.compile("|".join(lowered), flags).search if lowered else None
-    weak_search = re.compile("|".join(weak), flags).search if weak else None
+    compiled = {key: (re.compile("|".join(srcs), flags & ~re.IGNORECASE).search if key[1]
+                      else re.compile("|".join(srcs), flags).search,
+                      re.compile("|".join(srcs), flags).search)
+                for key, srcs in groups.items()}
+    order = sorted(needles, key=len, reverse=True)
+    casefold = ignorecase
 
     def test(text: str) -> bool:
-        if strong_search is not None and strong_search(text) is not None:
-            return True
-        if low_search is not None and low_folded is not None:
-            if _FOLD_TRAPS.isdisjoint(text):
-                if low_search(text.lower()) is not None:
-                    return True
-            elif low_folded(text) is not None:
+        low = text.lower() if casefold else text
+        trap = casefold and not _FOLD_TRAPS.isdisjoint(text)
+        hit = None
+        for (gated, lowered), (search, folded) in compiled.items():
+            if gated:
+                if hit is None:
+                    hit = trap or any(n in low for n in order)
+                if not hit:
+                    continue
+            if lowered:
+                found = folded(text) if trap else search(low)
+            else:
+                found = search(text)
+            if found is not None:
                 return True
-        return weak_search is not None and weak_search(text) is not None
+        return False
 
     return test

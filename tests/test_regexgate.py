@@ -133,3 +133,23 @@ def test_caseless_branches_are_run_on_lower_cased_text():
     for text in ("3 MS", "3\u00a0H", "Ax", "BX", "a GPU b", "\u212aX", "I\u0130 2 s",
                  "\u0131s 2s", "none", "4\u017f"):
         assert test(text) == bool(pat.search(text)), text
+
+
+def test_lowered_source_only_where_it_is_the_same_pattern():
+    from extractors.regexgate import _lowered
+
+    assert _lowered(r"GPU[- ]?hours|[A-Z]x\b", re.I) == r"gpu[- ]?hours|[a-z]x\b"
+    assert _lowered(r"\D+x", re.I) is None  # \D would become \d
+    assert _lowered(r"[A-z]", re.I) is None  # not a letters-only range
+    assert _lowered(r"\N{LATIN CAPITAL LETTER A}", re.I) is None
+    assert _lowered(r"(?-i:A)b", re.I) is None
+    assert _lowered(r"caf\u00c9", re.I) is None  # non-ASCII letters keep the flag
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("GPUgpuTFLOPSxX 0123456789-/()") + list(TRAPS)
+                                        + ["\u00a0", "\u00c9", "\u00e9"]), max_size=30))
+def test_upper_case_patterns_same_answers(text):
+    for pat in (re.compile(r"GPU[- ]?(?:hours|days)|\d\s*[xX]\b|FLOPs?\b|[A-F]\d", re.I),
+                re.compile(r"TFLOPS|\bK\d|\d\s*(?:ms|s)\b|S\b", re.I)):
+        assert matches(pat)(text) == bool(pat.search(text)), (pat.pattern, text)
