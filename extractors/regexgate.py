@@ -10,12 +10,13 @@ few characters whose lower case differs between `str.lower` and `re`'s case fold
 pattern simply runs.
 
 `matches(pattern)` answers only whether there is a match: it splits a top-level
-alternation into the branches with a selective literal set (gated as above, run as one
-regex) and the rest, run as one smaller regex; where those are IGNORECASE with only
-lower-case ASCII letters, they run without the flag on the lower-cased text (the same
-answer: `str.lower` maps every character but U+0130 to one character of the same
-\\d/\\s/\\w class, tested for every code point, and the folding traps above are excluded),
-which lets `re` skip ahead instead of trying every position case-insensitively.
+alternation into the branches with a selective literal set (gated as above) and the rest.
+An IGNORECASE branch whose source, lower-cased, parses to the same tree but with its
+ASCII letters in lower case (checked on the parse trees; \\D, non-ASCII letters, ranges
+like A-z or scoped flags keep the flag) runs without the flag on the lower-cased text:
+the same answer (`str.lower` maps every character but U+0130 to one character of the same
+\\d/\\s/\\w class, tested for every code point; the folding traps above are excluded),
+and `re` can then skip ahead instead of trying every position case-insensitively.
 """
 
 from __future__ import annotations
@@ -286,10 +287,10 @@ def matches(pattern: re.Pattern) -> Callable[[str], bool]:
     needles: set[str] = set()
     for branch in branches:
         req = requirement(re.compile(branch, flags))
-        gated = bool(req) and min(map(len, req)) >= _WEAK
+        gated = req is not None and min(map(len, req)) >= _WEAK
         low = _lowered(branch, flags) if ignorecase else None
         groups.setdefault((gated, low is not None), []).append(low or branch)
-        if gated and req:
+        if gated and req is not None:
             needles |= req
     if set(groups) <= {(False, False)}:
         return lambda text: whole(text) is not None
