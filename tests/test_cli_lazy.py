@@ -13,15 +13,17 @@ from conftest import REPO
 import app.cli as cli_module
 
 
-def test_table_matches_the_command_modules():
+def test_source_index_matches_the_imported_modules():
     found = {}
-    for module in sorted({m for m, _ in cli_module.COMMANDS.values()}):
+    for module in cli_module.COMMAND_MODULES:
         group = click.Group()
         importlib.import_module(module).register(group)
         for name, cmd in group.commands.items():
-            found[name] = (module, " ".join((cmd.help or "").split("\n\n")[0].split()))
-    table = {n: (m, " ".join(h.split())) for n, (m, h) in cli_module.COMMANDS.items()}
-    assert table == found, "a command or its help changed: update COMMANDS in app/cli/__init__.py"
+            found[name] = (module, [cmd.get_short_help_str(n) for n in (30, 45, 300)],
+                           cmd.hidden)
+    index = {name: (module, [cmd.get_short_help_str(n) for n in (30, 45, 300)], cmd.hidden)
+             for name, (module, cmd) in cli_module.commands_index().items()}
+    assert index == found
 
 
 def test_help_lists_every_command_as_the_loaded_commands_would():
@@ -30,14 +32,14 @@ def test_help_lists_every_command_as_the_loaded_commands_would():
     cli.commands.clear()
     try:
         lazy = CliRunner().invoke(cli, ["--help"]).output
-        for module in {m for m, _ in cli_module.COMMANDS.values()}:
+        for module in cli_module.COMMAND_MODULES:
             importlib.import_module(module).register(cli)
         eager = CliRunner().invoke(cli, ["--help"]).output  # every command's own help
     finally:
         cli.commands.clear()
         cli.commands.update(loaded)
     assert lazy == eager
-    for name in cli_module.COMMANDS:
+    for name in cli_module.commands_index():
         assert f"  {name} " in lazy
 
 
