@@ -17,8 +17,11 @@ Pure functions of counts and gold outcomes; no database access here.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import combinations
 
 import numpy as np
 from scipy.optimize import nnls
@@ -108,16 +111,29 @@ def adjust_binary(k: int, n: int, gold: GoldOutcomes, *, reps: int = REPS,
     if np.isnan(point):
         return Adjusted(None, None, None, f"n/a: sensitivity + specificity - 1 = "
                                           f"{se + sp - 1:.2f} <= 0 on gold; not correctable")
-    rng = np.random.default_rng(seed)
-    k_star = rng.beta(k + 0.5, n - k + 0.5, reps)
+    k_star = np.random.default_rng(seed).beta(k + 0.5, n - k + 0.5, reps)
+    se_s, sp_s = _gold_rates(gold, reps)
+    lo, hi, why = _interval(rogan_gladen(k_star, se_s, sp_s), point)
+    return Adjusted(point, lo, hi, why)
+
+
+@lru_cache(maxsize=32)
+def _gold_rates(gold: GoldOutcomes, reps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sensitivity and specificity of `reps` resamples of the gold papers (NaN where a
+    resample has no positive or no negative), drawn once per gold set and category and
+    shared by every cell, as _gold_confusions."""
+    t = np.asarray(gold.truth, bool)
+    p = np.asarray(gold.predicted, bool)
+    rng = np.random.default_rng(
+        zlib.crc32(f"{gold.source}|{gold.version}|{gold.category}".encode()))
     idx = rng.integers(0, len(t), (reps, len(t)))
     tt, pp = t[idx], p[idx]
     pos, neg = tt.sum(1), (~tt).sum(1)
     with np.errstate(divide="ignore", invalid="ignore"):
         se_s = np.where(pos > 0, (tt & pp).sum(1) / pos, np.nan)
         sp_s = np.where(neg > 0, (~tt & ~pp).sum(1) / neg, np.nan)
-    lo, hi, why = _interval(rogan_gladen(k_star, se_s, sp_s), point)
-    return Adjusted(point, lo, hi, why)
+    se_s.flags.writeable = sp_s.flags.writeable = False  # shared by the cache
+    return se_s, sp_s
 
 
 def confusion_counts(truth: np.ndarray, predicted: np.ndarray, n_labels: int,
@@ -149,6 +165,29 @@ def solve_simplex(m: np.ndarray, q: np.ndarray, weight: float = 100.0) -> np.nda
     return p / p.sum() if p.sum() > 0 else p
 
 
+def solve_simplex_many(ms: np.ndarray, qs: np.ndarray, weight: float = 100.0) -> np.ndarray:
+    """solve_simplex for each pair (ms[r], qs[r]), vectorised: the NNLS optimum is the
+    least-squares solution on its own support, so with four labels every support (15) is
+    solved for all pairs at once and, per pair, the best non-negative one is kept."""
+    reps, k = qs.shape
+    a = np.concatenate([np.swapaxes(ms, 1, 2), np.full((reps, 1, k), weight)], axis=1)
+    b = np.concatenate([qs, np.full((reps, 1), weight)], axis=1)[..., None]
+    best, out = np.full(reps, np.inf), np.zeros((reps, k))
+    for size in range(1, k + 1):
+        for support in combinations(range(k), size):
+            a_s = a[:, :, support]
+            a_t = np.swapaxes(a_s, 1, 2)
+            # normal equations; the tiny ridge keeps a singular confusion matrix solvable
+            sol = np.linalg.solve(a_t @ a_s + 1e-10 * np.eye(size), a_t @ b)
+            loss = ((a_s @ sol - b) ** 2).sum((1, 2))
+            better = (sol[..., 0] >= 0).all(1) & (loss < best - 1e-12)
+            best[better] = loss[better]
+            out[better] = 0.0
+            out[np.ix_(better, support)] = sol[better, :, 0]
+    total = out.sum(1, keepdims=True)
+    return np.divide(out, total, out=out, where=total > 0)
+
+
 def _target_replicates(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[str],
                        reps: int, seed: int) -> tuple[np.ndarray, np.ndarray] | str:
     """(point estimate, bootstrap replicates [reps, labels]) or the reason there are none."""
@@ -161,17 +200,29 @@ def _target_replicates(counts: dict[str, int], gold: GoldOutcomes, labels: Seque
         return f"n/a: the gold set has no paper whose true target is {', '.join(missing)}"
     q = np.array([counts.get(lab, 0) for lab in labels], float) / n
     point = solve_simplex(m, q)
-    rng = np.random.default_rng(seed)
-    q_star = rng.dirichlet(q * n + 0.5, reps)
+    q_star = np.random.default_rng(seed).dirichlet(q * n + 0.5, reps)
+    ms, seen = _gold_confusions(gold, tuple(labels), reps)
+    out = np.full((reps, len(labels)), np.nan)
+    out[seen] = solve_simplex_many(ms, q_star[seen])
+    return point, out
+
+
+@lru_cache(maxsize=8)
+def _gold_confusions(gold: GoldOutcomes, labels: tuple[str, ...],
+                     reps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Confusion matrices of `reps` resamples of the gold papers (those where every true
+    label occurs) and their replicate indices. Drawn once per gold set and shared by every
+    cell: each cell's interval is still over independent cell and gold draws."""
     ix = {lab: i for i, lab in enumerate(labels)}
     t = np.array([ix[a] for a in gold.truth], int)
     p = np.array([ix[b] for b in gold.predicted], int)
+    rng = np.random.default_rng(zlib.crc32(f"{gold.source}|{gold.version}|target".encode()))
     cc = confusion_counts(t, p, len(labels), rng.integers(0, len(t), (reps, len(t))))
     rows = cc.sum(2, keepdims=True)
-    out = np.full((reps, len(labels)), np.nan)
-    for r in np.flatnonzero((rows > 0).all(axis=(1, 2))):
-        out[r] = solve_simplex(cc[r] / rows[r], q_star[r])
-    return point, out
+    seen = np.flatnonzero((rows > 0).all(axis=(1, 2)))
+    ms = cc[seen] / rows[seen]
+    ms.flags.writeable = seen.flags.writeable = False  # shared by the cache
+    return ms, seen
 
 
 def adjust_target(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[str], *,

@@ -14,6 +14,7 @@ from analysis.correction import (
     confusion,
     rogan_gladen,
     solve_simplex,
+    solve_simplex_many,
 )
 
 LABELS = ("accuracy", "efficiency", "both", "other")
@@ -143,3 +144,12 @@ def test_target_groups_and_mixture_of_sources():
     unseen = adjust_target(counts, _gold(["accuracy"] * 5, ["accuracy"] * 5, "target"), LABELS)
     assert unseen["accuracy"].share is None and "no paper whose true target" in \
         unseen["accuracy"].reason
+
+
+def test_vectorised_simplex_solver_matches_nnls_one_by_one():
+    rng = np.random.default_rng(5)
+    ms = rng.dirichlet(np.full(4, 0.7), (500, 4))
+    ms[:250] = 0.7 * np.eye(4) + 0.3 * ms[:250]  # well conditioned, like a real classifier
+    qs = rng.dirichlet(np.full(4, 0.5), 500)     # many outside M^T(simplex): on its edge
+    one_by_one = np.array([solve_simplex(m, q) for m, q in zip(ms, qs, strict=True)])
+    assert np.abs(solve_simplex_many(ms, qs) - one_by_one).max() < 1e-6
