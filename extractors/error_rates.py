@@ -79,17 +79,20 @@ def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dic
 def measure_abstracts(gold_files: list[Path], texts: dict[str, tuple[str, str]],
                       split: str = "test", strata: tuple[str, ...] = ("random",)) -> dict:
     """The abstract entry: the current target model on title + abstract of the gold
-    abstracts of `split` drawn in `strata` (the random strata: representative errors)."""
+    abstracts of `split` drawn in `strata` (the random strata: representative errors);
+    `left_out` lists those whose text `texts` lacks."""
     from corpus.jsonl import read_jsonl
     from extractors.target import METHOD, predict_many, target_text
 
     rows = [r for path in gold_files
             for r in read_jsonl(path, needs=("id", "split", "stratum"))]
-    rows = [r for r in rows if r["split"] == split and r["stratum"] in strata
-            and r["id"] in texts]
+    rows = [r for r in rows if r["split"] == split and r["stratum"] in strata]
+    left_out = [r["id"] for r in rows if r["id"] not in texts]
+    rows = [r for r in rows if r["id"] in texts]
     predicted = [label for label, _ in
                  predict_many([target_text(*texts[r["id"]]) for r in rows])]
     name = (" + ".join(Path(p).name for p in gold_files)
             + f" {split} split, strata {', '.join(strata)} ({len(rows)} abstracts)")
-    return abstract_entry([r["label"] for r in rows], predicted, [r["id"] for r in rows],
-                          METHOD, name)
+    entry = abstract_entry([r["label"] for r in rows], predicted, [r["id"] for r in rows],
+                           METHOD, name)
+    return entry | {"left_out": left_out}  # gold abstracts with no text given: not scored

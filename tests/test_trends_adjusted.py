@@ -152,3 +152,15 @@ def test_report_figure2_names_its_gold_and_honours_the_filters(tmp_path):
     gold = error_rates.load_error_rates()["abstract"]["gold_set"]
     figure2 = html.split("Figure 2 of Green AI")[1]
     assert "error_rates_abstract" in figure2 and gold in figure2
+
+
+def test_abstract_error_rates_say_which_gold_abstracts_had_no_text(tmp_path):
+    gold = tmp_path / "g.jsonl"
+    rows = [{"id": "a:1", "split": "test", "stratum": "random", "label": "efficiency"},
+            {"id": "pmlr:2", "split": "test", "stratum": "random", "label": "accuracy"},
+            {"id": "a:3", "split": "dev", "stratum": "random", "label": "other"}]
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    texts = {"a:1": ("Fast", "We make inference 3x faster."), "a:3": ("T", "A bound.")}
+    entry = error_rates.measure_abstracts([gold], texts)
+    assert entry["n"] == 1 and entry["files"] == ["a:1"]
+    assert entry["left_out"] == ["pmlr:2"]

@@ -130,6 +130,10 @@ def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
         texts |= {r.id: (r.title, r.abstract) for r in iter_pmlr_posts(pmlr_repos)}
     abstract = measure_abstracts([GOLD_DIR / "abstracts.jsonl",
                                   GOLD_DIR / "abstracts_wide.jsonl"], texts)
+    if abstract["left_out"]:
+        click.echo(f"warning: {len(abstract['left_out'])} gold test abstracts have no text "
+                   f"here and are left out of the abstract error rates (e.g. "
+                   f"{abstract['left_out'][0]}; pmlr: ones need --pmlr-repos)", err=True)
     path = write_error_rates({"fulltext": fulltext, "abstract": abstract})
     click.echo(f"wrote {path.relative_to(ERROR_RATES_PATH.parents[2])}: full text "
                f"{fulltext['n']} papers ({fulltext['version']}), abstracts {abstract['n']} "
