@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from analysis.adjusted import adjusted_targets
 from analysis.db import Filters, Reader
-from analysis.shares import target_counts
+from analysis.shares import stale_abstracts_note, target_counts
 from analysis.stats import wilson
 
 CITATION = ("Schwartz, Dodge, Smith, Etzioni (2020), Green AI, Communications of the ACM "
@@ -55,16 +55,24 @@ class Figure2Row:
     source: str
 
 
+def _passes(f: Filters, venue: str, year: int) -> bool:
+    return ((not f.venues or venue in f.venues)
+            and (f.year_from is None or year >= f.year_from)
+            and (f.year_to is None or year <= f.year_to) and (not f.years or year in f.years))
+
+
 def figure2_rows(db: Reader, cells: list[tuple[str, int]] | None = None, *,
                  source: str = "abstract", filters: Filters | None = None) -> list[Figure2Row]:
-    """Rows per (venue, year) and measure; by default every cell in the store that passes
-    `filters` (venues, years, extractor version; never pooled: the published cells are
-    per venue)."""
+    """Rows per (venue, year) and measure; by default every cell in the store and every
+    published cell that passes `filters` (venues, years, extractor version; never pooled:
+    the published cells are per venue)."""
     out = []
     f = filters or Filters()
     f = Filters(f.venues, f.year_from, f.year_to, version=f.version, years=f.years)
     counts = target_counts(db, f, source)
-    wanted = cells if cells is not None else sorted(counts)
+    stale = stale_abstracts_note(db) if source != "fulltext" else ""
+    wanted = cells if cells is not None else sorted(
+        set(counts) | {c for c in PUBLISHED if _passes(f, *c)})  # a missing one says so
     for venue, year in wanted:
         parts = counts.get((venue, year), [])
         total: dict[str, int] = {}
@@ -82,8 +90,8 @@ def figure2_rows(db: Reader, cells: list[tuple[str, int]] | None = None, *,
             plo, phi = (wilson(round(p * PUBLISHED_N), PUBLISHED_N) if p is not None
                         else (None, None))
             a = adj.get(measure)
-            note = ("not in this store (it has no paper of this venue and year with a target)"
-                    if not n else (a.reason if a else ""))
+            note = (stale or "not in this store (it has no paper of this venue and year "
+                    "with a target)" if not n else (a.reason if a else ""))
             out.append(Figure2Row(venue, year, measure, p, plo, phi, n, k,
                                   k / n if n else None, a.share if a else None,
                                   a.ci_low if a else None, a.ci_high if a else None, note,

@@ -100,6 +100,10 @@ ABSTRACT_TARGET_COUNTS_NO_FULLTEXT = f"""
     GROUP BY ALL ORDER BY venue, year, target
 """
 
+# Which target models classified the stored abstracts (a store from an older greenlens
+# holds another model's targets, which the queries above do not count).
+ABSTRACT_MODELS = "SELECT model, count(*) AS n FROM abstract_targets GROUP BY model ORDER BY model"
+
 # Paper search reads {search}: this subquery, or the same rows materialised once per app
 # process (analysis.memory_view). Text is matched literally (contains, not LIKE patterns).
 SEARCH_BASE = """

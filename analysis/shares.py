@@ -118,6 +118,20 @@ def target_counts(db: Reader, filters: Filters, source: str
             for key, parts in sorted(cells.items())}
 
 
+def stale_abstracts_note(db: Reader) -> str:
+    """Why the abstract source counts nothing although abstracts were classified: another
+    target model did it ("" when the current model's targets are stored, or none)."""
+    if "abstract_targets" not in tables(db):
+        return ""
+    models = {r["model"]: r["n"] for r in query(db, Q.ABSTRACT_MODELS)}
+    if not models or ABSTRACT_MODEL in models:
+        return ""
+    others = ", ".join(f"{m!r} ({n} papers)" for m, n in models.items())
+    return (f"the stored targets from abstracts are by {others}, not the current target "
+            f"model {ABSTRACT_MODEL!r}, so none is counted: run `greenlens extract` to "
+            "classify the abstracts again")
+
+
 def target_shares(db: Reader, filters: Filters | None = None, *, source: str = "fulltext",
                   adjust: bool = True) -> list[ShareRow]:
     """Per venue (or pooled) and year, the share of papers whose target is each of

@@ -11,6 +11,7 @@ from analysis.shares import (
     ABSTRACT_MODEL,
     category_shares,
     denominator_note,
+    stale_abstracts_note,
     target_denominator_note,
     target_shares,
     trend_tests,
@@ -68,4 +69,8 @@ def trends_table(db: Reader, filters: Filters, kind: str = "shares", *,
         raise ConfigError(f"--kind must be one of {KINDS}, not {kind!r}")
     if version is None and not (kind in ("targets", "figure2") and source == "abstract"):
         meta["note"] = "the store holds no successful extraction: run `greenlens extract`"
+    stale = stale_abstracts_note(db) if kind in ("targets", "figure2") and \
+        source != "fulltext" else ""
+    if stale:
+        meta["note"] = "; ".join(filter(None, [meta.get("note"), stale]))
     return rows, meta

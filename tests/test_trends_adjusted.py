@@ -139,6 +139,10 @@ def test_figure2_honours_the_year_and_venue_filters(tmp_path):
     assert {(r["venue"], r["year"]) for r in out["rows"]} == {("ACL", 2018)}
     acc = next(r for r in out["rows"] if r["measure"] == "accuracy_incl_both")
     assert acc["n"] == 3 and acc["published"] == 0.90
+    every = _json("trends", "--db", str(db), "--kind", "figure2", "--source", "abstract",
+                  "--format", "json")["rows"]
+    cvpr = [r for r in every if (r["venue"], r["year"]) == ("CVPR", 2019)]
+    assert cvpr and all(r["n"] == 0 and "not in this store" in r["note"] for r in cvpr)
 
 
 def test_report_figure2_names_its_gold_and_honours_the_filters(tmp_path):
@@ -164,3 +168,17 @@ def test_abstract_error_rates_say_which_gold_abstracts_had_no_text(tmp_path):
     entry = error_rates.measure_abstracts([gold], texts)
     assert entry["n"] == 1 and entry["files"] == ["a:1"]
     assert entry["left_out"] == ["pmlr:2"]
+
+
+def test_abstracts_of_an_older_target_model_are_named_not_called_missing(tmp_path):
+    db = _abstract_store(tmp_path)
+    with Store(db) as store:
+        store.execute("UPDATE abstract_targets SET model = 'tfidf:target/v0'")
+    out = _json("trends", "--db", str(db), "--kind", "targets", "--source", "abstract",
+                "--format", "json")
+    assert out["rows"] == [] and "'tfidf:target/v0' (12 papers)" in out["meta"]["note"]
+    fig = _json("trends", "--db", str(db), "--kind", "figure2", "--source", "both",
+                "--format", "json")
+    acl = [r for r in fig["rows"] if (r["venue"], r["year"]) == ("ACL", 2018)]
+    assert acl and all("greenlens extract" in r["note"] and "not in this store" not in r["note"]
+                       for r in acl)

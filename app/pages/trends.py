@@ -67,8 +67,8 @@ m2.metric("Extractions ok / failed", f"{info['extractions_ok']} / {info['extract
 m3.metric("Extractor version", str(ov["version"]))
 st.caption(f"Share = papers reporting / {ui.md(notes['category'])}; selected venues pooled. "
            "Blue: raw share, Wilson score 95% intervals. Orange dashed: share adjusted for "
-           "the extractor's measured sensitivity and specificity (Rogan-Gladen, bootstrap "
-           "95% interval over the cell's papers and the gold papers). Hover for k, n and "
+           "the extractor's measured sensitivity and specificity (Rogan-Gladen; 95% interval "
+           "over the cell's count and resampled gold papers). Hover for k, n and "
            "notes.")
 with st.expander("Where the adjustment's error rates come from"):
     for key, value in data.adjustment_note(path).items():
