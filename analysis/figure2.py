@@ -32,7 +32,7 @@ DEFINITIONS = (
     "accuracy-targeting can be 'other' in greenlens. Whether the published efficiency "
     "share includes papers claiming both is not stated in the summary used here; greenlens "
     "shows efficiency with and without 'both'. n = 20 per venue makes the published Wilson "
-    "intervals about +/-18 points wide.")
+    "intervals 27 to 36 points wide (90% of 20: 70-97%).")
 
 
 @dataclass(frozen=True)
