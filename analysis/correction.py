@@ -84,11 +84,17 @@ def rogan_gladen(p_obs: np.ndarray | float, se: np.ndarray | float,
     return np.where(j > 0, np.clip(est, 0.0, 1.0), np.nan)
 
 
-def _interval(reps: np.ndarray, point: float) -> tuple[float | None, float | None, str]:
+_BINARY_DEGENERATE = ("the extractor is no better than chance or no paper is positive; "
+                      "too few gold papers")
+_TARGET_DEGENERATE = "some true target has no paper; too few gold papers of that target"
+
+
+def _interval(reps: np.ndarray, point: float, degenerate: str = _BINARY_DEGENERATE
+              ) -> tuple[float | None, float | None, str]:
     bad = np.isnan(reps).mean()
     if bad > MAX_DEGENERATE:
-        return None, None, (f"n/a: in {bad:.0%} of bootstrap resamples of the gold set the "
-                            "extractor is no better than chance; too few gold papers")
+        return None, None, (f"n/a: in {bad:.0%} of bootstrap resamples of the gold set "
+                            f"{degenerate}")
     lo, hi = np.nanpercentile(reps, [2.5, 97.5])
     # A count of 0 (or n) gives a point at the edge that posterior draws never reach exactly;
     # the interval is widened to it, as the Jeffreys interval is at k = 0 and k = n.
@@ -261,6 +267,6 @@ def adjust_target_mixture(parts: Sequence[tuple[dict[str, int], GoldOutcomes]],
     for name, members in columns.items():
         cols = [ix[m] for m in members]
         share = float(point[cols].sum())
-        lo, hi, why = _interval(pooled[:, cols].sum(1), share)
+        lo, hi, why = _interval(pooled[:, cols].sum(1), share, _TARGET_DEGENERATE)
         result[name] = Adjusted(share, lo, hi, why)
     return result

@@ -153,3 +153,11 @@ def test_vectorised_simplex_solver_matches_nnls_one_by_one():
     qs = rng.dirichlet(np.full(4, 0.5), 500)     # many outside M^T(simplex): on its edge
     one_by_one = np.array([solve_simplex(m, q) for m, q in zip(ms, qs, strict=True)])
     assert np.abs(solve_simplex_many(ms, qs) - one_by_one).max() < 1e-6
+
+
+def test_a_rare_true_target_in_gold_gives_no_interval_and_says_why():
+    truth = ["accuracy"] * 50 + ["efficiency"] * 20 + ["both"] * 2 + ["other"] * 28
+    res = adjust_target({"accuracy": 50, "efficiency": 10, "both": 10, "other": 30},
+                        _gold(truth, truth, "target"), LABELS)
+    assert res["both"].share is not None and res["both"].ci_low is None
+    assert "true target has no paper" in res["both"].reason
