@@ -67,7 +67,8 @@ class GoldOutcomes:
 
 @dataclass(frozen=True)
 class Adjusted:
-    """An adjusted share with its 95% interval, or None with the reason."""
+    """An adjusted share with its 95% interval, or None with the reason (or, beside a
+    share clipped to 0 or 1, why it was clipped)."""
 
     share: float | None
     ci_low: float | None
@@ -120,6 +121,11 @@ def adjust_binary(k: int, n: int, gold: GoldOutcomes, *, reps: int = REPS,
     k_star = np.random.default_rng(seed).beta(k + 0.5, n - k + 0.5, reps)
     se_s, sp_s = _gold_rates(gold, reps)
     lo, hi, why = _interval(rogan_gladen(k_star, se_s, sp_s), point)
+    if not why and not 1 - sp <= k / n <= se:  # the cell contradicts the gold error rates
+        edge, rate = ("below the false-positive rate", 1 - sp) if k / n < 1 - sp else \
+            ("above the sensitivity", se)
+        why = (f"clipped to {point:.0f}: the observed share {k / n:.1%} is {edge} on gold "
+               f"({rate:.1%}); the gold error rates may not hold in this cell")
     return Adjusted(point, lo, hi, why)
 
 

@@ -161,3 +161,11 @@ def test_a_rare_true_target_in_gold_gives_no_interval_and_says_why():
                         _gold(truth, truth, "target"), LABELS)
     assert res["both"].share is not None and res["both"].ci_low is None
     assert "true target has no paper" in res["both"].reason
+
+
+def test_a_share_clipped_at_zero_says_the_error_rates_do_not_fit():
+    gold = _gold([True] * 50 + [False] * 50, [True] * 40 + [False] * 10 + [True] * 10
+                 + [False] * 40)  # specificity 0.8: 20% false positives expected
+    a = adjust_binary(5, 100, gold)
+    assert a.share == 0.0 and "below the false-positive rate" in a.reason
+    assert adjust_binary(40, 100, gold).reason == ""
