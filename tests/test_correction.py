@@ -166,6 +166,8 @@ def test_a_rare_true_target_in_gold_gives_no_interval_and_says_why():
 def test_a_share_clipped_at_zero_says_the_error_rates_do_not_fit():
     gold = _gold([True] * 50 + [False] * 50, [True] * 40 + [False] * 10 + [True] * 10
                  + [False] * 40)  # specificity 0.8: 20% false positives expected
-    a = adjust_binary(5, 100, gold)
-    assert a.share == 0.0 and "below the false-positive rate" in a.reason
+    a = adjust_binary(2, 200, gold)
+    assert a.share == 0.0 and a.ci_high == 0.0 and "below the false-positive rate" in a.reason
     assert adjust_binary(40, 100, gold).reason == ""
+    small = adjust_binary(0, 3, gold)  # 0 of 3 by chance: a wide interval, no note
+    assert small.share == 0.0 and small.ci_high > 0.3 and small.reason == ""
