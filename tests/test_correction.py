@@ -171,3 +171,32 @@ def test_a_share_clipped_at_zero_says_the_error_rates_do_not_fit():
     assert adjust_binary(40, 100, gold).reason == ""
     small = adjust_binary(0, 3, gold)  # 0 of 3 by chance: a wide interval, no note
     assert small.share == 0.0 and small.ci_high > 0.3 and small.reason == ""
+
+
+def test_mixture_of_two_text_sources_covers_the_pooled_prevalence():
+    """A cell of 60 full-text papers and 500 abstract-only papers, each source with its own
+    classifier errors and gold set: the pooled interval covers the papers-weighted truth."""
+    rng = np.random.default_rng(17)
+    sources = [(60, np.array([.5, .2, .1, .2]), np.array(
+                   [[.8, .05, .1, .05], [.1, .7, .15, .05], [.2, .1, .6, .1], [.1, .1, 0, .8]])),
+               (500, np.array([.4, .1, .1, .4]), np.array(
+                   [[.7, .1, .1, .1], [.15, .6, .15, .1], [.2, .2, .5, .1], [.2, .05, .05, .7]]))]
+    truth = sum(n * p for n, p, _ in sources) / sum(n for n, _, _ in sources)
+
+    def classify(labels, m):
+        return (rng.random(len(labels))[:, None] > m.cumsum(1)[labels]).sum(1)
+
+    sims, covered = 150, np.zeros(4)
+    for s in range(sims):
+        parts = []
+        for i, (n, prev, m) in enumerate(sources):
+            tg = rng.choice(4, 200, p=[.4, .2, .15, .25])
+            gold = _gold([LABELS[j] for j in tg], [LABELS[j] for j in classify(tg, m)],
+                         "target", ("fulltext", "abstract")[i])
+            pc = classify(rng.choice(4, n, p=prev), m)
+            parts.append(({LABELS[j]: int((pc == j).sum()) for j in range(4)}, gold))
+        res = adjust_target_mixture(parts, LABELS, reps=400, seed=s)
+        covered += [res[lab].ci_low <= truth[j] <= res[lab].ci_high
+                    for j, lab in enumerate(LABELS)]
+    rates = covered / sims
+    assert ((rates >= 0.90) & (rates <= 0.99)).all(), rates
