@@ -357,14 +357,15 @@ class CurvePoint:
 def learning_curve(examples: list, sizes: Sequence[int], *, seeds: int = 2, folds: int = 3,
                    categories: Iterable[str] | None = None,
                    progress: Callable[[str], None] | None = None) -> list[CurvePoint]:
-    """F1 against the number of training papers: `folds`-fold split of the examples; per
-    fold, size and seed, train on a seeded subsample of the other folds, score the fold;
-    predictions are pooled over folds, then F1's mean and SD over seeds per size."""
+    """F1 of the unit classifiers (every candidate category by default) against the number
+    of training papers: `folds`-fold split of the examples; per fold, size and seed, train
+    on a seeded subsample of the other folds, score the fold; predictions are pooled over
+    folds, then F1's mean and SD over seeds per size."""
     import random
 
-    from extractors.learned import LEARNED_CATEGORIES, decide, train
+    from extractors.learned import CANDIDATE_CATEGORIES, decide, train
 
-    cats = tuple(categories or LEARNED_CATEGORIES)
+    cats = tuple(categories or CANDIDATE_CATEGORIES)
     order = list(range(len(examples)))
     random.Random(0).shuffle(order)
     fold_of = {i: j % folds for j, i in enumerate(order)}

@@ -29,14 +29,17 @@ _SHARED_CORPUS = Path("../shared/corpus")
 @click.option("--sizes", default="40,80,120,154", show_default=True,
               help="Training-set sizes of the learning curve.")
 @click.option("--seeds", default=2, show_default=True, help="Subsamples per learning-curve size.")
+@click.option("--categories", default=None, help="Comma-separated categories the unit "
+              "classifiers decide in --lovo / --learning-curve [default: the shipped model's "
+              "for --lovo, every candidate category for --learning-curve].")
 @click.option("--bootstrap", default=1000, show_default=True,
               help="Bootstrap resamples of the papers for the 95% intervals (0: none).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
               show_default=True)
 @clean_errors
 def eval_command(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...], split: str | None,
-                 lovo: bool, curve: bool, sizes: str, seeds: int, bootstrap: int,
-                 fmt: str) -> None:
+                 lovo: bool, curve: bool, sizes: str, seeds: int, categories: str | None,
+                 bootstrap: int, fmt: str) -> None:
     """Precision, recall and F1 per category and for target, with 95% bootstrap intervals
     and every miss; or leave-one-venue-out CV / a learning curve on the dev split.
 
@@ -50,7 +53,8 @@ def eval_command(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...], split: str
         if split not in (None, "dev"):
             raise ConfigError("--lovo and --learning-curve run on the dev split only "
                               "(the test split is sealed for the final figures)")
-        _generalisation(sources, lovo, curve, sizes, seeds, bootstrap, fmt)
+        cats = _categories(categories)
+        _generalisation(sources, lovo, curve, sizes, seeds, cats, bootstrap, fmt)
         return
     split = split or "test"
     report = evaluate_sources(sources, split=split, bootstrap=bootstrap)
@@ -67,6 +71,19 @@ def eval_command(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...], split: str
                        f"{m.evidence[:160]}")
     for file, error in report.errors:
         click.echo(f"  error: {file}: {error}", err=True)
+
+
+def _categories(text: str | None) -> tuple[str, ...] | None:
+    from corpus.errors import ConfigError
+    from extractors.schema import CATEGORIES
+
+    if not text:
+        return None
+    cats = tuple(c.strip() for c in text.split(",") if c.strip())
+    unknown = [c for c in cats if c not in CATEGORIES]
+    if unknown:
+        raise ConfigError(f"unknown categories {unknown}: choose from {', '.join(CATEGORIES)}")
+    return cats
 
 
 def _sources(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...]):
@@ -103,7 +120,7 @@ def _print_scores(report) -> None:
 
 
 def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
-                    bootstrap: int, fmt: str) -> None:
+                    cats: tuple[str, ...] | None, bootstrap: int, fmt: str) -> None:
     from corpus.errors import ConfigError
     from extractors.evaluate import curve_verdict, learning_curve, load_examples
     from extractors.evaluate import lovo as run_lovo
@@ -116,7 +133,7 @@ def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
         click.echo(f"  error: {file}: {error}", err=True)
     out: dict = {"split": "dev", "papers": len(examples)}
     if lovo:
-        report, per_venue = run_lovo(examples, bootstrap=bootstrap, progress=progress)
+        report, per_venue = run_lovo(examples, cats, bootstrap=bootstrap, progress=progress)
         out["lovo"] = {**report.to_dict(), "per_venue": per_venue}
         if fmt == "text":
             click.echo(f"leave-one-venue-out on dev: {report.papers} papers, "
@@ -131,7 +148,8 @@ def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
             size_list = [int(x) for x in sizes.split(",") if x.strip()]
         except ValueError as exc:
             raise ConfigError(f"--sizes must be integers separated by commas: {sizes!r}") from exc
-        points = learning_curve(examples, size_list, seeds=seeds, progress=progress)
+        points = learning_curve(examples, size_list, seeds=seeds, categories=cats,
+                                progress=progress)
         verdict = curve_verdict(points)
         out["learning_curve"] = {"points": [p.__dict__ for p in points], "verdict": verdict}
         if fmt == "text":

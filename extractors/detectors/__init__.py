@@ -20,7 +20,7 @@ from extractors.detectors import (
 from extractors.document import Document, TextUnit
 from extractors.findings import Finding
 
-DETECTORS_VERSION = "5"
+DETECTORS_VERSION = "6"
 
 DETECTORS: dict[str, Callable[[Sequence[TextUnit]], Finding]] = {
     "flops": flops.detect,
