@@ -35,7 +35,7 @@ SKIPPED = {("extract", "--force"), ("extract", "--executor"), ("extract", "--add
            ("extract", "--results-dir"), ("meter", "--idle-s"), ("meter", "--per-process")}
 # Commands whose every path option is always given (their defaults read ../shared).
 ALL_PATHS = {"eval", "gold error-rates", "gold rebuild-pdfs", "gold validate",
-             "train-target", "pipeline", "crawl"}
+             "train-target", "train-units", "pipeline", "crawl"}
 METERED = [["true"], ["false"], ["sh", "-c", "exit 3"], ["printf", "no newline"],
            ["/nonexistent/command"], ["sh", "-c", "echo x >&2"]]
 TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),

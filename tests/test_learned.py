@@ -127,3 +127,17 @@ def test_training_separates_made_up_papers_and_round_trips_through_json(tmp_path
     assert [r.reported for r in again] == decided
     assert all(r.evidence[0].text.startswith("Training on the zork engine")
                for r in again if r.reported)
+
+
+def test_train_units_refuses_to_overwrite_the_model_from_nothing(tmp_path):
+    from click.testing import CliRunner
+
+    from app.cli import cli
+
+    (tmp_path / "pdfs").mkdir()
+    out = tmp_path / "units.json"
+    result = CliRunner().invoke(cli, ["train-units", "--corpus", str(tmp_path), "--gold-pdfs",
+                                      str(tmp_path), "--out", str(out)])
+    assert result.exit_code != 0
+    assert "too few to train hardware; nothing written" in result.output
+    assert not out.exists()

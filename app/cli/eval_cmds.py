@@ -204,22 +204,37 @@ def train_target(gold: tuple[Path, ...], corpus_dir: Path, pmlr_repos: Path | No
 
 
 @click.command("train-units")
+@click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False,
+              path_type=Path), default=_SHARED_CORPUS, show_default=True,
+              help="Corpus snapshot whose pdfs/ hold papers.jsonl's PDFs.")
+@click.option("--gold-pdfs", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              default=None, help="PDFs of papers_pmlr.jsonl [default: $GREENLENS_GOLD_PDFS "
+              "or ../gold-pdfs].")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Where to write the model [default: the shipped extractors/models/units.json].")
-@click.option("--c", "c_value", default=1.0, show_default=True,
-              help="Inverse L2 strength of the unit logistic regressions.")
+@click.option("--c", "c_value", type=click.FloatRange(min=1e-4, max=1e4), default=1.0,
+              show_default=True, help="Inverse L2 strength of the unit logistic regressions.")
 @clean_errors
-def train_units(out: Path | None, c_value: float) -> None:
+def train_units(corpus_dir: Path, gold_pdfs: Path | None, out: Path | None,
+                c_value: float) -> None:
     """Retrain the per-category unit classifiers on the dev split of both gold paper files."""
+    from corpus.errors import ConfigError
     from extractors.evaluate import default_sources, load_examples
     from extractors.learned import LEARNED_CATEGORIES, MODEL_PATH, save, train
 
-    examples, errors = load_examples(default_sources(_SHARED_CORPUS), "dev")
+    examples, errors = load_examples(default_sources(corpus_dir, gold_pdfs), "dev")
     for file, error in errors:
         click.echo(f"  error: {file}: {error}", err=True)
+    short = [c for c in LEARNED_CATEGORIES
+             if len({ex.gold[c] for ex in examples}) < 2 or len(examples) < 20]
+    if short:  # never overwrite a model with one trained on (almost) nothing
+        raise ConfigError(f"{len(examples)} dev gold papers read ({len(errors)} unreadable): "
+                          f"too few to train {', '.join(short)}; nothing written")
     model = train(examples, LEARNED_CATEGORIES, c=c_value)
     model.report = {"dev_papers": len(examples), "c": c_value,
-                    "categories": list(LEARNED_CATEGORIES)}
+                    "categories": list(LEARNED_CATEGORIES),
+                    "trained_on": "dev splits of extractors/gold/papers.jsonl and "
+                                  "papers_pmlr.jsonl"}
     path = save(model, out or MODEL_PATH)
     click.echo(f"trained on {len(examples)} dev papers -> {path}")
     for cat, m in model.categories.items():
