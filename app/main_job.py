@@ -2,7 +2,7 @@
 
 With a local snapshot (laid out like ../shared/corpus) everything runs offline: every PMLR
 volume under its pmlr/ with the mirrored PDFs, a seeded sample (or, with `whole`, every
-paper) of the ACL Anthology and ML Anthology venues its files hold (their PDFs are not in
+paper) of the ACL Anthology and ML Anthology venues (and ML Anthology years) its files hold (their PDFs are not in
 the snapshot: reported missing, never invented), and the snapshot's other PDFs ingested
 with their manifest. Every paper with an abstract also gets a target from title +
 abstract. Without a snapshot, the same plan crawls the live sites politely.
@@ -70,6 +70,19 @@ def snapshot_venues(snapshot: Path) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return acl, ml
 
 
+def snapshot_ml_years(snapshot: Path, venues: tuple[str, ...]) -> tuple[int, ...]:
+    """The years of the ML Anthology files (venue-YYYY.json[.gz]) the snapshot holds for
+    `venues`."""
+    ml_dir = Path(snapshot) / "mlanthology"
+    years = {int(m.group(1)) for v in venues for p in ml_dir.glob(f"{v}-*.json*")
+             if (m := re.fullmatch(rf"{re.escape(v)}-(\d{{4}})\.json(?:\.gz)?", p.name))}
+    return tuple(sorted(years))
+
+
+def _within(years: tuple[int, ...], first: int, last: int) -> tuple[int, ...]:
+    return tuple(y for y in years if first <= y <= last)
+
+
 def _split_whole(venues: tuple[str, ...], whole: tuple[str, ...]) -> tuple[tuple, tuple]:
     """(sampled venues, whole venues) of one source."""
     if WHOLE_ALL in whole:
@@ -101,21 +114,28 @@ def plan(opts: PipelineOptions) -> list[CrawlOptions]:
         acl, ml = snapshot_venues(snap)
         where: dict[str, Any] = {"pdfs": True, "snapshot": snap}
         acl_years = opts.years or tuple(range(2017, 2022))
-        ml_years = opts.years or tuple(range(2018, 2025))
+        # the years its files hold within the default range, else all it holds (another
+        # snapshot has other years: a fixed list would list nothing)
+        held = snapshot_ml_years(snap, ml)
+        ml_years = opts.years or _within(held, 2018, 2024) or held
     else:
         crawls.append(CrawlOptions("pmlr", venues=LIVE_PMLR_VOLUMES, sample=opts.sample,
                                    pdfs=True, **common))
         acl, ml = ("acl", "emnlp"), ("neurips", "iclr")
         where = {"pdfs": True}
         acl_years = ml_years = opts.years or (2023, 2024)
+        held = ()
     for source, venues, years in (("acl", acl, acl_years), ("mlanthology", ml, ml_years)):
         sampled, whole = _split_whole(venues, opts.whole)
         if sampled:
             crawls.append(CrawlOptions(source, venues=sampled, years=years,
                                        sample=opts.sample, **where, **common))
         if whole:
-            crawls.append(CrawlOptions(source, venues=whole, years=opts.years or
-                                       tuple(range(2015, 2025)), **where, **common))
+            whole_years = opts.years or (
+                _within(held, 2015, 2024) or held if source == "mlanthology" and held
+                else tuple(range(2015, 2025)))
+            crawls.append(CrawlOptions(source, venues=whole, years=whole_years, **where,
+                                       **common))
     return crawls
 
 

@@ -62,3 +62,20 @@ def test_pipeline_on_a_snapshot_of_other_volumes_and_whole_proceedings(tmp_path,
     assert classified == with_abstract > 337
     assert "target from title + abstract" in result.output
     assert (tmp_path / "greenlens-out" / "report.html").exists()
+
+
+def test_plan_takes_the_ml_anthology_years_a_snapshot_holds(tmp_path):
+    """A snapshot of ICLR 2013-2014 only: sampled and whole crawls ask for those years (a
+    fixed 2018-2024 / 2015-2024 list would list nothing); --years still wins."""
+    from app.main_job import PipelineOptions, plan
+
+    (tmp_path / "mlanthology").mkdir()
+    for name in ("iclr-2013.json.gz", "iclr-2014.json", "iclr-notes.json", "icml-2020.txt"):
+        (tmp_path / "mlanthology" / name).write_text("")
+    sampled = plan(PipelineOptions(snapshot=tmp_path))
+    assert [(c.source, c.venues, c.years) for c in sampled] == \
+        [("mlanthology", ("iclr",), (2013, 2014))]
+    whole = plan(PipelineOptions(snapshot=tmp_path, whole=("iclr",)))
+    assert [c.years for c in whole] == [(2013, 2014)] and whole[0].sample is None
+    asked = plan(PipelineOptions(snapshot=tmp_path, years=(2014,)))
+    assert [c.years for c in asked] == [(2014,)]

@@ -28,7 +28,8 @@ _DIR = click.Path(file_okay=False, path_type=Path)
 @click.option("--whole", "whole", multiple=True, metavar="VENUE",
               help="Crawl this ACL/ML Anthology venue whole, no sampling (repeatable: acl, "
                    "emnlp, naacl, neurips, icml, iclr, cvpr, iccv; or 'all'), for --years "
-                   "[default years: 2015-2024].")
+                   "[default years: 2015-2024; on a snapshot, those its ML Anthology files "
+                   "hold, or all they hold if none is in that range].")
 @years_option
 @click.option("--out-dir", type=_DIR, default=Path("greenlens-out"), show_default=True,
               help="Where report.html and its charts go.")
