@@ -2,9 +2,9 @@
 
 With a local snapshot (laid out like ../shared/corpus) everything runs offline: every PMLR
 volume under its pmlr/ with the mirrored PDFs, a seeded sample (or, with `whole`, every
-paper) of the ACL Anthology and ML Anthology venues (and ML Anthology years) its files hold (their PDFs are not in
-the snapshot: reported missing, never invented), and the snapshot's other PDFs ingested
-with their manifest. Every paper with an abstract also gets a target from title +
+paper) of the ACL Anthology and ML Anthology venues (and ML Anthology years) its files
+hold (their PDFs are not in the snapshot: reported missing, never invented), and the
+snapshot's other PDFs ingested with their manifest. Every paper with an abstract also gets a target from title +
 abstract. Without a snapshot, the same plan crawls the live sites politely.
 """
 
