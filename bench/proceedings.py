@@ -158,6 +158,10 @@ def _extract(store, cache: Path, workers: int, force: bool) -> dict:
     return {"s": s, "wall": wall, "cpu": cpu, "samples": sampler.samples}
 
 
+def _store_mb(root: Path) -> float:
+    return sum(p.stat().st_size for p in root.glob("bench.duckdb*")) / 1e6
+
+
 def _report(label: str, r: dict, workers: int) -> None:
     s, samples = r["s"], r["samples"]
     print(f"{label}: {s.extracted} papers ({s.errors} errors, {s.from_text} from stored "
@@ -192,7 +196,7 @@ def main() -> None:
         _report("extract", first, args.workers)
         text_mb = sum(p.stat().st_size for p in (cache / "pagetext").rglob("*.json.z")) / 1e6
         print(f"  page-text cache: {text_mb:.0f} MB ({text_mb / n_pages * 1000:.2f} MB per "
-              f"1,000 pages); store file {(root / 'bench.duckdb').stat().st_size / 1e6:.0f} MB")
+              f"1,000 pages); store {_store_mb(root):.1f} MB (file and its write-ahead log)")
         if args.redetect:
             again = _extract(store, cache, args.workers, force=True)
             _report("re-detection from stored text (extract --force)", again, args.workers)
