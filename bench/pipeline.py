@@ -95,7 +95,7 @@ def _stage_profile(paths: list[str], queue) -> None:
 
     clock = time.process_time
     cpu = dict.fromkeys(["pdf open", "pdfium text", "pdf layer rest", "layout/sections",
-                         "sentences", *DETECTORS, "evidence checks", "target"], 0.0)
+                         "sentences", *DETECTORS, "rest of analysis", "target"], 0.0)
     split = layout.split_sentences
 
     def timed_split(text):
@@ -144,7 +144,7 @@ def _stage_profile(paths: list[str], queue) -> None:
             cpu["pdf layer rest"] += max(0.0, (t3 - t2) - (t2 - t0))
             cpu["layout/sections"] += (t4 - t3) - (cpu["sentences"] - sentences_before)
             cpu["target"] += target
-            cpu["evidence checks"] += max(0.0, whole - detectors - target)
+            cpu["rest of analysis"] += max(0.0, whole - detectors - target)
             pages += n
     finally:
         layout.split_sentences = split
