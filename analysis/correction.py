@@ -123,7 +123,7 @@ def adjust_binary(k: int, n: int, gold: GoldOutcomes, *, reps: int = REPS,
     lo, hi, why = _interval(rogan_gladen(k_star, se_s, sp_s), point)
     # nearly every replicate clipped to the same edge: the cell contradicts the error rates
     # (a small cell at an edge by chance keeps a wide interval and no note)
-    if not why and (hi <= 0.0 or lo >= 1.0):
+    if not why and hi is not None and lo is not None and (hi <= 0.0 or lo >= 1.0):
         edge, rate = ("below the false-positive rate", 1 - sp) if k / n < 1 - sp else \
             ("above the sensitivity", se)
         why = (f"clipped to {point:.0f}: the observed share {k / n:.1%} is {edge} on gold "
