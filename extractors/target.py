@@ -25,7 +25,7 @@ GOLD_ABSTRACTS = Path(__file__).parent / "gold" / "abstracts.jsonl"
 GOLD_ABSTRACTS_WIDE = Path(__file__).parent / "gold" / "abstracts_wide.jsonl"
 GOLD_PAPERS = (Path(__file__).parent / "gold" / "papers.jsonl",
                Path(__file__).parent / "gold" / "papers_pmlr.jsonl")
-METHOD = "tfidf+lexicon-logreg:target/v2"
+METHOD = "tfidf+lexicon-logreg:target/v3"  # v3: trained on both gold abstract files
 _VECTORIZER_ARGS = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "lowercase": True,
                         "strip_accents": "unicode", "max_features": 30000}
 _TITLE_VECTORIZER_ARGS = {"ngram_range": (1, 1), "min_df": 2, "sublinear_tf": True, "lowercase": True}

@@ -21,7 +21,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-SUPPORTED_METHOD = "tfidf+lexicon-logreg:target/v2"
+SUPPORTED_METHOD = "tfidf+lexicon-logreg:target/v3"  # the same format as v2
 _WORDS_ARGS = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "lowercase": True,
                "strip_accents": "unicode", "max_features": 30000}
 _TITLE_ARGS = {"ngram_range": (1, 1), "min_df": 2, "sublinear_tf": True, "lowercase": True}
