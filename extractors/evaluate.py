@@ -303,8 +303,8 @@ def _cards(examples: list, model) -> dict[str, dict]:
     for ex in examples:
         results = decide(model, ex.units, ex.rules)
         doc = ex.doc
-        target, _ = _target(doc.title, doc.abstract, doc.introduction)
-        out[ex.file] = {"file": ex.file, "target": target, "title": doc.title,
+        target = _target(doc.title, doc.abstract, doc.introduction)[0] if doc else "other"
+        out[ex.file] = {"file": ex.file, "target": target, "title": doc.title if doc else None,
                         "labels": {c: {"reported": r.reported,
                                        "evidence": [{"page": e.page, "text": e.text}
                                                     for e in r.evidence]}

@@ -141,3 +141,21 @@ def test_train_units_refuses_to_overwrite_the_model_from_nothing(tmp_path):
     assert result.exit_code != 0
     assert "too few to train hardware; nothing written" in result.output
     assert not out.exists()
+
+
+def test_lovo_and_learning_curve_on_made_up_venues():
+    from extractors.evaluate import learning_curve, lovo
+
+    examples = []
+    for i in range(36):
+        ex = _paper(i, i % 2 == 0)
+        ex.venue = "ABC"[i % 3] * 3
+        examples.append(ex)
+    report, per_venue = lovo(examples, ["runtime"], bootstrap=50, min_papers=5)
+    assert set(per_venue) == {"AAA", "BBB", "CCC"}
+    assert report.papers == 36 and report.scores["runtime"].f1 == 1.0
+    assert report.intervals["runtime"] == (1.0, 1.0)
+    points = learning_curve(examples, [12, 24], seeds=1, folds=3, categories=["runtime"])
+    assert [p.n_train for p in points] == [12, 24]
+    assert all(0.0 <= p.f1_mean["runtime"] <= 1.0 for p in points)
+    assert points[-1].f1_mean["runtime"] == 1.0

@@ -154,11 +154,11 @@ def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
         out["learning_curve"] = {"points": [p.__dict__ for p in points], "verdict": verdict}
         if fmt == "text":
             click.echo("learning curve (dev, 3 folds; F1 mean ± SD over seeded subsamples):")
-            cats = list(points[0].f1_mean) if points else []
-            click.echo(f"{'n_train':>8}  " + "  ".join(f"{c:>16}" for c in cats))
+            shown = list(points[0].f1_mean) if points else []
+            click.echo(f"{'n_train':>8}  " + "  ".join(f"{c:>16}" for c in shown))
             for p in points:
                 click.echo(f"{p.n_train:>8}  " + "  ".join(
-                    f"{p.f1_mean[c]:>10.2f} ±{p.f1_sd[c]:.2f}" for c in cats))
+                    f"{p.f1_mean[c]:>10.2f} ±{p.f1_sd[c]:.2f}" for c in shown))
             click.echo("verdict: " + ", ".join(f"{c} {v}" for c, v in verdict.items()))
     if fmt == "json":
         click.echo(json.dumps(out, indent=2))
