@@ -13,7 +13,20 @@ from analysis.papers import PaperQuery, paper_card, search_papers
 from analysis.shares import ShareRow, category_shares, summary, target_shares, trend_tests
 from analysis.stats import logistic_trend, wilson
 
-__all__ = ["PEAKS", "ComputeRow", "Filters", "PaperQuery", "ShareRow", "category_shares",
-           "compute_estimates", "current_version", "logistic_trend", "paper_card",
-           "search_papers", "summary", "target_shares", "trend_tests",
-           "wilson"]
+__all__ = [
+    "PEAKS",
+    "ComputeRow",
+    "Filters",
+    "PaperQuery",
+    "ShareRow",
+    "category_shares",
+    "compute_estimates",
+    "current_version",
+    "logistic_trend",
+    "paper_card",
+    "search_papers",
+    "summary",
+    "target_shares",
+    "trend_tests",
+    "wilson",
+]

@@ -26,22 +26,31 @@ def gold_outcomes(key: str, source: str, version: str | None) -> GoldOutcomes | 
     if not entry:
         return f"n/a: no gold error rates are shipped for the {SOURCE_NAMES[source]} source"
     if version is not None and entry["version"] != version:
-        return (f"n/a: gold error rates were measured for {source} version "
-                f"{entry['version']!r}, these shares come from {version!r} "
-                f"(run `greenlens gold error-rates`)")
+        return (
+            f"n/a: gold error rates were measured for {source} version "
+            f"{entry['version']!r}, these shares come from {version!r} "
+            f"(run `greenlens gold error-rates`)"
+        )
     out = entry["outcomes"].get(key)
     if out is None:
         return f"n/a: no gold error rates for {key!r} ({source})"
-    return GoldOutcomes(key, source, entry["gold_set"], entry["version"],
-                        tuple(out["truth"]), tuple(out["predicted"]))
+    return GoldOutcomes(
+        key,
+        source,
+        entry["gold_set"],
+        entry["version"],
+        tuple(out["truth"]),
+        tuple(out["predicted"]),
+    )
 
 
 def _seed(*parts: object) -> int:
     return zlib.crc32("|".join(map(str, parts)).encode())
 
 
-def adjusted_binary(venue: str, year: int, category: str, k: int, n: int,
-                    version: str | None) -> Adjusted:
+def adjusted_binary(
+    venue: str, year: int, category: str, k: int, n: int, version: str | None
+) -> Adjusted:
     """Rogan-Gladen share of one cell from the full-text gold error rates."""
     gold = gold_outcomes(category, "fulltext", version)
     if isinstance(gold, str):
@@ -49,8 +58,12 @@ def adjusted_binary(venue: str, year: int, category: str, k: int, n: int,
     return adjust_binary(k, n, gold, seed=_seed(venue, year, category))
 
 
-def adjusted_targets(venue: str, year: int, parts: list[tuple[str, str | None, dict]],
-                     groups: dict[str, tuple[str, ...]] | None = None) -> dict[str, Adjusted]:
+def adjusted_targets(
+    venue: str,
+    year: int,
+    parts: list[tuple[str, str | None, dict]],
+    groups: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, Adjusted]:
     """Adjusted target shares of one cell; parts = (source, version, counts by label);
     `groups` adds sums of labels (accuracy incl. both, ...)."""
     pairs = []
@@ -61,12 +74,12 @@ def adjusted_targets(venue: str, year: int, parts: list[tuple[str, str | None, d
         if isinstance(gold, str):
             return {t: Adjusted(None, None, None, gold) for t in (*TARGETS, *(groups or {}))}
         pairs.append((counts, gold))
-    return adjust_target_mixture(pairs, TARGETS, seed=_seed(venue, year, "target"),
-                                 groups=groups)
+    return adjust_target_mixture(pairs, TARGETS, seed=_seed(venue, year, "target"), groups=groups)
 
 
-def provenance(keys: tuple[str, ...], sources: tuple[str, ...],
-               versions: dict[str, str | None]) -> dict:
+def provenance(
+    keys: tuple[str, ...], sources: tuple[str, ...], versions: dict[str, str | None]
+) -> dict:
     """What the adjustment used, for the output's metadata: method, gold set, n, rates."""
     out: dict = {}
     for source in sources:
@@ -86,10 +99,13 @@ def provenance(keys: tuple[str, ...], sources: tuple[str, ...],
                 r = gold.rates()
                 se = "n/a" if r["sensitivity"] is None else f"{r['sensitivity']:.2f}"
                 sp = "n/a" if r["specificity"] is None else f"{r['specificity']:.2f}"
-                rates.append(f"{key}: sensitivity {se}, specificity {sp} "
-                             f"({r['gold_positives']} of {r['gold_n']} gold positive)")
-        out[f"error_rates_{source}"] = (f"gold set {entry['gold_set']} (n = {entry['n']}), "
-                                        f"{source} version {entry['version']}; "
-                                        + "; ".join(rates))
+                rates.append(
+                    f"{key}: sensitivity {se}, specificity {sp} "
+                    f"({r['gold_positives']} of {r['gold_n']} gold positive)"
+                )
+        out[f"error_rates_{source}"] = (
+            f"gold set {entry['gold_set']} (n = {entry['n']}), "
+            f"{source} version {entry['version']}; " + "; ".join(rates)
+        )
     out["adjustment"] = TARGET_METHOD if keys == ("target",) else BINARY_METHOD
     return out

@@ -65,8 +65,10 @@ def _gpu_hours(r: dict) -> tuple[float, str]:
         return float(r["rt_value"]), f"{r['rt_value']:g} GPU-h as stated (p. {r['rt_page']})"
     count = float(r["gpu_count"] or 1)
     hours = float(r["rt_value"])
-    return count * hours, (f"{count:g} x {r['gpu']} (p. {r['hw_page']}) x {hours:g} h "
-                           f"training time (p. {r['rt_page']})")
+    return count * hours, (
+        f"{count:g} x {r['gpu']} (p. {r['hw_page']}) x {hours:g} h "
+        f"training time (p. {r['rt_page']})"
+    )
 
 
 def _row(r: dict, utilisation: float, precision: str) -> ComputeRow:
@@ -77,26 +79,49 @@ def _row(r: dict, utilisation: float, precision: str) -> ComputeRow:
         peak_value, used = peak_tflops(peak, precision)
         gpu_hours, how = _gpu_hours(r)
         if peak_value is None:
-            label = (f"no estimate: no {used} peak listed for {r['gpu']} "
-                     f"({peak.source}); try the other precision")
+            label = (
+                f"no estimate: no {used} peak listed for {r['gpu']} "
+                f"({peak.source}); try the other precision"
+            )
         else:
             est = estimate_flop(gpu_hours, peak_value, utilisation)
-            label = (f"estimate: {gpu_hours:g} GPU-h [{how}] x {peak_value:g} TFLOP/s "
-                     f"({r['gpu']} {used} peak, {peak.source}) x {utilisation:g} "
-                     f"utilisation (assumed) = {est:.3g} FLOP")
+            label = (
+                f"estimate: {gpu_hours:g} GPU-h [{how}] x {peak_value:g} TFLOP/s "
+                f"({r['gpu']} {used} peak, {peak.source}) x {utilisation:g} "
+                f"utilisation (assumed) = {est:.3g} FLOP"
+            )
     reported = ""
     if r["flops_value"] is not None:
-        reported = (f"reported: {r['flops_value']:.3g} {r['flops_unit']} in \"{r['flops_evidence']}\""
-                    f" (p. {r['flops_page']}); the paper's own count, often per forward pass")
-    return ComputeRow(r["paper_id"], r["title"], r["venue"], int(r["year"]), r["gpu"],
-                      gpu_hours, peak_value, utilisation, precision, est, label,
-                      r["flops_value"], r["flops_unit"], reported)
+        reported = (
+            f'reported: {r["flops_value"]:.3g} {r["flops_unit"]} in "{r["flops_evidence"]}"'
+            f" (p. {r['flops_page']}); the paper's own count, often per forward pass"
+        )
+    return ComputeRow(
+        r["paper_id"],
+        r["title"],
+        r["venue"],
+        int(r["year"]),
+        r["gpu"],
+        gpu_hours,
+        peak_value,
+        utilisation,
+        precision,
+        est,
+        label,
+        r["flops_value"],
+        r["flops_unit"],
+        reported,
+    )
 
 
-def compute_estimates(db: Reader, filters: Filters | None = None, *,
-                      utilisation: float = DEFAULT_UTILISATION,
-                      precision: str = DEFAULT_PRECISION,
-                      limit: int = ESTIMATE_LIMIT) -> list[ComputeRow]:
+def compute_estimates(
+    db: Reader,
+    filters: Filters | None = None,
+    *,
+    utilisation: float = DEFAULT_UTILISATION,
+    precision: str = DEFAULT_PRECISION,
+    limit: int = ESTIMATE_LIMIT,
+) -> list[ComputeRow]:
     """Papers with a compute estimate or a reported FLOP count (at most `limit`)."""
     filters = filters or Filters()
     from corpus.errors import ConfigError

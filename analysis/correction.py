@@ -26,12 +26,16 @@ from itertools import combinations
 import numpy as np
 from scipy.optimize import nnls
 
-_INTERVAL = ("95% interval from 1,000 replicates: the cell's observed share drawn from its "
-             "Jeffreys posterior, the gold papers resampled with replacement")
-BINARY_METHOD = ("Rogan-Gladen from the extractor's sensitivity and specificity on gold; "
-                 + _INTERVAL)
-TARGET_METHOD = ("adjusted classify-and-count (confusion matrix on gold, solved on the "
-                 "simplex); " + _INTERVAL)
+_INTERVAL = (
+    "95% interval from 1,000 replicates: the cell's observed share drawn from its "
+    "Jeffreys posterior, the gold papers resampled with replacement"
+)
+BINARY_METHOD = (
+    "Rogan-Gladen from the extractor's sensitivity and specificity on gold; " + _INTERVAL
+)
+TARGET_METHOD = (
+    "adjusted classify-and-count (confusion matrix on gold, solved on the simplex); " + _INTERVAL
+)
 REPS = 1000
 # A replicate whose resampled gold makes the correction undefined (se + sp - 1 <= 0) says
 # nothing about p; above this fraction of such replicates the interval is not reported.
@@ -60,9 +64,13 @@ class GoldOutcomes:
         t = np.asarray(self.truth, bool)
         p = np.asarray(self.predicted, bool)
         pos, neg = int(t.sum()), int((~t).sum())
-        return {"gold_set": self.gold_set, "gold_n": self.n, "gold_positives": pos,
-                "sensitivity": float((t & p).sum() / pos) if pos else None,
-                "specificity": float((~t & ~p).sum() / neg) if neg else None}
+        return {
+            "gold_set": self.gold_set,
+            "gold_n": self.n,
+            "gold_positives": pos,
+            "sensitivity": float((t & p).sum() / pos) if pos else None,
+            "specificity": float((~t & ~p).sum() / neg) if neg else None,
+        }
 
 
 @dataclass(frozen=True)
@@ -76,8 +84,9 @@ class Adjusted:
     reason: str = ""
 
 
-def rogan_gladen(p_obs: np.ndarray | float, se: np.ndarray | float,
-                 sp: np.ndarray | float) -> np.ndarray:
+def rogan_gladen(
+    p_obs: np.ndarray | float, se: np.ndarray | float, sp: np.ndarray | float
+) -> np.ndarray:
     """(p_obs + sp - 1) / (se + sp - 1), clipped to [0, 1]; NaN where se + sp - 1 <= 0."""
     j = np.asarray(se, float) + np.asarray(sp, float) - 1.0
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -85,49 +94,69 @@ def rogan_gladen(p_obs: np.ndarray | float, se: np.ndarray | float,
     return np.where(j > 0, np.clip(est, 0.0, 1.0), np.nan)
 
 
-_BINARY_DEGENERATE = ("the extractor is no better than chance or no paper is positive; "
-                      "too few gold papers")
+_BINARY_DEGENERATE = (
+    "the extractor is no better than chance or no paper is positive; too few gold papers"
+)
 _TARGET_DEGENERATE = "some true target has no paper; too few gold papers of that target"
 
 
-def _interval(reps: np.ndarray, point: float, degenerate: str = _BINARY_DEGENERATE
-              ) -> tuple[float | None, float | None, str]:
+def _interval(
+    reps: np.ndarray, point: float, degenerate: str = _BINARY_DEGENERATE
+) -> tuple[float | None, float | None, str]:
     bad = np.isnan(reps).mean()
     if bad > MAX_DEGENERATE:
-        return None, None, (f"n/a: in {bad:.0%} of bootstrap resamples of the gold set "
-                            f"{degenerate}")
+        return (
+            None,
+            None,
+            (f"n/a: in {bad:.0%} of bootstrap resamples of the gold set {degenerate}"),
+        )
     lo, hi = np.nanpercentile(reps, [2.5, 97.5])
     # A count of 0 (or n) gives a point at the edge that posterior draws never reach exactly;
     # the interval is widened to it, as the Jeffreys interval is at k = 0 and k = n.
     return float(min(lo, point)), float(max(hi, point)), ""
 
 
-def adjust_binary(k: int, n: int, gold: GoldOutcomes, *, reps: int = REPS,
-                  seed: int = 0) -> Adjusted:
+def adjust_binary(
+    k: int, n: int, gold: GoldOutcomes, *, reps: int = REPS, seed: int = 0
+) -> Adjusted:
     """Rogan-Gladen share of k of n papers reported, with its bootstrap 95% interval."""
     if n <= 0:
         return Adjusted(None, None, None, "n/a: no papers in this cell")
     t = np.asarray(gold.truth, bool)
     p = np.asarray(gold.predicted, bool)
     if t.all() or not t.any():
-        return Adjusted(None, None, None, "n/a: the gold set has no positive or no negative "
-                                          "paper for this category; error rates unknown")
+        return Adjusted(
+            None,
+            None,
+            None,
+            "n/a: the gold set has no positive or no negative "
+            "paper for this category; error rates unknown",
+        )
     se = (t & p).sum() / t.sum()
     sp = (~t & ~p).sum() / (~t).sum()
     point = float(rogan_gladen(k / n, se, sp))
     if np.isnan(point):
-        return Adjusted(None, None, None, f"n/a: sensitivity + specificity - 1 = "
-                                          f"{se + sp - 1:.2f} <= 0 on gold; not correctable")
+        return Adjusted(
+            None,
+            None,
+            None,
+            f"n/a: sensitivity + specificity - 1 = {se + sp - 1:.2f} <= 0 on gold; not correctable",
+        )
     k_star = np.random.default_rng(seed).beta(k + 0.5, n - k + 0.5, reps)
     se_s, sp_s = _gold_rates(gold, reps)
     lo, hi, why = _interval(rogan_gladen(k_star, se_s, sp_s), point)
     # nearly every replicate clipped to the same edge: the cell contradicts the error rates
     # (a small cell at an edge by chance keeps a wide interval and no note)
     if not why and hi is not None and lo is not None and (hi <= 0.0 or lo >= 1.0):
-        edge, rate = ("below the false-positive rate", 1 - sp) if k / n < 1 - sp else \
-            ("above the sensitivity", se)
-        why = (f"clipped to {point:.0f}: the observed share {k / n:.1%} is {edge} on gold "
-               f"({rate:.1%}); the gold error rates may not hold in this cell")
+        edge, rate = (
+            ("below the false-positive rate", 1 - sp)
+            if k / n < 1 - sp
+            else ("above the sensitivity", se)
+        )
+        why = (
+            f"clipped to {point:.0f}: the observed share {k / n:.1%} is {edge} on gold "
+            f"({rate:.1%}); the gold error rates may not hold in this cell"
+        )
     return Adjusted(point, lo, hi, why)
 
 
@@ -139,7 +168,8 @@ def _gold_rates(gold: GoldOutcomes, reps: int) -> tuple[np.ndarray, np.ndarray]:
     t = np.asarray(gold.truth, bool)
     p = np.asarray(gold.predicted, bool)
     rng = np.random.default_rng(
-        zlib.crc32(f"{gold.source}|{gold.version}|{gold.category}".encode()))
+        zlib.crc32(f"{gold.source}|{gold.version}|{gold.category}".encode())
+    )
     idx = rng.integers(0, len(t), (reps, len(t)))
     tt, pp = t[idx], p[idx]
     pos, neg = tt.sum(1), (~tt).sum(1)
@@ -150,8 +180,9 @@ def _gold_rates(gold: GoldOutcomes, reps: int) -> tuple[np.ndarray, np.ndarray]:
     return se_s, sp_s
 
 
-def confusion_counts(truth: np.ndarray, predicted: np.ndarray, n_labels: int,
-                     idx: np.ndarray) -> np.ndarray:
+def confusion_counts(
+    truth: np.ndarray, predicted: np.ndarray, n_labels: int, idx: np.ndarray
+) -> np.ndarray:
     """Confusion counts [r, true, predicted] for each row r of resampling indices idx."""
     codes = (truth * n_labels + predicted)[idx]
     reps = idx.shape[0]
@@ -160,8 +191,7 @@ def confusion_counts(truth: np.ndarray, predicted: np.ndarray, n_labels: int,
     return counts.reshape(reps, n_labels, n_labels).astype(float)
 
 
-def confusion(truth: Sequence[str], predicted: Sequence[str],
-              labels: Sequence[str]) -> np.ndarray:
+def confusion(truth: Sequence[str], predicted: Sequence[str], labels: Sequence[str]) -> np.ndarray:
     """M[i, j] = P(predicted labels[j] | true labels[i]); NaN rows for unseen classes."""
     ix = {lab: i for i, lab in enumerate(labels)}
     t = np.array([ix[a] for a in truth], int)
@@ -202,8 +232,9 @@ def solve_simplex_many(ms: np.ndarray, qs: np.ndarray, weight: float = 100.0) ->
     return np.divide(out, total, out=out, where=total > 0)
 
 
-def _target_replicates(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[str],
-                       reps: int, seed: int) -> tuple[np.ndarray, np.ndarray] | str:
+def _target_replicates(
+    counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[str], reps: int, seed: int
+) -> tuple[np.ndarray, np.ndarray] | str:
     """(point estimate, bootstrap replicates [reps, labels]) or the reason there are none."""
     n = sum(counts.values())
     if n <= 0:
@@ -222,8 +253,9 @@ def _target_replicates(counts: dict[str, int], gold: GoldOutcomes, labels: Seque
 
 
 @lru_cache(maxsize=8)
-def _gold_confusions(gold: GoldOutcomes, labels: tuple[str, ...],
-                     reps: int) -> tuple[np.ndarray, np.ndarray]:
+def _gold_confusions(
+    gold: GoldOutcomes, labels: tuple[str, ...], reps: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Confusion matrices of `reps` resamples of the gold papers (those where every true
     label occurs) and their replicate indices. Drawn once per gold set and shared by every
     cell: each cell's interval is still over independent cell and gold draws."""
@@ -239,16 +271,26 @@ def _gold_confusions(gold: GoldOutcomes, labels: tuple[str, ...],
     return ms, seen
 
 
-def adjust_target(counts: dict[str, int], gold: GoldOutcomes, labels: Sequence[str], *,
-                  reps: int = REPS, seed: int = 0) -> dict[str, Adjusted]:
+def adjust_target(
+    counts: dict[str, int],
+    gold: GoldOutcomes,
+    labels: Sequence[str],
+    *,
+    reps: int = REPS,
+    seed: int = 0,
+) -> dict[str, Adjusted]:
     """Adjusted classify-and-count share of each target label, with bootstrap intervals."""
     return adjust_target_mixture([(counts, gold)], labels, reps=reps, seed=seed)
 
 
-def adjust_target_mixture(parts: Sequence[tuple[dict[str, int], GoldOutcomes]],
-                          labels: Sequence[str], *, reps: int = REPS, seed: int = 0,
-                          groups: dict[str, tuple[str, ...]] | None = None
-                          ) -> dict[str, Adjusted]:
+def adjust_target_mixture(
+    parts: Sequence[tuple[dict[str, int], GoldOutcomes]],
+    labels: Sequence[str],
+    *,
+    reps: int = REPS,
+    seed: int = 0,
+    groups: dict[str, tuple[str, ...]] | None = None,
+) -> dict[str, Adjusted]:
     """Papers classified from several text sources (each with its own gold error rates):
     each part adjusted on its own, then pooled weighted by its papers. `groups` adds sums
     of labels (e.g. accuracy incl. both) with their own intervals."""

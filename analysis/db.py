@@ -54,12 +54,16 @@ class Filters:
 
     def params(self, version: str | None) -> dict:
         """The bound parameters every query in analysis.queries takes."""
-        return {"version": version or "", "venues": [str(v) for v in self.venues],
-                "y0": int(self.year_from) if self.year_from is not None else MIN_YEAR,
-                "y1": int(self.year_to) if self.year_to is not None else MAX_YEAR,
-                "years": [int(y) for y in self.years],
-                "categories": [str(c) for c in self.categories], "pool": self.pool_venues,
-                "targets": list(TARGETS)}
+        return {
+            "version": version or "",
+            "venues": [str(v) for v in self.venues],
+            "y0": int(self.year_from) if self.year_from is not None else MIN_YEAR,
+            "y1": int(self.year_to) if self.year_to is not None else MAX_YEAR,
+            "years": [int(y) for y in self.years],
+            "categories": [str(c) for c in self.categories],
+            "pool": self.pool_venues,
+            "targets": list(TARGETS),
+        }
 
 
 def tables(db: Reader) -> set[str]:
@@ -124,6 +128,5 @@ def query(db: Reader, sql: str, params: dict | None = None) -> list[dict]:
     if "{flags}" in sql:
         sql = sql.replace("{flags}", flags_relation(db, params.get("version")))
     if "{search}" in sql:
-        sql = sql.replace("{search}", getattr(db, "search_relation", None)
-                          or f"({Q.SEARCH_BASE})")
+        sql = sql.replace("{search}", getattr(db, "search_relation", None) or f"({Q.SEARCH_BASE})")
     return db.fetch_dicts(sql, bind(sql, params))

@@ -10,8 +10,9 @@ from analysis.db import Filters, Reader
 from analysis.shares import stale_abstracts_note, target_counts
 from analysis.stats import wilson
 
-CITATION = ("Schwartz, Dodge, Smith, Etzioni (2020), Green AI, Communications of the ACM "
-            "63(12), Figure 2")
+CITATION = (
+    "Schwartz, Dodge, Smith, Etzioni (2020), Green AI, Communications of the ACM 63(12), Figure 2"
+)
 # What the Green AI paper reports from 60 hand-labelled papers (20 per conference), as
 # summarised in greenlens issue 12: share targeting accuracy (incl. papers claiming both)
 # and, where given, efficiency. None = not given in that summary.
@@ -21,7 +22,10 @@ PUBLISHED: dict[tuple[str, int], dict[str, float | None]] = {
     ("CVPR", 2019): {"accuracy_incl_both": 0.75, "efficiency": 0.20},
 }
 PUBLISHED_N = 20
-GROUPS = {"accuracy_incl_both": ("accuracy", "both"), "efficiency_incl_both": ("efficiency", "both")}
+GROUPS = {
+    "accuracy_incl_both": ("accuracy", "both"),
+    "efficiency_incl_both": ("efficiency", "both"),
+}
 MEASURES = ("accuracy_incl_both", "efficiency_incl_both", "efficiency")
 DEFINITIONS = (
     "How the two measure differ: the Green AI authors read 20 papers per conference and "
@@ -32,7 +36,8 @@ DEFINITIONS = (
     "accuracy-targeting can be 'other' in greenlens. Whether the published efficiency "
     "share includes papers claiming both is not stated in the summary used here; greenlens "
     "shows efficiency with and without 'both'. n = 20 per venue makes the published Wilson "
-    "intervals 27 to 36 points wide (90% of 20: 70-97%).")
+    "intervals 27 to 36 points wide (90% of 20: 70-97%)."
+)
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,21 @@ class Figure2Row:
 
 
 def _passes(f: Filters, venue: str, year: int) -> bool:
-    return ((not f.venues or venue in f.venues)
-            and (f.year_from is None or year >= f.year_from)
-            and (f.year_to is None or year <= f.year_to) and (not f.years or year in f.years))
+    return (
+        (not f.venues or venue in f.venues)
+        and (f.year_from is None or year >= f.year_from)
+        and (f.year_to is None or year <= f.year_to)
+        and (not f.years or year in f.years)
+    )
 
 
-def figure2_rows(db: Reader, cells: list[tuple[str, int]] | None = None, *,
-                 source: str = "abstract", filters: Filters | None = None) -> list[Figure2Row]:
+def figure2_rows(
+    db: Reader,
+    cells: list[tuple[str, int]] | None = None,
+    *,
+    source: str = "abstract",
+    filters: Filters | None = None,
+) -> list[Figure2Row]:
     """Rows per (venue, year) and measure; by default every cell in the store and every
     published cell that passes `filters` (venues, years, extractor version; never pooled:
     the published cells are per venue)."""
@@ -71,8 +84,11 @@ def figure2_rows(db: Reader, cells: list[tuple[str, int]] | None = None, *,
     f = Filters(f.venues, f.year_from, f.year_to, version=f.version, years=f.years)
     counts = target_counts(db, f, source)
     stale = stale_abstracts_note(db) if source != "fulltext" else ""
-    wanted = cells if cells is not None else sorted(
-        set(counts) | {c for c in PUBLISHED if _passes(f, *c)})  # a missing one says so
+    wanted = (
+        cells
+        if cells is not None
+        else sorted(set(counts) | {c for c in PUBLISHED if _passes(f, *c)})
+    )  # a missing one says so
     for venue, year in wanted:
         parts = counts.get((venue, year), [])
         total: dict[str, int] = {}
@@ -87,19 +103,38 @@ def figure2_rows(db: Reader, cells: list[tuple[str, int]] | None = None, *,
             members = GROUPS.get(measure, (measure,))
             k = sum(total.get(m, 0) for m in members)
             p = pub.get(measure)
-            plo, phi = (wilson(round(p * PUBLISHED_N), PUBLISHED_N) if p is not None
-                        else (None, None))
+            plo, phi = (
+                wilson(round(p * PUBLISHED_N), PUBLISHED_N) if p is not None else (None, None)
+            )
             a = adj.get(measure)
-            note = (stale or "not in this store (it has no paper of this venue and year "
-                    "with a target)" if not n else (a.reason if a else ""))
-            out.append(Figure2Row(venue, year, measure, p, plo, phi, n, k,
-                                  k / n if n else None, a.share if a else None,
-                                  a.ci_low if a else None, a.ci_high if a else None, note,
-                                  used))
+            note = (
+                stale or "not in this store (it has no paper of this venue and year with a target)"
+                if not n
+                else (a.reason if a else "")
+            )
+            out.append(
+                Figure2Row(
+                    venue,
+                    year,
+                    measure,
+                    p,
+                    plo,
+                    phi,
+                    n,
+                    k,
+                    k / n if n else None,
+                    a.share if a else None,
+                    a.ci_low if a else None,
+                    a.ci_high if a else None,
+                    note,
+                    used,
+                )
+            )
     return out
 
 
-def comparison_rows(db: Reader, *, source: str = "abstract",
-                    filters: Filters | None = None) -> list[Figure2Row]:
+def comparison_rows(
+    db: Reader, *, source: str = "abstract", filters: Filters | None = None
+) -> list[Figure2Row]:
     """The three published cells (ACL 2018, NeurIPS 2018, CVPR 2019)."""
     return figure2_rows(db, sorted(PUBLISHED), source=source, filters=filters)

@@ -76,18 +76,24 @@ def _copy_in(con, literal: str, path: Path, wait_s: float) -> None:
                 raise StoreError(
                     f"the store {path} is being written by another process (a "
                     f"`greenlens crawl`, `extract` or `replicate` run); DuckDB lets no one "
-                    f"read it until that run ends. Try again then.") from exc
+                    f"read it until that run ends. Try again then."
+                ) from exc
             time.sleep(delay)
             delay = min(1.0, delay * 2)
     try:
         con.execute("ATTACH ':memory:' AS store").fetchall()
-        names = [r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' "
-            "AND schema_name = 'main' ORDER BY 1").fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = 'src' "
+                "AND schema_name = 'main' ORDER BY 1"
+            ).fetchall()
+        ]
         for name in names:  # data only: no keys or indexes to rebuild (nothing writes here)
             ident = '"' + name.replace('"', '""') + '"'
-            con.execute(f"CREATE TABLE store.main.{ident} AS SELECT * FROM src.main.{ident}"
-                        ).fetchall()
+            con.execute(
+                f"CREATE TABLE store.main.{ident} AS SELECT * FROM src.main.{ident}"
+            ).fetchall()
     except duckdb.Error as exc:
         raise StoreError(f"cannot read store {path}: {exc}") from exc
     finally:
@@ -114,7 +120,6 @@ def open_snapshot(path: str | Path, *, wait_s: float | None = None) -> SnapshotR
         reader.search_relation = SEARCH_TABLE
         version = current_version(reader)
         if version is not None:
-            con.execute(f"CREATE TABLE {FLAGS_TABLE} AS {Q.FLAGS}", {"version": version}
-                        ).fetchall()
+            con.execute(f"CREATE TABLE {FLAGS_TABLE} AS {Q.FLAGS}", {"version": version}).fetchall()
             reader.flags_relation, reader.flags_version = FLAGS_TABLE, version
     return reader

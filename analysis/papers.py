@@ -61,11 +61,15 @@ def venues_years(db: Reader) -> list[dict]:
 
 
 def _params(db: Reader, q: PaperQuery, version: str | None) -> dict:
-    return {"title": q.title or "", "author": q.author or "",
-            "venues": [str(v) for v in q.venues],
-            "y0": int(q.year_from) if q.year_from is not None else MIN_YEAR,
-            "y1": int(q.year_to) if q.year_to is not None else MAX_YEAR,
-            "label": q.label or "", "version": version or ""}
+    return {
+        "title": q.title or "",
+        "author": q.author or "",
+        "venues": [str(v) for v in q.venues],
+        "y0": int(q.year_from) if q.year_from is not None else MIN_YEAR,
+        "y1": int(q.year_to) if q.year_to is not None else MAX_YEAR,
+        "label": q.label or "",
+        "version": version or "",
+    }
 
 
 def search_papers(db: Reader, q: PaperQuery, version: str | None = None) -> list[dict]:
@@ -100,17 +104,29 @@ def paper_card(db: Reader, paper_id: str, version: str | None = None) -> PaperCa
         return None
     paper = rows[0]
     version = current_version(db, version)
-    findings = [f for f in query(db, Q.PAPER_FINDINGS, {"id": paper_id})
-                if f["extractor_version"] == version]
+    findings = [
+        f
+        for f in query(db, Q.PAPER_FINDINGS, {"id": paper_id})
+        if f["extractor_version"] == version
+    ]
     cards = []
     for category in CATEGORIES:
         mine = [f for f in findings if f["category"] == category]
         if not mine:
             cards.append(CategoryCard(category, None, None))
             continue
-        evidence = tuple(EvidenceLine(f["evidence"], f["page"], f["value"], f["unit"],
-                                      page_link(paper.get("pdf_url"), f["page"]))
-                         for f in mine if f["evidence"])
-        cards.append(CategoryCard(category, any(f["reported"] for f in mine),
-                                  mine[0]["method"], evidence))
+        evidence = tuple(
+            EvidenceLine(
+                f["evidence"],
+                f["page"],
+                f["value"],
+                f["unit"],
+                page_link(paper.get("pdf_url"), f["page"]),
+            )
+            for f in mine
+            if f["evidence"]
+        )
+        cards.append(
+            CategoryCard(category, any(f["reported"] for f in mine), mine[0]["method"], evidence)
+        )
     return PaperCard(paper, tuple(cards))

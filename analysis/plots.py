@@ -13,28 +13,35 @@ from matplotlib.figure import Figure
 from analysis.compute import ComputeRow
 from analysis.shares import ShareRow
 
-TARGET_COLOURS = {"accuracy": "#4c72b0", "efficiency": "#55a868", "both": "#c44e52",
-                  "other": "#8c8c8c"}
+TARGET_COLOURS = {
+    "accuracy": "#4c72b0",
+    "efficiency": "#55a868",
+    "both": "#c44e52",
+    "other": "#8c8c8c",
+}
 
 
 def category_trends(shares: list[ShareRow], categories: tuple[str, ...]) -> Figure:
     """Small multiples: share of papers reporting each category per year, Wilson 95% bars."""
     cols = 4
     rows = (len(categories) + cols - 1) // cols
-    fig, axes = plt.subplots(rows, cols, figsize=(3.2 * cols, 2.6 * rows), sharey=True,
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(3.2 * cols, 2.6 * rows), sharey=True, squeeze=False
+    )
     for ax, category in zip(axes.flat, categories):
         mine = sorted((s for s in shares if s.category == category and s.n), key=lambda s: s.year)
         xs = [s.year for s in mine]
         ys = [s.share for s in mine]
-        err = [[max(0.0, s.share - s.ci_low) for s in mine],
-               [max(0.0, s.ci_high - s.share) for s in mine]]
+        err = [
+            [max(0.0, s.share - s.ci_low) for s in mine],
+            [max(0.0, s.ci_high - s.share) for s in mine],
+        ]
         ax.errorbar(xs, ys, yerr=err, fmt="o-", capsize=3, markersize=4)
         ax.set_title(category, fontsize=10)
         ax.set_ylim(0, 1)
         ax.grid(alpha=0.3)
         ax.xaxis.get_major_locator().set_params(integer=True)
-    for ax in list(axes.flat)[len(categories):]:
+    for ax in list(axes.flat)[len(categories) :]:
         ax.axis("off")
     fig.supylabel("share of papers reporting")
     fig.suptitle("Share of papers reporting each category (Wilson 95% intervals)", fontsize=11)
@@ -71,20 +78,39 @@ def figure2_trends(rows) -> Figure:
     both) per year, with bootstrap 95% intervals (analysis.figure2 rows)."""
     venues = sorted({r.venue for r in rows if r.n})
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.8), sharey=True)
-    for ax, measure, title in zip(axes, ("accuracy_incl_both", "efficiency_incl_both"),
-                                  ("targets accuracy (incl. both)",
-                                   "targets efficiency (incl. both)")):
+    for ax, measure, title in zip(
+        axes,
+        ("accuracy_incl_both", "efficiency_incl_both"),
+        ("targets accuracy (incl. both)", "targets efficiency (incl. both)"),
+    ):
         for venue in venues:
-            pts = sorted((r.year, r) for r in rows
-                         if r.venue == venue and r.measure == measure and r.adjusted is not None)
+            pts = sorted(
+                (r.year, r)
+                for r in rows
+                if r.venue == venue and r.measure == measure and r.adjusted is not None
+            )
             if not pts:
                 continue
             ys = [y for y, _ in pts]
             mid = [r.adjusted for _, r in pts]
-            err = [[max(0.0, r.adjusted - (r.adjusted_ci_low if r.adjusted_ci_low is not None
-                                          else r.adjusted)) for _, r in pts],
-                   [max(0.0, (r.adjusted_ci_high if r.adjusted_ci_high is not None
-                              else r.adjusted) - r.adjusted) for _, r in pts]]
+            err = [
+                [
+                    max(
+                        0.0,
+                        r.adjusted
+                        - (r.adjusted_ci_low if r.adjusted_ci_low is not None else r.adjusted),
+                    )
+                    for _, r in pts
+                ],
+                [
+                    max(
+                        0.0,
+                        (r.adjusted_ci_high if r.adjusted_ci_high is not None else r.adjusted)
+                        - r.adjusted,
+                    )
+                    for _, r in pts
+                ],
+            ]
             ax.errorbar(ys, mid, yerr=err, marker="o", ms=3, capsize=2, label=venue)
         ax.set_title(title, fontsize=10)
         ax.set_ylim(0, 1)
@@ -100,12 +126,20 @@ def compute_scatter(rows: list[ComputeRow]) -> Figure:
     """Compute estimates (and reported FLOP counts) per year, log scale."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
     est = [r for r in rows if r.estimate_flop]
-    ax.scatter([r.year for r in est], [r.estimate_flop for r in est], label="estimate "
-               "(GPU-h x peak x utilisation)", marker="o")
+    ax.scatter(
+        [r.year for r in est],
+        [r.estimate_flop for r in est],
+        label="estimate (GPU-h x peak x utilisation)",
+        marker="o",
+    )
     for unit, marker in (("FLOPs", "x"), ("MACs", "+")):
         rep = [r for r in rows if r.reported_flop and r.reported_unit == unit]
-        ax.scatter([r.year for r in rep], [r.reported_flop for r in rep], marker=marker,
-                   label=f"reported {unit} (paper's own count, often per forward pass)")
+        ax.scatter(
+            [r.year for r in rep],
+            [r.reported_flop for r in rep],
+            marker=marker,
+            label=f"reported {unit} (paper's own count, often per forward pass)",
+        )
     ax.set_yscale("log")
     ax.set_ylabel("FLOP (MACs as stated)")
     ax.set_title("Compute: estimates beside reported counts")

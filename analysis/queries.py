@@ -18,18 +18,24 @@ from extractors.schema import CATEGORIES
 # categories it reports (cats) and one boolean column per category. Queries below read it
 # as {flags}: this subquery, or the same rows pre-aggregated into a table once per app
 # process (analysis.memory_view). Column names come from the CATEGORIES constant, never input.
-FLAGS = """
+FLAGS = (
+    """
     SELECT p.id, p.venue, p.year, e.target,
            coalesce(list(DISTINCT f.category ORDER BY f.category) FILTER (WHERE f.reported),
                     []::VARCHAR[]) AS cats,
-""" + ",\n".join(f"           coalesce(bool_or(f.reported AND f.category = '{c}'), false) "
-                 f"AS \"{c}\"" for c in CATEGORIES) + """
+"""
+    + ",\n".join(
+        f"           coalesce(bool_or(f.reported AND f.category = '{c}'), false) AS \"{c}\""
+        for c in CATEGORIES
+    )
+    + """
     FROM papers p
     JOIN extractions e ON e.paper_id = p.id AND e.status = 'ok'
          AND e.extractor_version = $version
     LEFT JOIN findings f ON f.paper_id = p.id AND f.extractor_version = $version
     GROUP BY p.id, p.venue, p.year, e.target
 """
+)
 
 _FILTER = """
     (len($venues::VARCHAR[]) = 0 OR list_contains($venues::VARCHAR[], venue))
@@ -62,13 +68,17 @@ VENUE_YEARS = """
 
 # Per venue and year (or pooled over the selected venues when $pool): n = papers in the
 # denominator, and per category the number reporting it.
-CATEGORY_COUNTS = """
+CATEGORY_COUNTS = (
+    """
     SELECT CASE WHEN $pool THEN 'all selected' ELSE venue END AS venue, year,
            count(*) AS n,
-""" + ",\n".join(f"           count(*) FILTER (WHERE \"{c}\") AS \"{c}\"" for c in CATEGORIES) + f"""
+"""
+    + ",\n".join(f'           count(*) FILTER (WHERE "{c}") AS "{c}"' for c in CATEGORIES)
+    + f"""
     FROM {{flags}} WHERE {_FILTER}
     GROUP BY ALL ORDER BY venue, year
 """
+)
 
 # Target counts per venue and year: denominator = papers with a target assigned.
 TARGET_COUNTS = f"""

@@ -6,9 +6,11 @@ from analysis import queries as Q
 from analysis.db import Reader, query, tables
 
 TRIAL_LIMIT = 5000
-EMPTY_REASON = ("No replication runs in this store yet: `greenlens replicate RECIPE` runs a "
-                "baseline's hyperparameter search under an energy meter and records each "
-                "trial (validation score, energy, FLOPs) here.")
+EMPTY_REASON = (
+    "No replication runs in this store yet: `greenlens replicate RECIPE` runs a "
+    "baseline's hyperparameter search under an energy meter and records each "
+    "trial (validation score, energy, FLOPs) here."
+)
 
 
 def recipes(db: Reader) -> list[dict]:
@@ -39,5 +41,7 @@ def evp(db: Reader, recipe: str) -> list[dict]:
         from replication.evp import evp_curve
     except ImportError:
         return []
-    return [{"recipe": recipe, "trials": n, "evp": v, "energy_j": e}
-            for n, v, e in evp_curve(db, recipe)]
+    return [
+        {"recipe": recipe, "trials": n, "evp": v, "energy_j": e}
+        for n, v, e in evp_curve(db, recipe)
+    ]

@@ -15,8 +15,10 @@ from extractors.target import METHOD as ABSTRACT_MODEL
 
 SOURCES = ("fulltext", "abstract", "both")
 
-DENOMINATOR = ("papers with a successful extraction (status 'ok') of extractor version "
-               "{version} matching the venue and year filters")
+DENOMINATOR = (
+    "papers with a successful extraction (status 'ok') of extractor version "
+    "{version} matching the venue and year filters"
+)
 TARGET_DENOMINATOR = DENOMINATOR + " and a target assigned"
 
 
@@ -55,24 +57,46 @@ class TrendRow:
     def as_dict(self) -> dict:
         """A flat dict: category, n, k, years, slope, se, CI, p-value, odds ratio, reason."""
         f = self.fit
-        return {"category": self.category, "n": f.n, "k": f.k, "years": f.years,
-                "slope_per_year": f.slope, "se": f.se, "ci_low": f.ci_low,
-                "ci_high": f.ci_high, "odds_ratio_per_year": f.odds_ratio,
-                "p_value": f.p_value, "note": f.reason or "logistic regression (IRLS), Wald"}
+        return {
+            "category": self.category,
+            "n": f.n,
+            "k": f.k,
+            "years": f.years,
+            "slope_per_year": f.slope,
+            "se": f.se,
+            "ci_low": f.ci_low,
+            "ci_high": f.ci_high,
+            "odds_ratio_per_year": f.odds_ratio,
+            "p_value": f.p_value,
+            "note": f.reason or "logistic regression (IRLS), Wald",
+        }
 
 
-def _share(venue, year, category, k, n, adjusted: Adjusted | None = None,
-           source: str = "fulltext") -> ShareRow:
+def _share(
+    venue, year, category, k, n, adjusted: Adjusted | None = None, source: str = "fulltext"
+) -> ShareRow:
     lo, hi = wilson(int(k), int(n))
     a = adjusted or Adjusted(None, None, None, "")
-    return ShareRow(str(venue), int(year), str(category), int(k), int(n),
-                    (k / n) if n else None, lo, hi, share_adjusted=a.share,
-                    adjusted_ci_low=a.ci_low, adjusted_ci_high=a.ci_high,
-                    adjusted_note=a.reason, source=source)
+    return ShareRow(
+        str(venue),
+        int(year),
+        str(category),
+        int(k),
+        int(n),
+        (k / n) if n else None,
+        lo,
+        hi,
+        share_adjusted=a.share,
+        adjusted_ci_low=a.ci_low,
+        adjusted_ci_high=a.ci_high,
+        adjusted_note=a.reason,
+        source=source,
+    )
 
 
-def category_shares(db: Reader, filters: Filters | None = None, *,
-                    adjust: bool = True) -> list[ShareRow]:
+def category_shares(
+    db: Reader, filters: Filters | None = None, *, adjust: bool = True
+) -> list[ShareRow]:
     """Per venue (or pooled) and year, the share of papers reporting each category."""
     filters = filters or Filters()
     version = current_version(db, filters.version)
@@ -84,14 +108,14 @@ def category_shares(db: Reader, filters: Filters | None = None, *,
     for r in rows:
         for c in filters.categories:
             k = r.get(c) or 0
-            adj = (adjusted_binary(r["venue"], r["year"], c, k, r["n"], version)
-                   if adjust else None)
+            adj = adjusted_binary(r["venue"], r["year"], c, k, r["n"], version) if adjust else None
             out.append(_share(r["venue"], r["year"], c, k, r["n"], adj))
     return out
 
 
-def target_counts(db: Reader, filters: Filters, source: str
-                  ) -> dict[tuple, list[tuple[str, str | None, dict[str, int]]]]:
+def target_counts(
+    db: Reader, filters: Filters, source: str
+) -> dict[tuple, list[tuple[str, str | None, dict[str, int]]]]:
     """Per (venue, year): (text source, its version, counts by target label) parts.
 
     "fulltext": papers with a successful extraction; "abstract": every paper classified
@@ -114,8 +138,10 @@ def target_counts(db: Reader, filters: Filters, source: str
         for r in query(db, sql, {**filters.params(version), "model": ABSTRACT_MODEL}):
             cell = cells.setdefault((r["venue"], r["year"]), {})
             cell.setdefault("abstract", {})[r["target"]] = int(r["k"])
-    return {key: [(src, versions.get(src), by) for src, by in parts.items()]
-            for key, parts in sorted(cells.items())}
+    return {
+        key: [(src, versions.get(src), by) for src, by in parts.items()]
+        for key, parts in sorted(cells.items())
+    }
 
 
 def stale_abstracts_note(db: Reader) -> str:
@@ -127,13 +153,16 @@ def stale_abstracts_note(db: Reader) -> str:
     if not models or ABSTRACT_MODEL in models:
         return ""
     others = ", ".join(f"{m!r} ({n} papers)" for m, n in models.items())
-    return (f"the stored targets from abstracts are by {others}, not the current target "
-            f"model {ABSTRACT_MODEL!r}, so none is counted: run `greenlens extract` to "
-            "classify the abstracts again")
+    return (
+        f"the stored targets from abstracts are by {others}, not the current target "
+        f"model {ABSTRACT_MODEL!r}, so none is counted: run `greenlens extract` to "
+        "classify the abstracts again"
+    )
 
 
-def target_shares(db: Reader, filters: Filters | None = None, *, source: str = "fulltext",
-                  adjust: bool = True) -> list[ShareRow]:
+def target_shares(
+    db: Reader, filters: Filters | None = None, *, source: str = "fulltext", adjust: bool = True
+) -> list[ShareRow]:
     """Per venue (or pooled) and year, the share of papers whose target is each of
     accuracy/efficiency/both/other (the Green AI paper's Figure 2, as a table), raw and
     adjusted for the target classifier's measured confusion on gold."""
@@ -154,8 +183,15 @@ def target_shares(db: Reader, filters: Filters | None = None, *, source: str = "
 def trend_tests(db: Reader, filters: Filters | None = None) -> list[TrendRow]:
     """Per category, logistic regression of reported on year over the filtered papers."""
     filters = filters or Filters()
-    pooled = Filters(filters.venues, filters.year_from, filters.year_to, filters.categories,
-                     filters.version, pool_venues=True, years=filters.years)
+    pooled = Filters(
+        filters.venues,
+        filters.year_from,
+        filters.year_to,
+        filters.categories,
+        filters.version,
+        pool_venues=True,
+        years=filters.years,
+    )
     shares = category_shares(db, pooled, adjust=False)
     out = []
     for category in filters.categories:
@@ -177,20 +213,32 @@ def target_denominator_note(db: Reader, filters: Filters, source: str) -> str:
     """What the target shares of this text source are shares of."""
     if source == "fulltext":
         return denominator_note(db, filters, target=True)
-    abstract = (f"papers whose title + abstract the target model {ABSTRACT_MODEL!r} "
-                "classified (greenlens extract), matching the venue and year filters")
+    abstract = (
+        f"papers whose title + abstract the target model {ABSTRACT_MODEL!r} "
+        "classified (greenlens extract), matching the venue and year filters"
+    )
     if source == "abstract":
         return abstract
-    return (denominator_note(db, filters, target=True) + "; for the other " + abstract
-            + " (each part adjusted with its own gold error rates)")
+    return (
+        denominator_note(db, filters, target=True)
+        + "; for the other "
+        + abstract
+        + " (each part adjusted with its own gold error rates)"
+    )
 
 
 def summary(db: Reader, filters: Filters | None = None) -> dict:
     """Counts of papers, extractions (ok / failed) and the denominator, with the version."""
     filters = filters or Filters()
     if not has_findings(db):
-        return {"papers": 0, "extractions": 0, "extractions_ok": 0, "extractions_failed": 0,
-                "denominator": 0, "version": None}
+        return {
+            "papers": 0,
+            "extractions": 0,
+            "extractions_ok": 0,
+            "extractions_failed": 0,
+            "denominator": 0,
+            "version": None,
+        }
     version = current_version(db, filters.version)
     row = query(db, Q.SUMMARY, filters.params(version))[0]
     return {**row, "version": version}

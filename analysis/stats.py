@@ -62,14 +62,22 @@ def _separation(years: np.ndarray, k: np.ndarray, n: np.ndarray) -> str | None:
     if with_yes.size == 0 or with_no.size == 0:
         return None
     if with_yes.max() <= with_no.min() or with_no.max() <= with_yes.min():
-        return ("n/a: perfect separation (every year up to some point has no reporting paper "
-                "and every later year only reporting ones, or the reverse); the maximum-"
-                "likelihood slope is infinite")
+        return (
+            "n/a: perfect separation (every year up to some point has no reporting paper "
+            "and every later year only reporting ones, or the reverse); the maximum-"
+            "likelihood slope is infinite"
+        )
     return None
 
 
-def logistic_trend(years: Sequence[int], k: Sequence[int], n: Sequence[int], *,
-                   max_iter: int = 50, tol: float = 1e-10) -> TrendFit:
+def logistic_trend(
+    years: Sequence[int],
+    k: Sequence[int],
+    n: Sequence[int],
+    *,
+    max_iter: int = 50,
+    tol: float = 1e-10,
+) -> TrendFit:
     """Fit logit P(reported) = a + b (year - mean year) by Newton-Raphson (IRLS) on
     grouped binomial counts: k[i] of n[i] papers in years[i] report the category."""
     y = np.asarray(years, dtype=float)
@@ -82,8 +90,9 @@ def logistic_trend(years: Sequence[int], k: Sequence[int], n: Sequence[int], *,
     if total_n == 0:
         return TrendFit(**base, reason="n/a: no papers")
     if np.unique(y).size < 2:
-        return TrendFit(**base, reason="n/a: papers from a single year only; a trend needs "
-                                       "at least two years")
+        return TrendFit(
+            **base, reason="n/a: papers from a single year only; a trend needs at least two years"
+        )
     if total_k == 0:
         return TrendFit(**base, reason="n/a: no paper reports it (all 0); slope undefined")
     if total_k == total_n:
@@ -106,13 +115,22 @@ def logistic_trend(years: Sequence[int], k: Sequence[int], n: Sequence[int], *,
         if np.max(np.abs(step)) < tol:
             break
     else:
-        return TrendFit(**base, iterations=max_iter,
-                        reason="n/a: Newton-Raphson did not converge (near separation)")
+        return TrendFit(
+            **base,
+            iterations=max_iter,
+            reason="n/a: Newton-Raphson did not converge (near separation)",
+        )
     mu = 1 / (1 + np.exp(-(X @ beta)))
     info = X.T @ (X * (nn * mu * (1 - mu))[:, None])
     cov = np.linalg.inv(info)
     slope, se = float(beta[1]), float(math.sqrt(cov[1, 1]))
     z = slope / se
-    return TrendFit(**base, slope=slope, se=se, ci_low=slope - Z95 * se,
-                    ci_high=slope + Z95 * se, p_value=float(2 * sps.norm.sf(abs(z))),
-                    iterations=it)
+    return TrendFit(
+        **base,
+        slope=slope,
+        se=se,
+        ci_low=slope - Z95 * se,
+        ci_high=slope + Z95 * se,
+        p_value=float(2 * sps.norm.sf(abs(z))),
+        iterations=it,
+    )

@@ -43,8 +43,10 @@ def reader(path: str) -> SnapshotReader | None:
 def open_problem(path: str) -> str | None:
     """Why the store cannot be opened at all (missing, being written, unreadable), else None."""
     if not Path(path).exists():
-        return (f"No store at `{path}`. Build one with `greenlens crawl` and "
-                "`greenlens extract`, or start the app with `greenlens app --db FILE`.")
+        return (
+            f"No store at `{path}`. Build one with `greenlens crawl` and "
+            "`greenlens extract`, or start the app with `greenlens app --db FILE`."
+        )
     try:
         reader(path)
     except GreenlensError as exc:
@@ -55,15 +57,19 @@ def open_problem(path: str) -> str | None:
 def store_problem(path: str) -> str | None:
     """Why the store cannot be shown (missing file, no extractor tables), else None."""
     if not Path(path).exists():
-        return (f"No store at `{path}`. Build one with `greenlens crawl` and "
-                "`greenlens extract`, or start the app with `greenlens app --db FILE`.")
+        return (
+            f"No store at `{path}`. Build one with `greenlens crawl` and "
+            "`greenlens extract`, or start the app with `greenlens app --db FILE`."
+        )
     try:
         db = reader(path)
     except GreenlensError as exc:
         return f"Cannot open the store: {exc}"
     if not has_findings(db):
-        return ("This store has papers but no extraction results yet: run "
-                "`greenlens extract` to fill the findings the app shows.")
+        return (
+            "This store has papers but no extraction results yet: run "
+            "`greenlens extract` to fill the findings the app shows."
+        )
     return None
 
 
@@ -72,8 +78,12 @@ def overview(path: str) -> dict:
     """Counts, the current extractor version, and the venues and years in the store."""
     db = reader(path)
     vy = _papers.venues_years(db)
-    return {"summary": _shares.summary(db), "venues": sorted({r["venue"] for r in vy}),
-            "years": sorted({int(r["year"]) for r in vy}), "version": current_version(db)}
+    return {
+        "summary": _shares.summary(db),
+        "venues": sorted({r["venue"] for r in vy}),
+        "years": sorted({int(r["year"]) for r in vy}),
+        "version": current_version(db),
+    }
 
 
 def _filters(venues, y0, y1, categories=None, pool=True) -> Filters:
@@ -82,20 +92,37 @@ def _filters(venues, y0, y1, categories=None, pool=True) -> Filters:
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def category_shares(path: str, venues: tuple[str, ...], y0: int | None, y1: int | None,
-                    categories: tuple[str, ...], pool: bool = True) -> list[dict]:
+def category_shares(
+    path: str,
+    venues: tuple[str, ...],
+    y0: int | None,
+    y1: int | None,
+    categories: tuple[str, ...],
+    pool: bool = True,
+) -> list[dict]:
     """Share rows (k, n, share, Wilson bounds) per (pooled) venue, year and category."""
-    return [r.as_dict() for r in
-            _shares.category_shares(reader(path), _filters(venues, y0, y1, categories, pool))]
+    return [
+        r.as_dict()
+        for r in _shares.category_shares(reader(path), _filters(venues, y0, y1, categories, pool))
+    ]
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def target_shares(path: str, venues: tuple[str, ...], y0: int | None, y1: int | None,
-                  pool: bool = True, source: str = "fulltext") -> list[dict]:
+def target_shares(
+    path: str,
+    venues: tuple[str, ...],
+    y0: int | None,
+    y1: int | None,
+    pool: bool = True,
+    source: str = "fulltext",
+) -> list[dict]:
     """Target share rows (raw and adjusted) per (pooled) venue and year."""
-    return [r.as_dict() for r in
-            _shares.target_shares(reader(path), _filters(venues, y0, y1, None, pool),
-                                  source=source)]
+    return [
+        r.as_dict()
+        for r in _shares.target_shares(
+            reader(path), _filters(venues, y0, y1, None, pool), source=source
+        )
+    ]
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -104,9 +131,12 @@ def figure2(path: str, source: str = "abstract") -> dict:
     from analysis import figure2 as _figure2
 
     db = reader(path)
-    return {"comparison": [asdict(r) for r in _figure2.comparison_rows(db, source=source)],
-            "all": [asdict(r) for r in _figure2.figure2_rows(db, source=source)],
-            "definitions": _figure2.DEFINITIONS, "citation": _figure2.CITATION}
+    return {
+        "comparison": [asdict(r) for r in _figure2.comparison_rows(db, source=source)],
+        "all": [asdict(r) for r in _figure2.figure2_rows(db, source=source)],
+        "definitions": _figure2.DEFINITIONS,
+        "citation": _figure2.CITATION,
+    }
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
@@ -123,26 +153,36 @@ def adjustment_note(path: str, target: bool = False, source: str = "fulltext") -
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def trend_tests(path: str, venues: tuple[str, ...], y0: int | None, y1: int | None,
-                categories: tuple[str, ...]) -> list[dict]:
+def trend_tests(
+    path: str, venues: tuple[str, ...], y0: int | None, y1: int | None, categories: tuple[str, ...]
+) -> list[dict]:
     """One logistic trend test per category."""
-    return [r.as_dict() for r in
-            _shares.trend_tests(reader(path), _filters(venues, y0, y1, categories))]
+    return [
+        r.as_dict() for r in _shares.trend_tests(reader(path), _filters(venues, y0, y1, categories))
+    ]
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def denominators(path: str, venues: tuple[str, ...], y0: int | None,
-                 y1: int | None) -> dict:
+def denominators(path: str, venues: tuple[str, ...], y0: int | None, y1: int | None) -> dict:
     """The sentences saying what the category and target shares are shares of."""
     db, f = reader(path), _filters(venues, y0, y1)
-    return {"category": _shares.denominator_note(db, f),
-            "target": _shares.denominator_note(db, f, target=True)}
+    return {
+        "category": _shares.denominator_note(db, f),
+        "target": _shares.denominator_note(db, f, target=True),
+    }
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
-def search_papers(path: str, title: str, author: str, venues: tuple[str, ...],
-                  y0: int | None, y1: int | None, label: str,
-                  limit: int = _papers.SEARCH_LIMIT) -> tuple[list[dict], int]:
+def search_papers(
+    path: str,
+    title: str,
+    author: str,
+    venues: tuple[str, ...],
+    y0: int | None,
+    y1: int | None,
+    label: str,
+    limit: int = _papers.SEARCH_LIMIT,
+) -> tuple[list[dict], int]:
     """Matching papers (at most `limit`) and how many match in all."""
     q = _papers.PaperQuery(title, author, tuple(venues), y0, y1, label, limit)
     db = reader(path)
@@ -162,9 +202,12 @@ def replication_data(path: str) -> dict:
     db = reader(path)
     recipes = _replication.recipes(db)
     names = tuple(r["recipe"] for r in recipes)
-    return {"recipes": recipes, "trials": _replication.trials(db, names),
-            "evp": [p for n in names for p in _replication.evp(db, n)],
-            "runs": _replication.runs(db)}
+    return {
+        "recipes": recipes,
+        "trials": _replication.trials(db, names),
+        "evp": [p for n in names for p in _replication.evp(db, n)],
+        "runs": _replication.runs(db),
+    }
 
 
 def check_pdf(data: bytes, name: str) -> dict:
@@ -172,5 +215,3 @@ def check_pdf(data: bytes, name: str) -> dict:
     from app.checker import check_bytes
 
     return check_bytes(data, name)
-
-

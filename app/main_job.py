@@ -57,8 +57,11 @@ class PipelineResult:
 def snapshot_pmlr_volumes(snapshot: Path) -> tuple[str, ...]:
     """Every PMLR volume folder (vNN) under the snapshot's pmlr/, in volume order."""
     root = Path(snapshot) / "pmlr"
-    vols = [p.name for p in root.iterdir() if p.is_dir() and re.fullmatch(r"v\d+", p.name)] \
-        if root.is_dir() else []
+    vols = (
+        [p.name for p in root.iterdir() if p.is_dir() and re.fullmatch(r"v\d+", p.name)]
+        if root.is_dir()
+        else []
+    )
     return tuple(sorted(vols, key=lambda v: int(v[1:])))
 
 
@@ -74,8 +77,12 @@ def snapshot_ml_years(snapshot: Path, venues: tuple[str, ...]) -> tuple[int, ...
     """The years of the ML Anthology files (venue-YYYY.json[.gz]) the snapshot holds for
     `venues`."""
     ml_dir = Path(snapshot) / "mlanthology"
-    years = {int(m.group(1)) for v in venues for p in ml_dir.glob(f"{v}-*.json*")
-             if (m := re.fullmatch(rf"{re.escape(v)}-(\d{{4}})\.json(?:\.gz)?", p.name))}
+    years = {
+        int(m.group(1))
+        for v in venues
+        for p in ml_dir.glob(f"{v}-*.json*")
+        if (m := re.fullmatch(rf"{re.escape(v)}-(\d{{4}})\.json(?:\.gz)?", p.name))
+    }
     return tuple(sorted(years))
 
 
@@ -87,30 +94,37 @@ def _split_whole(venues: tuple[str, ...], whole: tuple[str, ...]) -> tuple[tuple
     """(sampled venues, whole venues) of one source."""
     if WHOLE_ALL in whole:
         return (), venues
-    return (tuple(v for v in venues if v not in whole),
-            tuple(v for v in venues if v in whole))
+    return (tuple(v for v in venues if v not in whole), tuple(v for v in venues if v in whole))
 
 
 def plan(opts: PipelineOptions) -> list[CrawlOptions]:
     """The crawls the main job runs, for a snapshot or for the live sites."""
-    common: dict[str, Any] = {"seed": opts.seed, "cache_dir": opts.cache_dir, "contact": opts.contact,
-              "progress": opts.progress}
+    common: dict[str, Any] = {
+        "seed": opts.seed,
+        "cache_dir": opts.cache_dir,
+        "contact": opts.contact,
+        "progress": opts.progress,
+    }
     unknown = set(opts.whole) - {WHOLE_ALL, *ACL_VENUES, *ML_VENUES}
     if unknown:
         known = ", ".join(ACL_VENUES + ML_VENUES)
-        raise ConfigError(f"--whole takes ACL/ML Anthology venues ({known}) or 'all', not "
-                          f"{', '.join(sorted(unknown))}")
+        raise ConfigError(
+            f"--whole takes ACL/ML Anthology venues ({known}) or 'all', not "
+            f"{', '.join(sorted(unknown))}"
+        )
     crawls: list[CrawlOptions] = []
     if opts.snapshot is not None:
         snap = Path(opts.snapshot)
-        if not snap.is_dir() or not any((snap / d).exists() for d in
-                                        ("pdfs", "pmlr", "acl-anthology", "mlanthology")):
-            raise ConfigError(f"{snap} does not look like a corpus snapshot (none of pdfs/, "
-                              "pmlr/, acl-anthology/, mlanthology/)")
+        if not snap.is_dir() or not any(
+            (snap / d).exists() for d in ("pdfs", "pmlr", "acl-anthology", "mlanthology")
+        ):
+            raise ConfigError(
+                f"{snap} does not look like a corpus snapshot (none of pdfs/, "
+                "pmlr/, acl-anthology/, mlanthology/)"
+            )
         volumes = snapshot_pmlr_volumes(snap)
         if volumes:
-            crawls.append(CrawlOptions("pmlr", venues=volumes, pdfs=True, snapshot=snap,
-                                       **common))
+            crawls.append(CrawlOptions("pmlr", venues=volumes, pdfs=True, snapshot=snap, **common))
         acl, ml = snapshot_venues(snap)
         where: dict[str, Any] = {"pdfs": True, "snapshot": snap}
         acl_years = opts.years or tuple(range(2017, 2022))
@@ -119,8 +133,9 @@ def plan(opts: PipelineOptions) -> list[CrawlOptions]:
         held = snapshot_ml_years(snap, ml)
         ml_years = opts.years or _within(held, 2018, 2024) or held
     else:
-        crawls.append(CrawlOptions("pmlr", venues=LIVE_PMLR_VOLUMES, sample=opts.sample,
-                                   pdfs=True, **common))
+        crawls.append(
+            CrawlOptions("pmlr", venues=LIVE_PMLR_VOLUMES, sample=opts.sample, pdfs=True, **common)
+        )
         acl, ml = ("acl", "emnlp"), ("neurips", "iclr")
         where = {"pdfs": True}
         acl_years = ml_years = opts.years or (2023, 2024)
@@ -128,14 +143,18 @@ def plan(opts: PipelineOptions) -> list[CrawlOptions]:
     for source, venues, years in (("acl", acl, acl_years), ("mlanthology", ml, ml_years)):
         sampled, whole = _split_whole(venues, opts.whole)
         if sampled:
-            crawls.append(CrawlOptions(source, venues=sampled, years=years,
-                                       sample=opts.sample, **where, **common))
+            crawls.append(
+                CrawlOptions(
+                    source, venues=sampled, years=years, sample=opts.sample, **where, **common
+                )
+            )
         if whole:
             whole_years = opts.years or (
-                _within(held, 2015, 2024) or held if source == "mlanthology" and held
-                else tuple(range(2015, 2025)))
-            crawls.append(CrawlOptions(source, venues=whole, years=whole_years, **where,
-                                       **common))
+                _within(held, 2015, 2024) or held
+                if source == "mlanthology" and held
+                else tuple(range(2015, 2025))
+            )
+            crawls.append(CrawlOptions(source, venues=whole, years=whole_years, **where, **common))
     return crawls
 
 
@@ -144,8 +163,10 @@ def _manifest_without_mirror(manifest: Path, out: Path) -> Path:
     import csv
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    with open(manifest, newline="", encoding="utf-8") as src, \
-            open(out, "w", newline="", encoding="utf-8") as dst:
+    with (
+        open(manifest, newline="", encoding="utf-8") as src,
+        open(out, "w", newline="", encoding="utf-8") as dst,
+    ):
         reader = csv.DictReader(src)
         writer = csv.DictWriter(dst, fieldnames=reader.fieldnames or ["file"])
         writer.writeheader()
@@ -153,8 +174,9 @@ def _manifest_without_mirror(manifest: Path, out: Path) -> Path:
     return out
 
 
-def run_pipeline(store: Store, opts: PipelineOptions,
-                 echo: Callable[[str], None] = print) -> PipelineResult:
+def run_pipeline(
+    store: Store, opts: PipelineOptions, echo: Callable[[str], None] = print
+) -> PipelineResult:
     """Crawl, ingest the snapshot's own PDFs, extract, print trends, write the report."""
     from analysis.db import Filters
     from analysis.export import to_table
@@ -175,9 +197,11 @@ def run_pipeline(store: Store, opts: PipelineOptions,
         where = f" (snapshot {opts.snapshot}, offline)" if opts.snapshot else " (live sites)"
         echo(f"crawl {crawl.source} {' '.join(crawl.venues)}{where} ...")
         s = run_crawl(store, crawl)
-        step(f"crawl {crawl.source}: {s.listed_new} new, {s.listed_unchanged} unchanged; PDFs "
-             f"{s.pdf_new} new, {s.pdf_cached} cached, {len(s.pdf_failed)} failed, "
-             f"{len(s.missing_offline)} missing from the snapshot")
+        step(
+            f"crawl {crawl.source}: {s.listed_new} new, {s.listed_unchanged} unchanged; PDFs "
+            f"{s.pdf_new} new, {s.pdf_cached} cached, {len(s.pdf_failed)} failed, "
+            f"{len(s.missing_offline)} missing from the snapshot"
+        )
     cache = PdfCache(opts.cache_dir)
     if opts.snapshot is not None:
         pdfs = Path(opts.snapshot) / "pdfs"
@@ -186,19 +210,27 @@ def run_pipeline(store: Store, opts: PipelineOptions,
             # the mirror/ part was crawled above (pmlr source); ingest only the rest
             own = _manifest_without_mirror(manifest, opts.out_dir / "snapshot-manifest.csv")
             ing = ingest_directory(store, cache, pdfs, manifest_csv=own)
-            step(f"ingest {pdfs}: {ing.new} new, {ing.unchanged} unchanged, "
-                 f"{len(ing.failed)} rejected")
+            step(
+                f"ingest {pdfs}: {ing.new} new, {ing.unchanged} unchanged, "
+                f"{len(ing.failed)} rejected"
+            )
     echo("extract ...")
     x = extract_store(store, cache.root, workers=opts.workers, progress=opts.progress)
-    step(f"extract ({x.version}): {x.extracted} extracted, {x.skipped} already done, "
-         f"{x.errors} errors, {x.pages} pages in {x.seconds:.0f} s")
+    step(
+        f"extract ({x.version}): {x.extracted} extracted, {x.skipped} already done, "
+        f"{x.errors} errors, {x.pages} pages in {x.seconds:.0f} s"
+    )
     a = classify_abstracts(store, progress=opts.progress)
-    step(f"target from title + abstract ({a.model}): {a.classified} papers classified in "
-         f"{a.seconds:.0f} s")
+    step(
+        f"target from title + abstract ({a.model}): {a.classified} papers classified in "
+        f"{a.seconds:.0f} s"
+    )
     rows, _ = trends_table(store, Filters(pool_venues=True), "tests")
     result.trends = to_table(rows)
-    echo("\npapers reporting each category (k of n extracted) and the trend over the years "
-         "(logistic regression; per venue and year with Wilson intervals: greenlens trends):")
+    echo(
+        "\npapers reporting each category (k of n extracted) and the trend over the years "
+        "(logistic regression; per venue and year with Wilson intervals: greenlens trends):"
+    )
     echo(result.trends)
     opts.out_dir.mkdir(parents=True, exist_ok=True)
     result.report = opts.out_dir / "report.html"

@@ -13,11 +13,29 @@ MAX_UPLOAD_MB = 100
 
 def streamlit_command(host: str, port: int) -> list[str]:
     """The `python -m streamlit run` command line for the app."""
-    return [sys.executable, "-m", "streamlit", "run", str(APP_SCRIPT),
-            "--server.address", host, "--server.port", str(int(port)),
-            "--server.headless", "true", "--server.fileWatcherType", "none",
-            "--server.maxUploadSize", str(MAX_UPLOAD_MB),
-            "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal", "--global.developmentMode", "false"]
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_SCRIPT),
+        "--server.address",
+        host,
+        "--server.port",
+        str(int(port)),
+        "--server.headless",
+        "true",
+        "--server.fileWatcherType",
+        "none",
+        "--server.maxUploadSize",
+        str(MAX_UPLOAD_MB),
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--global.developmentMode",
+        "false",
+    ]
 
 
 def serve(db: Path, host: str = "127.0.0.1", port: int = 8501, *, replace: bool = True) -> int:

@@ -58,9 +58,13 @@ def reporting_card(labels: dict, pdf_url: str | None = None) -> None:
         for ev in label.get("evidence") or ():
             page = ev.get("page")
             where = f"p. {page}" if page else "page unknown"
-            link = safe_url(ev.get("link") or (f"{pdf_url}#page={page}" if pdf_url and page
-                                               else None))
+            link = safe_url(
+                ev.get("link") or (f"{pdf_url}#page={page}" if pdf_url and page else None)
+            )
             where_md = f"[{where}]({link})" if link else where
-            value = (f" — parsed: {md(format_value(ev['value'], ev.get('unit')))}"
-                     if ev.get("value") is not None else "")
+            value = (
+                f" — parsed: {md(format_value(ev['value'], ev.get('unit')))}"
+                if ev.get("value") is not None
+                else ""
+            )
             st.markdown(f"- {where_md}: “{md(ev.get('text'))}”{value}")

@@ -31,10 +31,14 @@ def build(db: Path) -> None:
     years = tuple(range(2015, 2025))
     with Store(db) as store:
         store.migrate()
-        for source, venues in (("acl", ("acl", "emnlp", "naacl")),
-                               ("mlanthology", ("neurips", "icml", "iclr", "cvpr", "iccv"))):
-            run_crawl(store, CrawlOptions(source, venues=venues, years=years,
-                                          snapshot=CORPUS, progress=False))
+        for source, venues in (
+            ("acl", ("acl", "emnlp", "naacl")),
+            ("mlanthology", ("neurips", "icml", "iclr", "cvpr", "iccv")),
+        ):
+            run_crawl(
+                store,
+                CrawlOptions(source, venues=venues, years=years, snapshot=CORPUS, progress=False),
+            )
 
 
 def main() -> int:

@@ -50,9 +50,16 @@ def main() -> None:
     for i in range(CELLS):
         full = rng.multinomial(rng.integers(5, 40), [0.55, 0.1, 0.1, 0.25])
         abst = rng.multinomial(rng.integers(200, 1500), [0.55, 0.1, 0.1, 0.25])
-        cells.append((f"V{i % 13}", 2012 + i // 13,
-                      [("fulltext", fv, dict(zip(TARGETS, map(int, full), strict=True))),
-                       ("abstract", METHOD, dict(zip(TARGETS, map(int, abst), strict=True)))]))
+        cells.append(
+            (
+                f"V{i % 13}",
+                2012 + i // 13,
+                [
+                    ("fulltext", fv, dict(zip(TARGETS, map(int, full), strict=True))),
+                    ("abstract", METHOD, dict(zip(TARGETS, map(int, abst), strict=True))),
+                ],
+            )
+        )
 
     def targets() -> None:
         for venue, year, parts in cells:
@@ -66,9 +73,11 @@ def main() -> None:
 
     for name, fn in (("target, 2 text sources", targets), ("7 binary categories", binary)):
         runs = _runs(fn)
-        print(f"{name}: {statistics.median(runs):.2f} s per {CELLS}-cell table "
-              f"(range {min(runs):.2f}-{max(runs):.2f}, 5 runs), "
-              f"{1e3 * statistics.median(runs) / CELLS:.1f} ms per cell")
+        print(
+            f"{name}: {statistics.median(runs):.2f} s per {CELLS}-cell table "
+            f"(range {min(runs):.2f}-{max(runs):.2f}, 5 runs), "
+            f"{1e3 * statistics.median(runs) / CELLS:.1f} ms per cell"
+        )
 
 
 if __name__ == "__main__":

@@ -44,11 +44,18 @@ def real_metadata(limit: int) -> list:
     from corpus.sources.mlanthology import MLAnthologySource
     from corpus.sources.protocol import CrawlQuery
 
-    papers = list(MLAnthologySource().iter_papers(
-        None, CrawlQuery(local_dir=str(CORPUS / "mlanthology"))))
-    papers += list(AclAnthologySource().iter_papers(
-        None, CrawlQuery(venues=("acl", "emnlp", "naacl", "findings"),
-                         local_dir=str(CORPUS / "acl-anthology" / "xml"))))
+    papers = list(
+        MLAnthologySource().iter_papers(None, CrawlQuery(local_dir=str(CORPUS / "mlanthology")))
+    )
+    papers += list(
+        AclAnthologySource().iter_papers(
+            None,
+            CrawlQuery(
+                venues=("acl", "emnlp", "naacl", "findings"),
+                local_dir=str(CORPUS / "acl-anthology" / "xml"),
+            ),
+        )
+    )
     seen, unique = set(), []
     for p in papers:
         if p.id not in seen:
@@ -86,8 +93,13 @@ def observations(source: str) -> tuple[list[dict], str]:
         for line in path.read_text().splitlines():
             if line.strip():
                 rec = json.loads(line)
-                out.append({"year": years.get(rec["file"], 2020), "target": rec["target"],
-                            "labels": {c: rec["labels"][c] for c in CATEGORIES}})
+                out.append(
+                    {
+                        "year": years.get(rec["file"], 2020),
+                        "target": rec["target"],
+                        "labels": {c: rec["labels"][c] for c in CATEGORIES},
+                    }
+                )
     return out, f"the gold set ({len(out)} annotated PDFs)"
 
 
@@ -105,8 +117,9 @@ def rates(obs: list[dict]) -> tuple[dict, dict, dict]:
                 pool[c].append(o["labels"][c]["evidence"])
         allv = [v for vs in by_year.values() for v in vs]
         rate[c] = {None: sum(allv) / len(allv)}
-        rate[c].update({y: sum(vs) / len(vs) for y, vs in by_year.items()
-                        if len(vs) >= MIN_YEAR_PAPERS})
+        rate[c].update(
+            {y: sum(vs) / len(vs) for y, vs in by_year.items() if len(vs) >= MIN_YEAR_PAPERS}
+        )
     targets = defaultdict(int)
     for o in obs:
         targets[o["target"]] += 1
@@ -130,11 +143,37 @@ def build(db: Path, n_papers: int, obs: list[dict], seed: int = 0) -> dict:
         for p in real[: n_papers - len(papers)]:
             papers.append(p.__class__(**{**p.__dict__, "id": f"bench:copy{copy}:{p.id}"}))
     tnames, tweights = list(targets), list(targets.values())
-    prow = {k: [] for k in ("id", "source", "venue", "year", "title", "authors", "abstract",
-                            "url", "pdf_url", "status")}
+    prow = {
+        k: []
+        for k in (
+            "id",
+            "source",
+            "venue",
+            "year",
+            "title",
+            "authors",
+            "abstract",
+            "url",
+            "pdf_url",
+            "status",
+        )
+    }
     erow = {k: [] for k in ("paper_id", "extractor_version", "status", "target")}
-    frow = {k: [] for k in ("paper_id", "category", "rank", "reported", "evidence", "page",
-                            "value", "unit", "method", "extractor_version")}
+    frow = {
+        k: []
+        for k in (
+            "paper_id",
+            "category",
+            "rank",
+            "reported",
+            "evidence",
+            "page",
+            "value",
+            "unit",
+            "method",
+            "extractor_version",
+        )
+    }
     for p in papers:
         for k, column in prow.items():
             column.append(list(p.authors) if k == "authors" else getattr(p, k))
@@ -147,11 +186,18 @@ def build(db: Path, n_papers: int, obs: list[dict], seed: int = 0) -> dict:
             evidence = rng.choice(pool[c]) if pool[c] and rng.random() < r else []
             rows = evidence or [None]
             for rank, ev in enumerate(rows):
-                for k, v in (("paper_id", p.id), ("category", c), ("rank", rank),
-                             ("reported", ev is not None),
-                             ("evidence", ev and ev["text"]), ("page", ev and ev["page"]),
-                             ("value", ev and ev.get("value")), ("unit", ev and ev.get("unit")),
-                             ("method", "bench"), ("extractor_version", VERSION)):
+                for k, v in (
+                    ("paper_id", p.id),
+                    ("category", c),
+                    ("rank", rank),
+                    ("reported", ev is not None),
+                    ("evidence", ev and ev["text"]),
+                    ("page", ev and ev["page"]),
+                    ("value", ev and ev.get("value")),
+                    ("unit", ev and ev.get("unit")),
+                    ("method", "bench"),
+                    ("extractor_version", VERSION),
+                ):
                     frow[k].append(v)
     db.parent.mkdir(parents=True, exist_ok=True)
     for suffix in ("", ".wal"):
@@ -159,8 +205,10 @@ def build(db: Path, n_papers: int, obs: list[dict], seed: int = 0) -> dict:
     with Store(db) as store:
         for name, data in (("papers", prow), ("extractions", erow), ("findings", frow)):
             store.insert_arrow(name, pa.table(data))
-        counts = {t: store.scalar(f"SELECT count(*) FROM {t}")
-                  for t in ("papers", "extractions", "findings")}
+        counts = {
+            t: store.scalar(f"SELECT count(*) FROM {t}")
+            for t in ("papers", "extractions", "findings")
+        }
     counts["copies"] = len(papers) - len(real)
     return counts
 
@@ -182,8 +230,7 @@ def time_pages(db: Path, repeat: int) -> dict[str, float]:
 
     t = time.perf_counter()
     r = open_snapshot(db)  # what the app does once per process (st.cache_resource)
-    print(f"open + pre-aggregate (once per app process): "
-          f"{(time.perf_counter() - t) * 1000:.0f} ms")
+    print(f"open + pre-aggregate (once per app process): {(time.perf_counter() - t) * 1000:.0f} ms")
     ids = [x["id"] for x in r.fetch_dicts("SELECT id FROM papers USING SAMPLE 50 ROWS")]
     rng = random.Random(1)
 
@@ -215,8 +262,9 @@ def time_pages(db: Path, repeat: int) -> dict[str, float]:
         "trends (NeurIPS+ICML, 2018-2024)": lambda: trends(("NeurIPS", "ICML"), 2018, 2024),
         "papers (no filter)": papers_page,
         "papers (title 'attention')": lambda: papers_page(title="attention"),
-        "papers (author 'smith', label energy)": lambda: papers_page(author="smith",
-                                                                    label="energy"),
+        "papers (author 'smith', label energy)": lambda: papers_page(
+            author="smith", label="energy"
+        ),
         "compute estimates (CLI/report, no page)": lambda: compute.compute_estimates(r),
         "replication (no runs)": replication_page,
     }

@@ -22,16 +22,21 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_PDF = REPO.parent / "shared" / "corpus" / "pdfs" / "aaai2017-yu-seqgan.pdf"
-_DUMP = ("import sys, pypdfium2 as p\n"
-         "d = p.PdfDocument(sys.argv[1])\n"
-         "for page in d:\n"
-         "    sys.stdout.write(page.get_textpage().get_text_range())\n")
+_DUMP = (
+    "import sys, pypdfium2 as p\n"
+    "d = p.PdfDocument(sys.argv[1])\n"
+    "for page in d:\n"
+    "    sys.stdout.write(page.get_textpage().get_text_range())\n"
+)
 
 
 def _greenlens() -> list[str]:
     script = Path(sys.executable).with_name("greenlens")
-    return [str(script)] if script.exists() else [sys.executable, "-c",
-                                                  "from app.cli import main; main()"]
+    return (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from app.cli import main; main()"]
+    )
 
 
 def _time(cmd: list[str]) -> float:
@@ -58,12 +63,19 @@ def main() -> None:
         dump.append(_time([sys.executable, "-c", _DUMP, str(args.pdf)]))
         helps.append(_time([*_greenlens(), "--help"]))
     c, d, h = (statistics.median(x) for x in (check, dump, helps))
-    print(f"{args.pdf.name}; load average {load0:.2f} -> {os.getloadavg()[0]:.2f} on "
-          f"{os.cpu_count()} cores")
-    for name, xs in (("greenlens check (cold)", check), ("pypdfium2 text dump", dump),
-                     ("greenlens --help", helps)):
-        print(f"  {name:24s} median {statistics.median(xs):.3f} s (min {min(xs):.3f}, max "
-              f"{max(xs):.3f}; {', '.join(f'{x:.3f}' for x in xs)})")
+    print(
+        f"{args.pdf.name}; load average {load0:.2f} -> {os.getloadavg()[0]:.2f} on "
+        f"{os.cpu_count()} cores"
+    )
+    for name, xs in (
+        ("greenlens check (cold)", check),
+        ("pypdfium2 text dump", dump),
+        ("greenlens --help", helps),
+    ):
+        print(
+            f"  {name:24s} median {statistics.median(xs):.3f} s (min {min(xs):.3f}, max "
+            f"{max(xs):.3f}; {', '.join(f'{x:.3f}' for x in xs)})"
+        )
     print(f"check_s={c:.3f} pdfium_dump_s={d:.3f} ratio={c / d:.2f} help_s={h:.3f}")
 
 

@@ -47,8 +47,14 @@ def _pipeline(paths: list[str], queue) -> None:
         cpu["layout"] += t2 - t1
         cpu["analyse"] += t3 - t2
         pages += doc.pages
-    queue.put({"pages": pages, "cpu": time.process_time() - cpu0,
-               "wall": time.perf_counter() - wall0, "stages": cpu})
+    queue.put(
+        {
+            "pages": pages,
+            "cpu": time.process_time() - cpu0,
+            "wall": time.perf_counter() - wall0,
+            "stages": cpu,
+        }
+    )
 
 
 def _detector_profile(paths: list[str], queue) -> None:
@@ -82,8 +88,9 @@ def _plumber(paths: list[str], queue) -> None:
             for page in pdf.pages:
                 page.extract_text()
                 pages += 1
-    queue.put({"pages": pages, "cpu": time.process_time() - cpu0,
-               "wall": time.perf_counter() - wall0})
+    queue.put(
+        {"pages": pages, "cpu": time.process_time() - cpu0, "wall": time.perf_counter() - wall0}
+    )
 
 
 def _in_child(target, paths: list[str]) -> dict:
@@ -100,8 +107,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=20, help="papers to run (default 20)")
     parser.add_argument("--all", action="store_true", help="every paper in the corpus")
-    parser.add_argument("--plumber-papers", type=int, default=3,
-                        help="papers for pdfplumber (default 3)")
+    parser.add_argument(
+        "--plumber-papers", type=int, default=3, help="papers for pdfplumber (default 3)"
+    )
     parser.add_argument("--profile", action="store_true", help="time each detector too")
     args = parser.parse_args()
     if not PDFS.exists():
@@ -112,19 +120,22 @@ def main() -> None:
     pmlr = [r for r in rows if r["file"].startswith("mirror/")]
     other = [r for r in rows if not r["file"].startswith("mirror/")]
     mixed = [r for pair in zip(pmlr, other) for r in pair]
-    mixed += pmlr[len(other):] + other[len(pmlr):]
-    chosen = mixed if args.all else mixed[:args.papers]
+    mixed += pmlr[len(other) :] + other[len(pmlr) :]
+    chosen = mixed if args.all else mixed[: args.papers]
     paths = [str(PDFS / r["file"]) for r in chosen]
 
     res = _in_child(_pipeline, paths)
     per_core = res["pages"] / res["cpu"]
-    print(f"pipeline (pypdfium2 + layout + 7 detectors + target), one process: "
-          f"{len(paths)} papers, {res['pages']} pages")
-    print(f"  {per_core:.1f} pages per CPU-second; wall {res['pages'] / res['wall']:.1f} "
-          f"pages/s")
+    print(
+        f"pipeline (pypdfium2 + layout + 7 detectors + target), one process: "
+        f"{len(paths)} papers, {res['pages']} pages"
+    )
+    print(f"  {per_core:.1f} pages per CPU-second; wall {res['pages'] / res['wall']:.1f} pages/s")
     for stage, sec in res["stages"].items():
-        print(f"  {stage:8s} {1000 * sec / res['pages']:6.2f} ms/page "
-              f"({100 * sec / sum(res['stages'].values()):.0f}%)")
+        print(
+            f"  {stage:8s} {1000 * sec / res['pages']:6.2f} ms/page "
+            f"({100 * sec / sum(res['stages'].values()):.0f}%)"
+        )
     if args.profile:
         prof = _in_child(_detector_profile, paths)
         for name, sec in sorted(prof["per_detector"].items(), key=lambda x: -x[1]):
@@ -134,12 +145,14 @@ def main() -> None:
     try:
         import pdfplumber  # noqa: F401
 
-        p_paths = paths[:args.plumber_papers]
+        p_paths = paths[: args.plumber_papers]
         pres = _in_child(_plumber, p_paths)
         plumber = pres["pages"] / pres["cpu"]
-        print(f"pdfplumber extract_text only, one process: {len(p_paths)} papers, "
-              f"{pres['pages']} pages (fewer: it is slow): {plumber:.1f} pages per "
-              f"CPU-second; wall {pres['pages'] / pres['wall']:.1f} pages/s")
+        print(
+            f"pdfplumber extract_text only, one process: {len(p_paths)} papers, "
+            f"{pres['pages']} pages (fewer: it is slow): {plumber:.1f} pages per "
+            f"CPU-second; wall {pres['pages'] / pres['wall']:.1f} pages/s"
+        )
     except ImportError:
         print("pdfplumber not installed (pip install 'greenlens[pdfplumber]'): reported as 0")
     print(f"pages_per_s_per_core={per_core:.1f} pdfplumber_pages_per_s_per_core={plumber:.1f}")

@@ -59,8 +59,14 @@ for path in paths:
 
 def _dump(tree: Path, paths: list[str], mode: str = "pdf") -> dict[str, dict]:
     env = {**os.environ, "PYTHONPATH": str(tree)}
-    proc = subprocess.run([sys.executable, "-c", _DUMP, mode, *paths], env=env, cwd=tree,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", _DUMP, mode, *paths],
+        env=env,
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode:
         sys.exit(f"{tree} ({mode}) failed:\n{proc.stderr[-3000:]}")
     records = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
@@ -68,10 +74,15 @@ def _dump(tree: Path, paths: list[str], mode: str = "pdf") -> dict[str, dict]:
 
 
 def _base_tree(rev: str, into: Path) -> str:
-    sha = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", rev],
-                         capture_output=True, text=True, check=True).stdout.strip()
-    data = subprocess.run(["git", "-C", str(REPO), "archive", sha], capture_output=True,
-                          check=True).stdout
+    sha = subprocess.run(
+        ["git", "-C", str(REPO), "rev-parse", "--short", rev],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    data = subprocess.run(
+        ["git", "-C", str(REPO), "archive", sha], capture_output=True, check=True
+    ).stdout
     with tarfile.open(fileobj=io.BytesIO(data)) as tar:
         tar.extractall(into, filter="data")
     return sha
@@ -96,7 +107,7 @@ def main() -> None:
         sys.exit(f"needs the real PDFs at {PDFS}")
     with (PDFS / "manifest.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    paths = [str(PDFS / r["file"]) for r in rows[:args.papers or None]]
+    paths = [str(PDFS / r["file"]) for r in rows[: args.papers or None]]
     with tempfile.TemporaryDirectory(prefix="greenlens-base-") as tmp:
         sha = _base_tree(args.base, Path(tmp))
         base = _dump(Path(tmp), paths)
@@ -104,14 +115,18 @@ def main() -> None:
     cached = _dump(REPO, paths, "cached")
     diff, cdiff = _differences(base, new), _differences(base, cached)
     findings = sum(len(v[2]) for r in base.values() for v in r["results"].values())
-    print(f"{len(base)} papers, {sum(r['pages'] for r in base.values())} pages, "
-          f"{findings} evidence items in the base ({sha})")
+    print(
+        f"{len(base)} papers, {sum(r['pages'] for r in base.values())} pages, "
+        f"{findings} evidence items in the base ({sha})"
+    )
     for line in diff:
         print(f"  differs (PDF path): {line}")
     for line in cdiff:
         print(f"  differs (cached-text path): {line}")
-    print(f"papers={len(base)} identical={len(base) - len(diff)} differing={len(diff)} "
-          f"cached_identical={len(base) - len(cdiff)} base={sha}")
+    print(
+        f"papers={len(base)} identical={len(base) - len(diff)} differing={len(diff)} "
+        f"cached_identical={len(base) - len(cdiff)} base={sha}"
+    )
     sys.exit(1 if diff or cdiff else 0)
 
 

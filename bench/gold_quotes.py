@@ -47,9 +47,11 @@ def main() -> None:
                     on_page += 1
                 else:
                     missed.append((rec["file"], ev["page"], category, quote[:90]))
-    print(f"{total} gold evidence quotes in {len(records)} papers: {in_unit} inside one unit "
-          f"({100 * in_unit / total:.1f}%), {on_page} across adjacent units, "
-          f"{len(missed)} not found on their page")
+    print(
+        f"{total} gold evidence quotes in {len(records)} papers: {in_unit} inside one unit "
+        f"({100 * in_unit / total:.1f}%), {on_page} across adjacent units, "
+        f"{len(missed)} not found on their page"
+    )
     for miss in missed:
         print("  missed:", *miss)
 

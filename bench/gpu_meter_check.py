@@ -138,8 +138,13 @@ class CodeCarbon(Tool):
 
         # a tracker runs once: a new one per run, built before the raw counter is read
         self.tracker = OfflineEmissionsTracker(
-            country_iso_code="USA", measure_power_secs=1, gpu_ids=[self.nvml_index],
-            save_to_file=False, log_level="error", allow_multiple_runs=True)
+            country_iso_code="USA",
+            measure_power_secs=1,
+            gpu_ids=[self.nvml_index],
+            save_to_file=False,
+            log_level="error",
+            allow_multiple_runs=True,
+        )
 
     def start(self) -> None:
         self.tracker.start()
@@ -184,8 +189,13 @@ def one_run(tool: Tool, trainer: Trainer, steps: int, nvml, handle) -> dict:
     tool_j = tool.stop()
     wall = time.perf_counter() - t0
     raw_j = counter_j(nvml, handle) - raw0
-    return {"steps_per_s": steps / loop_s, "tool_j": tool_j, "raw_j": raw_j,
-            "window_s": wall, "tool_vs_raw_pct": pct(tool_j, raw_j)}
+    return {
+        "steps_per_s": steps / loop_s,
+        "tool_j": tool_j,
+        "raw_j": raw_j,
+        "window_s": wall,
+        "tool_vs_raw_pct": pct(tool_j, raw_j),
+    }
 
 
 def record_trace(path: Path, trainer: Trainer, nvml, nvml_index: int, per_step: float) -> None:
@@ -197,9 +207,14 @@ def record_trace(path: Path, trainer: Trainer, nvml, nvml_index: int, per_step: 
 
     def rec() -> None:
         out["trace"] = record_nvml_trace(
-            nvml, [nvml_index], 2.0 + steps * per_step + 1.0, 0.02,
+            nvml,
+            [nvml_index],
+            2.0 + steps * per_step + 1.0,
+            0.02,
             note="recorded by bench/gpu_meter_check.py: 2 s idle, then the bf16 training "
-                 "loop, then 1 s idle")
+            "loop, then 1 s idle",
+        )
+
     thread = threading.Thread(target=rec)
     thread.start()
     time.sleep(2.0)
@@ -242,8 +257,10 @@ def main() -> None:
         counter_j(nvml, handle)
     except nvml.NVMLError as exc:
         skip(f"the raw NVML energy counter is the reference and is not readable here ({exc})")
-    print(f"device: {dev.name} {dev.uuid} (NVML index {dev.index}, CUDA index {cuda_index}, "
-          f"{visible.source}); torch {torch.__version__}")
+    print(
+        f"device: {dev.name} {dev.uuid} (NVML index {dev.index}, CUDA index {cuda_index}, "
+        f"{visible.source}); torch {torch.__version__}"
+    )
     for note in visible.notes:
         print(f"note: {note}")
 
@@ -251,21 +268,22 @@ def main() -> None:
     trainer.run(20)  # warm-up: kernels chosen, memory allocated, clocks up
     per_step = trainer.run(20) / 20
     steps = max(10, int(args.seconds / per_step))
-    print(f"bf16 step {per_step * 1000:.1f} ms; {steps} steps per run (~{args.seconds:g} s), "
-          f"{args.repeats} interleaved repeats")
+    print(
+        f"bf16 step {per_step * 1000:.1f} ms; {steps} steps per run (~{args.seconds:g} s), "
+        f"{args.repeats} interleaved repeats"
+    )
 
     if args.record_trace:
         record_trace(args.record_trace, trainer, nvml, dev.index, per_step)
 
-    tools: list[Tool] = [Unmetered(), Greenlens(dev.index), CodeCarbon(dev.index),
-                         Zeus(cuda_index)]
+    tools: list[Tool] = [Unmetered(), Greenlens(dev.index), CodeCarbon(dev.index), Zeus(cuda_index)]
     for t in tools:
         if t.unavailable:
             print(f"{t.name}: {t.unavailable}")
     active = [t for t in tools if not t.unavailable]
     runs: dict[str, list[dict]] = {t.name: [] for t in active}
     for r in range(args.repeats):
-        order = active[r % len(active):] + active[:r % len(active)]
+        order = active[r % len(active) :] + active[: r % len(active)]
         for tool in order:
             try:
                 row = one_run(tool, trainer, steps, nvml, handle)
@@ -273,9 +291,11 @@ def main() -> None:
                 print(f"  repeat {r}: {tool.name} failed ({type(exc).__name__}: {exc})")
                 continue
             runs[tool.name].append(row)
-            print(f"  repeat {r}: {tool.name:<10} {row['steps_per_s']:7.2f} steps/s  raw "
-                  f"{row['raw_j']:9.1f} J  tool {_j(row['tool_j'])}  "
-                  f"({fmt_pct(row['tool_vs_raw_pct'])} vs raw)")
+            print(
+                f"  repeat {r}: {tool.name:<10} {row['steps_per_s']:7.2f} steps/s  raw "
+                f"{row['raw_j']:9.1f} J  tool {_j(row['tool_j'])}  "
+                f"({fmt_pct(row['tool_vs_raw_pct'])} vs raw)"
+            )
     report(runs, tools, args, dev, torch.__version__)
 
 
@@ -287,10 +307,13 @@ def report(runs: dict[str, list[dict]], tools: list[Tool], args, dev, torch_vers
     base = [r["steps_per_s"] for r in runs.get("unmetered", [])]
     base_med = statistics.median(base) if base else None
     noise = (max(base) - min(base)) / base_med * 100 if len(base) > 1 else None
-    print(f"\n== {dev.name}: median of {args.repeats} runs of ~{args.seconds:g} s "
-          f"(range in brackets)")
-    print(f"{'':<11}{'steps/s':>22}  {'vs unmetered':>12}  {'GPU J (tool)':>13}  "
-          f"{'raw counter J':>13}  {'tool vs raw (worst)':>19}")
+    print(
+        f"\n== {dev.name}: median of {args.repeats} runs of ~{args.seconds:g} s (range in brackets)"
+    )
+    print(
+        f"{'':<11}{'steps/s':>22}  {'vs unmetered':>12}  {'GPU J (tool)':>13}  "
+        f"{'raw counter J':>13}  {'tool vs raw (worst)':>19}"
+    )
     summary = {}
     for tool in tools:
         rows = runs.get(tool.name, [])
@@ -304,33 +327,56 @@ def report(runs: dict[str, list[dict]], tools: list[Tool], args, dev, torch_vers
         diffs = [r["tool_vs_raw_pct"] for r in rows if r["tool_vs_raw_pct"] is not None]
         worst = max(diffs, key=abs) if diffs else None
         tool_j = [r["tool_j"] for r in rows if r["tool_j"] is not None]
-        print(f"{tool.name:<11}{med:8.2f} [{min(sps):.2f}-{max(sps):.2f}]  "
-              f"{fmt_pct(pct(med, base_med)):>12}  "
-              f"{_j(statistics.median(tool_j) if tool_j else None):>13}  "
-              f"{statistics.median(r['raw_j'] for r in rows):11.1f} J  {fmt_pct(worst):>19}")
-        summary[tool.name] = {"runs": rows, "median_steps_per_s": med,
-                              "overhead_pct": pct(med, base_med), "worst_vs_raw_pct": worst,
-                              "version": getattr(tool, "version", None),
-                              "source": getattr(tool, "source", None)}
-    print(f"\nrun-to-run noise (unmetered steps/s, range / median): "
-          f"{'n/a' if noise is None else f'{noise:.2f}%'}")
+        print(
+            f"{tool.name:<11}{med:8.2f} [{min(sps):.2f}-{max(sps):.2f}]  "
+            f"{fmt_pct(pct(med, base_med)):>12}  "
+            f"{_j(statistics.median(tool_j) if tool_j else None):>13}  "
+            f"{statistics.median(r['raw_j'] for r in rows):11.1f} J  {fmt_pct(worst):>19}"
+        )
+        summary[tool.name] = {
+            "runs": rows,
+            "median_steps_per_s": med,
+            "overhead_pct": pct(med, base_med),
+            "worst_vs_raw_pct": worst,
+            "version": getattr(tool, "version", None),
+            "source": getattr(tool, "source", None),
+        }
+    print(
+        f"\nrun-to-run noise (unmetered steps/s, range / median): "
+        f"{'n/a' if noise is None else f'{noise:.2f}%'}"
+    )
     g = summary.get("greenlens", {})
     if "runs" in g:
         acc_ok = g["worst_vs_raw_pct"] is not None and abs(g["worst_vs_raw_pct"]) <= GOAL_PCT
-        print(f"goal 1, greenlens = raw counter within {GOAL_PCT}%: "
-              f"{'MET' if acc_ok else 'NOT MET'} (worst {fmt_pct(g['worst_vs_raw_pct'])})")
+        print(
+            f"goal 1, greenlens = raw counter within {GOAL_PCT}%: "
+            f"{'MET' if acc_ok else 'NOT MET'} (worst {fmt_pct(g['worst_vs_raw_pct'])})"
+        )
         if noise is not None and g["overhead_pct"] is not None:
             over_ok = abs(g["overhead_pct"]) <= noise
-            print(f"goal 2, greenlens overhead within run-to-run noise: "
-                  f"{'MET' if over_ok else 'NOT MET'} (overhead "
-                  f"{fmt_pct(g['overhead_pct'])}, noise {noise:.2f}%)")
+            print(
+                f"goal 2, greenlens overhead within run-to-run noise: "
+                f"{'MET' if over_ok else 'NOT MET'} (overhead "
+                f"{fmt_pct(g['overhead_pct'])}, noise {noise:.2f}%)"
+            )
         else:
             print("goal 2: needs at least 2 unmetered runs (--repeats 2)")
     if args.json_out:
-        args.json_out.write_text(json.dumps(
-            {"device": dev.name, "uuid": dev.uuid, "torch": torch_version,
-             "seconds": args.seconds, "repeats": args.repeats, "noise_pct": noise,
-             "tools": summary}, indent=2, default=str))
+        args.json_out.write_text(
+            json.dumps(
+                {
+                    "device": dev.name,
+                    "uuid": dev.uuid,
+                    "torch": torch_version,
+                    "seconds": args.seconds,
+                    "repeats": args.repeats,
+                    "noise_pct": noise,
+                    "tools": summary,
+                },
+                indent=2,
+                default=str,
+            )
+        )
         print(f"figures written to {args.json_out}")
 
 

@@ -43,6 +43,7 @@ def synthetic_sst2(folder: Path, n_train: int = 20000, n_dev: int = 872) -> Path
             words = rng.choices(filler, k=rng.randint(4, 30)) + [rng.choice(pos if y else neg)]
             rng.shuffle(words)
             yield f"{y}\t{' '.join(words)}"
+
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "train.tsv").write_text("label\tsentence\n" + "\n".join(rows(n_train)) + "\n")
     (folder / "dev.tsv").write_text("label\tcontent\n" + "\n".join(rows(n_dev)) + "\n")
@@ -80,9 +81,12 @@ class References:
             try:
                 from codecarbon import OfflineEmissionsTracker
 
-                tracker = OfflineEmissionsTracker(country_iso_code="USA", save_to_file=False,
-                                                  log_level="error",
-                                                  gpu_ids=[self.cuda_index])
+                tracker = OfflineEmissionsTracker(
+                    country_iso_code="USA",
+                    save_to_file=False,
+                    log_level="error",
+                    gpu_ids=[self.cuda_index],
+                )
                 tracker.start()
                 self.trackers[key] = tracker
             except Exception as exc:
@@ -105,8 +109,18 @@ class References:
         return out
 
 
-def run_recipe(name, trials, limit_train, max_epochs, data_dir, counter, sampler, figures,
-               device: str = "cuda", refs: References | None = None):
+def run_recipe(
+    name,
+    trials,
+    limit_train,
+    max_epochs,
+    data_dir,
+    counter,
+    sampler,
+    figures,
+    device: str = "cuda",
+    refs: References | None = None,
+):
     from corpus.store import Store
     from replication.meters import EnergyMonitor
     from replication.search import replicate
@@ -118,15 +132,25 @@ def run_recipe(name, trials, limit_train, max_epochs, data_dir, counter, sampler
         counter.start(f"bench-{name}")
         sampler.start(f"bench-{name}")
         t0 = time.perf_counter()
-        summary = replicate(store, name, trials, device=device, data_dir=data_dir,
-                            limit_train=limit_train, max_epochs=max_epochs, monitor=monitor,
-                            progress=False)
+        summary = replicate(
+            store,
+            name,
+            trials,
+            device=device,
+            data_dir=data_dir,
+            limit_train=limit_train,
+            max_epochs=max_epochs,
+            monitor=monitor,
+            progress=False,
+        )
         wall = time.perf_counter() - t0
         c = counter.stop(f"bench-{name}")
         s = sampler.stop(f"bench-{name}")
         ref = refs.end(f"bench-{name}") if refs is not None else {}
-    print(f"\n== {name}: {trials} trials on {device}, {limit_train} train sentences, "
-          f"<= {max_epochs} epoch(s), {wall:.1f} s")
+    print(
+        f"\n== {name}: {trials} trials on {device}, {limit_train} train sentences, "
+        f"<= {max_epochs} epoch(s), {wall:.1f} s"
+    )
     rows = []
     for t in summary.trials:
         if t.status != "done":
@@ -134,20 +158,38 @@ def run_recipe(name, trials, limit_train, max_epochs, data_dir, counter, sampler
             continue
         tflops = (t.achieved_flops_per_s or 0) / 1e12
         mfu = "n/a" if t.mfu is None else f"{100 * t.mfu:.1f}%"
-        print(f"  trial {t.trial}: acc {t.val_metric:.4f}  {t.energy_j:8.1f} J  "
-              f"{t.wall_s:6.1f} s  train {t.train_flops:.3g} FLOPs  {tflops:6.2f} TFLOP/s  "
-              f"MFU {mfu} ({t.mfu_note})")
-        rows.append({"trial": t.trial, "accuracy": t.val_metric, "energy_j": t.energy_j,
-                     "wall_s": t.wall_s, "train_flops": t.train_flops,
-                     "tflops_per_s": tflops, "mfu": t.mfu, "params": t.params})
+        print(
+            f"  trial {t.trial}: acc {t.val_metric:.4f}  {t.energy_j:8.1f} J  "
+            f"{t.wall_s:6.1f} s  train {t.train_flops:.3g} FLOPs  {tflops:6.2f} TFLOP/s  "
+            f"MFU {mfu} ({t.mfu_note})"
+        )
+        rows.append(
+            {
+                "trial": t.trial,
+                "accuracy": t.val_metric,
+                "energy_j": t.energy_j,
+                "wall_s": t.wall_s,
+                "train_flops": t.train_flops,
+                "tflops_per_s": tflops,
+                "mfu": t.mfu,
+                "params": t.params,
+            }
+        )
     ce, se = c.total_j, s.total_j
-    print(f"  GPU energy over the whole search: counter {ce:.1f} J, sampling {se:.1f} J "
-          f"(sampling vs counter {pct(se, ce)}; {s.source})")
+    print(
+        f"  GPU energy over the whole search: counter {ce:.1f} J, sampling {se:.1f} J "
+        f"(sampling vs counter {pct(se, ce)}; {s.source})"
+    )
     for label, value in ref.items():
         print(f"  {label}: {value:.1f} J ({pct(value, ce)} vs our counter)")
-    figures[name] = {"trials": rows, "wall_s": wall, "counter_j": ce, "sampling_j": se,
-                     "references": ref,
-                     "sampling_vs_counter_pct": 100 * (se - ce) / ce if ce else None}
+    figures[name] = {
+        "trials": rows,
+        "wall_s": wall,
+        "counter_j": ce,
+        "sampling_j": se,
+        "references": ref,
+        "sampling_vs_counter_pct": 100 * (se - ce) / ce if ce else None,
+    }
 
 
 def overhead(counter, sampler, figures, steps: int = 120, repeats: int = 3):
@@ -176,6 +218,7 @@ def overhead(counter, sampler, figures, steps: int = 120, repeats: int = 3):
         with torch.autocast("cuda", dtype=torch.bfloat16):
             loss = F.cross_entropy(model(ids, mask), y)
         loss.backward()
+
     _, flops_per_step = count_flops(fwd_bwd, device_type="cuda")
     opt.zero_grad(set_to_none=True)
     for _ in range(20):
@@ -185,8 +228,10 @@ def overhead(counter, sampler, figures, steps: int = 120, repeats: int = 3):
     from replication.meters import CpuEstimateMeter, EnergyMonitor
 
     # as users meter: a full EnergyMonitor (GPU meter + CPU + DRAM) around the steps
-    monitors = {"counter": EnergyMonitor(gpu=counter, cpu=CpuEstimateMeter()),
-                "sampling": EnergyMonitor(gpu=sampler, cpu=CpuEstimateMeter())}
+    monitors = {
+        "counter": EnergyMonitor(gpu=counter, cpu=CpuEstimateMeter()),
+        "sampling": EnergyMonitor(gpu=sampler, cpu=CpuEstimateMeter()),
+    }
 
     def timed(monitor):
         if monitor is not None:
@@ -210,20 +255,30 @@ def overhead(counter, sampler, figures, steps: int = 120, repeats: int = 3):
     med = {k: statistics.median(v) for k, v in rates.items()}
     name = torch.cuda.get_device_name()
     util = utilisation(flops_per_step * med["unmetered"], 1.0, "cuda", name, "bf16")
-    print(f"\n== meter overhead: MiniLM bf16 train step, batch 32 x 64 tokens, {steps} steps x "
-          f"{repeats} interleaved repeats (median)")
+    print(
+        f"\n== meter overhead: MiniLM bf16 train step, batch 32 x 64 tokens, {steps} steps x "
+        f"{repeats} interleaved repeats (median)"
+    )
     for label in rates:
-        print(f"  {label:<10} {med[label]:7.2f} steps/s  ({pct(med[label], med['unmetered'])} vs "
-              f"unmetered; runs {', '.join(f'{r:.1f}' for r in rates[label])})")
+        print(
+            f"  {label:<10} {med[label]:7.2f} steps/s  ({pct(med[label], med['unmetered'])} vs "
+            f"unmetered; runs {', '.join(f'{r:.1f}' for r in rates[label])})"
+        )
     for label, vals in energy.items():
         print(f"  {label:<10} {statistics.median(vals):7.2f} GPU J/step")
-    print(f"  FLOPs/step {flops_per_step:.3g} (FlopCounterMode); achieved "
-          f"{util.achieved_flops_per_s / 1e12:.1f} TFLOP/s; MFU "
-          f"{'n/a' if util.mfu is None else f'{100 * util.mfu:.1f}%'} ({util.note})")
-    figures["overhead"] = {"steps_per_s": rates, "median": med,
-                           "j_per_step": {k: statistics.median(v) for k, v in energy.items()},
-                           "flops_per_step": flops_per_step,
-                           "tflops_per_s": util.achieved_flops_per_s / 1e12, "mfu": util.mfu}
+    print(
+        f"  FLOPs/step {flops_per_step:.3g} (FlopCounterMode); achieved "
+        f"{util.achieved_flops_per_s / 1e12:.1f} TFLOP/s; MFU "
+        f"{'n/a' if util.mfu is None else f'{100 * util.mfu:.1f}%'} ({util.note})"
+    )
+    figures["overhead"] = {
+        "steps_per_s": rates,
+        "median": med,
+        "j_per_step": {k: statistics.median(v) for k, v in energy.items()},
+        "flops_per_step": flops_per_step,
+        "tflops_per_s": util.achieved_flops_per_s / 1e12,
+        "mfu": util.mfu,
+    }
 
 
 def main() -> None:
@@ -244,6 +299,7 @@ def main() -> None:
         NvmlPowerSamplingMeter,
         load_pynvml,
     )
+
     try:
         pynvml = load_pynvml()
     except MeterUnavailable as exc:
@@ -260,14 +316,18 @@ def main() -> None:
     except MeterUnavailable as exc:
         skip(f"the NVML energy counter is needed for the comparison: {exc}")
     sampler = NvmlPowerSamplingMeter(pynvml, [nvml_idx], interval_s=0.1)
-    print(f"device: {torch.cuda.get_device_name()} (NVML index {nvml_idx}); torch "
-          f"{torch.__version__}; sampling interval 0.1 s")
+    print(
+        f"device: {torch.cuda.get_device_name()} (NVML index {nvml_idx}); torch "
+        f"{torch.__version__}; sampling interval 0.1 s"
+    )
 
     data_dir = args.data_dir or default_data_dir()
     if not (data_dir / "train.tsv").exists():
         data_dir = synthetic_sst2(Path(tempfile.mkdtemp()) / "sst2-synthetic")
-        print(f"NOTE: SST-2 not found; using SYNTHETIC data in {data_dir} "
-              f"(accuracies are not SST-2 results)")
+        print(
+            f"NOTE: SST-2 not found; using SYNTHETIC data in {data_dir} "
+            f"(accuracies are not SST-2 results)"
+        )
     figures = {"device": torch.cuda.get_device_name(), "data": str(data_dir)}
     t_start = time.perf_counter()
     refs = References(idx)
@@ -276,8 +336,7 @@ def main() -> None:
         from replication.models.encoder import check_available
 
         check_available()
-        run_recipe("sst2-minilm", 2, 20000, 1, data_dir, counter, sampler, figures,
-                   refs=refs)
+        run_recipe("sst2-minilm", 2, 20000, 1, data_dir, counter, sampler, figures, refs=refs)
         overhead(counter, sampler, figures)
     except Exception as exc:  # the encoder extra may be absent on the GPU machine
         print(f"\nencoder part skipped: {exc}")

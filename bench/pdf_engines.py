@@ -69,10 +69,18 @@ def _plumber_flow(path: Path) -> list[str]:
     return _plumber(path, use_text_flow=True, x_tolerance=1)
 
 
-ENGINES = {"pypdfium2": _pdfium, "pymupdf": _mupdf, "pdfplumber": _plumber,
-           "pdfplumber_flow": _plumber_flow}
-MODULES = {"pypdfium2": "pypdfium2", "pymupdf": "pymupdf", "pdfplumber": "pdfplumber",
-           "pdfplumber_flow": "pdfplumber"}
+ENGINES = {
+    "pypdfium2": _pdfium,
+    "pymupdf": _mupdf,
+    "pdfplumber": _plumber,
+    "pdfplumber_flow": _plumber_flow,
+}
+MODULES = {
+    "pypdfium2": "pypdfium2",
+    "pymupdf": "pymupdf",
+    "pdfplumber": "pdfplumber",
+    "pdfplumber_flow": "pdfplumber",
+}
 
 
 def _normalise(text: str) -> str:
@@ -100,13 +108,17 @@ def quality(pages: list[str], vocab: set[str]) -> dict:
     text = _normalise(" ".join(pages))
     words = [w.lower() for w in WORD.findall(text) if len(w) >= 3]
     tokens = TOKEN.findall(text)
-    return {"words": len(words), "known": sum(w in vocab for w in words),
-            "tokens": len(tokens), "long": sum(len(t) >= 25 for t in tokens)}
+    return {
+        "words": len(words),
+        "known": sum(w in vocab for w in words),
+        "tokens": len(tokens),
+        "long": sum(len(t) >= 25 for t in tokens),
+    }
 
 
 def _grams(text: str, n: int = 8) -> list[tuple[str, ...]]:
     toks = [t.lower() for t in re.findall(r"[A-Za-z]{2,}", text)]
-    return [tuple(toks[i:i + n]) for i in range(len(toks) - n + 1)]
+    return [tuple(toks[i : i + n]) for i in range(len(toks) - n + 1)]
 
 
 def abstract_recall(page1: str, abstract: str) -> tuple[int, int]:
@@ -118,10 +130,12 @@ def abstract_recall(page1: str, abstract: str) -> tuple[int, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--papers", type=int, default=0, help="papers for the fast engines "
-                        "(0 = all)")
-    parser.add_argument("--plumber-papers", type=int, default=15,
-                        help="papers for pdfplumber (about 70x slower)")
+    parser.add_argument(
+        "--papers", type=int, default=0, help="papers for the fast engines (0 = all)"
+    )
+    parser.add_argument(
+        "--plumber-papers", type=int, default=15, help="papers for pdfplumber (about 70x slower)"
+    )
     args = parser.parse_args()
 
     with (CORPUS / "pdfs" / "manifest.csv").open(encoding="utf-8") as fh:
@@ -130,11 +144,14 @@ def main() -> None:
     pmlr = [r for r in rows if r["abstract"]]
     other = [r for r in rows if not r["abstract"]]
     mixed = [r for pair in zip(pmlr, other) for r in pair]
-    mixed += pmlr[len(other):] + other[len(pmlr):]
+    mixed += pmlr[len(other) :] + other[len(pmlr) :]
     t0 = time.process_time()
     vocab = vocabulary()
-    print(f"vocabulary: {len(vocab)} words from mlanthology abstracts "
-          f"({time.process_time() - t0:.1f} s)", file=sys.stderr)
+    print(
+        f"vocabulary: {len(vocab)} words from mlanthology abstracts "
+        f"({time.process_time() - t0:.1f} s)",
+        file=sys.stderr,
+    )
 
     per_paper: dict[str, list[dict]] = {}
     for name, func in ENGINES.items():
@@ -145,23 +162,38 @@ def main() -> None:
             continue
         limit = args.plumber_papers if name.startswith("pdfplumber") else args.papers
         recs = []
-        for row in (mixed[:limit] if limit else mixed):
+        for row in mixed[:limit] if limit else mixed:
             path = CORPUS / "pdfs" / row["file"]
             t = time.process_time()
             texts = func(path)
-            rec = {"seconds": time.process_time() - t, "pages": len(texts),
-                   **quality(texts, vocab), "found": 0, "total": 0}
+            rec = {
+                "seconds": time.process_time() - t,
+                "pages": len(texts),
+                **quality(texts, vocab),
+                "found": 0,
+                "total": 0,
+            }
             if row["abstract"] and texts:
                 rec["found"], rec["total"] = abstract_recall(texts[0], row["abstract"])
             recs.append(rec)
         per_paper[name] = recs
         print(f"{name}: {len(recs)} papers done", file=sys.stderr)
 
-    head = ("engine", "papers", "pages", "ms/page", "pages/s", "dict_share", "long/1k",
-            "abstract_8gram")
+    head = (
+        "engine",
+        "papers",
+        "pages",
+        "ms/page",
+        "pages/s",
+        "dict_share",
+        "long/1k",
+        "abstract_8gram",
+    )
     common = min(len(r) for r in per_paper.values())
-    for title, n in ((f"same {common} papers for every engine", common),
-                     ("every paper each engine ran on", None)):
+    for title, n in (
+        (f"same {common} papers for every engine", common),
+        ("every paper each engine ran on", None),
+    ):
         print(f"\n{title}:\n")
         print("| " + " | ".join(head) + " |")
         print("|" + " --- |" * len(head))
@@ -169,11 +201,13 @@ def main() -> None:
             s = Counter()
             for rec in recs[:n]:
                 s.update(rec)
-            print(f"| {name} | {len(recs[:n])} | {int(s['pages'])} | "
-                  f"{1000 * s['seconds'] / s['pages']:.2f} | {s['pages'] / s['seconds']:.0f} | "
-                  f"{s['known'] / max(s['words'], 1):.4f} | "
-                  f"{1000 * s['long'] / max(s['tokens'], 1):.2f} | "
-                  f"{s['found'] / max(s['total'], 1):.3f} |")
+            print(
+                f"| {name} | {len(recs[:n])} | {int(s['pages'])} | "
+                f"{1000 * s['seconds'] / s['pages']:.2f} | {s['pages'] / s['seconds']:.0f} | "
+                f"{s['known'] / max(s['words'], 1):.4f} | "
+                f"{1000 * s['long'] / max(s['tokens'], 1):.2f} | "
+                f"{s['found'] / max(s['total'], 1):.3f} |"
+            )
 
 
 if __name__ == "__main__":

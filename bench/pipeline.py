@@ -55,14 +55,20 @@ def _build(root: Path, rows: list[dict], repeat: int):
                 data += b"\n%" + str(r).encode() + b"\n"
             cached = cache.put(data)
             pid = f"bench:{r}:{i}"
-            papers.append(Paper(pid, "bench", row.get("venue") or "X",
-                                int(row.get("year") or 2020), row.get("title") or pid,
-                                abstract=row.get("abstract") or None))
+            papers.append(
+                Paper(
+                    pid,
+                    "bench",
+                    row.get("venue") or "X",
+                    int(row.get("year") or 2020),
+                    row.get("title") or pid,
+                    abstract=row.get("abstract") or None,
+                )
+            )
             states.append((pid, cached))
     store.upsert_papers(papers)
     for pid, cached in states:
-        store.set_pdf_state(pid, status="fetched", pdf_sha256=cached.sha256,
-                            pages=cached.pages)
+        store.set_pdf_state(pid, status="fetched", pdf_sha256=cached.sha256, pages=cached.pages)
     return store, cache.root
 
 
@@ -78,8 +84,7 @@ def _children_cpu() -> float:
         except OSError:
             continue
         if int(fields[1]) == me:  # ppid
-            total += (int(fields[11]) + int(fields[12]) + int(fields[13])
-                      + int(fields[14])) / tick
+            total += (int(fields[11]) + int(fields[12]) + int(fields[13]) + int(fields[14])) / tick
     return total
 
 
@@ -94,8 +99,19 @@ def _stage_profile(paths: list[str], queue) -> None:
     from extractors.pdftext import read_pdf
 
     clock = time.process_time
-    cpu = dict.fromkeys(["pdf open", "pdfium text", "pdf layer rest", "layout/sections",
-                         "sentences", *DETECTORS, "rest of analysis", "target"], 0.0)
+    cpu = dict.fromkeys(
+        [
+            "pdf open",
+            "pdfium text",
+            "pdf layer rest",
+            "layout/sections",
+            "sentences",
+            *DETECTORS,
+            "rest of analysis",
+            "target",
+        ],
+        0.0,
+    )
     split = layout.split_sentences
 
     def timed_split(text):
@@ -192,32 +208,46 @@ def _run(store, cache: Path, workers: int, prof=None) -> dict:
         prof.disable()
     wall, driver = time.perf_counter() - t0, time.process_time() - cpu0
     kids = _children_cpu() - kids0
-    return {"s": s, "wall": wall, "driver": driver, "workers": kids,
-            "rate": s.pages / (driver + kids) if driver + kids else 0.0}
+    return {
+        "s": s,
+        "wall": wall,
+        "driver": driver,
+        "workers": kids,
+        "rate": s.pages / (driver + kids) if driver + kids else 0.0,
+    }
 
 
 def _spread(values: list[float]) -> str:
-    return (f"median {statistics.median(values):.1f} (min {min(values):.1f}, max "
-            f"{max(values):.1f}, runs: {', '.join(f'{v:.1f}' for v in values)})")
+    return (
+        f"median {statistics.median(values):.1f} (min {min(values):.1f}, max "
+        f"{max(values):.1f}, runs: {', '.join(f'{v:.1f}' for v in values)})"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=0, help="PDFs to use (default: all)")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="papers per PDF (each a distinct file), for a bigger batch")
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        help="papers per PDF (each a distinct file), for a bigger batch",
+    )
     parser.add_argument("--runs", type=int, default=3, help="end-to-end runs (default 3)")
     parser.add_argument("--plumber-papers", type=int, default=3)
-    parser.add_argument("--profile", action="store_true",
-                        help="cProfile the driver (parent process) and print its top costs")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="cProfile the driver (parent process) and print its top costs",
+    )
     args = parser.parse_args()
     if not PDFS.exists():
         sys.exit(f"needs the real PDFs at {PDFS}")
     with (PDFS / "manifest.csv").open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     if args.papers:
-        rows = rows[:args.papers]
+        rows = rows[: args.papers]
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
     from extractors.pagecache import PageCache
@@ -244,42 +274,57 @@ def main() -> None:
         sink.BatchWriter.flush = original_flush
     r = sorted(runs, key=lambda x: x["rate"])[len(runs) // 2]  # the median run
     s, wall = r["s"], r["wall"]
-    print(f"extract_store end to end: {s.extracted} papers ({s.errors} errors), {s.pages} "
-          f"pages, {n_findings} finding rows, {args.workers} workers; median run "
-          f"{wall:.1f} s wall")
-    print(f"  wall: {s.pages / wall:.1f} pages/s, {s.extracted / wall:.2f} papers/s, "
-          f"{s.pages / wall / args.workers:.1f} pages/s per worker")
-    print(f"  CPU: driver {r['driver']:.1f} s + workers and fork server {r['workers']:.1f} s "
-          f"-> {r['rate']:.1f} pages per CPU-second (start-up and store writes included; "
-          f"not lowered by other load)")
-    print(f"  pages per CPU-second over {len(runs)} runs: "
-          f"{_spread([x['rate'] for x in runs])}")
+    print(
+        f"extract_store end to end: {s.extracted} papers ({s.errors} errors), {s.pages} "
+        f"pages, {n_findings} finding rows, {args.workers} workers; median run "
+        f"{wall:.1f} s wall"
+    )
+    print(
+        f"  wall: {s.pages / wall:.1f} pages/s, {s.extracted / wall:.2f} papers/s, "
+        f"{s.pages / wall / args.workers:.1f} pages/s per worker"
+    )
+    print(
+        f"  CPU: driver {r['driver']:.1f} s + workers and fork server {r['workers']:.1f} s "
+        f"-> {r['rate']:.1f} pages per CPU-second (start-up and store writes included; "
+        f"not lowered by other load)"
+    )
+    print(f"  pages per CPU-second over {len(runs)} runs: {_spread([x['rate'] for x in runs])}")
     if prof:
         pstats.Stats(prof).sort_stats("cumulative").print_stats(15)
 
     paths = [str(PDFS / row["file"]) for row in rows]
     stages = _in_child(_stage_profile, paths)
     pages, cpu = stages["pages"], stages["cpu"]
-    print(f"per stage, CPU ms per page (one process, {len(paths)} papers, {pages} pages; "
-          f"store writes from the driver of the runs above):")
+    print(
+        f"per stage, CPU ms per page (one process, {len(paths)} papers, {pages} pages; "
+        f"store writes from the driver of the runs above):"
+    )
     cpu_ms = {k: 1000 * v / pages for k, v in cpu.items()}
     cpu_ms["store writes"] = 1000 * writes_per_run["cpu"] / s.pages if s.pages else 0.0
     total = sum(cpu_ms.values())
     for name, ms in cpu_ms.items():
         print(f"  {name:16s} {ms:6.3f} ms/page  {100 * ms / total:5.1f}%")
-    print(f"  {'total':16s} {total:6.3f} ms/page -> {1000 / total:.1f} pages per CPU-second "
-          f"in one process, without pool start-up")
+    print(
+        f"  {'total':16s} {total:6.3f} ms/page -> {1000 / total:.1f} pages per CPU-second "
+        f"in one process, without pool start-up"
+    )
     pdfium = pages / (cpu["pdf open"] + cpu["pdfium text"])
-    print(f"pypdfium2 text alone (open + get_text_range of every page), same process: "
-          f"{pdfium:.1f} pages per CPU-second; pipeline / pdfium = {r['rate'] / pdfium:.2f}")
+    print(
+        f"pypdfium2 text alone (open + get_text_range of every page), same process: "
+        f"{pdfium:.1f} pages per CPU-second; pipeline / pdfium = {r['rate'] / pdfium:.2f}"
+    )
 
     rd = sorted(redetect, key=lambda x: x["rate"])[len(redetect) // 2]
-    print(f"re-detection from stored page text (extract --force, no PDF opened: "
-          f"{rd['s'].from_text} of {rd['s'].extracted} papers from the text cache): "
-          f"{_spread([x['rate'] for x in redetect])} pages per CPU-second; wall "
-          f"{rd['s'].pages / rd['wall']:.1f} pages/s")
-    print(f"page-text cache on disk: {text_bytes / 1e6:.1f} MB for {s.pages} pages = "
-          f"{text_bytes / s.pages * 1000 / 1e6:.2f} MB per 1,000 pages")
+    print(
+        f"re-detection from stored page text (extract --force, no PDF opened: "
+        f"{rd['s'].from_text} of {rd['s'].extracted} papers from the text cache): "
+        f"{_spread([x['rate'] for x in redetect])} pages per CPU-second; wall "
+        f"{rd['s'].pages / rd['wall']:.1f} pages/s"
+    )
+    print(
+        f"page-text cache on disk: {text_bytes / 1e6:.1f} MB for {s.pages} pages = "
+        f"{text_bytes / s.pages * 1000 / 1e6:.2f} MB per 1,000 pages"
+    )
 
     plumber = 0.0
     try:
@@ -287,20 +332,26 @@ def main() -> None:
         from extract import _in_child as _plumber_child
         from extract import _plumber
 
-        p_paths = [str(PDFS / r["file"]) for r in rows[:args.plumber_papers]]
+        p_paths = [str(PDFS / r["file"]) for r in rows[: args.plumber_papers]]
         pres = _plumber_child(_plumber, p_paths)
         plumber = pres["pages"] / pres["cpu"]
-        print(f"pdfplumber extract_text only, one process: {len(p_paths)} papers, "
-              f"{pres['pages']} pages: {plumber:.1f} pages per CPU-second; wall "
-              f"{pres['pages'] / pres['wall']:.1f} pages/s")
+        print(
+            f"pdfplumber extract_text only, one process: {len(p_paths)} papers, "
+            f"{pres['pages']} pages: {plumber:.1f} pages per CPU-second; wall "
+            f"{pres['pages'] / pres['wall']:.1f} pages/s"
+        )
     except ImportError:
         print("pdfplumber not installed (pip install 'greenlens[pdfplumber]'): reported as 0")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     print(f"papers_per_s={s.extracted / wall:.2f}")
-    print(f"redetect_pages_per_s_per_core={rd['rate']:.1f} "
-          f"text_cache_mb_per_1000_pages={text_bytes / s.pages * 1000 / 1e6:.2f}")
-    print(f"pages_per_s_per_core={r['rate']:.1f} pdfplumber_pages_per_s_per_core={plumber:.1f} "
-          f"pdfium_text_pages_per_s_per_core={pdfium:.1f}")
+    print(
+        f"redetect_pages_per_s_per_core={rd['rate']:.1f} "
+        f"text_cache_mb_per_1000_pages={text_bytes / s.pages * 1000 / 1e6:.2f}"
+    )
+    print(
+        f"pages_per_s_per_core={r['rate']:.1f} pdfplumber_pages_per_s_per_core={plumber:.1f} "
+        f"pdfium_text_pages_per_s_per_core={pdfium:.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -74,8 +74,10 @@ def _build(root: Path, target_pages: int):
     store.upsert_papers(papers)
     states = pa.table({"id": ids, "sha": shas, "pages": counts})
     with store.arrow_view("_bench_states", states):
-        store.execute("UPDATE papers SET status = 'fetched', pdf_sha256 = s.sha, "
-                      "pages = s.pages FROM _bench_states s WHERE papers.id = s.id")
+        store.execute(
+            "UPDATE papers SET status = 'fetched', pdf_sha256 = s.sha, "
+            "pages = s.pages FROM _bench_states s WHERE papers.id = s.id"
+        )
     return store, cache.root, len(papers), total
 
 
@@ -125,8 +127,14 @@ class _Sampler(threading.Thread):
         while not self.stop.is_set():
             rss = {pid: _rss_mb(pid) for pid in _tree(me)}
             others = [v for pid, v in rss.items() if pid != me]
-            self.samples.append((time.perf_counter() - t0, sum(rss.values()), rss.get(me, 0.0),
-                                 max(others, default=0.0)))
+            self.samples.append(
+                (
+                    time.perf_counter() - t0,
+                    sum(rss.values()),
+                    rss.get(me, 0.0),
+                    max(others, default=0.0),
+                )
+            )
             self.stop.wait(self.every_s)
 
 
@@ -164,25 +172,34 @@ def _store_mb(root: Path) -> float:
 
 def _report(label: str, r: dict, workers: int) -> None:
     s, samples = r["s"], r["samples"]
-    print(f"{label}: {s.extracted} papers ({s.errors} errors, {s.from_text} from stored "
-          f"text), {s.pages} pages in {r['wall']:.1f} s wall = {s.pages / r['wall']:.1f} "
-          f"pages/s on {workers} workers; {s.pages / r['cpu']:.1f} pages per CPU-second")
+    print(
+        f"{label}: {s.extracted} papers ({s.errors} errors, {s.from_text} from stored "
+        f"text), {s.pages} pages in {r['wall']:.1f} s wall = {s.pages / r['wall']:.1f} "
+        f"pages/s on {workers} workers; {s.pages / r['cpu']:.1f} pages per CPU-second"
+    )
     if samples:
         peak = max(samples, key=lambda x: x[1])
-        print(f"  memory (PSS) of the process tree: peak {peak[1]:.0f} MB at "
-              f"{peak[0]:.0f} s (driver {max(x[2] for x in samples):.0f} MB peak, largest "
-              f"worker/fork server {max(x[3] for x in samples):.0f} MB peak)")
+        print(
+            f"  memory (PSS) of the process tree: peak {peak[1]:.0f} MB at "
+            f"{peak[0]:.0f} s (driver {max(x[2] for x in samples):.0f} MB peak, largest "
+            f"worker/fork server {max(x[3] for x in samples):.0f} MB peak)"
+        )
         marks = [samples[int(f * (len(samples) - 1))] for f in (0.1, 0.25, 0.5, 0.75, 1.0)]
-        print("  over the run (s: total MB): " + ", ".join(
-            f"{t:.0f}: {total:.0f}" for t, total, _, _ in marks))
+        print(
+            "  over the run (s: total MB): "
+            + ", ".join(f"{t:.0f}: {total:.0f}" for t, total, _, _ in marks)
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=100_000)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--redetect", action="store_true",
-                        help="then re-extract everything from the stored page text")
+    parser.add_argument(
+        "--redetect",
+        action="store_true",
+        help="then re-extract everything from the stored page text",
+    )
     args = parser.parse_args()
     if not PDFS.exists():
         sys.exit(f"needs the real PDFs at {PDFS}")
@@ -195,8 +212,10 @@ def main() -> None:
         first = _extract(store, cache, args.workers, force=False)
         _report("extract", first, args.workers)
         text_mb = sum(p.stat().st_size for p in (cache / "pagetext").rglob("*.json.z")) / 1e6
-        print(f"  page-text cache: {text_mb:.0f} MB ({text_mb / n_pages * 1000:.2f} MB per "
-              f"1,000 pages); store {_store_mb(root):.1f} MB (file and its write-ahead log)")
+        print(
+            f"  page-text cache: {text_mb:.0f} MB ({text_mb / n_pages * 1000:.2f} MB per "
+            f"1,000 pages); store {_store_mb(root):.1f} MB (file and its write-ahead log)"
+        )
         if args.redetect:
             again = _extract(store, cache, args.workers, force=True)
             _report("re-detection from stored text (extract --force)", again, args.workers)
@@ -206,9 +225,11 @@ def main() -> None:
     s = first["s"]
     peak = max((x[1] for x in first["samples"]), default=0.0)
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
-    print(f"pages={s.pages} wall_s={first['wall']:.1f} pages_per_s={s.pages / first['wall']:.1f} "
-          f"pages_per_cpu_s={s.pages / first['cpu']:.1f} peak_pss_mb={peak:.0f} "
-          f"errors={s.errors}")
+    print(
+        f"pages={s.pages} wall_s={first['wall']:.1f} pages_per_s={s.pages / first['wall']:.1f} "
+        f"pages_per_cpu_s={s.pages / first['cpu']:.1f} peak_pss_mb={peak:.0f} "
+        f"errors={s.errors}"
+    )
 
 
 if __name__ == "__main__":

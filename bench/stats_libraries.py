@@ -37,8 +37,14 @@ def _timed(fn, repeat: int = 5) -> float:
 
 def _import_s(module: str) -> float:
     code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
-    runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                                 check=True).stdout) for _ in range(3)]
+    runs = [
+        float(
+            subprocess.run(
+                [sys.executable, "-c", code], capture_output=True, text=True, check=True
+            ).stdout
+        )
+        for _ in range(3)
+    ]
     return statistics.median(runs)
 
 
@@ -70,8 +76,9 @@ def _sm_trend(years, k, n):
 
     y, kk, nn = (np.asarray(a, dtype=float) for a in (years, k, n))
     x = y - (y * nn).sum() / nn.sum()
-    fit = sm.GLM(np.column_stack([kk, nn - kk]), sm.add_constant(x),
-                 family=sm.families.Binomial()).fit()
+    fit = sm.GLM(
+        np.column_stack([kk, nn - kk]), sm.add_constant(x), family=sm.families.Binomial()
+    ).fit()
     return float(fit.params[1]), float(fit.bse[1]), float(fit.pvalues[1])
 
 
@@ -81,12 +88,16 @@ def main() -> None:
     args = ap.parse_args()
     inputs = _inputs(args.db)
     pairs = [(k, n) for n in range(1, 201) for k in range(n + 1)]
-    print(f"{len(inputs)} trend inputs ({'store ' + str(args.db) if args.db else 'synthetic'}), "
-          f"{len(pairs)} Wilson (k, n) pairs")
+    print(
+        f"{len(inputs)} trend inputs ({'store ' + str(args.db) if args.db else 'synthetic'}), "
+        f"{len(pairs)} Wilson (k, n) pairs"
+    )
     ours_t = _timed(lambda: [logistic_trend(*i) for i in inputs]) / len(inputs)
     ours_w = _timed(lambda: [wilson(k, n) for k, n in pairs]) / len(pairs)
-    print(f"greenlens: trend {ours_t * 1e3:.3f} ms/call, wilson {ours_w * 1e6:.2f} us/call, "
-          f"import analysis.stats {_import_s('analysis.stats'):.3f} s")
+    print(
+        f"greenlens: trend {ours_t * 1e3:.3f} ms/call, wilson {ours_w * 1e6:.2f} us/call, "
+        f"import analysis.stats {_import_s('analysis.stats'):.3f} s"
+    )
     try:
         import statsmodels.api  # noqa: F401
         from statsmodels.stats.proportion import proportion_confint
@@ -107,12 +118,17 @@ def main() -> None:
         slo, shi = proportion_confint(k, n, alpha=1 - 0.95, method="wilson")
         d_w = max(d_w, abs(lo - slo), abs(hi - shi))
     sm_t = _timed(lambda: [_sm_trend(*i) for i in inputs]) / len(inputs)
-    sm_w = _timed(lambda: [proportion_confint(k, n, alpha=0.05, method="wilson")
-                           for k, n in pairs]) / len(pairs)
-    print(f"statsmodels: trend {sm_t * 1e3:.3f} ms/call, wilson {sm_w * 1e6:.2f} us/call, "
-          f"import statsmodels.api {_import_s('statsmodels.api'):.3f} s")
-    print(f"largest difference: slope {d_slope:.2e}, se {d_se:.2e}, p {d_p:.2e}, "
-          f"Wilson bound {d_w:.2e} (z = {Z95:.15f})")
+    sm_w = _timed(
+        lambda: [proportion_confint(k, n, alpha=0.05, method="wilson") for k, n in pairs]
+    ) / len(pairs)
+    print(
+        f"statsmodels: trend {sm_t * 1e3:.3f} ms/call, wilson {sm_w * 1e6:.2f} us/call, "
+        f"import statsmodels.api {_import_s('statsmodels.api'):.3f} s"
+    )
+    print(
+        f"largest difference: slope {d_slope:.2e}, se {d_se:.2e}, p {d_p:.2e}, "
+        f"Wilson bound {d_w:.2e} (z = {Z95:.15f})"
+    )
 
 
 if __name__ == "__main__":

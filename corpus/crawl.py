@@ -21,8 +21,15 @@ from corpus.store import Store
 
 BATCH_SIZE = 500
 Aliases = Callable[[str], list[str]]
-__all__ = ["CrawlSummary", "IngestSummary", "crawl", "fetch_pdfs", "ingest_directory",
-           "list_papers", "select"]
+__all__ = [
+    "CrawlSummary",
+    "IngestSummary",
+    "crawl",
+    "fetch_pdfs",
+    "ingest_directory",
+    "list_papers",
+    "select",
+]
 
 
 @dataclass
@@ -48,17 +55,25 @@ class CrawlSummary:
 
     def as_dict(self) -> dict:
         """A JSON-able dict of the summary."""
-        return {"listed": self.listed, "listed_new": self.listed_new,
-                "listed_updated": self.listed_updated,
-                "listed_unchanged": self.listed_unchanged, "pdf_new": self.pdf_new,
-                "pdf_cached": self.pdf_cached, "pdf_failed": dict(self.pdf_failed),
-                "missing_offline": dict(self.missing_offline), "no_pdf": self.no_pdf,
-                "skipped_failed": self.skipped_failed, "listing_error": self.listing_error,
-                "source_issues": list(self.source_issues)}
+        return {
+            "listed": self.listed,
+            "listed_new": self.listed_new,
+            "listed_updated": self.listed_updated,
+            "listed_unchanged": self.listed_unchanged,
+            "pdf_new": self.pdf_new,
+            "pdf_cached": self.pdf_cached,
+            "pdf_failed": dict(self.pdf_failed),
+            "missing_offline": dict(self.missing_offline),
+            "no_pdf": self.no_pdf,
+            "skipped_failed": self.skipped_failed,
+            "listing_error": self.listing_error,
+            "source_issues": list(self.source_issues),
+        }
 
 
-def select(papers: list[Paper], *, limit: int | None = None, sample: int | None = None,
-           seed: int = 0) -> list[Paper]:
+def select(
+    papers: list[Paper], *, limit: int | None = None, sample: int | None = None, seed: int = 0
+) -> list[Paper]:
     """The first `limit` papers, or a seeded random sample (same seed -> same ids)."""
     if limit is not None and sample is not None:
         raise ValueError("give limit or sample, not both")
@@ -85,9 +100,14 @@ def _batches(items: list[Paper], size: int) -> Iterator[list[Paper]]:
         yield batch
 
 
-def list_papers(source: Source, query: CrawlQuery, client: Fetcher, *,
-                limit: int | None = None,
-                progress: bool = False) -> tuple[list[Paper], str | None]:
+def list_papers(
+    source: Source,
+    query: CrawlQuery,
+    client: Fetcher,
+    *,
+    limit: int | None = None,
+    progress: bool = False,
+) -> tuple[list[Paper], str | None]:
     """Every paper the source yields (deduplicated by id), and the error that cut it short."""
     out: list[Paper] = []
     bar = _progress(limit, progress, unit="paper", desc="listing")
@@ -111,20 +131,30 @@ def query_location(source: Source, query: CrawlQuery) -> str:
     return f"{getattr(source, 'name', source)} venues={venues} years={years}"
 
 
-def crawl(store: Store, source: Source, query: CrawlQuery, client: Fetcher,
-          cache: PdfCache, *, pdfs: bool, limit: int | None = None,
-          sample: int | None = None, seed: int = 0, progress: bool = True,
-          retry_failed: bool = False, batch_size: int = BATCH_SIZE) -> CrawlSummary:
+def crawl(
+    store: Store,
+    source: Source,
+    query: CrawlQuery,
+    client: Fetcher,
+    cache: PdfCache,
+    *,
+    pdfs: bool,
+    limit: int | None = None,
+    sample: int | None = None,
+    seed: int = 0,
+    progress: bool = True,
+    retry_failed: bool = False,
+    batch_size: int = BATCH_SIZE,
+) -> CrawlSummary:
     """List papers into the store and (with pdfs=True) fetch their PDFs into the cache."""
     summary = CrawlSummary()
-    listed, summary.listing_error = list_papers(source, query, client,
-                                                limit=limit if sample is None else None,
-                                                progress=progress)
+    listed, summary.listing_error = list_papers(
+        source, query, client, limit=limit if sample is None else None, progress=progress
+    )
     issues = list(getattr(source, "issues", None) or ())
     summary.source_issues = [str(i) for i in issues]
     # what the source could not read is recorded (replacing this query's last crawl)
-    failed = [(getattr(i, "where", str(i)), None, getattr(i, "message", str(i)))
-              for i in issues]
+    failed = [(getattr(i, "where", str(i)), None, getattr(i, "message", str(i))) for i in issues]
     if summary.listing_error:
         failed.append(("listing", None, f"stopped early: {summary.listing_error}"))
     store.replace_rejections("crawl", query_location(source, query), failed)
@@ -135,14 +165,30 @@ def crawl(store: Store, source: Source, query: CrawlQuery, client: Fetcher,
         summary.listed_updated += counts.updated
         summary.listed_unchanged += counts.unchanged
     if pdfs:
-        fetch_pdfs(store, [p.id for p in chosen], client, cache, summary,
-                   progress=progress, retry_failed=retry_failed, aliases=pdf_aliases(source))
+        fetch_pdfs(
+            store,
+            [p.id for p in chosen],
+            client,
+            cache,
+            summary,
+            progress=progress,
+            retry_failed=retry_failed,
+            aliases=pdf_aliases(source),
+        )
     return summary
 
 
-def fetch_pdfs(store: Store, ids: list[str], client: Fetcher, cache: PdfCache,
-               summary: CrawlSummary, *, progress: bool = True,
-               retry_failed: bool = False, aliases: Aliases | None = None) -> None:
+def fetch_pdfs(
+    store: Store,
+    ids: list[str],
+    client: Fetcher,
+    cache: PdfCache,
+    summary: CrawlSummary,
+    *,
+    progress: bool = True,
+    retry_failed: bool = False,
+    aliases: Aliases | None = None,
+) -> None:
     """Fetch, verify and record the PDF of each paper id; one failure never stops the rest."""
     bar = _progress(len(ids), progress)
     try:
@@ -152,8 +198,12 @@ def fetch_pdfs(store: Store, ids: list[str], client: Fetcher, cache: PdfCache,
             if paper is None:
                 continue
             _fetch_one(store, paper, client, cache, summary, retry_failed, aliases)
-            bar.set_postfix(new=summary.pdf_new, cached=summary.pdf_cached,
-                            failed=len(summary.pdf_failed), refresh=False)
+            bar.set_postfix(
+                new=summary.pdf_new,
+                cached=summary.pdf_cached,
+                failed=len(summary.pdf_failed),
+                refresh=False,
+            )
     finally:
         bar.close()
 
@@ -183,9 +233,15 @@ def pdf_aliases(source: Source) -> Aliases | None:
     return found if callable(found) else None
 
 
-def _fetch_one(store: Store, paper: Paper, client: Fetcher, cache: PdfCache,
-               summary: CrawlSummary, retry_failed: bool,
-               aliases: Aliases | None = None) -> None:
+def _fetch_one(
+    store: Store,
+    paper: Paper,
+    client: Fetcher,
+    cache: PdfCache,
+    summary: CrawlSummary,
+    retry_failed: bool,
+    aliases: Aliases | None = None,
+) -> None:
     if paper.status == "fetched" and cache.has(paper.pdf_sha256):
         summary.pdf_cached += 1
         return
@@ -208,14 +264,18 @@ def _fetch_one(store: Store, paper: Paper, client: Fetcher, cache: PdfCache,
         store.set_pdf_state(paper.id, status="failed", error=reason)
         summary.pdf_failed[paper.id] = reason
         return
-    store.set_pdf_state(paper.id, status="fetched", pdf_sha256=cached.sha256,
-                        pages=cached.pages, error=None)
+    store.set_pdf_state(
+        paper.id, status="fetched", pdf_sha256=cached.sha256, pages=cached.pages, error=None
+    )
     summary.pdf_new += 1
 
 
 def _reason(exc: GreenlensError) -> str:
-    kind = "robots" if exc.__class__.__name__ == "RobotsDisallowed" else (
-        "pdf" if isinstance(exc, PDFError) else "http")
+    kind = (
+        "robots"
+        if exc.__class__.__name__ == "RobotsDisallowed"
+        else ("pdf" if isinstance(exc, PDFError) else "http")
+    )
     status = getattr(exc, "status", None)
     prefix = f"{kind} {status}" if status else kind
     return f"{prefix}: {exc.message} ({exc.url})" if exc.url else f"{prefix}: {exc.message}"

@@ -15,8 +15,7 @@ from corpus.sources.protocol import CrawlQuery
 from corpus.store import Store
 
 # Which --X-dir option feeds which source's local_dir.
-LOCAL_DIR_OPTIONS = {"anthology_dir": "acl", "mlanthology_dir": "mlanthology",
-                     "pmlr_dir": "pmlr"}
+LOCAL_DIR_OPTIONS = {"anthology_dir": "acl", "mlanthology_dir": "mlanthology", "pmlr_dir": "pmlr"}
 
 
 @dataclass
@@ -64,8 +63,11 @@ def parse_rewrites(items: tuple[str, ...] | list[str]) -> dict[str, str]:
     out = {}
     for item in items:
         prefix, sep, repl = item.partition("=")
-        if not sep or not prefix.startswith(("http://", "https://")) or \
-                not repl.startswith(("http://", "https://")):
+        if (
+            not sep
+            or not prefix.startswith(("http://", "https://"))
+            or not repl.startswith(("http://", "https://"))
+        ):
             raise ConfigError(f"bad --rewrite {item!r}: use https://site/=http://proxy/site/")
         out[prefix] = repl
     return out
@@ -76,16 +78,18 @@ def build(opts: CrawlOptions):
     from corpus.sources.registry import SOURCE_NAMES, get_source
 
     if opts.source not in SOURCE_NAMES:
-        raise ConfigError(f"unknown source {opts.source!r}; choose from "
-                          f"{', '.join(sorted(SOURCE_NAMES))}")
+        raise ConfigError(
+            f"unknown source {opts.source!r}; choose from {', '.join(sorted(SOURCE_NAMES))}"
+        )
     if opts.limit is not None and opts.sample is not None:
         raise ConfigError("give --limit or --sample, not both")
     local_dir: Path | None = None
     for option, path in opts.local_dirs.items():
         wanted = LOCAL_DIR_OPTIONS[option]
         if wanted != opts.source:
-            raise ConfigError(f"--{option.replace('_', '-')} is for source {wanted!r}, "
-                              f"not {opts.source!r}")
+            raise ConfigError(
+                f"--{option.replace('_', '-')} is for source {wanted!r}, not {opts.source!r}"
+            )
         if not Path(path).exists():
             raise ConfigError(f"--{option.replace('_', '-')} {path} does not exist")
         local_dir = Path(path)
@@ -100,16 +104,35 @@ def build(opts: CrawlOptions):
     cache = PdfCache(opts.cache_dir)
     # a source may ask for slower requests than the default (arXiv's API: 3 s)
     interval = max(opts.interval_s, float(getattr(source, "min_interval_s", 0) or 0))
-    client = PoliteClient(contact=opts.contact, mirror=mirror, offline=offline,
-                          cache_dir=cache.root, rewrite=opts.rewrite, interval_s=interval)
-    query = CrawlQuery(venues=tuple(opts.venues), years=tuple(opts.years),
-                       local_dir=str(local_dir) if local_dir else None)
+    client = PoliteClient(
+        contact=opts.contact,
+        mirror=mirror,
+        offline=offline,
+        cache_dir=cache.root,
+        rewrite=opts.rewrite,
+        interval_s=interval,
+    )
+    query = CrawlQuery(
+        venues=tuple(opts.venues),
+        years=tuple(opts.years),
+        local_dir=str(local_dir) if local_dir else None,
+    )
     return source, query, client, cache
 
 
 def run_crawl(store: Store, opts: CrawlOptions) -> CrawlSummary:
     """Crawl with the given options into store."""
     source, query, client, cache = build(opts)
-    return crawl(store, source, query, client, cache, pdfs=opts.pdfs, limit=opts.limit,
-                 sample=opts.sample, seed=opts.seed, progress=opts.progress,
-                 retry_failed=opts.retry_failed)
+    return crawl(
+        store,
+        source,
+        query,
+        client,
+        cache,
+        pdfs=opts.pdfs,
+        limit=opts.limit,
+        sample=opts.sample,
+        seed=opts.seed,
+        progress=opts.progress,
+        retry_failed=opts.retry_failed,
+    )

@@ -29,8 +29,11 @@ class GreenlensError(Exception):
         return (_rebuild, (type(self), self.message, self.__dict__.copy()))
 
     def __str__(self) -> str:
-        where = [f"{k}={v}" for k, v in (("paper", self.paper_id), ("url", self.url),
-                                         ("page", self.page)) if v is not None]
+        where = [
+            f"{k}={v}"
+            for k, v in (("paper", self.paper_id), ("url", self.url), ("page", self.page))
+            if v is not None
+        ]
         return f"{self.message} ({', '.join(where)})" if where else self.message
 
 

@@ -128,10 +128,14 @@ class HttpCache:
     def save(self, url: str, headers: Mapping[str, str], body: bytes) -> None:
         """Store a 200 response (atomically: body first, then the metadata naming it)."""
         meta_path, body_path = self._paths(url)
-        meta = {"url": url, "etag": headers.get("etag"),
-                "last_modified": headers.get("last-modified"),
-                "content_type": headers.get("content-type"), "length": len(body),
-                "stored_at": time.time()}
+        meta = {
+            "url": url,
+            "etag": headers.get("etag"),
+            "last_modified": headers.get("last-modified"),
+            "content_type": headers.get("content-type"),
+            "length": len(body),
+            "stored_at": time.time(),
+        }
         atomic_write(body_path, body)
         atomic_write(meta_path, json.dumps(meta).encode())
 
@@ -166,8 +170,9 @@ def atomic_write(path: Path, data: bytes) -> None:
 def disk_error(path: Path, exc: OSError) -> DiskError:
     """A DiskError naming the file and the system's reason (e.g. No space left on device)."""
     reason = exc.strerror or type(exc).__name__
-    return DiskError(f"cannot write {path}: {reason} (errno {exc.errno}); nothing partial "
-                     f"was left behind")
+    return DiskError(
+        f"cannot write {path}: {reason} (errno {exc.errno}); nothing partial was left behind"
+    )
 
 
 @dataclass
@@ -184,17 +189,27 @@ class PoliteClient:
     `clock`/`sleep` are injectable so tests need not wait real seconds.
     """
 
-    def __init__(self, *, contact: str | None = None, mirror: str | Path | None = None,
-                 offline: bool = False, cache_dir: str | Path | None = None,
-                 interval_s: float = DEFAULT_INTERVAL_S,
-                 host_intervals: Mapping[str, float] | None = None,
-                 max_attempts: int = 4, backoff_s: float = 2.0, backoff_max_s: float = 120.0,
-                 timeout_s: float = 30.0, rewrite: Mapping[str, str] | None = None,
-                 respect_robots: bool = True, cache_pdfs: bool = False,
-                 clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None,
-                 session: requests.Session | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        contact: str | None = None,
+        mirror: str | Path | None = None,
+        offline: bool = False,
+        cache_dir: str | Path | None = None,
+        interval_s: float = DEFAULT_INTERVAL_S,
+        host_intervals: Mapping[str, float] | None = None,
+        max_attempts: int = 4,
+        backoff_s: float = 2.0,
+        backoff_max_s: float = 120.0,
+        timeout_s: float = 30.0,
+        rewrite: Mapping[str, str] | None = None,
+        respect_robots: bool = True,
+        cache_pdfs: bool = False,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
         if max_attempts < 1:
             raise ConfigError("max_attempts must be at least 1")
         self.mirror = Path(mirror) if mirror else None
@@ -240,20 +255,26 @@ class PoliteClient:
                 if cached is not None:
                     return Response(url, 200, cached[1], _cached_headers(cached[0]), "cache")
                 where = f"mirror {self.mirror}" if self.mirror else "no mirror given"
-                raise OfflineMissing(f"offline and not in the mirror or cache ({where})",
-                                     url=url)
+                raise OfflineMissing(f"offline and not in the mirror or cache ({where})", url=url)
             if self.respect_robots and not self._allowed(url):
                 origin = "{0.scheme}://{0.netloc}".format(urlsplit(url))
                 why = self._robots_unreachable.get(origin)
                 if why:
-                    raise RobotsDisallowed(f"{origin}/robots.txt could not be fetched ({why}); "
-                                           "as RFC 9309 asks, nothing is fetched from that host "
-                                           "until it can be", url=url)
+                    raise RobotsDisallowed(
+                        f"{origin}/robots.txt could not be fetched ({why}); "
+                        "as RFC 9309 asks, nothing is fetched from that host "
+                        "until it can be",
+                        url=url,
+                    )
                 raise RobotsDisallowed("robots.txt disallows this URL for greenlens", url=url)
             resp = self._fetch(url)
             if isinstance(resp, Response):
-                if url != first and resp.origin != "mirror" and self.http_cache \
-                        and self._cacheable(resp.headers, resp.body):
+                if (
+                    url != first
+                    and resp.origin != "mirror"
+                    and self.http_cache
+                    and self._cacheable(resp.headers, resp.body)
+                ):
                     self.http_cache.save(first, resp.headers, resp.body)  # for --offline
                 return resp
             url = resp
@@ -263,14 +284,14 @@ class PoliteClient:
         """The URL actually requested for url, after the rewrite map."""
         for prefix, repl in self.rewrite:
             if url.startswith(prefix):
-                return repl + url[len(prefix):]
+                return repl + url[len(prefix) :]
         return url
 
     def untarget(self, url: str) -> str:
         """The inverse of `target`: a URL the rewritten server names, as the real site's."""
         for prefix, repl in sorted(self.rewrite, key=lambda kv: -len(kv[1])):
             if url.startswith(repl):
-                return prefix + url[len(repl):]
+                return prefix + url[len(repl) :]
         return url
 
     # -- mirror -----------------------------------------------------------------------
@@ -353,8 +374,9 @@ class PoliteClient:
             retry_after = None
             try:
                 self.network_requests += 1
-                r = self.session.get(target, headers=headers, timeout=self.timeout_s,
-                                     allow_redirects=follow)
+                r = self.session.get(
+                    target, headers=headers, timeout=self.timeout_s, allow_redirects=follow
+                )
             except requests.Timeout as exc:
                 status = None
                 reason = f"timeout after {self.timeout_s:g} s ({exc.__class__.__name__})"
@@ -383,12 +405,16 @@ class PoliteClient:
             wait = self._backoff(attempt)
             if retry_after is not None:
                 if retry_after > MAX_RETRY_AFTER_S:
-                    raise FetchError(f"{reason}; server asks to retry after {retry_after:.0f} s",
-                                     status=status, url=url)
+                    raise FetchError(
+                        f"{reason}; server asks to retry after {retry_after:.0f} s",
+                        status=status,
+                        url=url,
+                    )
                 wait = max(wait, retry_after)
             self.sleep(wait)
-        raise FetchError(f"{reason} (gave up after {self.max_attempts} attempts)",
-                         status=status, url=url)
+        raise FetchError(
+            f"{reason} (gave up after {self.max_attempts} attempts)", status=status, url=url
+        )
 
     def _cacheable(self, headers: Mapping[str, str], body: bytes) -> bool:
         # PDFs live in the content-addressed PDF cache; keeping them here too doubles disk.
@@ -398,8 +424,11 @@ class PoliteClient:
 
 def _cached_headers(meta: dict) -> dict[str, str]:
     out = {}
-    for key, name in (("etag", "etag"), ("last_modified", "last-modified"),
-                      ("content_type", "content-type")):
+    for key, name in (
+        ("etag", "etag"),
+        ("last_modified", "last-modified"),
+        ("content_type", "content-type"),
+    ):
         if meta.get(key):
             out[name] = meta[key]
     return out

@@ -21,15 +21,17 @@ from corpus.records import Paper
 from corpus.store import Store, UpsertCounts
 
 # Titles producers put in PDF metadata that are not the paper's title.
-_JUNK_TITLE = re.compile(r"^(untitled|microsoft word|title|paper|\S+\.(docx?|tex|dvi|pdf))\b",
-                         re.IGNORECASE)
+_JUNK_TITLE = re.compile(
+    r"^(untitled|microsoft word|title|paper|\S+\.(docx?|tex|dvi|pdf))\b", re.IGNORECASE
+)
 
 # Running heads and stamps printed above a title on page 1.
 _BOILERPLATE = re.compile(
     r"^(arxiv:|under review|published as|proceedings of|preprint|workshop|accepted|"
     r"journal of|copyright|\d+(st|nd|rd|th) conference|in proceedings|vol\.)|"
     r"@|https?://|\b(19|20)\d\d\b.*\b(conference|proceedings|workshop|research)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 _CONTINUES = re.compile(r"(,|:|\b(and|of|for|the|a|an|with|in|on|to|via|from|by))$", re.IGNORECASE)
 
 
@@ -62,8 +64,13 @@ class IngestSummary:
 
     def as_dict(self) -> dict:
         """A JSON-able dict of the summary."""
-        return {"new": self.new, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": [r.as_dict() for r in self.failed], "unlisted": list(self.unlisted)}
+        return {
+            "new": self.new,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "failed": [r.as_dict() for r in self.failed],
+            "unlisted": list(self.unlisted),
+        }
 
     def reasons(self, file: str) -> list[str]:
         """The reasons rows naming `file` were rejected (empty if none was)."""
@@ -83,8 +90,12 @@ def parse_year(value: object) -> int:
 
 def safe_member(directory: Path, name: str) -> Path:
     """directory/name, refusing absolute names and any that escape directory."""
-    if not name or PurePosixPath(name).is_absolute() or PureWindowsPath(name).is_absolute() \
-            or PureWindowsPath(name).drive:
+    if (
+        not name
+        or PurePosixPath(name).is_absolute()
+        or PureWindowsPath(name).is_absolute()
+        or PureWindowsPath(name).drive
+    ):
         raise ConfigError(f"manifest file name {name!r} must be relative to the directory")
     parts = PurePosixPath(name.replace("\\", "/")).parts
     if ".." in parts:
@@ -150,8 +161,10 @@ def decode_manifest(data: bytes, path: Path) -> str:
         try:
             return data.decode("cp1252")
         except UnicodeDecodeError:
-            raise ConfigError(f"manifest {path} is neither UTF-8 nor Windows-1252/Latin-1 "
-                              f"text (byte {exc.start}); save it as CSV UTF-8") from None
+            raise ConfigError(
+                f"manifest {path} is neither UTF-8 nor Windows-1252/Latin-1 "
+                f"text (byte {exc.start}); save it as CSV UTF-8"
+            ) from None
 
 
 def _read_manifest(path: Path) -> list[tuple[int, dict]]:
@@ -167,13 +180,16 @@ def _read_manifest(path: Path) -> list[tuple[int, dict]]:
         if reader.fieldnames is not None:
             reader.fieldnames = [(f or "").strip().lower() for f in reader.fieldnames]
         if not reader.fieldnames or "file" not in reader.fieldnames:
-            raise ConfigError(f"manifest {path} has no 'file' column (columns: "
-                              f"{list(reader.fieldnames or [])[:10]})")
+            raise ConfigError(
+                f"manifest {path} has no 'file' column (columns: "
+                f"{list(reader.fieldnames or [])[:10]})"
+            )
         for n, row in enumerate(reader, start=2):
             rows.append((n, row))
     except csv.Error as exc:
-        raise ConfigError(f"manifest {path} is not valid CSV near line {reader.line_num}: "
-                          f"{exc}") from exc
+        raise ConfigError(
+            f"manifest {path} is not valid CSV near line {reader.line_num}: {exc}"
+        ) from exc
     return rows
 
 
@@ -182,9 +198,15 @@ def _cell(row: dict, key: str) -> str:
     return value.strip() if isinstance(value, str) else ""
 
 
-def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
-                     manifest_csv: str | Path | None = None, venue: str | None = None,
-                     year: int | None = None) -> IngestSummary:
+def ingest_directory(
+    store: Store,
+    cache: PdfCache,
+    directory: str | Path,
+    *,
+    manifest_csv: str | Path | None = None,
+    venue: str | None = None,
+    year: int | None = None,
+) -> IngestSummary:
     """Verify, cache and record every PDF in directory (or each manifest row).
 
     A manifest's `venue` and `year` columns, where filled, win over `venue`/`year`. A row
@@ -197,8 +219,7 @@ def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
     if year is not None:
         year = parse_year(year)
     summary = IngestSummary()
-    on_disk = sorted(p for p in directory.rglob("*") if p.suffix.lower() == ".pdf"
-                     and p.is_file())
+    on_disk = sorted(p for p in directory.rglob("*") if p.suffix.lower() == ".pdf" and p.is_file())
     if manifest_csv is not None:
         rows = _read_manifest(Path(manifest_csv))
     else:
@@ -209,8 +230,7 @@ def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
         name = _cell(row, "file")
         item = f"row {n}" if manifest_csv is not None else name
         try:
-            counts = _ingest_row(store, cache, directory, row, name, venue, year, used, ids,
-                                 item)
+            counts = _ingest_row(store, cache, directory, row, name, venue, year, used, ids, item)
         except (ConfigError, PDFError) as exc:
             summary.failed.append(Rejection(item, name, exc.message))
             continue
@@ -218,16 +238,29 @@ def ingest_directory(store: Store, cache: PdfCache, directory: str | Path, *,
         summary.updated += counts.updated
         summary.unchanged += counts.unchanged
     if manifest_csv is not None:
-        summary.unlisted = [p.relative_to(directory).as_posix() for p in on_disk
-                            if p.resolve() not in used]
-    store.replace_rejections(REJECTION_SOURCE, str(directory.resolve()),
-                             [(r.item, r.file, r.reason) for r in summary.failed])
+        summary.unlisted = [
+            p.relative_to(directory).as_posix() for p in on_disk if p.resolve() not in used
+        ]
+    store.replace_rejections(
+        REJECTION_SOURCE,
+        str(directory.resolve()),
+        [(r.item, r.file, r.reason) for r in summary.failed],
+    )
     return summary
 
 
-def _ingest_row(store: Store, cache: PdfCache, directory: Path, row: dict, name: str,
-                venue: str | None, year: int | None, used: set[Path], ids: dict[str, str],
-                item: str) -> UpsertCounts:
+def _ingest_row(
+    store: Store,
+    cache: PdfCache,
+    directory: Path,
+    row: dict,
+    name: str,
+    venue: str | None,
+    year: int | None,
+    used: set[Path],
+    ids: dict[str, str],
+    item: str,
+) -> UpsertCounts:
     if not name:
         raise ConfigError("no file name in the 'file' column")
     # every name must stay inside directory, found on disk (symlinks) or in a manifest
@@ -238,9 +271,11 @@ def _ingest_row(store: Store, cache: PdfCache, directory: Path, row: dict, name:
         raise ConfigError("no venue/year: give --venue and --year or manifest columns")
     row_year = parse_year(row_year)
     if not path.is_file():
-        raise PDFError(f"cannot read {name}: " + ("not a regular file" if path.exists()
-                                                   else "No such file or directory"),
-                       reason="missing")
+        raise PDFError(
+            f"cannot read {name}: "
+            + ("not a regular file" if path.exists() else "No such file or directory"),
+            reason="missing",
+        )
     used.add(path)
     cached = cache.put_file(path)
     given = _cell(row, "id")
@@ -252,10 +287,18 @@ def _ingest_row(store: Store, cache: PdfCache, directory: Path, row: dict, name:
     data = cache.read(cached.sha256)
     title = _cell(row, "title") or pdf_title(data) or path.stem
     authors = tuple(a.strip() for a in _cell(row, "authors").split(";") if a.strip())
-    paper = Paper(id=pid, source="local", venue=row_venue, year=row_year, title=title,
-                  authors=authors, abstract=_cell(row, "abstract") or None,
-                  url=_cell(row, "url") or None)
+    paper = Paper(
+        id=pid,
+        source="local",
+        venue=row_venue,
+        year=row_year,
+        title=title,
+        authors=authors,
+        abstract=_cell(row, "abstract") or None,
+        url=_cell(row, "url") or None,
+    )
     counts = store.upsert_papers([paper])
-    store.set_pdf_state(pid, status="fetched", pdf_sha256=cached.sha256,
-                        pages=cached.pages, error=None)
+    store.set_pdf_state(
+        pid, status="fetched", pdf_sha256=cached.sha256, pages=cached.pages, error=None
+    )
     return counts

@@ -15,8 +15,9 @@ def read_jsonl(path: str | Path, *, needs: tuple[str, ...] = ()) -> list[dict]:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path} is not UTF-8 text (byte {exc.start}): give a JSONL "
-                          f"file") from None
+        raise ConfigError(
+            f"{path} is not UTF-8 text (byte {exc.start}): give a JSONL file"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
     rows = []

@@ -50,17 +50,21 @@ def open_failure(exc: Exception, data: bytes) -> tuple[str, str]:
     import pypdfium2.raw as pdfium_c
 
     code = getattr(exc, "err_code", None)
-    if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) and \
-            b"/Encrypt" in data:
+    if code in (pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY) and b"/Encrypt" in data:
         return "encrypted PDF (needs a password)", "encrypted"
-    if code in (pdfium_c.FPDF_ERR_SUCCESS, pdfium_c.FPDF_ERR_PASSWORD,
-                pdfium_c.FPDF_ERR_SECURITY, None):
+    if code in (
+        pdfium_c.FPDF_ERR_SUCCESS,
+        pdfium_c.FPDF_ERR_PASSWORD,
+        pdfium_c.FPDF_ERR_SECURITY,
+        None,
+    ):
         return "PDF has no pages (pdfium finds no page tree)", "empty"
-    names = {pdfium_c.FPDF_ERR_FILE: "file not found or unreadable",
-             pdfium_c.FPDF_ERR_FORMAT: "not a PDF or corrupted",
-             pdfium_c.FPDF_ERR_PAGE: "page not found or content error"}
-    return f"corrupt PDF: pdfium cannot open it ({names.get(code, f'error {code}')})", \
-        "corrupt"
+    names = {
+        pdfium_c.FPDF_ERR_FILE: "file not found or unreadable",
+        pdfium_c.FPDF_ERR_FORMAT: "not a PDF or corrupted",
+        pdfium_c.FPDF_ERR_PAGE: "page not found or content error",
+    }
+    return f"corrupt PDF: pdfium cannot open it ({names.get(code, f'error {code}')})", "corrupt"
 
 
 def page_count(data: bytes) -> int:
@@ -83,11 +87,15 @@ def check_envelope(head: bytes, tail: bytes, size: int, where: str = "") -> None
     if size == 0:
         raise PDFError(f"empty file (0 bytes){where}", reason="empty")
     if b"%PDF-" not in head[:HEADER_WINDOW]:
-        raise PDFError(f"not a PDF: no %PDF- header ({_describe_start(head)}, {size} bytes)"
-                       f"{where}", reason="not_pdf")
+        raise PDFError(
+            f"not a PDF: no %PDF- header ({_describe_start(head)}, {size} bytes){where}",
+            reason="not_pdf",
+        )
     if b"%%EOF" not in tail[-EOF_WINDOW:]:
-        raise PDFError(f"truncated PDF: no %%EOF in its last {EOF_WINDOW} bytes ({size} bytes)"
-                       f"{where}", reason="corrupt")
+        raise PDFError(
+            f"truncated PDF: no %%EOF in its last {EOF_WINDOW} bytes ({size} bytes){where}",
+            reason="corrupt",
+        )
 
 
 def verify_pdf(data: bytes) -> int:
@@ -115,14 +123,12 @@ class PdfCache:
         """Whether the PDF with this sha256 is in the cache."""
         return sha256 is not None and bool(sha256) and self.path_for(sha256).is_file()
 
-    def put(self, data: bytes, *, url: str | None = None,
-            paper_id: str | None = None) -> CachedPdf:
+    def put(self, data: bytes, *, url: str | None = None, paper_id: str | None = None) -> CachedPdf:
         """Verify data and store it (a no-op if already there); PDFError if not a whole PDF."""
         try:
             pages = verify_pdf(data)
         except PDFError as exc:
-            raise PDFError(exc.message, reason=exc.reason, url=url,
-                           paper_id=paper_id) from None
+            raise PDFError(exc.message, reason=exc.reason, url=url, paper_id=paper_id) from None
         sha = hashlib.sha256(data).hexdigest()
         path = self.path_for(sha)
         if not (path.is_file() and path.stat().st_size == len(data)):
@@ -136,8 +142,9 @@ class PdfCache:
         try:
             data = Path(source).read_bytes()
         except OSError as exc:
-            raise PDFError(f"cannot read {source}: {exc.strerror}", reason="missing",
-                           paper_id=paper_id) from exc
+            raise PDFError(
+                f"cannot read {source}: {exc.strerror}", reason="missing", paper_id=paper_id
+            ) from exc
         return self.put(data, url=str(source), paper_id=paper_id)
 
     def read(self, sha256: str) -> bytes:
@@ -146,5 +153,6 @@ class PdfCache:
         try:
             return path.read_bytes()
         except FileNotFoundError:
-            raise PDFError(f"PDF {sha256} is not in the cache at {self.root}",
-                           reason="missing") from None
+            raise PDFError(
+                f"PDF {sha256} is not in the cache at {self.root}", reason="missing"
+            ) from None

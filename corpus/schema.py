@@ -3,7 +3,9 @@
 from corpus.migrations import register
 
 MIGRATIONS: list[tuple[str, str]] = [
-    ("0001_papers", """
+    (
+        "0001_papers",
+        """
         CREATE TABLE papers (
             id VARCHAR PRIMARY KEY,
             source VARCHAR NOT NULL,
@@ -21,8 +23,11 @@ MIGRATIONS: list[tuple[str, str]] = [
             error VARCHAR
         );
         CREATE INDEX papers_venue_year ON papers (venue, year);
-    """),
-    ("0002_rejections", """
+    """,
+    ),
+    (
+        "0002_rejections",
+        """
         CREATE TABLE rejections (
             source VARCHAR NOT NULL,            -- the command: ingest
             location VARCHAR NOT NULL,          -- what it read: the ingested directory
@@ -31,7 +36,8 @@ MIGRATIONS: list[tuple[str, str]] = [
             reason VARCHAR NOT NULL,
             recorded_at TIMESTAMP DEFAULT now()
         );
-    """),
+    """,
+    ),
 ]
 
 register("corpus", MIGRATIONS)

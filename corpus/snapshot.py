@@ -40,7 +40,8 @@ def snapshot_inputs(snapshot: str | Path, source_name: str) -> SnapshotInputs:
     if source_name in SNAPSHOT_DIRS:
         local = root / SNAPSHOT_DIRS[source_name]
         if not local.is_dir():
-            raise ConfigError(f"snapshot {root} has no {SNAPSHOT_DIRS[source_name]}/ for "
-                              f"source {source_name!r}")
+            raise ConfigError(
+                f"snapshot {root} has no {SNAPSHOT_DIRS[source_name]}/ for source {source_name!r}"
+            )
     mirror = root / MIRROR_DIR
     return SnapshotInputs(local, mirror if mirror.is_dir() else None)

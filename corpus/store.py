@@ -25,11 +25,22 @@ from corpus.records import Paper
 DEFAULT_DB = "greenlens.duckdb"
 
 # (name, DuckDB type) of the papers table, in migration order; the Arrow schema derives from it
-PAPER_SPEC = (("id", "VARCHAR"), ("source", "VARCHAR"), ("venue", "VARCHAR"),
-              ("year", "INTEGER"), ("title", "VARCHAR"), ("authors", "VARCHAR[]"),
-              ("abstract", "VARCHAR"), ("url", "VARCHAR"), ("pdf_url", "VARCHAR"),
-              ("pdf_sha256", "VARCHAR"), ("pages", "INTEGER"), ("fetched_at", "TIMESTAMP"),
-              ("status", "VARCHAR"), ("error", "VARCHAR"))
+PAPER_SPEC = (
+    ("id", "VARCHAR"),
+    ("source", "VARCHAR"),
+    ("venue", "VARCHAR"),
+    ("year", "INTEGER"),
+    ("title", "VARCHAR"),
+    ("authors", "VARCHAR[]"),
+    ("abstract", "VARCHAR"),
+    ("url", "VARCHAR"),
+    ("pdf_url", "VARCHAR"),
+    ("pdf_sha256", "VARCHAR"),
+    ("pages", "INTEGER"),
+    ("fetched_at", "TIMESTAMP"),
+    ("status", "VARCHAR"),
+    ("error", "VARCHAR"),
+)
 PAPER_COLUMNS = tuple(name for name, _ in PAPER_SPEC)
 
 
@@ -37,9 +48,15 @@ def arrow_schema(columns: Sequence[tuple[str, str]]):
     """The pyarrow schema of (name, DuckDB type) columns, as the store's tables hold them."""
     import pyarrow as pa
 
-    types = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BIGINT": pa.int64(),
-             "DOUBLE": pa.float64(), "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"),
-             "VARCHAR[]": pa.list_(pa.string())}
+    types = {
+        "VARCHAR": pa.string(),
+        "INTEGER": pa.int32(),
+        "BIGINT": pa.int64(),
+        "DOUBLE": pa.float64(),
+        "BOOLEAN": pa.bool_(),
+        "TIMESTAMP": pa.timestamp("us"),
+        "VARCHAR[]": pa.list_(pa.string()),
+    }
     try:
         return pa.schema([(name, types[sql]) for name, sql in columns])
     except KeyError as exc:
@@ -47,8 +64,7 @@ def arrow_schema(columns: Sequence[tuple[str, str]]):
 
 
 # Metadata a re-crawl may refresh; PDF state is only changed by set_pdf_state.
-_METADATA_COLUMNS = ("source", "venue", "year", "title", "authors", "abstract", "url",
-                     "pdf_url")
+_METADATA_COLUMNS = ("source", "venue", "year", "title", "authors", "abstract", "url", "pdf_url")
 
 
 def default_db_path() -> Path:
@@ -84,9 +100,10 @@ def _expected_columns(registered: tuple[tuple[str, str], ...]) -> dict[str, dict
 def _columns(con) -> dict[str, dict[str, str]]:
     out: dict[str, dict[str, str]] = {}
     for table, column, dtype in con.execute(
-            "SELECT table_name, column_name, data_type FROM information_schema.columns "
-            "WHERE table_schema = 'main' AND table_catalog = current_database() "
-            "ORDER BY table_name, ordinal_position").fetchall():
+        "SELECT table_name, column_name, data_type FROM information_schema.columns "
+        "WHERE table_schema = 'main' AND table_catalog = current_database() "
+        "ORDER BY table_name, ordinal_position"
+    ).fetchall():
         out.setdefault(table, {})[column] = dtype
     return out
 
@@ -125,8 +142,14 @@ class Store:
     a store is allowed; `unknown_migrations` names what is not known.
     """
 
-    def __init__(self, path: str | Path | None = None, *, read_only: bool = False,
-                 wait_s: float = 0.0, refuse_newer: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        read_only: bool = False,
+        wait_s: float = 0.0,
+        refuse_newer: bool = False,
+    ) -> None:
         self.path = Path(path) if path is not None else default_db_path()
         self.read_only = read_only
         if read_only and not self.path.exists():
@@ -137,8 +160,9 @@ class Store:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create the folder of store {self.path}: "
-                                 f"{exc.strerror or exc}") from exc
+                raise StoreError(
+                    f"cannot create the folder of store {self.path}: {exc.strerror or exc}"
+                ) from exc
         self.con = self._connect(wait_s)
         try:
             self.unknown_migrations = self._check_version(refuse_newer)
@@ -164,7 +188,8 @@ class Store:
                         f"the store {self.path} is being written by another process "
                         f"({holder}: a `greenlens crawl`, `ingest`, `extract` or `replicate` "
                         f"run?); DuckDB lets no one else open it until that run ends. "
-                        f"Try again then.") from exc
+                        f"Try again then."
+                    ) from exc
                 time.sleep(delay)
                 delay = min(1.0, delay * 2)
 
@@ -180,7 +205,8 @@ class Store:
             raise StoreError(
                 f"the store {self.path} was written by a newer greenlens (migrations this "
                 f"version does not know: {', '.join(unknown)}); upgrade greenlens to write "
-                f"it (reading it is allowed)")
+                f"it (reading it is allowed)"
+            )
         return unknown
 
     def _check_columns(self) -> None:
@@ -197,9 +223,11 @@ class Store:
                 elif have[column] != dtype:
                     problems.append(f"{table}.{column} is {have[column]}, expected {dtype}")
         if problems:
-            raise StoreError(f"the store {self.path} does not have the tables this greenlens "
-                             f"writes ({'; '.join(problems[:5])}); it was changed by hand or "
-                             f"by another program: use another --db")
+            raise StoreError(
+                f"the store {self.path} does not have the tables this greenlens "
+                f"writes ({'; '.join(problems[:5])}); it was changed by hand or "
+                f"by another program: use another --db"
+            )
 
     # -- plumbing ---------------------------------------------------------------------
     def close(self) -> None:
@@ -271,11 +299,14 @@ class Store:
 
     def insert_row(self, table: str, row: dict[str, Any]) -> None:
         """Insert one row given as {column: value}."""
-        if not re.fullmatch(r"[a-z_][a-z0-9_]*", table) or \
-                not all(re.fullmatch(r"[a-z_][a-z0-9_]*", c) for c in row):
+        if not re.fullmatch(r"[a-z_][a-z0-9_]*", table) or not all(
+            re.fullmatch(r"[a-z_][a-z0-9_]*", c) for c in row
+        ):
             raise ValueError(f"not a table/column name: {table!r}, {list(row)}")
-        self.execute(f"INSERT INTO {table} ({', '.join(row)}) "
-                     f"VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+        self.execute(
+            f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join('?' for _ in row)})",
+            list(row.values()),
+        )
 
     def replace_rows(self, table: str, rows, key: str = "paper_id") -> int:
         """In one transaction, delete `table`'s rows whose `key` is in the Arrow table
@@ -286,16 +317,17 @@ class Store:
             raise ValueError(f"not a table/column name: {table!r}, {key!r}")
         cols = ", ".join(f'"{c}"' for c in rows.column_names)
         with self.arrow_view("_gl_rows", rows), self.transaction():
-            self.execute(f'DELETE FROM {table} WHERE "{key}" IN '
-                         f'(SELECT "{key}" FROM _gl_rows)')
+            self.execute(f'DELETE FROM {table} WHERE "{key}" IN (SELECT "{key}" FROM _gl_rows)')
             self.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM _gl_rows")
         return rows.num_rows
 
     # -- migrations -------------------------------------------------------------------
     def migrate(self) -> list[str]:
         """Apply migrations not yet recorded in `_migrations`; return their names."""
-        self.execute("CREATE TABLE IF NOT EXISTS _migrations ("
-                     "name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())")
+        self.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations ("
+            "name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT now())"
+        )
         done = {r[0] for r in self.fetchall("SELECT name FROM _migrations")}
         applied = []
         for name, sql in all_migrations():
@@ -326,9 +358,13 @@ class Store:
         if not rows:
             return UpsertCounts()
         cols = ", ".join(_METADATA_COLUMNS)
-        state = {r["id"]: r for r in self.fetch_dicts(
-            f"SELECT id, {cols} FROM papers WHERE id IN (SELECT unnest(?))",
-            [sorted({r["id"] for r in rows})])}
+        state = {
+            r["id"]: r
+            for r in self.fetch_dicts(
+                f"SELECT id, {cols} FROM papers WHERE id IN (SELECT unnest(?))",
+                [sorted({r["id"] for r in rows})],
+            )
+        }
         inserts: dict[str, dict] = {}
         updates: dict[str, dict] = {}
         new = updated = unchanged = 0
@@ -339,8 +375,10 @@ class Store:
                 new += 1
             elif any(old[c] != row[c] for c in _METADATA_COLUMNS):
                 if row["id"] in inserts:  # listed twice in this call: the last one wins
-                    inserts[row["id"]] = {**inserts[row["id"]],
-                                          **{c: row[c] for c in _METADATA_COLUMNS}}
+                    inserts[row["id"]] = {
+                        **inserts[row["id"]],
+                        **{c: row[c] for c in _METADATA_COLUMNS},
+                    }
                 else:
                     updates[row["id"]] = row
                 updated += 1
@@ -351,41 +389,57 @@ class Store:
         schema = arrow_schema(PAPER_SPEC)
         with self.transaction():
             if inserts:
-                table = pa.Table.from_pylist([{c: r[c] for c in PAPER_COLUMNS}
-                                              for r in inserts.values()], schema=schema)
+                table = pa.Table.from_pylist(
+                    [{c: r[c] for c in PAPER_COLUMNS} for r in inserts.values()], schema=schema
+                )
                 with self.arrow_view("_gl_new_papers", table):
-                    self.execute(f"INSERT INTO papers ({', '.join(PAPER_COLUMNS)}) SELECT "
-                                 f"{', '.join(PAPER_COLUMNS)} FROM _gl_new_papers")
+                    self.execute(
+                        f"INSERT INTO papers ({', '.join(PAPER_COLUMNS)}) SELECT "
+                        f"{', '.join(PAPER_COLUMNS)} FROM _gl_new_papers"
+                    )
             if updates:
-                table = pa.Table.from_pylist([{c: r[c] for c in ("id", *_METADATA_COLUMNS)}
-                                              for r in updates.values()],
-                                             schema=pa.schema(
-                                                 [schema.field(c) for c in
-                                                  ("id", *_METADATA_COLUMNS)]))
+                table = pa.Table.from_pylist(
+                    [{c: r[c] for c in ("id", *_METADATA_COLUMNS)} for r in updates.values()],
+                    schema=pa.schema([schema.field(c) for c in ("id", *_METADATA_COLUMNS)]),
+                )
                 sets = ", ".join(f"{c} = u.{c}" for c in _METADATA_COLUMNS)
                 with self.arrow_view("_gl_upd_papers", table):
-                    self.execute(f"UPDATE papers SET {sets} FROM _gl_upd_papers u "
-                                 "WHERE papers.id = u.id")
+                    self.execute(
+                        f"UPDATE papers SET {sets} FROM _gl_upd_papers u WHERE papers.id = u.id"
+                    )
         return UpsertCounts(new, updated, unchanged)
 
-    def replace_rejections(self, source: str, location: str,
-                           rows: Iterable[tuple[str, str | None, str]]) -> None:
+    def replace_rejections(
+        self, source: str, location: str, rows: Iterable[tuple[str, str | None, str]]
+    ) -> None:
         """Replace the `rejections` of (source, location) with rows of (item, file, reason):
         what the last `ingest` of a folder or `crawl` of a query could not take, and why."""
         with self.transaction():
-            self.execute("DELETE FROM rejections WHERE source = ? AND location = ?",
-                         [source, location])
+            self.execute(
+                "DELETE FROM rejections WHERE source = ? AND location = ?", [source, location]
+            )
             for item, file, reason in rows:
-                self.execute("INSERT INTO rejections (source, location, item, file, reason) "
-                             "VALUES (?, ?, ?, ?, ?)", [source, location, item, file, reason])
+                self.execute(
+                    "INSERT INTO rejections (source, location, item, file, reason) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [source, location, item, file, reason],
+                )
 
-    def set_pdf_state(self, paper_id: str, *, status: str, pdf_sha256: str | None = None,
-                      pages: int | None = None, error: str | None = None) -> None:
+    def set_pdf_state(
+        self,
+        paper_id: str,
+        *,
+        status: str,
+        pdf_sha256: str | None = None,
+        pages: int | None = None,
+        error: str | None = None,
+    ) -> None:
         """Record the outcome of fetching one paper's PDF."""
         self.execute(
             "UPDATE papers SET status = ?, pdf_sha256 = coalesce(?, pdf_sha256), "
             "pages = coalesce(?, pages), error = ?, fetched_at = now() WHERE id = ?",
-            [status, pdf_sha256, pages, error, paper_id])
+            [status, pdf_sha256, pages, error, paper_id],
+        )
 
     def get_paper(self, paper_id: str) -> Paper | None:
         """One paper by id, or None."""
@@ -394,5 +448,7 @@ class Store:
 
     def papers(self, where: str = "TRUE", params: Sequence[Any] = ()) -> list[Paper]:
         """Papers matching a SQL condition (bound parameters only), ordered by id."""
-        return [Paper.from_row(r) for r in
-                self.fetch_dicts(f"SELECT * FROM papers WHERE {where} ORDER BY id", params)]
+        return [
+            Paper.from_row(r)
+            for r in self.fetch_dicts(f"SELECT * FROM papers WHERE {where} ORDER BY id", params)
+        ]

@@ -28,8 +28,14 @@ _TODO = """
                                  WHERE a.paper_id = p.id AND a.model = $model))
     ORDER BY p.id
 """
-_SCHEMA = pa.schema([("paper_id", pa.string()), ("target", pa.string()),
-                     ("model", pa.string()), ("text_source", pa.string())])
+_SCHEMA = pa.schema(
+    [
+        ("paper_id", pa.string()),
+        ("target", pa.string()),
+        ("model", pa.string()),
+        ("text_source", pa.string()),
+    ]
+)
 
 
 @dataclass(frozen=True)
@@ -50,13 +56,19 @@ def _predict(texts: list[str], workers: int) -> list[str]:
     if workers <= 1 or len(texts) < PARALLEL_MIN:
         return _labels(texts)
     size = -(-len(texts) // workers)
-    chunks = [texts[i:i + size] for i in range(0, len(texts), size)]
+    chunks = [texts[i : i + size] for i in range(0, len(texts), size)]
     with ProcessPoolExecutor(workers) as pool:
         return [label for part in pool.map(_labels, chunks) for label in part]
 
 
-def classify_abstracts(store: Store, *, force: bool = False, progress: bool = True,
-                       batch: int = BATCH, workers: int | None = None) -> AbstractSummary:
+def classify_abstracts(
+    store: Store,
+    *,
+    force: bool = False,
+    progress: bool = True,
+    batch: int = BATCH,
+    workers: int | None = None,
+) -> AbstractSummary:
     """Classify the target of every paper with an abstract not yet done by this model."""
     t0 = time.perf_counter()
     workers = workers or os.cpu_count() or 1
@@ -68,13 +80,16 @@ def classify_abstracts(store: Store, *, force: bool = False, progress: bool = Tr
         bar = tqdm(total=len(rows), unit="abstract", desc="targets from abstracts")
     done = 0
     for start in range(0, len(rows), batch):
-        chunk = rows[start:start + batch]
+        chunk = rows[start : start + batch]
         texts = [target_text(r["title"], r["abstract"]) for r in chunk]
         labels = _predict(texts, workers)
         table = pa.Table.from_pylist(
-            [{"paper_id": r["id"], "target": label, "model": METHOD,
-              "text_source": TEXT_SOURCE} for r, label in zip(chunk, labels, strict=True)],
-            schema=_SCHEMA)
+            [
+                {"paper_id": r["id"], "target": label, "model": METHOD, "text_source": TEXT_SOURCE}
+                for r, label in zip(chunk, labels, strict=True)
+            ],
+            schema=_SCHEMA,
+        )
         done += store.replace_rows("abstract_targets", table)
         if bar is not None:
             bar.update(len(chunk))

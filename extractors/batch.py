@@ -37,8 +37,15 @@ from extractors.runner import (
     task_args,
 )
 
-__all__ = ["EXTRACTOR_VERSION", "ExtractSummary", "LocalPool", "extract_file",
-           "extract_store", "missing_error", "plan"]
+__all__ = [
+    "EXTRACTOR_VERSION",
+    "ExtractSummary",
+    "LocalPool",
+    "extract_file",
+    "extract_store",
+    "missing_error",
+    "plan",
+]
 
 
 @dataclass(frozen=True)
@@ -56,17 +63,31 @@ class LocalPool:
             yield [classify(row, result, ctx.version) for row in plan.papers_of[sha]]
 
 
-def extract_store(store: Store, cache_dir: str | Path, *, workers: int | None = None,
-                  force: bool = False, progress: bool = True,
-                  limits: Limits | None = None, batch_size: int = 64,
-                  text_cache: bool = True) -> ExtractSummary:
+def extract_store(
+    store: Store,
+    cache_dir: str | Path,
+    *,
+    workers: int | None = None,
+    force: bool = False,
+    progress: bool = True,
+    limits: Limits | None = None,
+    batch_size: int = 64,
+    text_cache: bool = True,
+) -> ExtractSummary:
     """Extract the store's fetched papers not yet done with this version; see module doc.
 
     Results are written every `batch_size` papers (and at least every 5 s). With
     `text_cache`, page text is read from and stored under `<cache_dir>/pagetext`."""
-    return run_extraction(store, cache_dir, LocalPool(workers), force=force,
-                          progress=progress, limits=limits, batch_size=batch_size,
-                          text_cache=text_cache)
+    return run_extraction(
+        store,
+        cache_dir,
+        LocalPool(workers),
+        force=force,
+        progress=progress,
+        limits=limits,
+        batch_size=batch_size,
+        text_cache=text_cache,
+    )
 
 
 def extract_file(path: str | Path, *, limits: Limits | None = None) -> PaperReport:

@@ -21,17 +21,16 @@ CATEGORY_NAMES = {
 # one line each: what to add when a category is missing
 HINTS = {
     "flops": "state the FLOPs (or MACs) of training and inference, e.g. counted with "
-             "torch.utils.flop_counter.FlopCounterMode",
+    "torch.utils.flop_counter.FlopCounterMode",
     "energy": "measure it with `greenlens meter -- <your training command>` and report the "
-              "kWh (and CO2e) of your runs",
+    "kWh (and CO2e) of your runs",
     "runtime": "report wall-clock training and inference time (GPU-hours, latency or "
-               "throughput) of your runs",
+    "throughput) of your runs",
     "hardware": "name the hardware your experiments ran on (GPU/TPU/CPU model and count)",
     "params": "give the number of parameters of each model (e.g. a #Params column)",
-    "training_curve": "plot validation performance or loss against training steps, epochs "
-                      "or time",
+    "training_curve": "plot validation performance or loss against training steps, epochs or time",
     "search_budget": "state the number of trials / search space and method of your "
-                     "hyperparameter search, and the compute it took",
+    "hyperparameter search, and the compute it took",
 }
 
 
@@ -51,9 +50,15 @@ class PaperReport:
     def from_analysis(cls, analysis) -> PaperReport:
         """Build from an extractors.extract_pdf.PaperAnalysis."""
         labels = analysis.results
-        return cls(analysis.file, analysis.pages, analysis.title, analysis.target,
-                   {c: labels.get(c, Finding(c, False)) for c in CATEGORIES},
-                   analysis.target_method, tuple(analysis.scanned_pages))
+        return cls(
+            analysis.file,
+            analysis.pages,
+            analysis.title,
+            analysis.target,
+            {c: labels.get(c, Finding(c, False)) for c in CATEGORIES},
+            analysis.target_method,
+            tuple(analysis.scanned_pages),
+        )
 
     @property
     def missing(self) -> list[str]:
@@ -62,9 +67,13 @@ class PaperReport:
 
     def to_json_dict(self) -> dict:
         """Exactly {"file", "pages", "title", "target", "labels": {all seven categories}}."""
-        return {"file": self.file, "pages": self.pages, "title": self.title,
-                "target": self.target,
-                "labels": {c: self.labels[c].to_json_dict() for c in CATEGORIES}}
+        return {
+            "file": self.file,
+            "pages": self.pages,
+            "title": self.title,
+            "target": self.target,
+            "labels": {c: self.labels[c].to_json_dict() for c in CATEGORIES},
+        }
 
 
 def format_value(value: float | None, unit: str | None) -> str:
@@ -77,8 +86,14 @@ def format_value(value: float | None, unit: str | None) -> str:
                 return f"{value / scale:.3g} {name}"
         return f"{value * 3.6e6:.3g} ms"
     if unit in ("FLOPs", "MACs", "params") and value >= 1e3:
-        for scale, prefix in ((1e18, "E"), (1e15, "P"), (1e12, "T"), (1e9, "G"), (1e6, "M"),
-                              (1e3, "k")):
+        for scale, prefix in (
+            (1e18, "E"),
+            (1e15, "P"),
+            (1e12, "T"),
+            (1e9, "G"),
+            (1e6, "M"),
+            (1e3, "k"),
+        ):
             if value >= scale:
                 return f"{value / scale:.3g}{prefix} {unit}"
     if unit and unit not in _UNITS:  # hardware: value is the device count
@@ -96,12 +111,16 @@ def _value(e: Evidence) -> str:
 def render_text(report: PaperReport) -> str:
     """The card as plain text for a terminal."""
     reported = len(CATEGORIES) - len(report.missing)
-    summary = (f"{report.file}: {report.pages} pages, target: {report.target}, "
-               f"reports {reported} of {len(CATEGORIES)}")
+    summary = (
+        f"{report.file}: {report.pages} pages, target: {report.target}, "
+        f"reports {reported} of {len(CATEGORIES)}"
+    )
     lines = [report.title or "(no title found)", summary]
     if report.scanned_pages:
-        lines.append(f"note: no text layer on page(s) {', '.join(map(str, report.scanned_pages))}"
-                     f" (scanned?): those pages were not read")
+        lines.append(
+            f"note: no text layer on page(s) {', '.join(map(str, report.scanned_pages))}"
+            f" (scanned?): those pages were not read"
+        )
     lines.append("")
     for c in CATEGORIES:
         label = report.labels[c]
@@ -116,9 +135,14 @@ def render_text(report: PaperReport) -> str:
 
 def render_markdown(report: PaperReport) -> str:
     """The card as Markdown (a table of categories, then the evidence)."""
-    out = [f"## {report.title or report.file}", "",
-           f"`{report.file}`, {report.pages} pages, target: **{report.target}**", "",
-           "| category | reported | evidence or hint |", "| --- | --- | --- |"]
+    out = [
+        f"## {report.title or report.file}",
+        "",
+        f"`{report.file}`, {report.pages} pages, target: **{report.target}**",
+        "",
+        "| category | reported | evidence or hint |",
+        "| --- | --- | --- |",
+    ]
     for c in CATEGORIES:
         label = report.labels[c]
         if label.reported:

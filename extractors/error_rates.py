@@ -21,18 +21,32 @@ SOURCES = ("fulltext", "abstract")
 
 def fulltext_entry(outcomes: list[dict], version: str, gold_set: str) -> dict:
     """The full-text entry from `EvalReport.outcomes` (one dict per scored gold paper)."""
-    return {"version": version, "gold_set": gold_set, "n": len(outcomes),
-            "files": [o["file"] for o in outcomes],
-            "outcomes": {key: {"truth": [o["truth"][key] for o in outcomes],
-                               "predicted": [o["predicted"][key] for o in outcomes]}
-                         for key in (*CATEGORIES, "target")}}
+    return {
+        "version": version,
+        "gold_set": gold_set,
+        "n": len(outcomes),
+        "files": [o["file"] for o in outcomes],
+        "outcomes": {
+            key: {
+                "truth": [o["truth"][key] for o in outcomes],
+                "predicted": [o["predicted"][key] for o in outcomes],
+            }
+            for key in (*CATEGORIES, "target")
+        },
+    }
 
 
-def abstract_entry(truth: list[str], predicted: list[str], ids: list[str], version: str,
-                   gold_set: str) -> dict:
+def abstract_entry(
+    truth: list[str], predicted: list[str], ids: list[str], version: str, gold_set: str
+) -> dict:
     """The abstract entry: target truth and prediction per gold abstract."""
-    return {"version": version, "gold_set": gold_set, "n": len(truth), "files": ids,
-            "outcomes": {"target": {"truth": list(truth), "predicted": list(predicted)}}}
+    return {
+        "version": version,
+        "gold_set": gold_set,
+        "n": len(truth),
+        "files": ids,
+        "outcomes": {"target": {"truth": list(truth), "predicted": list(predicted)}},
+    }
 
 
 def write_error_rates(entries: dict[str, dict], path: Path | None = None) -> Path:
@@ -69,30 +83,36 @@ def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dic
         if report.errors:  # the wrong folder, most likely: bad input, not a bug
             from corpus.errors import ConfigError
 
-            raise ConfigError(f"{len(report.errors)} gold PDFs could not be read under "
-                              f"{pdfs}: {report.errors[0]}")
+            raise ConfigError(
+                f"{len(report.errors)} gold PDFs could not be read under {pdfs}: {report.errors[0]}"
+            )
         outcomes += report.outcomes
         names.append(f"{Path(gold).name} {split} split ({report.papers} papers)")
     return fulltext_entry(outcomes, extractor_version(), " + ".join(names))
 
 
-def measure_abstracts(gold_files: list[Path], texts: dict[str, tuple[str, str]],
-                      split: str = "test", strata: tuple[str, ...] = ("random",)) -> dict:
+def measure_abstracts(
+    gold_files: list[Path],
+    texts: dict[str, tuple[str, str]],
+    split: str = "test",
+    strata: tuple[str, ...] = ("random",),
+) -> dict:
     """The abstract entry: the current target model on title + abstract of the gold
     abstracts of `split` drawn in `strata` (the random strata: representative errors);
     `left_out` lists those whose text `texts` lacks."""
     from corpus.jsonl import read_jsonl
     from extractors.target import METHOD, predict_many, target_text
 
-    rows = [r for path in gold_files
-            for r in read_jsonl(path, needs=("id", "split", "stratum"))]
+    rows = [r for path in gold_files for r in read_jsonl(path, needs=("id", "split", "stratum"))]
     rows = [r for r in rows if r["split"] == split and r["stratum"] in strata]
     left_out = [r["id"] for r in rows if r["id"] not in texts]
     rows = [r for r in rows if r["id"] in texts]
-    predicted = [label for label, _ in
-                 predict_many([target_text(*texts[r["id"]]) for r in rows])]
-    name = (" + ".join(Path(p).name for p in gold_files)
-            + f" {split} split, strata {', '.join(strata)} ({len(rows)} abstracts)")
-    entry = abstract_entry([r["label"] for r in rows], predicted, [r["id"] for r in rows],
-                           METHOD, name)
+    predicted = [label for label, _ in predict_many([target_text(*texts[r["id"]]) for r in rows])]
+    name = (
+        " + ".join(Path(p).name for p in gold_files)
+        + f" {split} split, strata {', '.join(strata)} ({len(rows)} abstracts)"
+    )
+    entry = abstract_entry(
+        [r["label"] for r in rows], predicted, [r["id"] for r in rows], METHOD, name
+    )
     return entry | {"left_out": left_out}  # gold abstracts with no text given: not scored

@@ -80,11 +80,23 @@ class EvalReport:
         """JSON-ready form."""
         return {
             "papers": self.papers,
-            "categories": {c: {"precision": s.precision, "recall": s.recall, "f1": s.f1,
-                               "tp": s.tp, "fp": s.fp, "fn": s.fn, "tn": s.tn}
-                           for c, s in self.scores.items()},
-            "target": {"accuracy": self.target_accuracy, "macro_f1": self.target_macro_f1,
-                       "confusion": self.target_confusion},
+            "categories": {
+                c: {
+                    "precision": s.precision,
+                    "recall": s.recall,
+                    "f1": s.f1,
+                    "tp": s.tp,
+                    "fp": s.fp,
+                    "fn": s.fn,
+                    "tn": s.tn,
+                }
+                for c, s in self.scores.items()
+            },
+            "target": {
+                "accuracy": self.target_accuracy,
+                "macro_f1": self.target_macro_f1,
+                "confusion": self.target_confusion,
+            },
             "intervals": {k: list(v) for k, v in self.intervals.items()},
             "misses": [m.__dict__ for m in self.misses],
             "errors": [{"file": f, "error": e} for f, e in self.errors],
@@ -128,12 +140,19 @@ def score(gold_rows: list[dict], predicted: dict[str, dict]) -> EvalReport:
         card = predicted.get(row["file"])
         if card is None:
             continue
-        outcomes.append({
-            "file": row["file"],
-            "truth": {**{c: bool(row["labels"][c]["reported"]) for c in CATEGORIES},
-                      "target": row["target"]},
-            "predicted": {**{c: bool(card["labels"][c]["reported"]) for c in CATEGORIES},
-                          "target": card["target"]}})
+        outcomes.append(
+            {
+                "file": row["file"],
+                "truth": {
+                    **{c: bool(row["labels"][c]["reported"]) for c in CATEGORIES},
+                    "target": row["target"],
+                },
+                "predicted": {
+                    **{c: bool(card["labels"][c]["reported"]) for c in CATEGORIES},
+                    "target": card["target"],
+                },
+            }
+        )
         for cat in CATEGORIES:
             g = bool(row["labels"][cat]["reported"])
             p = bool(card["labels"][cat]["reported"])
@@ -145,15 +164,27 @@ def score(gold_rows: list[dict], predicted: dict[str, dict]) -> EvalReport:
         gold_t.append(row["target"])
         pred_t.append(card["target"])
         if row["target"] != card["target"]:
-            misses.append(Miss(row["file"], "target", row["target"], card["target"],
-                               card.get("title") or ""))
-    scores = {c: Score(n[(True, True)], n[(False, True)], n[(True, False)], n[(False, False)])
-              for c, n in counts.items()}
-    confusion = {g: {p: sum(1 for a, b in zip(gold_t, pred_t) if a == g and b == p)
-                     for p in TARGETS} for g in TARGETS}
+            misses.append(
+                Miss(row["file"], "target", row["target"], card["target"], card.get("title") or "")
+            )
+    scores = {
+        c: Score(n[(True, True)], n[(False, True)], n[(True, False)], n[(False, False)])
+        for c, n in counts.items()
+    }
+    confusion = {
+        g: {p: sum(1 for a, b in zip(gold_t, pred_t) if a == g and b == p) for p in TARGETS}
+        for g in TARGETS
+    }
     accuracy = sum(a == b for a, b in zip(gold_t, pred_t)) / len(gold_t) if gold_t else 0.0
-    return EvalReport(len(gold_t), scores, accuracy, macro_f1(gold_t, pred_t), confusion,
-                      misses, outcomes=outcomes)
+    return EvalReport(
+        len(gold_t),
+        scores,
+        accuracy,
+        macro_f1(gold_t, pred_t),
+        confusion,
+        misses,
+        outcomes=outcomes,
+    )
 
 
 def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
@@ -161,8 +192,9 @@ def _f1(tp: np.ndarray, fp: np.ndarray, fn: np.ndarray) -> np.ndarray:
     return np.where(den > 0, 2 * tp / np.maximum(den, 1), 0.0)
 
 
-def bootstrap_intervals(outcomes: list[dict], *, n: int = BOOTSTRAP, seed: int = 0,
-                        level: float = 0.95) -> dict[str, tuple[float, float]]:
+def bootstrap_intervals(
+    outcomes: list[dict], *, n: int = BOOTSTRAP, seed: int = 0, level: float = 0.95
+) -> dict[str, tuple[float, float]]:
     """Percentile intervals of each category's F1 and of target macro-F1, resampling the
     scored papers with replacement `n` times (seeded)."""
     if not outcomes:
@@ -201,17 +233,27 @@ def default_check() -> Callable[[Path], dict]:
     return check
 
 
-def evaluate(gold_path: Path, pdfs_dir: Path, *, split: str = "all",
-             check: Callable[[Path], dict] | None = None,
-             bootstrap: int = BOOTSTRAP) -> EvalReport:
+def evaluate(
+    gold_path: Path,
+    pdfs_dir: Path,
+    *,
+    split: str = "all",
+    check: Callable[[Path], dict] | None = None,
+    bootstrap: int = BOOTSTRAP,
+) -> EvalReport:
     """Run the extractors on every gold paper's PDF and score them against gold."""
-    return evaluate_sources([GoldSource(Path(gold_path), Path(pdfs_dir))], split=split,
-                            check=check, bootstrap=bootstrap)
+    return evaluate_sources(
+        [GoldSource(Path(gold_path), Path(pdfs_dir))], split=split, check=check, bootstrap=bootstrap
+    )
 
 
-def evaluate_sources(sources: Iterable[GoldSource], *, split: str = "all",
-                     check: Callable[[Path], dict] | None = None,
-                     bootstrap: int = BOOTSTRAP) -> EvalReport:
+def evaluate_sources(
+    sources: Iterable[GoldSource],
+    *,
+    split: str = "all",
+    check: Callable[[Path], dict] | None = None,
+    bootstrap: int = BOOTSTRAP,
+) -> EvalReport:
     """Score several gold files at once (each with its PDF folder), pooled over papers,
     with bootstrap intervals (bootstrap=0 for none)."""
     check = check or default_check()
@@ -232,16 +274,20 @@ def evaluate_sources(sources: Iterable[GoldSource], *, split: str = "all",
 
 # ------------------------------------------------- generalisation: LOVO and learning curve
 
-def default_sources(shared_corpus: Path = Path("../shared/corpus"),
-                    gold_pdfs: Path | None = None) -> list[GoldSource]:
+
+def default_sources(
+    shared_corpus: Path = Path("../shared/corpus"), gold_pdfs: Path | None = None
+) -> list[GoldSource]:
     """Both gold paper files with their PDF folders (../shared's PDFs; the PMLR gold PDFs
     from $GREENLENS_GOLD_PDFS or ../gold-pdfs, as `greenlens gold rebuild-pdfs` writes)."""
     import os
 
     gold_dir = Path(__file__).parent / "gold"
     pmlr = gold_pdfs or Path(os.environ.get("GREENLENS_GOLD_PDFS", "../gold-pdfs"))
-    return [GoldSource(gold_dir / "papers.jsonl", Path(shared_corpus) / "pdfs"),
-            GoldSource(gold_dir / "papers_pmlr.jsonl", pmlr)]
+    return [
+        GoldSource(gold_dir / "papers.jsonl", Path(shared_corpus) / "pdfs"),
+        GoldSource(gold_dir / "papers_pmlr.jsonl", pmlr),
+    ]
 
 
 def _manifest_venues(pdfs_dir: Path) -> dict[str, str]:
@@ -275,11 +321,21 @@ def load_examples(sources: Iterable[GoldSource], split: str = "dev") -> tuple[li
                 continue
             rules = {c: _drop_reference_evidence(r, doc) for c, r in run_rules(doc).items()}
             labels = row["labels"]
-            examples.append(Example(
-                row["file"], row.get("venue") or venues.get(row["file"]) or "unknown",
-                doc.units, rules, {c: bool(labels[c]["reported"]) for c in CATEGORIES},
-                {c: [(e["page"], e["text"]) for e in labels[c]["evidence"]] for c in CATEGORIES},
-                row["target"], doc))
+            examples.append(
+                Example(
+                    row["file"],
+                    row.get("venue") or venues.get(row["file"]) or "unknown",
+                    doc.units,
+                    rules,
+                    {c: bool(labels[c]["reported"]) for c in CATEGORIES},
+                    {
+                        c: [(e["page"], e["text"]) for e in labels[c]["evidence"]]
+                        for c in CATEGORIES
+                    },
+                    row["target"],
+                    doc,
+                )
+            )
     return examples, errors
 
 
@@ -304,24 +360,44 @@ def _cards(examples: list, model) -> dict[str, dict]:
         results = decide(model, ex.units, ex.rules)
         doc = ex.doc
         target = _target(doc.title, doc.abstract, doc.introduction)[0] if doc else "other"
-        out[ex.file] = {"file": ex.file, "target": target, "title": doc.title if doc else None,
-                        "labels": {c: {"reported": r.reported,
-                                       "evidence": [{"page": e.page, "text": e.text}
-                                                    for e in r.evidence]}
-                                   for c, r in results.items()}}
+        out[ex.file] = {
+            "file": ex.file,
+            "target": target,
+            "title": doc.title if doc else None,
+            "labels": {
+                c: {
+                    "reported": r.reported,
+                    "evidence": [{"page": e.page, "text": e.text} for e in r.evidence],
+                }
+                for c, r in results.items()
+            },
+        }
     return out
 
 
 def _gold_row(ex) -> dict:
-    return {"file": ex.file, "target": ex.target,
-            "labels": {c: {"reported": ex.gold[c],
-                           "evidence": [{"page": p, "text": t} for p, t in ex.evidence[c]]}
-                       for c in CATEGORIES}}
+    return {
+        "file": ex.file,
+        "target": ex.target,
+        "labels": {
+            c: {
+                "reported": ex.gold[c],
+                "evidence": [{"page": p, "text": t} for p, t in ex.evidence[c]],
+            }
+            for c in CATEGORIES
+        },
+    }
 
 
-def lovo(examples: list, categories: Iterable[str] | None = None, *,
-         bootstrap: int = BOOTSTRAP, min_papers: int = 5, c: float = 1.0,
-         progress: Callable[[str], None] | None = None) -> tuple[EvalReport, dict]:
+def lovo(
+    examples: list,
+    categories: Iterable[str] | None = None,
+    *,
+    bootstrap: int = BOOTSTRAP,
+    min_papers: int = 5,
+    c: float = 1.0,
+    progress: Callable[[str], None] | None = None,
+) -> tuple[EvalReport, dict]:
     """Leave-one-venue-out on (dev) examples: for each venue, train the unit classifiers on
     the other venues' papers, decide the held-out venue's papers; pooled scores with
     bootstrap intervals, and per-venue F1."""
@@ -354,9 +430,15 @@ class CurvePoint:
     f1_sd: dict[str, float]
 
 
-def learning_curve(examples: list, sizes: Sequence[int], *, seeds: int = 2, folds: int = 3,
-                   categories: Iterable[str] | None = None,
-                   progress: Callable[[str], None] | None = None) -> list[CurvePoint]:
+def learning_curve(
+    examples: list,
+    sizes: Sequence[int],
+    *,
+    seeds: int = 2,
+    folds: int = 3,
+    categories: Iterable[str] | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> list[CurvePoint]:
     """F1 of the unit classifiers (every candidate category by default) against the number
     of training papers: `folds`-fold split of the examples; per fold, size and seed, train
     on a seeded subsample of the other folds, score the fold; predictions are pooled over
@@ -388,13 +470,22 @@ def learning_curve(examples: list, sizes: Sequence[int], *, seeds: int = 2, fold
                     for c in cats:
                         counts[c][(ex.gold[c], res[c].reported)] += 1
             for c in cats:
-                s = Score(counts[c][(True, True)], counts[c][(False, True)],
-                          counts[c][(True, False)], counts[c][(False, False)])
+                s = Score(
+                    counts[c][(True, True)],
+                    counts[c][(False, True)],
+                    counts[c][(True, False)],
+                    counts[c][(False, False)],
+                )
                 f1s[c].append(s.f1)
             if progress:
                 progress(f"curve n={n} seed={seed}")
-        points.append(CurvePoint(n, {c: float(np.mean(v)) for c, v in f1s.items()},
-                                 {c: float(np.std(v)) for c, v in f1s.items()}))
+        points.append(
+            CurvePoint(
+                n,
+                {c: float(np.mean(v)) for c, v in f1s.items()},
+                {c: float(np.std(v)) for c, v in f1s.items()},
+            )
+        )
     return points
 
 
@@ -407,5 +498,7 @@ def curve_verdict(points: list[CurvePoint], min_gain: float = 0.02) -> dict[str,
         return {}
     a, b = points[-2], points[-1]
     doublings = max(math.log2(b.n_train / a.n_train), 1e-9)
-    return {c: ("still rising" if (b.f1_mean[c] - a.f1_mean[c]) / doublings >= min_gain
-                else "flat") for c in b.f1_mean}
+    return {
+        c: ("still rising" if (b.f1_mean[c] - a.f1_mean[c]) / doublings >= min_gain else "flat")
+        for c in b.f1_mean
+    }

@@ -42,8 +42,9 @@ class PaperAnalysis:
     from_cache: bool = False  # analysed from stored page text (extractors.pagecache)
 
 
-def analyse_document(doc: Document, *, title: str | None = None,
-                     abstract: str | None = None) -> PaperAnalysis:
+def analyse_document(
+    doc: Document, *, title: str | None = None, abstract: str | None = None
+) -> PaperAnalysis:
     """Run the detectors and the target classifier on a parsed document.
 
     `title`/`abstract` from the store's metadata, when given, are preferred to the PDF's
@@ -53,11 +54,23 @@ def analyse_document(doc: Document, *, title: str | None = None,
 
     t0 = time.perf_counter()
     found = detect_all(doc)
-    results = {c: _drop_reference_evidence(found[c], doc) if c in found else
-               Finding(c, False, (), "missing-detector") for c in CATEGORIES}
+    results = {
+        c: _drop_reference_evidence(found[c], doc)
+        if c in found
+        else Finding(c, False, (), "missing-detector")
+        for c in CATEGORIES
+    }
     target, method = _target(title or doc.title, abstract or doc.abstract, doc.introduction)
-    return PaperAnalysis(doc.file, doc.pages, doc.title, doc.scanned_pages, target, method,
-                         results, time.perf_counter() - t0)
+    return PaperAnalysis(
+        doc.file,
+        doc.pages,
+        doc.title,
+        doc.scanned_pages,
+        target,
+        method,
+        results,
+        time.perf_counter() - t0,
+    )
 
 
 def _target(title, abstract, introduction) -> tuple[str, str]:
@@ -74,8 +87,9 @@ def _target(title, abstract, introduction) -> tuple[str, str]:
         return "other", f"failed:{type(exc).__name__}"
 
 
-def analyse_pdf(path: str | Path, title: str | None = None,
-                abstract: str | None = None) -> PaperAnalysis:
+def analyse_pdf(
+    path: str | Path, title: str | None = None, abstract: str | None = None
+) -> PaperAnalysis:
     """Parse one PDF and analyse it (PDFError if it is not a readable PDF)."""
     t0 = time.perf_counter()
     doc = build_document(read_pdf(path))
@@ -83,8 +97,9 @@ def analyse_pdf(path: str | Path, title: str | None = None,
     return _with_seconds(result, time.perf_counter() - t0)
 
 
-def analyse_cached(path: str | Path, cache, sha256: str, title: str | None = None,
-                   abstract: str | None = None) -> PaperAnalysis:
+def analyse_cached(
+    path: str | Path, cache, sha256: str, title: str | None = None, abstract: str | None = None
+) -> PaperAnalysis:
     """Analyse from the stored page text of this PDF if `cache` (a PageCache) has it, else
     parse the PDF, store its text, and analyse it (PDFError if it is not readable)."""
     t0 = time.perf_counter()
@@ -98,8 +113,13 @@ def analyse_cached(path: str | Path, cache, sha256: str, title: str | None = Non
     return replace(result, seconds=time.perf_counter() - t0, from_cache=hit)
 
 
-def analyse_task(path: str, title: str | None = None, abstract: str | None = None,
-                 sha256: str | None = None, text_root: str | None = None) -> PaperAnalysis:
+def analyse_task(
+    path: str,
+    title: str | None = None,
+    abstract: str | None = None,
+    sha256: str | None = None,
+    text_root: str | None = None,
+) -> PaperAnalysis:
     """A worker's task: from stored page text under `text_root` when there is some (and
     stored after parsing when not), else straight from the PDF."""
     if sha256 and text_root:
@@ -145,5 +165,6 @@ def _verbatim(evidence, doc: Document):
 def _from_references(evidence, doc: Document) -> bool:
     on_page = [u for u in doc.units if u.page == evidence.page]
     in_refs = any(evidence.text in u.text for u in on_page if u.section == "references")
-    return in_refs and not any(evidence.text in u.text for u in on_page
-                               if u.section != "references")
+    return in_refs and not any(
+        evidence.text in u.text for u in on_page if u.section != "references"
+    )

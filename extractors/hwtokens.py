@@ -33,9 +33,11 @@ def _table() -> dict | None:
     models = data.get("models", {})
     if any(m not in models for m in GPU_MODELS):
         return None  # a model added since the table was made: spaCy decides
-    return {"specials": frozenset(data["specials"]),
-            "patterns": {tuple(models[m]) for m in GPU_MODELS},
-            "sources": (data["prefix"], data["suffix"], data["infix"])}
+    return {
+        "specials": frozenset(data["specials"]),
+        "patterns": {tuple(models[m]) for m in GPU_MODELS},
+        "sources": (data["prefix"], data["suffix"], data["infix"]),
+    }
 
 
 @lru_cache(maxsize=1)
@@ -48,14 +50,23 @@ def _affixes() -> tuple[re.Pattern, ...]:
 def tokens(text: str) -> list[str] | None:
     """spaCy's English tokens of `text` (lower-cased), or None where not certain."""
     table = _table()
-    if table is None or not text or text != text.strip() or "  " in text \
-            or any(ch.isspace() and ch != " " for ch in text):
+    if (
+        table is None
+        or not text
+        or text != text.strip()
+        or "  " in text
+        or any(ch.isspace() and ch != " " for ch in text)
+    ):
         return None
     prefix, suffix, infix = _affixes()
     out = []
     for piece in text.split(" "):
-        if piece in table["specials"] or prefix.search(piece) or suffix.search(piece) \
-                or infix.search(piece):
+        if (
+            piece in table["specials"]
+            or prefix.search(piece)
+            or suffix.search(piece)
+            or infix.search(piece)
+        ):
             return None
         out.append(piece.lower())
     return out
@@ -69,7 +80,7 @@ def confirmed(text: str) -> bool | None:
         return None
     for pattern in table["patterns"]:
         n = len(pattern)
-        if any(tuple(toks[i:i + n]) == pattern for i in range(len(toks) - n + 1)):
+        if any(tuple(toks[i : i + n]) == pattern for i in range(len(toks) - n + 1)):
             return True
     return False
 
@@ -82,14 +93,17 @@ def build(path: Path = TABLE) -> None:
     from extractors.quantities import GPU_MODELS
 
     tok = nlp().tokenizer
-    data = {"spacy": spacy.__version__,
-            "models": {m: [t.lower_ for t in nlp().make_doc(m)] for m in GPU_MODELS},
-            "specials": sorted(tok.rules),
-            "prefix": tok.prefix_search.__self__.pattern,
-            "suffix": tok.suffix_search.__self__.pattern,
-            "infix": tok.infix_finditer.__self__.pattern}
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n",
-                    encoding="utf-8")
+    data = {
+        "spacy": spacy.__version__,
+        "models": {m: [t.lower_ for t in nlp().make_doc(m)] for m in GPU_MODELS},
+        "specials": sorted(tok.rules),
+        "prefix": tok.prefix_search.__self__.pattern,
+        "suffix": tok.suffix_search.__self__.pattern,
+        "infix": tok.infix_finditer.__self__.pattern,
+    }
+    path.write_text(
+        json.dumps(data, ensure_ascii=False, indent=0, sort_keys=True) + "\n", encoding="utf-8"
+    )
 
 
 if __name__ == "__main__":

@@ -72,23 +72,36 @@ def _worker_main(conn, func: Callable, memory_mb: int | None) -> None:
         except PDFError as exc:
             message = ("err", key, exc)
         except MemoryError:
-            message = ("err", key, PDFError(f"over the memory limit ({memory_mb} MiB)",
-                                            reason="memory"))
+            message = (
+                "err",
+                key,
+                PDFError(f"over the memory limit ({memory_mb} MiB)", reason="memory"),
+            )
             fatal = True  # the heap may be in a bad state: start afresh
         except Exception as exc:  # noqa: BLE001 - any bug or engine error is one record
             tb = traceback.extract_tb(exc.__traceback__)
             where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
-            message = ("err", key, PDFError(f"corrupt PDF: {type(exc).__name__}: {exc}{where}",
-                                            reason="corrupt"))
+            message = (
+                "err",
+                key,
+                PDFError(f"corrupt PDF: {type(exc).__name__}: {exc}{where}", reason="corrupt"),
+            )
         try:
             conn.send((*message, fatal))
         except MemoryError:
             fatal = True
-            conn.send(("err", key, PDFError("over the memory limit sending the result",
-                                            reason="memory"), fatal))
+            conn.send(
+                (
+                    "err",
+                    key,
+                    PDFError("over the memory limit sending the result", reason="memory"),
+                    fatal,
+                )
+            )
         except Exception as exc:  # noqa: BLE001 - an unpicklable result
-            conn.send(("err", key, PDFError(f"result could not be sent: {exc}",
-                                            reason="corrupt"), fatal))
+            conn.send(
+                ("err", key, PDFError(f"result could not be sent: {exc}", reason="corrupt"), fatal)
+            )
         if fatal:
             return
 
@@ -96,8 +109,9 @@ def _worker_main(conn, func: Callable, memory_mb: int | None) -> None:
 class _Worker:
     def __init__(self, ctx, func: Callable, limits: Limits) -> None:
         self.conn, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker_main, args=(child, func, limits.memory_mb),
-                                   daemon=True)
+        self.process = ctx.Process(
+            target=_worker_main, args=(child, func, limits.memory_mb), daemon=True
+        )
         self.process.start()
         child.close()
         self.task: tuple[Any, float] | None = None  # (key, deadline)
@@ -131,15 +145,23 @@ def _death_reason(process, limits: Limits) -> PDFError:
             sig, name = None, f"signal {-code}"
         if limits.memory_mb and sig in (signal.SIGABRT, signal.SIGKILL):
             # allocation failures under RLIMIT_AS end in abort() inside the engine
-            return PDFError(f"the PDF engine aborted ({name}), most likely over the memory "
-                            f"limit ({limits.memory_mb} MiB)", reason="memory")
+            return PDFError(
+                f"the PDF engine aborted ({name}), most likely over the memory "
+                f"limit ({limits.memory_mb} MiB)",
+                reason="memory",
+            )
         return PDFError(f"corrupt PDF: the PDF engine crashed ({name})", reason="corrupt")
     return PDFError(f"corrupt PDF: the worker exited with code {code}", reason="corrupt")
 
 
-def run_isolated(func: Callable, tasks: Iterable[tuple[Any, tuple]], *, workers: int = 1,
-                 limits: Limits | None = None,
-                 start: str = "forkserver") -> Iterator[tuple[Any, Any]]:
+def run_isolated(
+    func: Callable,
+    tasks: Iterable[tuple[Any, tuple]],
+    *,
+    workers: int = 1,
+    limits: Limits | None = None,
+    start: str = "forkserver",
+) -> Iterator[tuple[Any, Any]]:
     """Yield (key, result or PDFError) for each (key, args) task, in completion order.
 
     `func` must be importable by name (it runs in another process); as with any
@@ -171,8 +193,9 @@ def run_isolated(func: Callable, tasks: Iterable[tuple[Any, tuple]], *, workers:
             if not busy:
                 return
             timeout = max(0.0, min(w.task[1] for w in busy) - time.monotonic())
-            ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy],
-                             timeout=timeout))
+            ready = set(
+                wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
+            )
             for worker in busy:
                 key, deadline = worker.task
                 if worker.conn in ready or worker.process.sentinel in ready:
@@ -189,8 +212,10 @@ def run_isolated(func: Callable, tasks: Iterable[tuple[Any, tuple]], *, workers:
                 elif time.monotonic() >= deadline:
                     worker.task = None
                     _retire(pool, worker, kill=True)
-                    yield key, PDFError(f"timeout: took over {limits.timeout_s:g} s",
-                                        reason="timeout")
+                    yield (
+                        key,
+                        PDFError(f"timeout: took over {limits.timeout_s:g} s", reason="timeout"),
+                    )
     finally:
         for worker in pool:
             worker.stop(kill=worker.task is not None)

@@ -26,31 +26,50 @@ _BARE_NUMBER = re.compile(r"^\s*(\d{1,4}|[ivxlc]{1,6})\s*$", re.IGNORECASE)
 _DIGITS = re.compile(r"\d+")
 _DIGITS_3 = re.compile(r"\d+\D+\d+\D+\d")  # cheap test before the table-line check
 
-_ABSTRACT = re.compile(r"^\s*(?:abstract|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t)\b\s*[.:\u2014\u2013-]?\s*(.*)$",
-                       re.IGNORECASE)
-_INTRO = re.compile(r"^\s*(?:(?:1|I)\.?\s+)?(?i:introduction)(?:\s+(?i:and)\s+[A-Za-z ]{1,30})?"
-                    r"\s*:?\s*$")  # "1 Introduction", "1 INTRODUCTION AND MOTIVATION"
-_ARXIV_STAMP = re.compile(r"^\s*arXiv:\d{4}\.\d{4,5}(?:v\d+)?\s+\[[^\]]+\]\s+\d{1,2}\s+\w{3,9}"
-                          r"\s+\d{4}\s*$")
+_ABSTRACT = re.compile(
+    r"^\s*(?:abstract|a\s?b\s?s\s?t\s?r\s?a\s?c\s?t)\b\s*[.:\u2014\u2013-]?\s*(.*)$", re.IGNORECASE
+)
+_INTRO = re.compile(
+    r"^\s*(?:(?:1|I)\.?\s+)?(?i:introduction)(?:\s+(?i:and)\s+[A-Za-z ]{1,30})?"
+    r"\s*:?\s*$"
+)  # "1 Introduction", "1 INTRODUCTION AND MOTIVATION"
+_ARXIV_STAMP = re.compile(
+    r"^\s*arXiv:\d{4}\.\d{4,5}(?:v\d+)?\s+\[[^\]]+\]\s+\d{1,2}\s+\w{3,9}"
+    r"\s+\d{4}\s*$"
+)
 _KEYWORDS = re.compile(r"^\s*(keywords|key words|index terms)\b", re.IGNORECASE)
-_REFERENCES = re.compile(r"^\s*(?:(?:\d{1,2}|[IVX]{1,5})\.?\s*)?(?:references|bibliography|"
-                         r"literature cited|references and notes|cited literature)\s*:?\s*$",
-                         re.IGNORECASE)
+_REFERENCES = re.compile(
+    r"^\s*(?:(?:\d{1,2}|[IVX]{1,5})\.?\s*)?(?:references|bibliography|"
+    r"literature cited|references and notes|cited literature)\s*:?\s*$",
+    re.IGNORECASE,
+)
 # "Appendix", "Appendix A. Proofs", "APPENDIX B: Details", "Supplementary Material"
-_APPENDIX_WORD = re.compile(r"^\s*(?:appendix|appendices|supplementary materials?|"
-                            r"supplemental materials?|supplementary)\b(?P<rest>.*)$", re.IGNORECASE)
-_APPENDIX_REST = re.compile(r"^\s*(?:[A-Z](?:\.\d+)*)?\s*[.:\u2014\u2013-]?\s*"
-                            r"(?:[A-Z\u201c\"][^,;()\[\]]{0,80})?$")
+_APPENDIX_WORD = re.compile(
+    r"^\s*(?:appendix|appendices|supplementary materials?|"
+    r"supplemental materials?|supplementary)\b(?P<rest>.*)$",
+    re.IGNORECASE,
+)
+_APPENDIX_REST = re.compile(
+    r"^\s*(?:[A-Z](?:\.\d+)*)?\s*[.:\u2014\u2013-]?\s*"
+    r"(?:[A-Z\u201c\"][^,;()\[\]]{0,80})?$"
+)
 # "A Experimental details", "A. Proofs", "A.1 Setup", "A APPENDIX" after the references
 _LETTER_HEADING = re.compile(r"^\s*A(?:\.1)?\.?\s+[A-Z][A-Za-z\u2019'-]+(?:\s+\S+){0,10}\s*$")
 _YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)[a-z]?\b")
 _REF_YEAR = re.compile(r"\b(?:19[5-9]\d|20[0-4]\d)[a-z]?\)?\.(?!\d)")  # "2019." "(2019)."
-_HEADING = re.compile(r"^\s*(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H](?:\.\d{1,2}){0,3}"
-                      r"\.?)\s+[A-Z][^.!?]{0,80}$")
-_CAPTION = re.compile(r"^\s*(?:figure|fig\.|table|tab\.)\s*(?:[A-Z]?\d+(?:\.\d+)?|[IVX]{1,6}|"
-                      r"S\d+)[a-z]?\s*(?:[:.|\u2014\u2013-]|$)", re.IGNORECASE)
-_NUMBER = re.compile(r"^[(\[~<>\u2248\u00b1+-]?[$]?\d[\d.,]*(?:[%x\u00d7KMBGkmb]|e[+-]?\d+)?"
-                     r"[)\]*\u2020\u2021,;]*$")
+_HEADING = re.compile(
+    r"^\s*(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-H](?:\.\d{1,2}){0,3}"
+    r"\.?)\s+[A-Z][^.!?]{0,80}$"
+)
+_CAPTION = re.compile(
+    r"^\s*(?:figure|fig\.|table|tab\.)\s*(?:[A-Z]?\d+(?:\.\d+)?|[IVX]{1,6}|"
+    r"S\d+)[a-z]?\s*(?:[:.|\u2014\u2013-]|$)",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"^[(\[~<>\u2248\u00b1+-]?[$]?\d[\d.,]*(?:[%x\u00d7KMBGkmb]|e[+-]?\d+)?"
+    r"[)\]*\u2020\u2021,;]*$"
+)
 _END_PUNCT = (".", "!", "?", ":")
 _SENTENCE_INSIDE = re.compile(r"[a-z\d)}\]][.;] [A-Z][a-z]{2,} [a-z]")  # "...0.8}. We fine-tune"
 
@@ -59,22 +78,38 @@ def build_document(raw: RawPdf) -> Document:
     """Cut a RawPdf's lines into sections and sentence/caption/table units."""
     lexicon = _lexicon(raw.pages)
     sizes = raw.sizes or tuple((0.0,) * len(lines) for lines in raw.pages)
-    pages = [[(_dehyphenate_line(line, lexicon), size) for line, size in
-              zip(lines, page_sizes or (0.0,) * len(lines))]
-             for lines, page_sizes in zip(raw.pages, sizes)]
+    pages = [
+        [
+            (_dehyphenate_line(line, lexicon), size)
+            for line, size in zip(lines, page_sizes or (0.0,) * len(lines))
+        ]
+        for lines, page_sizes in zip(raw.pages, sizes)
+    ]
     page_texts = tuple("\n".join(line for line, _ in lines) for lines in pages)
     pages = _drop_running_lines(pages)
-    flat3 = _join_line_hyphens([(p + 1, line.strip(), size) for p, lines in enumerate(pages)
-                                for line, size in lines if line.strip()], lexicon)
+    flat3 = _join_line_hyphens(
+        [
+            (p + 1, line.strip(), size)
+            for p, lines in enumerate(pages)
+            for line, size in lines
+            if line.strip()
+        ],
+        lexicon,
+    )
     flat = [(p, line) for p, line, _ in flat3]
     sections, abstract, intro_start = _sections(flat)
     units = _units(flat, sections, [size for _, _, size in flat3])
     abstract_text = _abstract_text(flat, sections, abstract)
     return Document(
-        file=raw.file, pages=len(raw.pages), page_texts=page_texts, units=tuple(units),
-        title=raw.title, abstract=abstract_text,
+        file=raw.file,
+        pages=len(raw.pages),
+        page_texts=page_texts,
+        units=tuple(units),
+        title=raw.title,
+        abstract=abstract_text,
         introduction=_intro_text(flat, sections, intro_start),
-        scanned_pages=raw.scanned_pages)
+        scanned_pages=raw.scanned_pages,
+    )
 
 
 # -- clean-up -----------------------------------------------------------------------------
@@ -100,7 +135,7 @@ def _dehyphenate_line(line: str, lexicon: set[str]) -> str:
         return line
 
     def join(m: re.Match) -> str:
-        if line[m.start() - 1:m.start()] == "-" or line[m.end():m.end() + 1] == "-":
+        if line[m.start() - 1 : m.start()] == "-" or line[m.end() : m.end() + 1] == "-":
             return f"{m.group(1)}-{m.group(2)}"  # inside a compound: "state-of-the-art"
         return _join_choice(m.group(1), m.group(2), lexicon)
 
@@ -113,14 +148,18 @@ def _join_line_hyphens(flat, lexicon):
     i = 0
     while i < len(flat):
         page, line, size = flat[i]
-        if (line.endswith("-") and i + 1 < len(flat) and flat[i + 1][0] == page
-                and flat[i + 1][1][:1].islower()):
+        if (
+            line.endswith("-")
+            and i + 1 < len(flat)
+            and flat[i + 1][0] == page
+            and flat[i + 1][1][:1].islower()
+        ):
             left = re.search(r"([A-Za-z]+)-$", line)
             nxt = flat[i + 1][1]
             right = re.match(r"[A-Za-z]+", nxt)
             if left and right:
                 word = _join_choice(left.group(1), right.group(0), lexicon)
-                out.append((page, line[:left.start()] + word + nxt[right.end():], size))
+                out.append((page, line[: left.start()] + word + nxt[right.end() :], size))
                 i += 2
                 continue
         out.append((page, line, size))
@@ -131,6 +170,7 @@ def _join_line_hyphens(flat, lexicon):
 def _drop_running_lines(pages):
     """Drop running headers/footers (same line at the top or bottom of many pages),
     bare page numbers and review line numbers."""
+
     def key(pair: tuple[str, float]) -> str:
         return _DIGITS.sub("#", pair[0].strip().lower())
 
@@ -142,13 +182,19 @@ def _drop_running_lines(pages):
     running = {k for k, n in edge.items() if n >= limit and len(k) < 150}
     out = []
     for lines in pages:
-        kept = [ln for ln in lines if ln[0].strip() and not _BARE_NUMBER.match(ln[0])
-                and not _ARXIV_STAMP.match(ln[0])]
+        kept = [
+            ln
+            for ln in lines
+            if ln[0].strip() and not _BARE_NUMBER.match(ln[0]) and not _ARXIV_STAMP.match(ln[0])
+        ]
         if running:
             head = [ln for ln in kept[:3] if key(ln) not in running]
             tail = [ln for ln in kept[-3:] if key(ln) not in running] if len(kept) > 3 else []
-            kept = head + kept[3:-3] + tail if len(kept) > 6 else \
-                [ln for ln in kept if key(ln) not in running]
+            kept = (
+                head + kept[3:-3] + tail
+                if len(kept) > 6
+                else [ln for ln in kept if key(ln) not in running]
+            )
         out.append(kept)
     return out
 
@@ -159,17 +205,25 @@ def _sections(flat):
     n = len(flat)
     sections = ["body"] * n
     first_pages = {flat[0][0], flat[0][0] + 1} if flat else set()
-    abstract_at = next((i for i, (p, ln) in enumerate(flat[:400])
-                        if p in first_pages and _ABSTRACT.match(ln)), None)
+    abstract_at = next(
+        (i for i, (p, ln) in enumerate(flat[:400]) if p in first_pages and _ABSTRACT.match(ln)),
+        None,
+    )
     search_from = abstract_at + 1 if abstract_at is not None else 0
-    intro_at = next((i for i in range(search_from, min(n, search_from + 400))
-                     if _INTRO.match(flat[i][1])), None)
+    intro_at = next(
+        (i for i in range(search_from, min(n, search_from + 400)) if _INTRO.match(flat[i][1])), None
+    )
     if abstract_at is not None:
         end = intro_at
         if end is None:
-            end = next((i for i in range(abstract_at + 1, min(n, abstract_at + 120))
-                        if _is_heading(flat, i) or _KEYWORDS.match(flat[i][1])),
-                       min(n, abstract_at + 40))
+            end = next(
+                (
+                    i
+                    for i in range(abstract_at + 1, min(n, abstract_at + 120))
+                    if _is_heading(flat, i) or _KEYWORDS.match(flat[i][1])
+                ),
+                min(n, abstract_at + 40),
+            )
         for i in range(abstract_at):
             sections[i] = "front"
         for i in range(abstract_at, end):
@@ -185,8 +239,13 @@ def _sections(flat):
         line = flat[i][1]
         if _REFERENCES.match(line) and i > 0:
             state = "references"
-        elif state == "references" and _appendix_after_references(flat, i) or state == "body" and _strong_appendix(line) and (
-                i == 0 or flat[i - 1][0] != flat[i][0] or flat[i - 1][1].endswith(_END_PUNCT)):
+        elif (
+            state == "references"
+            and _appendix_after_references(flat, i)
+            or state == "body"
+            and _strong_appendix(line)
+            and (i == 0 or flat[i - 1][0] != flat[i][0] or flat[i - 1][1].endswith(_END_PUNCT))
+        ):
             state = "appendix"
         sections[i] = state
     return sections, abstract, intro_at
@@ -194,27 +253,53 @@ def _sections(flat):
 
 def _strong_appendix(line: str) -> bool:
     m = _APPENDIX_WORD.match(line)
-    return bool(m and line[:1].isupper() and len(line) < 100
-                and _APPENDIX_REST.match(m.group("rest")) and not line.endswith(".")
-                and _titled(m.group("rest").split()))
+    return bool(
+        m
+        and line[:1].isupper()
+        and len(line) < 100
+        and _APPENDIX_REST.match(m.group("rest"))
+        and not line.endswith(".")
+        and _titled(m.group("rest").split())
+    )
 
 
 def _appendix_after_references(flat, i) -> bool:
     line = flat[i][1]
-    if _strong_appendix(line) or (_APPENDIX_WORD.match(line) and line[:1].isupper()
-                                  and len(line) < 100 and "," not in line):
+    if _strong_appendix(line) or (
+        _APPENDIX_WORD.match(line) and line[:1].isupper() and len(line) < 100 and "," not in line
+    ):
         return True
-    if not _LETTER_HEADING.match(line) or "," in line or _YEAR.search(line) \
-            or line.endswith("."):
+    if not _LETTER_HEADING.match(line) or "," in line or _YEAR.search(line) or line.endswith("."):
         return False
     if _APPENDIX_WORD.match(line.partition(" ")[2]):
         return True  # "A Appendix", "A APPENDIX: ..."
-    after = flat[i + 1:i + 16]
+    after = flat[i + 1 : i + 16]
     years = sum(bool(_REF_YEAR.search(ln)) for _, ln in after)
     return bool(after) and years / len(after) < 0.25
 
 
-_SMALL_WORDS = frozenset(["a", "an", "and", "as", "at", "by", "for", "from", "in", "into", "of", "on", "or", "the", "to", "via", "vs", "with"])
+_SMALL_WORDS = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "as",
+        "at",
+        "by",
+        "for",
+        "from",
+        "in",
+        "into",
+        "of",
+        "on",
+        "or",
+        "the",
+        "to",
+        "via",
+        "vs",
+        "with",
+    ]
+)
 
 
 def _titled(words: list[str]) -> bool:
@@ -266,8 +351,7 @@ def _units(flat, sections, sizes) -> list[TextUnit]:
         if buffer:
             page, section = buf_key
             text = normalize_ws(" ".join(buffer))
-            units.extend(TextUnit(page, section, "sentence", s)
-                         for s in split_sentences(text))
+            units.extend(TextUnit(page, section, "sentence", s) for s in split_sentences(text))
             buffer = []
 
     i = 0
@@ -280,17 +364,28 @@ def _units(flat, sections, sizes) -> list[TextUnit]:
         if caption[i]:
             flush()
             parts, j = [line], i + 1
-            while (j < n and len(parts) < MAX_CAPTION_LINES and flat[j][0] == page
-                   and not parts[-1].endswith((".", ":")) and not caption[j]
-                   and not table[j] and not heading[j]
-                   and _same_size(sizes[j], sizes[j - 1])):
+            while (
+                j < n
+                and len(parts) < MAX_CAPTION_LINES
+                and flat[j][0] == page
+                and not parts[-1].endswith((".", ":"))
+                and not caption[j]
+                and not table[j]
+                and not heading[j]
+                and _same_size(sizes[j], sizes[j - 1])
+            ):
                 parts.append(flat[j][1])
                 j += 1
             units.append(TextUnit(page, section, "caption", normalize_ws(" ".join(parts))))
             # a table's header lines between its caption and its first row
             k = j
-            while k < min(n, j + 4) and flat[k][0] == page and not table[k] \
-                    and not caption[k] and not flat[k][1].endswith((".", "!", "?")):
+            while (
+                k < min(n, j + 4)
+                and flat[k][0] == page
+                and not table[k]
+                and not caption[k]
+                and not flat[k][1].endswith((".", "!", "?"))
+            ):
                 k += 1
             if k > j and k < n and table[k] and flat[k][0] == page:
                 for h in range(j, k):
@@ -300,8 +395,7 @@ def _units(flat, sections, sizes) -> list[TextUnit]:
         if table[i]:
             flush()
             units.append(TextUnit(page, section, "table", normalize_ws(line)))
-        elif heading[i] or (len(line) < 30 and (_REFERENCES.match(line)
-                                                or _ABSTRACT.match(line))):
+        elif heading[i] or (len(line) < 30 and (_REFERENCES.match(line) or _ABSTRACT.match(line))):
             flush()
             units.append(TextUnit(page, section, "sentence", normalize_ws(line)))
         else:
@@ -316,11 +410,14 @@ def _abstract_text(flat, sections, abstract) -> str | None:
     if abstract is not None:
         start, end = abstract
         first = _ABSTRACT.match(flat[start][1]).group(1)
-        lines = ([first] if first else []) + [ln for _, ln in flat[start + 1:end]]
+        lines = ([first] if first else []) + [ln for _, ln in flat[start + 1 : end]]
     else:
         # no Abstract heading: the prose lines before the introduction on page 1
-        lines = [ln for (p, ln), s in zip(flat, sections)
-                 if s == "front" and p == flat[0][0] and len(ln) >= 40]
+        lines = [
+            ln
+            for (p, ln), s in zip(flat, sections)
+            if s == "front" and p == flat[0][0] and len(ln) >= 40
+        ]
     text = normalize_ws(" ".join(lines))[:MAX_ABSTRACT]
     return text or None
 
@@ -334,8 +431,9 @@ def _intro_text(flat, sections, intro_at) -> str | None:
         start = intro_at + 1
     lines, size = [], 0
     for i in range(start, len(flat)):
-        if sections[i] != "body" or (i > start and _is_heading(flat, i)
-                                     and not re.match(r"\s*(1\.\d|I\.[A-Z])", flat[i][1])):
+        if sections[i] != "body" or (
+            i > start and _is_heading(flat, i) and not re.match(r"\s*(1\.\d|I\.[A-Z])", flat[i][1])
+        ):
             break
         lines.append(flat[i][1])
         size += len(flat[i][1]) + 1

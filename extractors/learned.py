@@ -40,30 +40,153 @@ LEARNED_CATEGORIES = ("hardware",)
 # A broad, recall-first keyword gate per category (the classifier decides; the gate only
 # keeps it off units that cannot be evidence). Lower-case substrings, plus a regex.
 GATES: dict[str, tuple[tuple[str, ...], str | None]] = {
-    "flops": (("flop", "mac", "mult-add", "multiply-add", "multiplication", "operations",
-               "gop", "bop"), None),
-    "energy": (("energy", "power", "watt", "kwh", "wh ", "joule", "co2", "carbon",
-                "emission", "kw"), r"\d\s?(?:W|J|mJ|kJ)\b"),
-    "runtime": (("second", "sec", "ms", "minute", "min", "hour", "hr", "day", "week", "time",
-                 "speed", "faster", "slower", "fps", "throughput", "latency", "wall", "clock",
-                 "took", "takes", "per s", "/s", "overhead"), r"\d\s?[smh]\b"),
+    "flops": (
+        ("flop", "mac", "mult-add", "multiply-add", "multiplication", "operations", "gop", "bop"),
+        None,
+    ),
+    "energy": (
+        ("energy", "power", "watt", "kwh", "wh ", "joule", "co2", "carbon", "emission", "kw"),
+        r"\d\s?(?:W|J|mJ|kJ)\b",
+    ),
+    "runtime": (
+        (
+            "second",
+            "sec",
+            "ms",
+            "minute",
+            "min",
+            "hour",
+            "hr",
+            "day",
+            "week",
+            "time",
+            "speed",
+            "faster",
+            "slower",
+            "fps",
+            "throughput",
+            "latency",
+            "wall",
+            "clock",
+            "took",
+            "takes",
+            "per s",
+            "/s",
+            "overhead",
+        ),
+        r"\d\s?[smh]\b",
+    ),
     # device words only: "machine", "memory", "instance" made 4x the candidates (and the
     # cost) and no more gold evidence on dev
-    "hardware": (("gpu", "cpu", "tpu", "nvidia", "intel", "amd ", "xeon", "core i", "ryzen",
-                  "epyc", "titan", "tesla", "geforce", "rtx", "gtx", "v100", "a100", "h100",
-                  "p100", "k80", "k40", "t4", "jetson", "dgx", "apple", "macbook", "ghz", "aws",
-                  "raspberry", "quadro", "radeon", "cuda", "processor", "workstation", "laptop",
-                  " gb", "graphics card", "m1 ", "m2 ", "accelerator"), None),
+    "hardware": (
+        (
+            "gpu",
+            "cpu",
+            "tpu",
+            "nvidia",
+            "intel",
+            "amd ",
+            "xeon",
+            "core i",
+            "ryzen",
+            "epyc",
+            "titan",
+            "tesla",
+            "geforce",
+            "rtx",
+            "gtx",
+            "v100",
+            "a100",
+            "h100",
+            "p100",
+            "k80",
+            "k40",
+            "t4",
+            "jetson",
+            "dgx",
+            "apple",
+            "macbook",
+            "ghz",
+            "aws",
+            "raspberry",
+            "quadro",
+            "radeon",
+            "cuda",
+            "processor",
+            "workstation",
+            "laptop",
+            " gb",
+            "graphics card",
+            "m1 ",
+            "m2 ",
+            "accelerator",
+        ),
+        None,
+    ),
     "params": (("param", "weight", "coefficien", "#p", "size"), None),
-    "training_curve": (("figure", "fig", "curve", "epoch", "iteration", "iter", "step",
-                        "round", "episode", "converge", "training", "regret", "reward", "loss",
-                        "plot", "progress", "update", "learning", "time", "horizon", "over",
-                        "during", "objective", "error"), None),
-    "search_budget": (("search", "grid", "tune", "tuning", "tuned", "select", "chose",
-                       "choose", "sweep", "range", "{", "∈", "trial", "configuration",
-                       "hyperparameter", "hyper-parameter", "cross-validation",
-                       "cross validation", "validat", "among", "optimiz", "bayesian", "random",
-                       "candidate", "values", "explored", "tried", "varied", "best"), None),
+    "training_curve": (
+        (
+            "figure",
+            "fig",
+            "curve",
+            "epoch",
+            "iteration",
+            "iter",
+            "step",
+            "round",
+            "episode",
+            "converge",
+            "training",
+            "regret",
+            "reward",
+            "loss",
+            "plot",
+            "progress",
+            "update",
+            "learning",
+            "time",
+            "horizon",
+            "over",
+            "during",
+            "objective",
+            "error",
+        ),
+        None,
+    ),
+    "search_budget": (
+        (
+            "search",
+            "grid",
+            "tune",
+            "tuning",
+            "tuned",
+            "select",
+            "chose",
+            "choose",
+            "sweep",
+            "range",
+            "{",
+            "∈",
+            "trial",
+            "configuration",
+            "hyperparameter",
+            "hyper-parameter",
+            "cross-validation",
+            "cross validation",
+            "validat",
+            "among",
+            "optimiz",
+            "bayesian",
+            "random",
+            "candidate",
+            "values",
+            "explored",
+            "tried",
+            "varied",
+            "best",
+        ),
+        None,
+    ),
 }
 
 _TOKEN = re.compile(r"[a-z]+|\d+(?:[.,]\d+)*|[{}∈×%$~≈]")
@@ -113,8 +236,10 @@ def context_texts(units: Sequence[TextUnit]) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Lower-cased words and symbols; numbers folded to <num> (short) or <bignum>."""
-    return [("<num>" if len(t) < 6 else "<bignum>") if t[0].isdigit() else t
-            for t in _TOKEN.findall(text.lower())]
+    return [
+        ("<num>" if len(t) < 6 else "<bignum>") if t[0].isdigit() else t
+        for t in _TOKEN.findall(text.lower())
+    ]
 
 
 def features(unit: TextUnit, text: str) -> set[str]:
@@ -160,8 +285,9 @@ class UnitModel:
     report: dict = field(default_factory=dict)
 
 
-def candidates(category: str, units: Sequence[TextUnit], texts: Sequence[str],
-               rule_texts: set[tuple[int, str]]) -> list[tuple[int, bool]]:
+def candidates(
+    category: str, units: Sequence[TextUnit], texts: Sequence[str], rule_texts: set[tuple[int, str]]
+) -> list[tuple[int, bool]]:
     """(index, rule hit) of the units the category's classifier scores."""
     passes = _gate(category)
     out = []
@@ -175,13 +301,20 @@ def candidates(category: str, units: Sequence[TextUnit], texts: Sequence[str],
 
 
 def _rule_hit(unit: TextUnit, rule_texts: set[tuple[int, str]]) -> bool:
-    return any(page == unit.page and (text in unit.text or unit.text[:60] in text)
-               for page, text in rule_texts)
+    return any(
+        page == unit.page and (text in unit.text or unit.text[:60] in text)
+        for page, text in rule_texts
+    )
 
 
-def best_unit(model: CategoryModel, category: str, units: Sequence[TextUnit],
-              texts: Sequence[str], rule: Finding,
-              cache: dict[int, set[str]] | None = None) -> tuple[int | None, float]:
+def best_unit(
+    model: CategoryModel,
+    category: str,
+    units: Sequence[TextUnit],
+    texts: Sequence[str],
+    rule: Finding,
+    cache: dict[int, set[str]] | None = None,
+) -> tuple[int | None, float]:
     """(index of the best-scoring candidate unit, its logit); (None, -inf) if none.
     `cache` shares unit features between categories."""
     rule_texts = {(e.page, e.text) for e in rule.evidence}
@@ -198,8 +331,9 @@ def best_unit(model: CategoryModel, category: str, units: Sequence[TextUnit],
     return best, best_z
 
 
-def decide(model: UnitModel, units: Sequence[TextUnit],
-           rules: dict[str, Finding]) -> dict[str, Finding]:
+def decide(
+    model: UnitModel, units: Sequence[TextUnit], rules: dict[str, Finding]
+) -> dict[str, Finding]:
     """The rules' results with every learned category decided by its classifier."""
     if not model.categories:
         return dict(rules)
@@ -230,13 +364,21 @@ MIN_WEIGHT = 0.01  # smaller weights are dropped from the shipped file (9/10 of 
 
 def save(model: UnitModel, path: Path = MODEL_PATH) -> Path:
     """Write the model as JSON (weights rounded to 4 decimals, |w| < MIN_WEIGHT dropped)."""
-    payload = {"method": model.method, "report": model.report,
-               "categories": {c: {"bias": round(m.bias, 5), "platt": list(m.platt),
-                                  "threshold": m.threshold,
-                                  "weights": {k: round(v, 4) for k, v in
-                                              sorted(m.weights.items())
-                                              if abs(v) >= MIN_WEIGHT}}
-                              for c, m in model.categories.items()}}
+    payload = {
+        "method": model.method,
+        "report": model.report,
+        "categories": {
+            c: {
+                "bias": round(m.bias, 5),
+                "platt": list(m.platt),
+                "threshold": m.threshold,
+                "weights": {
+                    k: round(v, 4) for k, v in sorted(m.weights.items()) if abs(v) >= MIN_WEIGHT
+                },
+            }
+            for c, m in model.categories.items()
+        },
+    }
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -253,12 +395,15 @@ def load_model(path: Path = MODEL_PATH) -> UnitModel:
     if not p.is_file():
         return UnitModel({}, "rules-only")
     data = json.loads(p.read_text(encoding="utf-8"))
-    cats = {c: CategoryModel(m["weights"], m["bias"], tuple(m["platt"]), m["threshold"])
-            for c, m in data["categories"].items()}
+    cats = {
+        c: CategoryModel(m["weights"], m["bias"], tuple(m["platt"]), m["threshold"])
+        for c, m in data["categories"].items()
+    }
     return UnitModel(cats, data["method"], data.get("report", {}))
 
 
 # ---------------------------------------------------------------- training
+
 
 @dataclass
 class Example:
@@ -286,8 +431,12 @@ class Example:
                 if hit:
                     f = f | {RULE}
                 feats.append(f)
-                pos.append(any(page == kept[i].page and quote_matches(kept[i].text, quote)
-                               for page, quote in self.evidence.get(category, ())))
+                pos.append(
+                    any(
+                        page == kept[i].page and quote_matches(kept[i].text, quote)
+                        for page, quote in self.evidence.get(category, ())
+                    )
+                )
             self._cache[category] = (feats, pos)
         return self._cache[category]
 
@@ -329,12 +478,18 @@ def _fit_units(examples: Sequence[Example], category: str, c: float):
                 y.append(p)
     if len(set(y)) < 2:
         return {}, -10.0
-    mat = csr_matrix((np.ones(len(indices), dtype=np.float64),
-                      np.asarray(indices, dtype=np.int32), np.asarray(indptr, dtype=np.int32)),
-                     shape=(len(y), len(vocab)))
+    mat = csr_matrix(
+        (
+            np.ones(len(indices), dtype=np.float64),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(indptr, dtype=np.int32),
+        ),
+        shape=(len(y), len(vocab)),
+    )
     # the dual solver: many more features than units, ~10x faster than the primal here
-    clf = LogisticRegression(C=c, solver="liblinear", dual=True, class_weight="balanced",
-                             max_iter=5000)
+    clf = LogisticRegression(
+        C=c, solver="liblinear", dual=True, class_weight="balanced", max_iter=5000
+    )
     clf.fit(mat, y)
     names = sorted(vocab, key=vocab.get)
     weights = {n: float(w) for n, w in zip(names, clf.coef_[0]) if abs(w) >= 1e-3}
@@ -369,8 +524,9 @@ def _best_threshold(probs: Sequence[float], gold: Sequence[bool]) -> float:
     return round((lo + below[-1]) / 2 if below else lo, 4)
 
 
-def train_category(examples: Sequence[Example], category: str, *, c: float = 1.0,
-                   folds: int = 3, seed: int = 0) -> CategoryModel:
+def train_category(
+    examples: Sequence[Example], category: str, *, c: float = 1.0, folds: int = 3, seed: int = 0
+) -> CategoryModel:
     """Fit one category: out-of-fold paper logits -> Platt calibration -> F1-best threshold."""
     from sklearn.linear_model import LogisticRegression
 
@@ -395,8 +551,8 @@ def train_category(examples: Sequence[Example], category: str, *, c: float = 1.0
     return CategoryModel(weights, bias, platt, threshold)
 
 
-def train(examples: Sequence[Example], categories: Sequence[str], *, c: float = 1.0,
-          seed: int = 0) -> UnitModel:
+def train(
+    examples: Sequence[Example], categories: Sequence[str], *, c: float = 1.0, seed: int = 0
+) -> UnitModel:
     """A model for the given categories from gold examples (dev papers only)."""
-    return UnitModel({cat: train_category(examples, cat, c=c, seed=seed)
-                      for cat in categories})
+    return UnitModel({cat: train_category(examples, cat, c=c, seed=seed) for cat in categories})

@@ -23,11 +23,15 @@ _LEVEL = 6  # zlib: ~5x smaller than the text at a few ms per paper
 
 def encode(raw: RawPdf) -> bytes:
     """A RawPdf as compressed bytes (exact: floats and strings round-trip unchanged)."""
-    payload = {"title": raw.title, "scanned": list(raw.scanned_pages),
-               "pages": [list(p) for p in raw.pages],
-               # most sizes are 0.0 (only caption candidates are measured): keep the others
-               "sizes": [[[i, s] for i, s in enumerate(p) if s] for p in raw.sizes],
-               "lines": [len(p) for p in raw.sizes], "has_sizes": bool(raw.sizes)}
+    payload = {
+        "title": raw.title,
+        "scanned": list(raw.scanned_pages),
+        "pages": [list(p) for p in raw.pages],
+        # most sizes are 0.0 (only caption candidates are measured): keep the others
+        "sizes": [[[i, s] for i, s in enumerate(p) if s] for p in raw.sizes],
+        "lines": [len(p) for p in raw.sizes],
+        "has_sizes": bool(raw.sizes),
+    }
     text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
     return zlib.compress(text.encode("utf-8", "surrogatepass"), _LEVEL)
 
@@ -45,10 +49,22 @@ def decode(data: bytes, file: str) -> RawPdf:
                     row[i] = s
                 rows.append(tuple(row))
             sizes = tuple(rows)
-        return RawPdf(file, tuple(tuple(p) for p in payload["pages"]), payload["title"],
-                      tuple(payload["scanned"]), sizes)
-    except (zlib.error, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError,
-            ValueError, IndexError) as exc:
+        return RawPdf(
+            file,
+            tuple(tuple(p) for p in payload["pages"]),
+            payload["title"],
+            tuple(payload["scanned"]),
+            sizes,
+        )
+    except (
+        zlib.error,
+        UnicodeDecodeError,
+        json.JSONDecodeError,
+        KeyError,
+        TypeError,
+        ValueError,
+        IndexError,
+    ) as exc:
         raise ValueError(f"not a page-text entry: {exc}") from None
 
 

@@ -69,8 +69,13 @@ def _atomic_parquet(table: pa.Table, path: Path) -> None:
         raise
 
 
-def write_parts(root: str | Path, chunk: str, extractions: list[dict],
-                findings: list[dict], where: dict[str, tuple[str, int]]) -> list[str]:
+def write_parts(
+    root: str | Path,
+    chunk: str,
+    extractions: list[dict],
+    findings: list[dict],
+    where: dict[str, tuple[str, int]],
+) -> list[str]:
     """Write one chunk's rows as parts, one pair per (venue, year); return the paths.
 
     `where[paper_id]` is that paper's (venue, year).
@@ -105,8 +110,9 @@ def _findings_of(root: Path, ext_part: Path) -> Path:
     return root / "findings" / rel
 
 
-def ingest_parts(store: Store, root: str | Path,
-                 parts: list[str | Path] | None = None) -> IngestResultsSummary:
+def ingest_parts(
+    store: Store, root: str | Path, parts: list[str | Path] | None = None
+) -> IngestResultsSummary:
     """Load extraction parts (all under root, or the given ones) into the store, idempotently.
 
     Where one paper is in several parts (a rerun with other chunks), the newest part wins.
@@ -141,11 +147,16 @@ def ingest_parts(store: Store, root: str | Path,
     known = {r[0] for r in store.fetchall("SELECT id FROM papers")}
     unknown = sorted(set(latest) - known)
     if unknown:
-        raise StoreError(f"{len(unknown)} papers in {root} are not in this store (e.g. "
-                         f"{unknown[0]!r}): ingest results into the store they came from")
+        raise StoreError(
+            f"{len(unknown)} papers in {root} are not in this store (e.g. "
+            f"{unknown[0]!r}): ingest results into the store they came from"
+        )
     items = sorted(latest.items())
     for i in range(0, len(items), INGEST_BATCH):
-        batch = items[i:i + INGEST_BATCH]
-        replace_extractions(store, extraction_table([e for _, (e, _) in batch]),
-                     finding_table([f for _, (_, fs) in batch for f in fs]))
+        batch = items[i : i + INGEST_BATCH]
+        replace_extractions(
+            store,
+            extraction_table([e for _, (e, _) in batch]),
+            finding_table([f for _, (_, fs) in batch for f in fs]),
+        )
     return IngestResultsSummary(len(found) - len(skipped), len(latest), tuple(skipped))

@@ -88,8 +88,10 @@ def read_pdf(path: str | Path) -> RawPdf:
         if n < 1:
             raise PDFError(f"PDF has no pages: {path}", reason="empty")
         if n > MAX_PAGES:
-            raise PDFError(f"{n} pages, over the limit of {MAX_PAGES} pages "
-                           f"(GREENLENS_MAX_PAGES): {path}", reason="too_large")
+            raise PDFError(
+                f"{n} pages, over the limit of {MAX_PAGES} pages (GREENLENS_MAX_PAGES): {path}",
+                reason="too_large",
+            )
         pages: list[tuple[str, ...]] = []
         sizes: list[tuple[float, ...]] = []
         scanned: list[int] = []
@@ -105,8 +107,9 @@ def read_pdf(path: str | Path) -> RawPdf:
             text = textpage.get_text_range()
             if i == 0:
                 title = _title(textpage, text)
-            if len(text) - text.count(" ") - text.count("\n") - text.count("\r") \
-                    < SCANNED_MAX_CHARS and _has_image(page, pdfium_c):
+            if len(text) - text.count(" ") - text.count("\n") - text.count(
+                "\r"
+            ) < SCANNED_MAX_CHARS and _has_image(page, pdfium_c):
                 scanned.append(i + 1)
             lines = tuple(_LINE_BREAK.split(text)) if text else ()
             sizes.append(_line_sizes(textpage, text, lines))
@@ -131,13 +134,15 @@ def _line_sizes(textpage, text: str, lines: tuple[str, ...]) -> tuple[float, ...
     wanted = 0  # lines still to measure after a caption start
     for line in lines:
         first = len(line) - len(line.lstrip())
-        if line[first:first + 3].lower() in ("fig", "tab"):
+        if line[first : first + 3].lower() in ("fig", "tab"):
             wanted = CAPTION_SIZE_LINES
         if wanted and first < len(line):
             wanted -= 1
             last = len(line.rstrip()) - 1
-            probes = sorted(pdfium_c.FPDFText_GetFontSize(raw, pos + k)
-                            for k in (first, (first + last) // 2, last))
+            probes = sorted(
+                pdfium_c.FPDFText_GetFontSize(raw, pos + k)
+                for k in (first, (first + last) // 2, last)
+            )
             out.append(probes[1])
         else:
             out.append(0.0)
@@ -147,12 +152,14 @@ def _line_sizes(textpage, text: str, lines: tuple[str, ...]) -> tuple[float, ...
 
 
 def _has_image(page, pdfium_c) -> bool:
-    return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,),
-                                              max_depth=2))
+    return any(True for _ in page.get_objects(filter=(pdfium_c.FPDF_PAGEOBJ_IMAGE,), max_depth=2))
 
 
-_NOT_TITLE = re.compile(r"arxiv:|^\s*(proceedings|published|under review|preprint|workshop|"
-                        r"journal|vol\.|volume|copyright|\d+\s*$)", re.IGNORECASE)
+_NOT_TITLE = re.compile(
+    r"arxiv:|^\s*(proceedings|published|under review|preprint|workshop|"
+    r"journal|vol\.|volume|copyright|\d+\s*$)",
+    re.IGNORECASE,
+)
 
 
 _ABSTRACT = re.compile(r"(abstract|a b s t r a c t|1\.?\s+introduction)\b", re.IGNORECASE)
@@ -178,8 +185,11 @@ def _title(textpage, text: str) -> str | None:
             lines.append((0.0, stripped))
             continue
         # word starts: small-caps titles set only the initials in the full size
-        probes = [start + k for k in [0] + [m.end() for m in _SPACES.finditer(line)][:7]
-                  if k < len(line) and line[k] != " "]
+        probes = [
+            start + k
+            for k in [0] + [m.end() for m in _SPACES.finditer(line)][:7]
+            if k < len(line) and line[k] != " "
+        ]
         upright = all(abs(pdfium_c.FPDFText_GetCharAngle(raw, j)) < 0.01 for j in probes[:2])
         size = max((pdfium_c.FPDFText_GetFontSize(raw, j) for j in probes), default=0.0)
         size = size if upright and not _NOT_TITLE.search(stripped) else 0.0

@@ -23,15 +23,47 @@ from corpus.hardware_facts import MODEL_NAMES, MODEL_PATTERNS
 
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _WORD_NUMBERS = {
-    "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5,
-    "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-    "sixteen": 16, "twenty": 20, "thirty-two": 32, "sixty-four": 64, "hundred": 100,
+    "one": 1,
+    "a": 1,
+    "an": 1,
+    "single": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "sixteen": 16,
+    "twenty": 20,
+    "thirty-two": 32,
+    "sixty-four": 64,
+    "hundred": 100,
 }
-_WORD_NUM = r"(?:\b(?:" + "|".join(sorted((w for w in _WORD_NUMBERS if len(w) > 2),
-                                          key=len, reverse=True)) + r")(?=\s))"
-_MAGNITUDE = {"k": 1e3, "thousand": 1e3, "m": 1e6, "million": 1e6, "mil": 1e6, "b": 1e9,
-              "billion": 1e9, "bn": 1e9, "g": 1e9, "t": 1e12, "trillion": 1e12, "p": 1e15,
-              "e": 1e18}
+_WORD_NUM = (
+    r"(?:\b(?:"
+    + "|".join(sorted((w for w in _WORD_NUMBERS if len(w) > 2), key=len, reverse=True))
+    + r")(?=\s))"
+)
+_MAGNITUDE = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "million": 1e6,
+    "mil": 1e6,
+    "b": 1e9,
+    "billion": 1e9,
+    "bn": 1e9,
+    "g": 1e9,
+    "t": 1e12,
+    "trillion": 1e12,
+    "p": 1e15,
+    "e": 1e18,
+}
 _SCI = r"(?:\s*(?:[x×∗*·]|\\times)\s*10\s*\^?\s*\{?\s*(?P<exp>[-−–]?\s*\d+)\s*\}?)?"
 
 
@@ -70,14 +102,16 @@ def _sane(match: re.Match) -> bool:
 
 
 # ---------------------------------------------------------------------------- FLOPs
-_FLOP_PREFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12, "p": 1e15,
-                "e": 1e18}
+_FLOP_PREFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12, "p": 1e15, "e": 1e18}
 _FLOPS_RE = re.compile(
     rf"(?P<num>{_NUM}){_SCI}\s*(?P<mag>thousand|million|billion|trillion|[KMBGTPE])?\s*"
     r"(?P<unit>(?P<pre>[kKMGTPEB])?(?:FLOPs|FLOPS|Flops|flops|FLOP|MACs|MACS|MAC|Macs)"
     r"|mult-adds|Mult-Adds|multiply-adds|Multiply-Adds|multiply-accumulates"
-    r"|multiplications-additions|operations|OPs|ops)\b")
-_PFS_DAYS_RE = re.compile(rf"(?P<num>{_NUM})\s*(?:petaflop/s-days?|PF-days?|pfs-days?)", re.IGNORECASE)
+    r"|multiplications-additions|operations|OPs|ops)\b"
+)
+_PFS_DAYS_RE = re.compile(
+    rf"(?P<num>{_NUM})\s*(?:petaflop/s-days?|PF-days?|pfs-days?)", re.IGNORECASE
+)
 
 
 def parse_flops(text: str) -> list[Quantity]:
@@ -93,8 +127,7 @@ def parse_flops(text: str) -> list[Quantity]:
         if unit.lower() in ("operations", "ops") and not mag and scale == 1.0:
             continue  # "3 operations" is not a FLOP count without a magnitude
         kind = "MACs" if re.search(r"mac|mult|multipl", unit, re.IGNORECASE) else "FLOPs"
-        out.append(Quantity(parse_number(m.group("num")) * _exp(m) * scale, kind,
-                            m.group(0)))
+        out.append(Quantity(parse_number(m.group("num")) * _exp(m) * scale, kind, m.group(0)))
     for m in _PFS_DAYS_RE.finditer(text):
         out.append(Quantity(parse_number(m.group("num")) * 1e15 * 86400, "FLOPs", m.group(0)))
     return out
@@ -103,21 +136,57 @@ def parse_flops(text: str) -> list[Quantity]:
 # ---------------------------------------------------------------- energy, CO2, power
 _ENERGY_RE = re.compile(
     rf"(?P<num>{_NUM}){_SCI}\s*(?P<unit>MWh|kWh|KWh|kwh|Wh|kJ|MJ|GJ|J|joules?|"
-    r"kilowatt[- ]hours?|megawatt[- ]hours?)\b")
-_ENERGY_SCALE = {"mwh": 1000.0, "kwh": 1.0, "wh": 1e-3, "j": 1 / 3.6e6, "joule": 1 / 3.6e6,
-                 "joules": 1 / 3.6e6, "kj": 1 / 3.6e3, "mj": 1 / 3.6, "gj": 1e3 / 3.6,
-                 "kilowatt-hour": 1.0, "kilowatt-hours": 1.0, "kilowatt hour": 1.0,
-                 "kilowatt hours": 1.0, "megawatt-hour": 1000.0, "megawatt-hours": 1000.0,
-                 "megawatt hour": 1000.0, "megawatt hours": 1000.0}
+    r"kilowatt[- ]hours?|megawatt[- ]hours?)\b"
+)
+_ENERGY_SCALE = {
+    "mwh": 1000.0,
+    "kwh": 1.0,
+    "wh": 1e-3,
+    "j": 1 / 3.6e6,
+    "joule": 1 / 3.6e6,
+    "joules": 1 / 3.6e6,
+    "kj": 1 / 3.6e3,
+    "mj": 1 / 3.6,
+    "gj": 1e3 / 3.6,
+    "kilowatt-hour": 1.0,
+    "kilowatt-hours": 1.0,
+    "kilowatt hour": 1.0,
+    "kilowatt hours": 1.0,
+    "megawatt-hour": 1000.0,
+    "megawatt-hours": 1000.0,
+    "megawatt hour": 1000.0,
+    "megawatt hours": 1000.0,
+}
 _CO2_RE = re.compile(
     rf"(?P<num>{_NUM}){_SCI}\s*(?P<unit>tonnes?|tons?|t|kg|g|lbs?|pounds?|metric tons?)\s*"
-    r"(?:of\s+)?(?:CO2|CO₂|CO 2|carbon)(?:-eq|eq| equivalent|e)?", re.IGNORECASE)
-_CO2_SCALE = {"t": 1000.0, "ton": 1000.0, "tons": 1000.0, "tonne": 1000.0, "tonnes": 1000.0,
-              "metric ton": 1000.0, "metric tons": 1000.0, "kg": 1.0, "g": 1e-3,
-              "lb": 0.45359237, "lbs": 0.45359237, "pound": 0.45359237, "pounds": 0.45359237}
+    r"(?:of\s+)?(?:CO2|CO₂|CO 2|carbon)(?:-eq|eq| equivalent|e)?",
+    re.IGNORECASE,
+)
+_CO2_SCALE = {
+    "t": 1000.0,
+    "ton": 1000.0,
+    "tons": 1000.0,
+    "tonne": 1000.0,
+    "tonnes": 1000.0,
+    "metric ton": 1000.0,
+    "metric tons": 1000.0,
+    "kg": 1.0,
+    "g": 1e-3,
+    "lb": 0.45359237,
+    "lbs": 0.45359237,
+    "pound": 0.45359237,
+    "pounds": 0.45359237,
+}
 _POWER_RE = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>kW|MW|W|watts?|kilowatts?)\b")
-_POWER_SCALE = {"w": 1.0, "watt": 1.0, "watts": 1.0, "kw": 1e3, "kilowatt": 1e3,
-                "kilowatts": 1e3, "mw": 1e6}
+_POWER_SCALE = {
+    "w": 1.0,
+    "watt": 1.0,
+    "watts": 1.0,
+    "kw": 1e3,
+    "kilowatt": 1e3,
+    "kilowatts": 1e3,
+    "mw": 1e6,
+}
 
 
 def parse_energy(text: str) -> list[Quantity]:
@@ -127,35 +196,69 @@ def parse_energy(text: str) -> list[Quantity]:
         if not _sane(m):
             continue
         unit = m.group("unit").lower()
-        out.append(Quantity(parse_number(m.group("num")) * _exp(m) * _ENERGY_SCALE[unit],
-                            "kWh", m.group(0)))
+        out.append(
+            Quantity(
+                parse_number(m.group("num")) * _exp(m) * _ENERGY_SCALE[unit], "kWh", m.group(0)
+            )
+        )
     for m in _CO2_RE.finditer(text):
         if not _sane(m):
             continue
         unit = m.group("unit").lower()
-        out.append(Quantity(parse_number(m.group("num")) * _exp(m) * _CO2_SCALE[unit],
-                            "kgCO2e", m.group(0)))
+        out.append(
+            Quantity(
+                parse_number(m.group("num")) * _exp(m) * _CO2_SCALE[unit], "kgCO2e", m.group(0)
+            )
+        )
     for m in _POWER_RE.finditer(text):
-        out.append(Quantity(parse_number(m.group("num")) * _POWER_SCALE[m.group("unit").lower()],
-                            "W", m.group(0)))
+        out.append(
+            Quantity(
+                parse_number(m.group("num")) * _POWER_SCALE[m.group("unit").lower()],
+                "W",
+                m.group(0),
+            )
+        )
     return out
 
 
 # ------------------------------------------------------------------------- durations
 _DURATION_UNITS = {
-    "ms": 1 / 3.6e6, "msec": 1 / 3.6e6, "millisecond": 1 / 3.6e6, "milliseconds": 1 / 3.6e6,
-    "µs": 1 / 3.6e9, "us": 1 / 3.6e9, "s": 1 / 3600, "sec": 1 / 3600, "secs": 1 / 3600,
-    "second": 1 / 3600, "seconds": 1 / 3600, "min": 1 / 60, "mins": 1 / 60, "minute": 1 / 60,
-    "minutes": 1 / 60, "h": 1.0, "hr": 1.0, "hrs": 1.0, "hour": 1.0, "hours": 1.0,
-    "day": 24.0, "days": 24.0, "week": 168.0, "weeks": 168.0,
+    "ms": 1 / 3.6e6,
+    "msec": 1 / 3.6e6,
+    "millisecond": 1 / 3.6e6,
+    "milliseconds": 1 / 3.6e6,
+    "µs": 1 / 3.6e9,
+    "us": 1 / 3.6e9,
+    "s": 1 / 3600,
+    "sec": 1 / 3600,
+    "secs": 1 / 3600,
+    "second": 1 / 3600,
+    "seconds": 1 / 3600,
+    "min": 1 / 60,
+    "mins": 1 / 60,
+    "minute": 1 / 60,
+    "minutes": 1 / 60,
+    "h": 1.0,
+    "hr": 1.0,
+    "hrs": 1.0,
+    "hour": 1.0,
+    "hours": 1.0,
+    "day": 24.0,
+    "days": 24.0,
+    "week": 168.0,
+    "weeks": 168.0,
 }
 _DURATION_RE = re.compile(
     rf"(?<![\w.])(?P<num>{_NUM}|{_WORD_NUM})\s*(?:-\s*)?(?P<unit>milliseconds?|msec|ms|µs|seconds?|secs?|"
-    r"minutes?|mins?|hours?|hrs?|days?|weeks?|h|s|min)\b(?![-/]?\s*(?:old|ahead))", re.IGNORECASE)
+    r"minutes?|mins?|hours?|hrs?|days?|weeks?|h|s|min)\b(?![-/]?\s*(?:old|ahead))",
+    re.IGNORECASE,
+)
 _IN_FORMULA = re.compile(r"^\s*[-+=*/^)(,]\s*[\w(]|^\s*[)\]]")
 _ACCEL_HOURS_RE = re.compile(
     rf"(?P<num>{_NUM})\s*(?P<mag>[kKM]|thousand|million)?\s*(?P<dev>GPU|TPU|TPUv\d|core)"
-    r"[- ]?(?P<unit>hours?|hrs?|days?|years?)\b", re.IGNORECASE)
+    r"[- ]?(?P<unit>hours?|hrs?|days?|years?)\b",
+    re.IGNORECASE,
+)
 
 
 def parse_duration(text: str) -> list[Quantity]:
@@ -170,10 +273,9 @@ def parse_duration(text: str) -> list[Quantity]:
         unit = m.group("unit").lower()
         if unit not in _DURATION_UNITS:
             continue
-        if unit in ("s", "h", "min") and _IN_FORMULA.search(text[m.end():m.end() + 3]):
+        if unit in ("s", "h", "min") and _IN_FORMULA.search(text[m.end() : m.end() + 3]):
             continue
-        out.append(Quantity(parse_number(m.group("num")) * _DURATION_UNITS[unit], "h",
-                            m.group(0)))
+        out.append(Quantity(parse_number(m.group("num")) * _DURATION_UNITS[unit], "h", m.group(0)))
     return out
 
 
@@ -182,12 +284,19 @@ def parse_duration(text: str) -> list[Quantity]:
 # kept once, in corpus.hardware_facts (with their peak FLOP/s).
 GPU_MODELS = MODEL_NAMES
 _MODEL_PATTERNS = MODEL_PATTERNS
-_MODEL_ALT = "|".join([re.escape(m).replace(r"\ ", " ").replace(" ", r"\s?") for m in
-                       sorted(set(GPU_MODELS), key=len, reverse=True)] + list(_MODEL_PATTERNS))
+_MODEL_ALT = "|".join(
+    [
+        re.escape(m).replace(r"\ ", " ").replace(" ", r"\s?")
+        for m in sorted(set(GPU_MODELS), key=len, reverse=True)
+    ]
+    + list(_MODEL_PATTERNS)
+)
 HARDWARE_RE = re.compile(
     rf"(?<![\w.-])(?:(?P<count>\d{{1,4}}|{_WORD_NUM})\s*(?:[x×]\s*)?"
     r"(?:(?:NVIDIA|Nvidia|nVidia|Google|Intel|AMD|GeForce|Tesla|Quadro)\s+){0,3})?"
-    rf"(?P<model>{_MODEL_ALT})s?(?![\w]|-(?:packed|based|like|style|friendly))", re.IGNORECASE)
+    rf"(?P<model>{_MODEL_ALT})s?(?![\w]|-(?:packed|based|like|style|friendly))",
+    re.IGNORECASE,
+)
 
 
 def _canonical_model(raw: str) -> str:
@@ -212,21 +321,38 @@ _PARAMS_RE = re.compile(
     rf"(?<![\w.])(?P<num>{_NUM}|{_WORD_NUM}(?=\s+(?:thousand|million|billion|trillion)))"
     rf"{_SCI}\s*(?P<mag>thousand|million|billion|trillion|[KMBT]|mil|bn)?\s*"
     r"(?:trainable\s+|learnable\s+|total\s+|free\s+|model\s+|network\s+)?"
-    r"(?P<unit>parameters|params|weights|param)\b", re.IGNORECASE)
+    r"(?P<unit>parameters|params|weights|param)\b",
+    re.IGNORECASE,
+)
 _PARAMS_COMPACT_RE = re.compile(
     rf"(?<![\w.])(?P<num>{_NUM})\s?(?P<mag>[KMBT])\b(?![-/]?\s*(?:FLOP|MAC|Mult|token|"
-    r"sample|image|example|word|sentence|step|iter|hour|GPU|pixel|instance|pair))")
+    r"sample|image|example|word|sentence|step|iter|hour|GPU|pixel|instance|pair))"
+)
 
 
 def parse_params(text: str, *, compact: bool = False) -> list[Quantity]:
     """Parameter counts: '110M parameters', '1.5 billion params'; with compact=True also
     bare '25.6M' (used on table rows and captions that are about parameters)."""
-    out = [Quantity(parse_number(m.group("num")) * _exp(m)
-                    * _MAGNITUDE.get((m.group("mag") or "").lower(), 1.0), "params", m.group(0))
-           for m in _PARAMS_RE.finditer(text) if _sane(m)]
+    out = [
+        Quantity(
+            parse_number(m.group("num"))
+            * _exp(m)
+            * _MAGNITUDE.get((m.group("mag") or "").lower(), 1.0),
+            "params",
+            m.group(0),
+        )
+        for m in _PARAMS_RE.finditer(text)
+        if _sane(m)
+    ]
     if compact and not out:
-        out = [Quantity(parse_number(m.group("num")) * _MAGNITUDE[m.group("mag").lower()],
-                        "params", m.group(0)) for m in _PARAMS_COMPACT_RE.finditer(text)]
+        out = [
+            Quantity(
+                parse_number(m.group("num")) * _MAGNITUDE[m.group("mag").lower()],
+                "params",
+                m.group(0),
+            )
+            for m in _PARAMS_COMPACT_RE.finditer(text)
+        ]
     return out
 
 
@@ -236,20 +362,27 @@ _TRIALS_RE = re.compile(
     r"independent\s+|candidate\s+|search\s+|tuning\s+)*"
     r"(?P<unit>trials|configurations|configs|hyper-?parameter (?:settings|combinations)|"
     r"(?:candidate |child |sampled )?architectures|"
-    r"samples of hyperparameters|runs|evaluations)\b", re.IGNORECASE)
+    r"samples of hyperparameters|runs|evaluations)\b",
+    re.IGNORECASE,
+)
 _GRID_RE = re.compile(r"\{([^{}]{1,120})\}")
 
 
 def parse_trials(text: str) -> list[Quantity]:
     """Number of hyperparameter configurations: '100 trials', or a grid's size from its
     value sets ('lr in {1e-3, 1e-4} and batch size in {16, 32, 64}' -> 6)."""
-    out = [Quantity(parse_number(m.group("num")), "trials", m.group(0))
-           for m in _TRIALS_RE.finditer(text)]
+    out = [
+        Quantity(parse_number(m.group("num")), "trials", m.group(0))
+        for m in _TRIALS_RE.finditer(text)
+    ]
     sets = [s for s in _GRID_RE.findall(text) if "," in s]
     if not out and len(sets) >= 1 and re.search(r"grid|search|sweep|tun", text, re.IGNORECASE):
         size = 1
         for s in sets:
             size *= len([x for x in s.split(",") if x.strip()])
-        out.append(Quantity(float(size), "trials", "grid of " + " x ".join(
-            "{" + s.strip() + "}" for s in sets)))
+        out.append(
+            Quantity(
+                float(size), "trials", "grid of " + " x ".join("{" + s.strip() + "}" for s in sets)
+            )
+        )
     return out

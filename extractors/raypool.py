@@ -58,18 +58,24 @@ def run_chunk(items: list[tuple], out_dir: str, ctx: RunContext) -> dict:
     if items and not any(os.path.exists(args[0]) for _, args, _ in items):
         import socket
 
-        raise ConfigError(f"Ray node {socket.gethostname()} sees none of this chunk's PDFs "
-                          f"(e.g. {items[0][1][0]}): put the PDF cache on a file system "
-                          f"every node mounts at the same path (docs/scale.md)")
+        raise ConfigError(
+            f"Ray node {socket.gethostname()} sees none of this chunk's PDFs "
+            f"(e.g. {items[0][1][0]}): put the PDF cache on a file system "
+            f"every node mounts at the same path (docs/scale.md)"
+        )
     tasks = [(sha, task_args((sha, args), ctx)) for sha, args, _ in items]
     papers = {sha: rows for sha, _, rows in items}
     where = {r["id"]: (r["venue"], r["year"]) for _, _, rows in items for r in rows}
     outcomes: list[Outcome] = []
     for sha, result in run_isolated(analyse_task, tasks, workers=1, limits=ctx.limits):
         outcomes.extend(classify(row, result, ctx.version) for row in papers[sha])
-    parts = write_parts(out_dir, chunk_id([sha for sha, _, _ in items]),
-                        [o.extraction for o in outcomes if o.extraction is not None],
-                        [f for o in outcomes for f in o.findings], where)
+    parts = write_parts(
+        out_dir,
+        chunk_id([sha for sha, _, _ in items]),
+        [o.extraction for o in outcomes if o.extraction is not None],
+        [f for o in outcomes for f in o.findings],
+        where,
+    )
     light = [Outcome(o.paper_id, None, [], o.reason, o.pages, o.from_text) for o in outcomes]
     return {"parts": parts, "outcomes": light}
 
@@ -93,17 +99,24 @@ class RayExecutor:
             raise ConfigError(f"results directory {out_dir} is not writable")
         started_here = not ray.is_initialized()
         if started_here:
-            ray.init(address=self.address,
-                     num_cpus=self.num_cpus if self.address is None else None,
-                     include_dashboard=False, log_to_driver=False, ignore_reinit_error=True)
+            ray.init(
+                address=self.address,
+                num_cpus=self.num_cpus if self.address is None else None,
+                include_dashboard=False,
+                log_to_driver=False,
+                ignore_reinit_error=True,
+            )
         try:
             remote = ray.remote(num_cpus=1, max_retries=2)(run_chunk)
-            items = [(sha, args, [{k: r.get(k) for k in _ROW_KEYS}
-                                  for r in plan.papers_of[sha]])
-                     for sha, args in plan.tasks]
+            items = [
+                (sha, args, [{k: r.get(k) for k in _ROW_KEYS} for r in plan.papers_of[sha]])
+                for sha, args in plan.tasks
+            ]
             size = self.chunk_size
-            refs = [remote.remote(items[i:i + size], str(out_dir), ctx)
-                    for i in range(0, len(items), size)]
+            refs = [
+                remote.remote(items[i : i + size], str(out_dir), ctx)
+                for i in range(0, len(items), size)
+            ]
             while refs:
                 done, refs = ray.wait(refs, num_returns=1)
                 for ref in done:
@@ -115,16 +128,31 @@ class RayExecutor:
                 ray.shutdown()
 
 
-def extract_ray(store: Store, cache_dir: str | Path, out_dir: str | Path, *,
-                address: str | None = None, num_cpus: int | None = None,
-                chunk_size: int = DEFAULT_CHUNK, force: bool = False,
-                limits: Limits | None = None, progress: bool = True,
-                text_cache: bool = True) -> ExtractSummary:
+def extract_ray(
+    store: Store,
+    cache_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    address: str | None = None,
+    num_cpus: int | None = None,
+    chunk_size: int = DEFAULT_CHUNK,
+    force: bool = False,
+    limits: Limits | None = None,
+    progress: bool = True,
+    text_cache: bool = True,
+) -> ExtractSummary:
     """Extract the store's pending papers on a Ray cluster (or a local Ray instance)."""
     _import_ray()  # a clear error before any work when Ray is not installed
     executor = RayExecutor(Path(out_dir).resolve(), address, num_cpus, chunk_size)
-    return run_extraction(store, Path(cache_dir).resolve(), executor, force=force,
-                          progress=progress, limits=limits, text_cache=text_cache)
+    return run_extraction(
+        store,
+        Path(cache_dir).resolve(),
+        executor,
+        force=force,
+        progress=progress,
+        limits=limits,
+        text_cache=text_cache,
+    )
 
 
 def get_result(ray: Any, ref: Any) -> Any:

@@ -69,8 +69,11 @@ def _sequence(items, ignorecase: bool) -> Requirement:
 
 def _node(op, av, ignorecase: bool) -> Requirement:
     if op is c.LITERAL:
-        return frozenset([chr(av).lower() if ignorecase else chr(av)]) \
-            if _usable(av, ignorecase) else None
+        return (
+            frozenset([chr(av).lower() if ignorecase else chr(av)])
+            if _usable(av, ignorecase)
+            else None
+        )
     if op is c.SUBPATTERN:
         _, add_flags, del_flags, sub = av
         if (add_flags | del_flags) & re.IGNORECASE:
@@ -118,16 +121,19 @@ def gated_search(pattern: re.Pattern) -> Callable[[str], re.Match | None]:
         return search
     needles = tuple(sorted(req, key=len, reverse=True))
     if pattern.flags & re.IGNORECASE:
+
         def gated(text: str) -> re.Match | None:
             low = text.lower()
             if any(n in low for n in needles) or not _FOLD_TRAPS.isdisjoint(text):
                 return search(text)
             return None
     else:
+
         def gated(text: str) -> re.Match | None:
             if any(n in text for n in needles):
                 return search(text)
             return None
+
     return gated
 
 
@@ -143,7 +149,7 @@ def split_branches(source: str) -> list[str] | None:
     while i < len(source):
         ch = source[i]
         if ch == "\\":
-            if source[i + 1:i + 2].isdigit():
+            if source[i + 1 : i + 2].isdigit():
                 return None  # a numbered back-reference (or an octal escape)
             i += 2
             continue
@@ -153,9 +159,9 @@ def split_branches(source: str) -> list[str] | None:
         elif ch == "[":
             in_class = True
             i += 1
-            if source[i:i + 1] == "^":
+            if source[i : i + 1] == "^":
                 i += 1
-            if source[i:i + 1] == "]":
+            if source[i : i + 1] == "]":
                 i += 1  # a leading "]" is a literal
             continue
         elif ch == "(":
@@ -174,6 +180,7 @@ def _caseless_safe(items) -> bool:
     """Whether a parsed (IGNORECASE) pattern matches a text exactly when, without the flag,
     it matches the text lower-cased: its letters are ASCII lower case, its classes hold no
     upper-case letter, and nothing compares case-sensitively (back-references, flags)."""
+
     def plain(code: int) -> bool:
         return code < 0x80 and chr(code) == chr(code).lower()
 
@@ -185,8 +192,11 @@ def _caseless_safe(items) -> bool:
             for kind, value in av:
                 if kind in (c.LITERAL, c.NOT_LITERAL) and not plain(value):
                     return False
-                if kind is c.RANGE and not (plain(value[0]) and plain(value[1]) and
-                                            not (value[0] <= ord("Z") and value[1] >= ord("A"))):
+                if kind is c.RANGE and not (
+                    plain(value[0])
+                    and plain(value[1])
+                    and not (value[0] <= ord("Z") and value[1] >= ord("A"))
+                ):
                     return False
                 if kind not in (c.LITERAL, c.NOT_LITERAL, c.RANGE, c.CATEGORY, c.NEGATE):
                     return False
@@ -241,7 +251,8 @@ def _same_but_case(a, b) -> bool:
                 return False
         elif op is c.BRANCH:
             if len(av[1]) != len(bv[1]) or not all(
-                    _same_but_case(x, y) for x, y in zip(av[1], bv[1], strict=True)):
+                _same_but_case(x, y) for x, y in zip(av[1], bv[1], strict=True)
+            ):
                 return False
         elif op in _REPEATS:
             if av[:2] != bv[:2] or not _same_but_case(av[2], bv[2]):
@@ -275,8 +286,11 @@ def _lowered(branch: str, flags: int) -> str | None:
 @lru_cache(maxsize=256)
 def matches(pattern: re.Pattern) -> Callable[[str], bool]:
     """`bool(pattern.search(text))`, faster: see the module doc."""
-    branches = split_branches(pattern.pattern) if isinstance(pattern.pattern, str) \
-        and not pattern.flags & (re.VERBOSE | re.LOCALE) else None
+    branches = (
+        split_branches(pattern.pattern)
+        if isinstance(pattern.pattern, str) and not pattern.flags & (re.VERBOSE | re.LOCALE)
+        else None
+    )
     whole = gated_search(pattern)
     if branches is None:
         return lambda text: whole(text) is not None
@@ -294,10 +308,15 @@ def matches(pattern: re.Pattern) -> Callable[[str], bool]:
             needles |= req
     if set(groups) <= {(False, False)}:
         return lambda text: whole(text) is not None
-    compiled = {key: (re.compile("|".join(srcs), flags & ~re.IGNORECASE).search if key[1]
-                      else re.compile("|".join(srcs), flags).search,
-                      re.compile("|".join(srcs), flags).search)
-                for key, srcs in groups.items()}
+    compiled = {
+        key: (
+            re.compile("|".join(srcs), flags & ~re.IGNORECASE).search
+            if key[1]
+            else re.compile("|".join(srcs), flags).search,
+            re.compile("|".join(srcs), flags).search,
+        )
+        for key, srcs in groups.items()
+    }
     order = sorted(needles, key=len, reverse=True)
     casefold = ignorecase
 

@@ -124,9 +124,9 @@ def plan(store: Store, cache_dir: str | Path, *, force: bool = False) -> Plan:
         "SELECT p.id, p.pdf_sha256, p.title, p.abstract, p.venue, p.year, "
         "e.extractor_version, e.status AS extraction_status, e.error AS extraction_error "
         "FROM papers p LEFT JOIN extractions e ON e.paper_id = p.id "
-        "WHERE p.status = 'fetched' ORDER BY p.id")
-    todo = [r for r in rows if force or r["extractor_version"] != EXTRACTOR_VERSION
-            or _retried(r)]
+        "WHERE p.status = 'fetched' ORDER BY p.id"
+    )
+    todo = [r for r in rows if force or r["extractor_version"] != EXTRACTOR_VERSION or _retried(r)]
     papers_of: dict[str, list[dict]] = {}
     tasks: list[Task] = []
     missing: list[dict] = []
@@ -145,8 +145,7 @@ def plan(store: Store, cache_dir: str | Path, *, force: bool = False) -> Plan:
 
 def missing_error(cache_dir: str | Path, row: dict) -> PDFError:
     """The error recorded for a paper whose PDF is not in the cache."""
-    return PDFError(f"PDF {row['pdf_sha256']} is not in the cache at {cache_dir}",
-                    reason="missing")
+    return PDFError(f"PDF {row['pdf_sha256']} is not in the cache at {cache_dir}", reason="missing")
 
 
 def task_args(task: Task, ctx: RunContext) -> tuple[Any, ...]:
@@ -160,8 +159,7 @@ def classify(row: dict, result: PaperAnalysis | BaseException, version: str) -> 
     that had a result keeps it when a rerun only hits a limit: that says nothing about it)."""
     if isinstance(result, PaperAnalysis):
         extraction, findings = analysis_rows(row["id"], result, version)
-        return Outcome(row["id"], extraction, findings, None, result.pages,
-                       bool(result.from_cache))
+        return Outcome(row["id"], extraction, findings, None, result.pages, bool(result.from_cache))
     err = result if isinstance(result, PDFError) else PDFError(str(result))
     reason = getattr(err, "reason", "corrupt")
     keep = row.get("extraction_status") == "ok" and reason in RETRIED
@@ -188,14 +186,30 @@ class Tally:
     def summary(self, version: str, plan: Plan, seconds: float) -> ExtractSummary:
         """The run's summary."""
         c = self.counts
-        return ExtractSummary(version, len(plan.rows), c["extracted"],
-                              len(plan.rows) - len(plan.todo), c["errors"], c["pages"],
-                              seconds, dict(self.reasons), c["from_text"])
+        return ExtractSummary(
+            version,
+            len(plan.rows),
+            c["extracted"],
+            len(plan.rows) - len(plan.todo),
+            c["errors"],
+            c["pages"],
+            seconds,
+            dict(self.reasons),
+            c["from_text"],
+        )
 
 
-def run_extraction(store: Store, cache_dir: str | Path, executor: Executor, *,
-                   force: bool = False, progress: bool = True, limits: Limits | None = None,
-                   batch_size: int = 64, text_cache: bool = True) -> ExtractSummary:
+def run_extraction(
+    store: Store,
+    cache_dir: str | Path,
+    executor: Executor,
+    *,
+    force: bool = False,
+    progress: bool = True,
+    limits: Limits | None = None,
+    batch_size: int = 64,
+    text_cache: bool = True,
+) -> ExtractSummary:
     """Extract the store's fetched papers not yet done with this version, with `executor`.
 
     Results are written every `batch_size` papers (and at least every 5 s); what finished is
@@ -215,8 +229,18 @@ def run_extraction(store: Store, cache_dir: str | Path, executor: Executor, *,
             bar.update(1)
 
     try:
-        record((Outcome(r["id"], error_row(r["id"], missing_error(cache_dir, r), ctx.version),
-                        [], "missing") for r in work.missing), False)
+        record(
+            (
+                Outcome(
+                    r["id"],
+                    error_row(r["id"], missing_error(cache_dir, r), ctx.version),
+                    [],
+                    "missing",
+                )
+                for r in work.missing
+            ),
+            False,
+        )
         if work.tasks:
             writer.flush()  # the missing ones first: an executor may write on its own
             for outcomes in executor.outcomes(work, ctx, store):

@@ -2,24 +2,40 @@
 
 from corpus.migrations import register
 
-CATEGORIES = ("flops", "energy", "runtime", "hardware", "params", "training_curve",
-              "search_budget")
+CATEGORIES = ("flops", "energy", "runtime", "hardware", "params", "training_curve", "search_budget")
 TARGETS = ("accuracy", "efficiency", "both", "other")
 
 # (name, DuckDB type) of the two tables as the migrations below leave them; the Arrow
 # schemas of the sink and the Parquet parts derive from these (tests/test_store.py checks
 # them against the migrated tables). A `findings` row is extractors.findings.Finding.to_rows.
-EXTRACTION_COLUMNS = (("paper_id", "VARCHAR"), ("extractor_version", "VARCHAR"),
-                      ("status", "VARCHAR"), ("error", "VARCHAR"), ("pages", "INTEGER"),
-                      ("scanned_pages", "INTEGER"), ("target", "VARCHAR"),
-                      ("target_method", "VARCHAR"), ("extracted_at", "TIMESTAMP"))
-FINDING_COLUMNS = (("paper_id", "VARCHAR"), ("category", "VARCHAR"), ("rank", "INTEGER"),
-                   ("reported", "BOOLEAN"), ("evidence", "VARCHAR"), ("page", "INTEGER"),
-                   ("value", "DOUBLE"), ("unit", "VARCHAR"), ("method", "VARCHAR"),
-                   ("extractor_version", "VARCHAR"))
+EXTRACTION_COLUMNS = (
+    ("paper_id", "VARCHAR"),
+    ("extractor_version", "VARCHAR"),
+    ("status", "VARCHAR"),
+    ("error", "VARCHAR"),
+    ("pages", "INTEGER"),
+    ("scanned_pages", "INTEGER"),
+    ("target", "VARCHAR"),
+    ("target_method", "VARCHAR"),
+    ("extracted_at", "TIMESTAMP"),
+)
+FINDING_COLUMNS = (
+    ("paper_id", "VARCHAR"),
+    ("category", "VARCHAR"),
+    ("rank", "INTEGER"),
+    ("reported", "BOOLEAN"),
+    ("evidence", "VARCHAR"),
+    ("page", "INTEGER"),
+    ("value", "DOUBLE"),
+    ("unit", "VARCHAR"),
+    ("method", "VARCHAR"),
+    ("extractor_version", "VARCHAR"),
+)
 
 MIGRATIONS: list[tuple[str, str]] = [
-    ("0100_extractions", """
+    (
+        "0100_extractions",
+        """
         CREATE TABLE extractions (
             paper_id VARCHAR PRIMARY KEY,
             extractor_version VARCHAR NOT NULL,
@@ -45,8 +61,11 @@ MIGRATIONS: list[tuple[str, str]] = [
             PRIMARY KEY (paper_id, category, rank)
         );
         CREATE INDEX findings_category ON findings (category, reported);
-    """),
-    ("0110_abstract_targets", """
+    """,
+    ),
+    (
+        "0110_abstract_targets",
+        """
         CREATE TABLE abstract_targets (
             paper_id VARCHAR PRIMARY KEY,
             target VARCHAR NOT NULL,            -- accuracy | efficiency | both | other
@@ -54,7 +73,8 @@ MIGRATIONS: list[tuple[str, str]] = [
             text_source VARCHAR NOT NULL DEFAULT 'abstract',
             classified_at TIMESTAMP DEFAULT now()
         );
-    """),
+    """,
+    ),
 ]
 
 register("extractors", MIGRATIONS)

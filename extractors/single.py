@@ -15,8 +15,9 @@ from extractors.isolate import Limits, run_isolated
 from extractors.pdftext import check_file
 
 
-def extract_file(path: str | Path, *, limits: Limits | None = None,
-                 start: str = "forkserver") -> PaperReport:
+def extract_file(
+    path: str | Path, *, limits: Limits | None = None, start: str = "forkserver"
+) -> PaperReport:
     """The reporting card of one PDF, parsed in an isolated worker; PDFError if unreadable.
 
     `start="fork"` forks the worker from this process (see extractors.isolate.run_isolated:
@@ -24,8 +25,9 @@ def extract_file(path: str | Path, *, limits: Limits | None = None,
     limits = limits or Limits()
     path = Path(path)
     check_file(path)  # fail fast, without a worker, on the common cases
-    for _, result in run_isolated(analyse_pdf, [(str(path), (str(path),))], limits=limits,
-                                  start=start):
+    for _, result in run_isolated(
+        analyse_pdf, [(str(path), (str(path),))], limits=limits, start=start
+    ):
         if isinstance(result, PaperAnalysis):
             return PaperReport.from_analysis(result)
         raise result

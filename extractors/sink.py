@@ -36,10 +36,17 @@ def analysis_rows(paper_id: str, result, version: str) -> tuple[dict, list[dict]
     findings: list[dict] = []
     for finding in result.results.values():
         findings.extend(finding.to_rows(paper_id, version))
-    extraction = {"paper_id": paper_id, "extractor_version": version, "status": "ok",
-                  "error": None, "pages": result.pages,
-                  "scanned_pages": len(result.scanned_pages), "target": result.target,
-                  "target_method": result.target_method, "extracted_at": _now()}
+    extraction = {
+        "paper_id": paper_id,
+        "extractor_version": version,
+        "status": "ok",
+        "error": None,
+        "pages": result.pages,
+        "scanned_pages": len(result.scanned_pages),
+        "target": result.target,
+        "target_method": result.target_method,
+        "extracted_at": _now(),
+    }
     return extraction, findings
 
 
@@ -47,21 +54,31 @@ def error_row(paper_id: str, err: BaseException, version: str) -> dict:
     """The extractions row of a paper whose PDF could not be analysed."""
     reason = getattr(err, "reason", "corrupt")
     message = getattr(err, "message", None) or str(err)
-    return {"paper_id": paper_id, "extractor_version": version, "status": "error",
-            "error": f"{reason}: {message}"[:1000], "pages": None, "scanned_pages": None,
-            "target": None, "target_method": None, "extracted_at": _now()}
+    return {
+        "paper_id": paper_id,
+        "extractor_version": version,
+        "status": "error",
+        "error": f"{reason}: {message}"[:1000],
+        "pages": None,
+        "scanned_pages": None,
+        "target": None,
+        "target_method": None,
+        "extracted_at": _now(),
+    }
 
 
 def extraction_table(rows: list[dict]) -> pa.Table:
     """Extractions rows as an Arrow table (the store's and the Parquet parts' layout)."""
-    return pa.Table.from_pylist([{c: r.get(c) for c in EXTRACTION_COLS} for r in rows],
-                                schema=EXTRACTION_SCHEMA)
+    return pa.Table.from_pylist(
+        [{c: r.get(c) for c in EXTRACTION_COLS} for r in rows], schema=EXTRACTION_SCHEMA
+    )
 
 
 def finding_table(rows: list[dict]) -> pa.Table:
     """Findings rows as an Arrow table."""
-    return pa.Table.from_pylist([{c: r.get(c) for c in FINDING_COLS} for r in rows],
-                                schema=FINDING_SCHEMA)
+    return pa.Table.from_pylist(
+        [{c: r.get(c) for c in FINDING_COLS} for r in rows], schema=FINDING_SCHEMA
+    )
 
 
 def replace_extractions(store: Store, extractions: pa.Table, findings: pa.Table) -> int:
@@ -76,30 +93,37 @@ def replace_extractions(store: Store, extractions: pa.Table, findings: pa.Table)
     try:
         return _replace_extractions(store, extractions, findings)
     except duckdb.Error as exc:
-        raise StoreError(f"cannot write extraction results to the store {store.path}: "
-                         f"{exc}; the rows of these {extractions.num_rows} papers were not "
-                         f"recorded (a rerun extracts them again)") from exc
+        raise StoreError(
+            f"cannot write extraction results to the store {store.path}: "
+            f"{exc}; the rows of these {extractions.num_rows} papers were not "
+            f"recorded (a rerun extracts them again)"
+        ) from exc
 
 
 def _replace_extractions(store: Store, extractions: pa.Table, findings: pa.Table) -> int:
-    with store.arrow_view("_gl_extractions", extractions), \
-            store.arrow_view("_gl_findings", findings), store.transaction():
-        store.execute("CREATE OR REPLACE TEMP TABLE _gl_ids AS "
-                      "SELECT DISTINCT paper_id FROM _gl_extractions")
+    with (
+        store.arrow_view("_gl_extractions", extractions),
+        store.arrow_view("_gl_findings", findings),
+        store.transaction(),
+    ):
+        store.execute(
+            "CREATE OR REPLACE TEMP TABLE _gl_ids AS SELECT DISTINCT paper_id FROM _gl_extractions"
+        )
         store.execute("DELETE FROM findings WHERE paper_id IN (SELECT paper_id FROM _gl_ids)")
-        store.execute("DELETE FROM extractions WHERE paper_id IN "
-                      "(SELECT paper_id FROM _gl_ids)")
+        store.execute("DELETE FROM extractions WHERE paper_id IN (SELECT paper_id FROM _gl_ids)")
         cols = ", ".join(EXTRACTION_COLS)
         # last row per paper wins (a rerun part, a twin listed twice)
         store.execute(
             f"INSERT INTO extractions ({cols}) SELECT {cols} FROM ("
             f"SELECT *, row_number() OVER (PARTITION BY paper_id ORDER BY extracted_at "
-            f"DESC) AS _n FROM _gl_extractions) WHERE _n = 1")
+            f"DESC) AS _n FROM _gl_extractions) WHERE _n = 1"
+        )
         fcols = ", ".join(FINDING_COLS)
         store.execute(
             f"INSERT INTO findings ({fcols}) SELECT {fcols} FROM ("
             f"SELECT *, row_number() OVER (PARTITION BY paper_id, category, rank "
-            f"ORDER BY extractor_version) AS _n FROM _gl_findings) WHERE _n = 1")
+            f"ORDER BY extractor_version) AS _n FROM _gl_findings) WHERE _n = 1"
+        )
         n = store.scalar("SELECT count(*) FROM _gl_ids")
         store.execute("DROP TABLE _gl_ids")
     return int(n or 0)
@@ -119,8 +143,7 @@ class BatchWriter:
         """Queue one paper's rows; flush when the batch is full or old."""
         self.extractions.append(extraction)
         self.findings.extend(findings)
-        if len(self.extractions) >= self.every or \
-                time.monotonic() - self.since >= self.max_wait_s:
+        if len(self.extractions) >= self.every or time.monotonic() - self.since >= self.max_wait_s:
             self.flush()
 
     def add_analysis(self, paper_id: str, result, version: str) -> None:

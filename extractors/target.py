@@ -23,32 +23,57 @@ from extractors.schema import TARGETS
 MODEL_PATH = Path(__file__).parent / "models" / "target.json"
 GOLD_ABSTRACTS = Path(__file__).parent / "gold" / "abstracts.jsonl"
 GOLD_ABSTRACTS_WIDE = Path(__file__).parent / "gold" / "abstracts_wide.jsonl"
-GOLD_PAPERS = (Path(__file__).parent / "gold" / "papers.jsonl",
-               Path(__file__).parent / "gold" / "papers_pmlr.jsonl")
+GOLD_PAPERS = (
+    Path(__file__).parent / "gold" / "papers.jsonl",
+    Path(__file__).parent / "gold" / "papers_pmlr.jsonl",
+)
 METHOD = "tfidf+lexicon-logreg:target/v3"  # v3: trained on both gold abstract files
-_VECTORIZER_ARGS = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "lowercase": True,
-                        "strip_accents": "unicode", "max_features": 30000}
-_TITLE_VECTORIZER_ARGS = {"ngram_range": (1, 1), "min_df": 2, "sublinear_tf": True, "lowercase": True}
+_VECTORIZER_ARGS = {
+    "ngram_range": (1, 2),
+    "min_df": 2,
+    "sublinear_tf": True,
+    "lowercase": True,
+    "strip_accents": "unicode",
+    "max_features": 30000,
+}
+_TITLE_VECTORIZER_ARGS = {
+    "ngram_range": (1, 1),
+    "min_df": 2,
+    "sublinear_tf": True,
+    "lowercase": True,
+}
 _C, _TITLE_WEIGHT, _LEXICON_WEIGHT = 16.0, 0.5, 2.0  # chosen by 5-fold CV on the dev split
-_EFF = re.compile(r"efficien|fast|speed|accelerat|compress|prun|quantiz|distill|lightweight|"
-                  r"light-weight|low-cost|cheap|flops|latency|memory|energy|smaller|compact|"
-                  r"real-time|sparse|sparsity|scalab|throughput|parameter-efficient|fewer|cost",
-                  re.IGNORECASE)
-_COST_CLAIM = re.compile(r"reduc|sav|lower|less|fewer|faster|speed|cut|decreas|smaller|"
-                         r"without (?:sacrificing|loss|compromising)|comparable|on par|"
-                         r"while (?:maintaining|preserving|retaining)", re.IGNORECASE)
-_ACC_CLAIM = re.compile(r"state-of-the-art|outperform|surpass|superior|new state|"
-                        r"significant(?:ly)? improv|improves? (?:the )?(?:accuracy|performance|"
-                        r"results)|better (?:accuracy|performance|results)|achiev\w+ (?:the )?"
-                        r"(?:best|new|state)", re.IGNORECASE)
-_OTHER = re.compile(r"we prove|theor|bound|we analy[sz]|analysis|dataset|corpus|benchmark|"
-                    r"survey|we study|we investigate|understand|empirical study|annotat|"
-                    r"we show that|regret|convergence rate|lower bound|sample complexity", re.IGNORECASE)
+_EFF = re.compile(
+    r"efficien|fast|speed|accelerat|compress|prun|quantiz|distill|lightweight|"
+    r"light-weight|low-cost|cheap|flops|latency|memory|energy|smaller|compact|"
+    r"real-time|sparse|sparsity|scalab|throughput|parameter-efficient|fewer|cost",
+    re.IGNORECASE,
+)
+_COST_CLAIM = re.compile(
+    r"reduc|sav|lower|less|fewer|faster|speed|cut|decreas|smaller|"
+    r"without (?:sacrificing|loss|compromising)|comparable|on par|"
+    r"while (?:maintaining|preserving|retaining)",
+    re.IGNORECASE,
+)
+_ACC_CLAIM = re.compile(
+    r"state-of-the-art|outperform|surpass|superior|new state|"
+    r"significant(?:ly)? improv|improves? (?:the )?(?:accuracy|performance|"
+    r"results)|better (?:accuracy|performance|results)|achiev\w+ (?:the )?"
+    r"(?:best|new|state)",
+    re.IGNORECASE,
+)
+_OTHER = re.compile(
+    r"we prove|theor|bound|we analy[sz]|analysis|dataset|corpus|benchmark|"
+    r"survey|we study|we investigate|understand|empirical study|annotat|"
+    r"we show that|regret|convergence rate|lower bound|sample complexity",
+    re.IGNORECASE,
+)
 _DATASET_TITLE = re.compile(r"dataset|benchmark|corpus", re.IGNORECASE)
 # The same lexicon matched case-sensitively on lower-cased text: several times faster than
 # IGNORECASE over 66k abstracts, and the same counts (the patterns are lower-case ASCII).
 _EFF_LC, _COST_LC, _ACC_LC, _OTHER_LC, _DATASET_LC = (
-    re.compile(p.pattern) for p in (_EFF, _COST_CLAIM, _ACC_CLAIM, _OTHER, _DATASET_TITLE))
+    re.compile(p.pattern) for p in (_EFF, _COST_CLAIM, _ACC_CLAIM, _OTHER, _DATASET_TITLE)
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _INTRO_CHARS = 800  # the introduction's opening states the contribution; more adds noise
 
@@ -71,8 +96,9 @@ def target_text(title: str | None, abstract: str | None, introduction: str | Non
     return "\n".join(p for p in parts if p)
 
 
-def load_gold_abstracts(gold_path: Path | Sequence[Path], corpus_dir: Path,
-                        pmlr_repos: Path | None = None) -> list[dict]:
+def load_gold_abstracts(
+    gold_path: Path | Sequence[Path], corpus_dir: Path, pmlr_repos: Path | None = None
+) -> list[dict]:
     """Gold abstract labels (one or several files) joined with their title and abstract
     text: ACL/ML Anthology ids from the corpus, `pmlr:` ids from clones of the PMLR volumes
     under `pmlr_repos` (skipped without it). Rows whose text is not found are left out."""
@@ -97,8 +123,9 @@ def load_gold_abstracts(gold_path: Path | Sequence[Path], corpus_dir: Path,
 _NORM = re.compile(r"[^a-z0-9]")
 
 
-def gold_paper_keys(corpus_dir: Path, papers: Sequence[Path] = GOLD_PAPERS
-                    ) -> tuple[set[str], set[str]]:
+def gold_paper_keys(
+    corpus_dir: Path, papers: Sequence[Path] = GOLD_PAPERS
+) -> tuple[set[str], set[str]]:
     """(ids, normalised titles) of every gold *paper* (dev and test): the target of those
     papers is judged on their full text, so their abstracts are never trained on."""
     import csv
@@ -117,8 +144,11 @@ def gold_paper_keys(corpus_dir: Path, papers: Sequence[Path] = GOLD_PAPERS
     manifest = Path(corpus_dir) / "pdfs" / "manifest.csv"
     if manifest.is_file():
         with manifest.open(newline="", encoding="utf-8") as fh:
-            titles = {_NORM.sub("", r["title"].lower()) for r in csv.DictReader(fh)
-                      if r["file"] in files and r.get("title")}
+            titles = {
+                _NORM.sub("", r["title"].lower())
+                for r in csv.DictReader(fh)
+                if r["file"] in files and r.get("title")
+            }
     return ids, titles
 
 
@@ -134,12 +164,17 @@ def _features(texts: Sequence[str]) -> np.ndarray:
         text = text.lower()
         title = _title(text)
         sentences = _SENTENCE_END.split(text)
-        rows.append([
-            len(_EFF_LC.findall(text)), bool(_EFF_LC.search(title)),
-            sum(1 for x in sentences if _EFF_LC.search(x) and _COST_LC.search(x)),
-            len(_ACC_LC.findall(text)), len(_OTHER_LC.findall(text)),
-            bool(_OTHER_LC.search(title)), bool(_DATASET_LC.search(title)),
-        ])
+        rows.append(
+            [
+                len(_EFF_LC.findall(text)),
+                bool(_EFF_LC.search(title)),
+                sum(1 for x in sentences if _EFF_LC.search(x) and _COST_LC.search(x)),
+                len(_ACC_LC.findall(text)),
+                len(_OTHER_LC.findall(text)),
+                bool(_OTHER_LC.search(title)),
+                bool(_DATASET_LC.search(title)),
+            ]
+        )
     return np.log1p(np.asarray(rows, dtype=float))
 
 
@@ -156,9 +191,13 @@ class _Model:
     def design(self, texts: Sequence[str]):
         from scipy.sparse import csr_matrix, hstack
 
-        return hstack([self.words.transform(texts),
-                       self.titles.transform([_title(t) for t in texts]) * _TITLE_WEIGHT,
-                       csr_matrix(_features(texts)) * _LEXICON_WEIGHT]).tocsr()
+        return hstack(
+            [
+                self.words.transform(texts),
+                self.titles.transform([_title(t) for t in texts]) * _TITLE_WEIGHT,
+                csr_matrix(_features(texts)) * _LEXICON_WEIGHT,
+            ]
+        ).tocsr()
 
     def claim_probabilities(self, texts: Sequence[str]) -> np.ndarray:
         z = self.design(texts) @ self.coef.T + self.intercept
@@ -192,9 +231,14 @@ def _fit(texts: list[str], labels: list[str], thresholds=(0.5, 0.5)) -> _Model:
     return model
 
 
-def train(gold_path: Path | Sequence[Path], corpus_dir: Path, out_path: Path = MODEL_PATH,
-          seed: int = 0, pmlr_repos: Path | None = None, score_test: bool = True
-          ) -> TargetReport:
+def train(
+    gold_path: Path | Sequence[Path],
+    corpus_dir: Path,
+    out_path: Path = MODEL_PATH,
+    seed: int = 0,
+    pmlr_repos: Path | None = None,
+    score_test: bool = True,
+) -> TargetReport:
     """Fit on the dev split (minus the gold papers' own abstracts), choose the two
     thresholds by 5-fold CV on dev (macro-F1), report those CV figures and, with
     `score_test`, the held-out test split, and save the model as JSON."""
@@ -203,8 +247,12 @@ def train(gold_path: Path | Sequence[Path], corpus_dir: Path, out_path: Path = M
 
     rows = load_gold_abstracts(gold_path, corpus_dir, pmlr_repos)
     sealed_ids, sealed_titles = gold_paper_keys(corpus_dir)
-    rows = [r for r in rows if r["id"] not in sealed_ids
-            and _NORM.sub("", _title(r["text"]).lower()) not in sealed_titles]
+    rows = [
+        r
+        for r in rows
+        if r["id"] not in sealed_ids
+        and _NORM.sub("", _title(r["text"]).lower()) not in sealed_titles
+    ]
     dev = [r for r in rows if r.get("split", "dev") == "dev"]
     test = [r for r in rows if r.get("split") == "test"]
     x, y = [r["text"] for r in dev], [r["label"] for r in dev]
@@ -225,11 +273,17 @@ def train(gold_path: Path | Sequence[Path], corpus_dir: Path, out_path: Path = M
     if test and score_test:
         pred, gold = model.predict([r["text"] for r in test]), [r["label"] for r in test]
         test_acc = float(accuracy_score(gold, pred))
-        test_f1 = float(f1_score(gold, pred, average="macro", labels=list(TARGETS),
-                                 zero_division=0))
-    report = TargetReport(len(dev), len(test) if score_test else 0,
-                          float(accuracy_score(y, cv_pred)), float(cv_f1(best)), test_acc,
-                          test_f1)
+        test_f1 = float(
+            f1_score(gold, pred, average="macro", labels=list(TARGETS), zero_division=0)
+        )
+    report = TargetReport(
+        len(dev),
+        len(test) if score_test else 0,
+        float(accuracy_score(y, cv_pred)),
+        float(cv_f1(best)),
+        test_acc,
+        test_f1,
+    )
     _save(model, out_path, report)
     _load_model.cache_clear()
     return report
@@ -242,11 +296,13 @@ def _vectorizer_state(vec) -> dict:
 
 def _save(model: _Model, path: Path, report: TargetReport) -> None:
     payload = {
-        "method": METHOD, "words": _vectorizer_state(model.words),
+        "method": METHOD,
+        "words": _vectorizer_state(model.words),
         "titles": _vectorizer_state(model.titles),
         "coef": [[round(float(v), 5) for v in row] for row in model.coef],
         "intercept": [round(float(v), 5) for v in model.intercept],
-        "thresholds": list(model.thresholds), "report": report.__dict__,
+        "thresholds": list(model.thresholds),
+        "report": report.__dict__,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
@@ -265,15 +321,22 @@ def _vectorizer(args: dict, state: dict):
 @lru_cache(maxsize=2)
 def _load_model(path: Path = MODEL_PATH) -> _Model:
     data = json.loads(Path(path).read_text())
-    return _Model(_vectorizer(_VECTORIZER_ARGS, data["words"]),
-                  _vectorizer(_TITLE_VECTORIZER_ARGS, data["titles"]),
-                  np.asarray(data["coef"]), np.asarray(data["intercept"]),
-                  tuple(data["thresholds"]))
+    return _Model(
+        _vectorizer(_VECTORIZER_ARGS, data["words"]),
+        _vectorizer(_TITLE_VECTORIZER_ARGS, data["titles"]),
+        np.asarray(data["coef"]),
+        np.asarray(data["intercept"]),
+        tuple(data["thresholds"]),
+    )
 
 
-def predict_target(title: str | None, abstract: str | None,
-                   introduction: str | None = None, *, model_path: Path = MODEL_PATH
-                   ) -> tuple[str, str]:
+def predict_target(
+    title: str | None,
+    abstract: str | None,
+    introduction: str | None = None,
+    *,
+    model_path: Path = MODEL_PATH,
+) -> tuple[str, str]:
     """(label, method) for one paper; 'other' with method 'no-text' when there is no text."""
     return predict_many([target_text(title, abstract, introduction)], model_path)[0]
 
@@ -282,5 +345,7 @@ def predict_many(texts: Sequence[str], model_path: Path = MODEL_PATH) -> list[tu
     """Labels for many texts at once."""
     model = _load_model(Path(model_path))
     labels = model.predict(list(texts)) if texts else []
-    return [("other", "no-text") if not t.strip() else (label, METHOD)
-            for t, label in zip(texts, labels)]
+    return [
+        ("other", "no-text") if not t.strip() else (label, METHOD)
+        for t, label in zip(texts, labels)
+    ]

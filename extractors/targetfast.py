@@ -22,8 +22,14 @@ from functools import lru_cache
 from pathlib import Path
 
 SUPPORTED_METHOD = "tfidf+lexicon-logreg:target/v3"  # the same format as v2
-_WORDS_ARGS = {"ngram_range": (1, 2), "min_df": 2, "sublinear_tf": True, "lowercase": True,
-               "strip_accents": "unicode", "max_features": 30000}
+_WORDS_ARGS = {
+    "ngram_range": (1, 2),
+    "min_df": 2,
+    "sublinear_tf": True,
+    "lowercase": True,
+    "strip_accents": "unicode",
+    "max_features": 30000,
+}
 _TITLE_ARGS = {"ngram_range": (1, 1), "min_df": 2, "sublinear_tf": True, "lowercase": True}
 _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 
@@ -53,7 +59,7 @@ class _Tfidf:
             doc = _strip_accents(doc)
         tokens = _TOKEN.findall(doc)
         if self.bigrams:
-            tokens = tokens + [" ".join(tokens[i:i + 2]) for i in range(len(tokens) - 1)]
+            tokens = tokens + [" ".join(tokens[i : i + 2]) for i in range(len(tokens) - 1)]
         counts: dict[int, int] = {}
         for term in tokens:
             j = self.vocabulary.get(term)
@@ -79,9 +85,12 @@ def _load(path: Path):
     from extractors import target
 
     data = json.loads(Path(path).read_text())
-    if (data.get("method") != SUPPORTED_METHOD or target.METHOD != SUPPORTED_METHOD
-            or target._VECTORIZER_ARGS != _WORDS_ARGS
-            or target._TITLE_VECTORIZER_ARGS != _TITLE_ARGS):
+    if (
+        data.get("method") != SUPPORTED_METHOD
+        or target.METHOD != SUPPORTED_METHOD
+        or target._VECTORIZER_ARGS != _WORDS_ARGS
+        or target._TITLE_VECTORIZER_ARGS != _TITLE_ARGS
+    ):
         return None
     words = _Tfidf(data["words"], bigrams=True, accents=True)
     titles = _Tfidf(data["titles"], bigrams=False, accents=False)
@@ -100,11 +109,15 @@ def probabilities(text: str, model_path: Path | None = None) -> tuple[float, flo
     words, titles, coef, intercept, _ = model
     n_words, n_titles = len(words.idf), len(titles.idf)
     row = words.transform(text)
-    row += [(n_words + j, v * target._TITLE_WEIGHT)
-            for j, v in titles.transform(target._title(text))]
+    row += [
+        (n_words + j, v * target._TITLE_WEIGHT) for j, v in titles.transform(target._title(text))
+    ]
     features = target._features([text])[0].tolist()
-    row += [(n_words + n_titles + j, v * target._LEXICON_WEIGHT)
-            for j, v in enumerate(features) if v != 0.0]
+    row += [
+        (n_words + n_titles + j, v * target._LEXICON_WEIGHT)
+        for j, v in enumerate(features)
+        if v != 0.0
+    ]
     z = []
     for k in range(2):
         acc, weights = 0.0, coef[k]
@@ -115,8 +128,12 @@ def probabilities(text: str, model_path: Path | None = None) -> tuple[float, flo
     return float(p[0]), float(p[1])
 
 
-def predict_fast(title: str | None, abstract: str | None, introduction: str | None = None,
-                 model_path: Path | None = None) -> tuple[str, str] | None:
+def predict_fast(
+    title: str | None,
+    abstract: str | None,
+    introduction: str | None = None,
+    model_path: Path | None = None,
+) -> tuple[str, str] | None:
     """extractors.target.predict_target's answer, or None where this module cannot give it."""
     from extractors import target
 

@@ -26,9 +26,11 @@ from replication.meters.measurement import Measurement
 from replication.meters.monitor import EnergyMonitor
 from replication.runs import record_run
 
-FORWARDED_SIGNALS = tuple(getattr(signal, name) for name in
-                          ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
-                          if hasattr(signal, name))
+FORWARDED_SIGNALS = tuple(
+    getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+    if hasattr(signal, name)
+)
 KILL_AFTER = 3  # the third SIGINT/SIGTERM kills the command outright
 RELAY_JOIN_S = 2.0  # after the command exits, how long to wait for its stdout to drain
 
@@ -103,9 +105,12 @@ class SignalForwarding:
                 return
         if signum in (signal.SIGINT, signal.SIGTERM):
             name = signal.Signals(signum).name
-            print(f"greenlens meter: {name} passed to the command (pid {proc.pid}); waiting "
-                  f"for it to exit to record the run ({KILL_AFTER - stops} more to kill it)",
-                  file=sys.stderr, flush=True)
+            print(
+                f"greenlens meter: {name} passed to the command (pid {proc.pid}); waiting "
+                f"for it to exit to record the run ({KILL_AFTER - stops} more to kill it)",
+                file=sys.stderr,
+                flush=True,
+            )
 
 
 @contextmanager
@@ -146,9 +151,14 @@ def _relay(src: int, state: dict) -> None:
     os.close(src)
 
 
-def run_metered(argv: list[str], monitor: EnergyMonitor, store: Store | None = None, *,
-                forwarding: SignalForwarding | None = None, relay_stdout: bool = False
-                ) -> MeteredCommand:
+def run_metered(
+    argv: list[str],
+    monitor: EnergyMonitor,
+    store: Store | None = None,
+    *,
+    forwarding: SignalForwarding | None = None,
+    relay_stdout: bool = False,
+) -> MeteredCommand:
     """Run `argv` (stdio passed through) under `monitor`; store the run if a store is given.
 
     Signals are forwarded to the command (see the module docstring): by `forwarding` if
@@ -159,8 +169,7 @@ def run_metered(argv: list[str], monitor: EnergyMonitor, store: Store | None = N
         raise ConfigError("no command given: use `greenlens meter -- CMD ARGS...`")
     if forwarding is None:
         with signals_forwarded() as own:
-            return run_metered(argv, monitor, store, forwarding=own,
-                               relay_stdout=relay_stdout)
+            return run_metered(argv, monitor, store, forwarding=own, relay_stdout=relay_stdout)
     command = shlex.join(argv)
     relay: dict = {"last": b"\n"}  # nothing written counts as at a line start
     read_fd = write_fd = None
@@ -198,5 +207,10 @@ def run_metered(argv: list[str], monitor: EnergyMonitor, store: Store | None = N
     return MeteredCommand(measurement, code, run_id, ends)
 
 
-__all__ = ["CommandNotFound", "MeteredCommand", "SignalForwarding", "run_metered",
-           "signals_forwarded"]
+__all__ = [
+    "CommandNotFound",
+    "MeteredCommand",
+    "SignalForwarding",
+    "run_metered",
+    "signals_forwarded",
+]

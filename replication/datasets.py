@@ -81,14 +81,19 @@ def load_tsv(path: Path) -> TextSplit:
     return TextSplit(texts, labels)
 
 
-def load_sst2(data_dir: Path | str | None = None, limit_train: int | None = None,
-              limit_dev: int | None = None, seed: int = 0) -> TextData:
+def load_sst2(
+    data_dir: Path | str | None = None,
+    limit_train: int | None = None,
+    limit_dev: int | None = None,
+    seed: int = 0,
+) -> TextData:
     """SST-2 train.tsv and dev.tsv, optionally as seeded random subsets."""
     root = Path(data_dir) if data_dir else default_data_dir("sst2")
     for name in ("train.tsv", "dev.tsv"):
         if not (root / name).exists():
-            raise ConfigError(f"SST-2 not found: {root / name} is missing (give --data-dir "
-                              f"or set GREENLENS_SST2)")
+            raise ConfigError(
+                f"SST-2 not found: {root / name} is missing (give --data-dir or set GREENLENS_SST2)"
+            )
     train = load_tsv(root / "train.tsv").subset(limit_train, seed)
     dev = load_tsv(root / "dev.tsv").subset(limit_dev, seed)
     return TextData(train, dev, source=str(root))

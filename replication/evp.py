@@ -51,8 +51,12 @@ class EvpPoint:
     energy_j: float | None
 
 
-def evp_points(values: Sequence[float], energies_j: Sequence[float | None] | None = None,
-               max_n: int | None = None, energy: str = "mean") -> list[EvpPoint]:
+def evp_points(
+    values: Sequence[float],
+    energies_j: Sequence[float | None] | None = None,
+    max_n: int | None = None,
+    energy: str = "mean",
+) -> list[EvpPoint]:
     """EVP for n = 1..max_n (default N); energy per budget as n x mean or cumulative."""
     if energy not in ("mean", "cumulative"):
         raise ValueError("energy must be 'mean' or 'cumulative'")
@@ -72,22 +76,26 @@ def evp_points(values: Sequence[float], energies_j: Sequence[float | None] | Non
     return points
 
 
-def evp_curve(store: Store, recipe: str,
-              energy: str = "mean") -> list[tuple[int, float, float | None]]:
+def evp_curve(
+    store: Store, recipe: str, energy: str = "mean"
+) -> list[tuple[int, float, float | None]]:
     """(n, EVP, energy_j) for n = 1..N over a recipe's finished trials in the store."""
     from replication.runs import load_trials
 
     trials = [t for t in load_trials(store, recipe) if t.val_metric is not None]
     if not trials:
         return []
-    points = evp_points([t.val_metric for t in trials if t.val_metric is not None],
-                         [t.energy_j for t in trials],
-                        energy=energy)
+    points = evp_points(
+        [t.val_metric for t in trials if t.val_metric is not None],
+        [t.energy_j for t in trials],
+        energy=energy,
+    )
     return [(p.n, p.evp, p.energy_j) for p in points]
 
 
-def plot_evp(store: Store, recipes: Sequence[str], path: str | Path, x: str = "trials",
-             energy: str = "mean") -> Path:
+def plot_evp(
+    store: Store, recipes: Sequence[str], path: str | Path, x: str = "trials", energy: str = "mean"
+) -> Path:
     """Save a PNG of EVP vs budget (x = "trials" or "energy") for several recipes."""
     import matplotlib
 
@@ -104,9 +112,11 @@ def plot_evp(store: Store, recipes: Sequence[str], path: str | Path, x: str = "t
         trials = [t for t in load_trials(store, recipe) if t.val_metric is not None]
         if not trials:
             continue
-        pts = evp_points([t.val_metric for t in trials if t.val_metric is not None],
-                         [t.energy_j for t in trials],
-                         energy=energy)
+        pts = evp_points(
+            [t.val_metric for t in trials if t.val_metric is not None],
+            [t.energy_j for t in trials],
+            energy=energy,
+        )
         xs = [p.n if x == "trials" else (p.energy_j or 0.0) / 3600.0 for p in pts]
         ys = [p.evp for p in pts]
         lo = [p.evp - p.std for p in pts]
@@ -116,12 +126,14 @@ def plot_evp(store: Store, recipes: Sequence[str], path: str | Path, x: str = "t
         drawn += 1
     if not drawn:
         plt.close(fig)
-        raise ConfigError(f"no finished trials for {', '.join(recipes)}: run "
-                          f"`greenlens replicate` first")
+        raise ConfigError(
+            f"no finished trials for {', '.join(recipes)}: run `greenlens replicate` first"
+        )
     if x == "energy":
         ax.set_xscale("log")
-    ax.set_xlabel("hyperparameter trials" if x == "trials" else
-                  f"energy budget (Wh, {energy} per trial)")
+    ax.set_xlabel(
+        "hyperparameter trials" if x == "trials" else f"energy budget (Wh, {energy} per trial)"
+    )
     ax.set_ylabel("expected validation accuracy (+/- 1 std)")
     ax.set_title("Expected validation performance (Dodge et al. 2019)")
     ax.legend()

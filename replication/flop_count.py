@@ -39,8 +39,9 @@ def exact_counting(device_type: str = "cpu") -> Iterator[None]:
         torch.backends.mha.set_fastpath_enabled(previous)
 
 
-def count_flops(fn: Callable[..., Any], *args, device_type: str = "cpu",
-                **kwargs) -> tuple[Any, int]:
+def count_flops(
+    fn: Callable[..., Any], *args, device_type: str = "cpu", **kwargs
+) -> tuple[Any, int]:
     """Run fn(*args, **kwargs) once under FlopCounterMode; return (result, FLOPs)."""
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -65,10 +66,12 @@ def forward_flops(model, *inputs, **kwargs) -> int:
 
 def train_step_flops(model, loss_fn: Callable[[Any], Any], *inputs, **kwargs) -> int:
     """FLOPs of one training step's forward and backward (loss_fn maps output to a scalar)."""
+
     def step():
         loss = loss_fn(model(*inputs, **kwargs))
         loss.backward()
         return loss
+
     _, flops = count_flops(step, device_type=_device_type(model))
     model.zero_grad(set_to_none=True)
     return flops
@@ -115,8 +118,13 @@ class Utilisation:
     note: str
 
 
-def utilisation(flops: float | None, seconds: float, device_type: str,
-                device_name: str = "", dtype: str = "fp32") -> Utilisation:
+def utilisation(
+    flops: float | None,
+    seconds: float,
+    device_type: str,
+    device_name: str = "",
+    dtype: str = "fp32",
+) -> Utilisation:
     """Achieved FLOP/s = flops / seconds; MFU = achieved / the GPU's peak for `dtype`
     (corpus.hardware_facts: dense datasheet peaks per precision)."""
     achieved = flops / seconds if flops and seconds > 0 else None
@@ -129,5 +137,8 @@ def utilisation(flops: float | None, seconds: float, device_type: str,
         return Utilisation(achieved, None, f"MFU n/a: no {dtype} peak for {peak.name}")
     peak_flops = peak.tflops[dtype] * 1e12
     mfu = achieved / peak_flops if achieved is not None else None
-    return Utilisation(achieved, mfu, f"vs {peak.name} {dtype} peak {peak.tflops[dtype]:g} "
-                                      f"TFLOP/s dense ({peak.source})")
+    return Utilisation(
+        achieved,
+        mfu,
+        f"vs {peak.name} {dtype} peak {peak.tflops[dtype]:g} TFLOP/s dense ({peak.source})",
+    )

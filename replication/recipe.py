@@ -73,8 +73,10 @@ def _check(recipe: Recipe) -> None:
             continue
         kind = spec.get("type")
         if kind not in DIMENSION_TYPES:
-            raise ConfigError(f"recipe {recipe.path}: search.{key} type must be one of "
-                              f"{DIMENSION_TYPES}, not {kind!r}")
+            raise ConfigError(
+                f"recipe {recipe.path}: search.{key} type must be one of "
+                f"{DIMENSION_TYPES}, not {kind!r}"
+            )
         need = ("values",) if kind == "choice" else ("low", "high")
         missing = [k for k in need if k not in spec]
         if missing:
@@ -94,17 +96,24 @@ def load_recipe(name_or_path: str | Path) -> Recipe:
     if not path.suffix:
         path = RECIPES_DIR / f"{name_or_path}.toml"
     if not path.exists():
-        raise ConfigError(f"no recipe {name_or_path!r}; shipped recipes: "
-                          f"{', '.join(list_recipes())}")
+        raise ConfigError(
+            f"no recipe {name_or_path!r}; shipped recipes: {', '.join(list_recipes())}"
+        )
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"recipe {path}: bad TOML ({exc})") from exc
     try:
-        recipe = Recipe(name=raw["name"], title=raw.get("title", raw["name"]),
-                        paper=raw.get("paper", {}), model=raw.get("model", {}),
-                        data=raw.get("data", {}), budget=raw.get("budget", {}),
-                        search=raw.get("search", {}), path=str(path))
+        recipe = Recipe(
+            name=raw["name"],
+            title=raw.get("title", raw["name"]),
+            paper=raw.get("paper", {}),
+            model=raw.get("model", {}),
+            data=raw.get("data", {}),
+            budget=raw.get("budget", {}),
+            search=raw.get("search", {}),
+            path=str(path),
+        )
     except KeyError as exc:
         raise ConfigError(f"recipe {path}: missing {exc}") from exc
     _check(recipe)

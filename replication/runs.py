@@ -10,29 +10,79 @@ from typing import Any
 from corpus.store import Store
 from replication.meters.measurement import Measurement
 
-RUN_COLUMNS = ("id", "kind", "name", "command", "started_at", "wall_s", "gpu_energy_j",
-               "gpu_energy_j_per_device", "cpu_energy_j", "dram_energy_j", "energy_j",
-               "co2e_kg", "pue", "grid_gco2e_per_kwh", "sources", "estimated", "errors",
-               "exit_code", "device", "gpu_devices", "gpu_idle_w", "gpu_active_energy_j",
-               "gpu_attributed_j", "notes", "job")
-_JSON_COLUMNS = ("gpu_energy_j_per_device", "sources", "estimated", "errors", "gpu_devices",
-                 "gpu_attributed_j", "notes", "job")
+RUN_COLUMNS = (
+    "id",
+    "kind",
+    "name",
+    "command",
+    "started_at",
+    "wall_s",
+    "gpu_energy_j",
+    "gpu_energy_j_per_device",
+    "cpu_energy_j",
+    "dram_energy_j",
+    "energy_j",
+    "co2e_kg",
+    "pue",
+    "grid_gco2e_per_kwh",
+    "sources",
+    "estimated",
+    "errors",
+    "exit_code",
+    "device",
+    "gpu_devices",
+    "gpu_idle_w",
+    "gpu_active_energy_j",
+    "gpu_attributed_j",
+    "notes",
+    "job",
+)
+_JSON_COLUMNS = (
+    "gpu_energy_j_per_device",
+    "sources",
+    "estimated",
+    "errors",
+    "gpu_devices",
+    "gpu_attributed_j",
+    "notes",
+    "job",
+)
 
 
-def run_row(m: Measurement, *, kind: str, command: str | None = None,
-            exit_code: int | None = None, run_id: str | None = None) -> dict[str, Any]:
+def run_row(
+    m: Measurement,
+    *,
+    kind: str,
+    command: str | None = None,
+    exit_code: int | None = None,
+    run_id: str | None = None,
+) -> dict[str, Any]:
     """The `runs` row of a measurement (JSON text for dict/list fields)."""
     return {
-        "id": run_id or uuid.uuid4().hex, "kind": kind, "name": m.name, "command": command,
-        "started_at": m.started_at.replace(tzinfo=None), "wall_s": m.wall_s,
-        "gpu_energy_j": m.gpu_total_j, "gpu_energy_j_per_device": json.dumps(m.gpu_energy_j),
-        "cpu_energy_j": m.cpu_energy_j, "dram_energy_j": m.dram_energy_j,
-        "energy_j": m.energy_j, "co2e_kg": m.co2e_kg, "pue": m.pue,
-        "grid_gco2e_per_kwh": m.grid_gco2e_per_kwh, "sources": json.dumps(m.sources),
-        "estimated": json.dumps(m.estimated), "errors": json.dumps(m.errors),
-        "exit_code": exit_code, "device": m.device, "gpu_devices": json.dumps(m.gpu_devices),
-        "gpu_idle_w": m.gpu_idle_w, "gpu_active_energy_j": m.gpu_active_energy_j,
-        "gpu_attributed_j": json.dumps(m.gpu_attributed_j), "notes": json.dumps(m.notes),
+        "id": run_id or uuid.uuid4().hex,
+        "kind": kind,
+        "name": m.name,
+        "command": command,
+        "started_at": m.started_at.replace(tzinfo=None),
+        "wall_s": m.wall_s,
+        "gpu_energy_j": m.gpu_total_j,
+        "gpu_energy_j_per_device": json.dumps(m.gpu_energy_j),
+        "cpu_energy_j": m.cpu_energy_j,
+        "dram_energy_j": m.dram_energy_j,
+        "energy_j": m.energy_j,
+        "co2e_kg": m.co2e_kg,
+        "pue": m.pue,
+        "grid_gco2e_per_kwh": m.grid_gco2e_per_kwh,
+        "sources": json.dumps(m.sources),
+        "estimated": json.dumps(m.estimated),
+        "errors": json.dumps(m.errors),
+        "exit_code": exit_code,
+        "device": m.device,
+        "gpu_devices": json.dumps(m.gpu_devices),
+        "gpu_idle_w": m.gpu_idle_w,
+        "gpu_active_energy_j": m.gpu_active_energy_j,
+        "gpu_attributed_j": json.dumps(m.gpu_attributed_j),
+        "notes": json.dumps(m.notes),
         "job": json.dumps(m.job),
     }
 
@@ -43,8 +93,14 @@ def insert_run(store: Store, row: dict[str, Any]) -> str:
     return row["id"]
 
 
-def record_run(store: Store, m: Measurement, *, kind: str = "meter",
-               command: str | None = None, exit_code: int | None = None) -> str:
+def record_run(
+    store: Store,
+    m: Measurement,
+    *,
+    kind: str = "meter",
+    command: str | None = None,
+    exit_code: int | None = None,
+) -> str:
     """Store a measurement as a run; return the run id."""
     return insert_run(store, run_row(m, kind=kind, command=command, exit_code=exit_code))
 
@@ -60,10 +116,30 @@ def get_run(store: Store, run_id: str) -> dict[str, Any] | None:
     return row
 
 
-TRIAL_COLUMNS = ("recipe", "trial", "params", "seed", "setting", "device", "status", "metric",
-                 "val_metric", "train_flops", "inference_flops", "flops_source",
-                 "achieved_flops_per_s", "mfu", "mfu_note", "energy_j", "wall_s", "n_train",
-                 "n_dev", "run_id", "error", "finished_at")
+TRIAL_COLUMNS = (
+    "recipe",
+    "trial",
+    "params",
+    "seed",
+    "setting",
+    "device",
+    "status",
+    "metric",
+    "val_metric",
+    "train_flops",
+    "inference_flops",
+    "flops_source",
+    "achieved_flops_per_s",
+    "mfu",
+    "mfu_note",
+    "energy_j",
+    "wall_s",
+    "n_train",
+    "n_dev",
+    "run_id",
+    "error",
+    "finished_at",
+)
 
 
 @dataclass
@@ -76,7 +152,7 @@ class TrialRow:
     seed: int
     setting: dict[str, Any]
     device: str
-    status: str                      # "done" | "failed"
+    status: str  # "done" | "failed"
     metric: str | None = None
     val_metric: float | None = None
     train_flops: float | None = None
@@ -115,8 +191,9 @@ def save_trial(store: Store, trial: TrialRow, run: dict[str, Any] | None) -> Non
     with store.transaction():
         if run is not None:
             insert_run(store, run)
-        store.execute("DELETE FROM trials WHERE recipe = ? AND trial = ?",
-                      [trial.recipe, trial.trial])
+        store.execute(
+            "DELETE FROM trials WHERE recipe = ? AND trial = ?", [trial.recipe, trial.trial]
+        )
         store.insert_row("trials", {c: row[c] for c in TRIAL_COLUMNS})
 
 
@@ -132,5 +209,9 @@ def load_trials(store: Store, recipe: str, status: str | None = "done") -> list[
 
 def stored_recipes(store: Store) -> list[str]:
     """Recipes with at least one finished trial in the store."""
-    return [r[0] for r in store.fetchall(
-        "SELECT DISTINCT recipe FROM trials WHERE status = 'done' ORDER BY recipe")]
+    return [
+        r[0]
+        for r in store.fetchall(
+            "SELECT DISTINCT recipe FROM trials WHERE status = 'done' ORDER BY recipe"
+        )
+    ]

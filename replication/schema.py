@@ -3,7 +3,9 @@
 from corpus.migrations import register
 
 MIGRATIONS: list[tuple[str, str]] = [
-    ("0200_runs", """
+    (
+        "0200_runs",
+        """
         CREATE TABLE runs (
             id VARCHAR PRIMARY KEY,
             kind VARCHAR NOT NULL,
@@ -26,8 +28,11 @@ MIGRATIONS: list[tuple[str, str]] = [
             device VARCHAR
         );
         CREATE INDEX runs_kind ON runs (kind, started_at);
-    """),
-    ("0201_trials", """
+    """,
+    ),
+    (
+        "0201_trials",
+        """
         CREATE TABLE trials (
             recipe VARCHAR NOT NULL,
             trial INTEGER NOT NULL,
@@ -53,16 +58,20 @@ MIGRATIONS: list[tuple[str, str]] = [
             finished_at TIMESTAMP,
             PRIMARY KEY (recipe, trial)
         );
-    """),
+    """,
+    ),
     # the meter's device, idle-baseline, per-process and job figures (issue 15)
-    ("0202_runs_meter_figures", """
+    (
+        "0202_runs_meter_figures",
+        """
         ALTER TABLE runs ADD COLUMN gpu_devices VARCHAR;
         ALTER TABLE runs ADD COLUMN gpu_idle_w DOUBLE;
         ALTER TABLE runs ADD COLUMN gpu_active_energy_j DOUBLE;
         ALTER TABLE runs ADD COLUMN gpu_attributed_j VARCHAR;
         ALTER TABLE runs ADD COLUMN notes VARCHAR;
         ALTER TABLE runs ADD COLUMN job VARCHAR;
-    """),
+    """,
+    ),
 ]
 
 register("replication", MIGRATIONS)

@@ -42,15 +42,25 @@ class ReplicateSummary:
         return max(ok, key=lambda t: t.val_metric or 0.0) if ok else None
 
 
-def _setting(recipe: Recipe, device: str, data_dir: Path | None, limit_train: int | None,
-             limit_dev: int | None, max_epochs: int | None) -> dict[str, Any]:
-    return {"recipe_file": Path(recipe.path).name, "device": device,
-            "data": str((data_dir or default_data_dir()).resolve()), "limit_train": limit_train,
-            "limit_dev": limit_dev, "max_epochs": max_epochs}
+def _setting(
+    recipe: Recipe,
+    device: str,
+    data_dir: Path | None,
+    limit_train: int | None,
+    limit_dev: int | None,
+    max_epochs: int | None,
+) -> dict[str, Any]:
+    return {
+        "recipe_file": Path(recipe.path).name,
+        "device": device,
+        "data": str((data_dir or default_data_dir()).resolve()),
+        "limit_train": limit_train,
+        "limit_dev": limit_dev,
+        "max_epochs": max_epochs,
+    }
 
 
-def _check_resumable(store: Store, recipe: Recipe, setting: dict[str, Any],
-                     fresh: bool) -> None:
+def _check_resumable(store: Store, recipe: Recipe, setting: dict[str, Any], fresh: bool) -> None:
     existing = load_trials(store, recipe.name, status=None)
     if fresh:
         store.execute("DELETE FROM trials WHERE recipe = ?", [recipe.name])
@@ -60,15 +70,25 @@ def _check_resumable(store: Store, recipe: Recipe, setting: dict[str, Any],
         raise ConfigError(
             f"the store holds {len(other)} trial(s) of {recipe.name} run with other settings "
             f"({json.dumps(other[0].setting, sort_keys=True)}); rerun with the same options "
-            f"to resume, or pass --fresh to discard them")
+            f"to resume, or pass --fresh to discard them"
+        )
 
 
-def replicate(store: Store, recipe: str | Recipe, trials: int | None = None, *,
-              device: str = "cpu", data_dir: str | Path | None = None,
-              limit_train: int | None = None, limit_dev: int | None = None,
-              max_epochs: int | None = None, fresh: bool = False,
-              monitor: EnergyMonitor | None = None, progress: bool = True,
-              on_trial: Callable[[TrialRow], None] | None = None) -> ReplicateSummary:
+def replicate(
+    store: Store,
+    recipe: str | Recipe,
+    trials: int | None = None,
+    *,
+    device: str = "cpu",
+    data_dir: str | Path | None = None,
+    limit_train: int | None = None,
+    limit_dev: int | None = None,
+    max_epochs: int | None = None,
+    fresh: bool = False,
+    monitor: EnergyMonitor | None = None,
+    progress: bool = True,
+    on_trial: Callable[[TrialRow], None] | None = None,
+) -> ReplicateSummary:
     """Run trials 0..trials-1 of a recipe (skipping finished ones), metering each."""
     recipe = recipe if isinstance(recipe, Recipe) else load_recipe(recipe)
     n_trials = trials if trials is not None else recipe.trials
@@ -90,8 +110,7 @@ def replicate(store: Store, recipe: str | Recipe, trials: int | None = None, *,
         monitor = monitor or EnergyMonitor()
         try:
             for i in _progress(todo, recipe.name, n_trials, progress, summary):
-                row = _run_trial(store, recipe, i, data, train_eval, monitor, device, cap,
-                                 setting)
+                row = _run_trial(store, recipe, i, data, train_eval, monitor, device, cap, setting)
                 if row.status == "done":
                     summary.done += 1
                 else:
@@ -113,8 +132,17 @@ def _progress(todo: list[int], name: str, total: int, enabled: bool, summary) ->
     return tqdm(todo, desc=name, unit="trial", initial=total - len(todo), total=total)
 
 
-def _run_trial(store: Store, recipe: Recipe, i: int, data, train_eval, monitor: EnergyMonitor,
-               device: str, cap: int | None, setting: dict[str, Any]) -> TrialRow:
+def _run_trial(
+    store: Store,
+    recipe: Recipe,
+    i: int,
+    data,
+    train_eval,
+    monitor: EnergyMonitor,
+    device: str,
+    cap: int | None,
+    setting: dict[str, Any],
+) -> TrialRow:
     params = recipe.sample(i)
     seed = recipe.seed + i
     ctx = TrialContext(device=device, seed=seed, max_epochs=cap, model=dict(recipe.model))
@@ -129,17 +157,37 @@ def _run_trial(store: Store, recipe: Recipe, i: int, data, train_eval, monitor: 
     except Exception as exc:  # one bad trial is recorded, the search goes on
         error = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
     measurement = monitor.end_window(window)
-    run = run_row(measurement, kind="trial", command=f"replicate {recipe.name} trial {i}",
-                  exit_code=0 if error is None else 1)
-    row = TrialRow(recipe=recipe.name, trial=i, params=params, seed=seed, setting=setting,
-                   device=device, status="failed" if error else "done",
-                   metric=recipe.data.get("metric", "accuracy"), energy_j=measurement.energy_j,
-                   wall_s=measurement.wall_s, n_train=len(data.train), n_dev=len(data.dev),
-                   run_id=run["id"], error=error, finished_at=datetime.now(UTC)
-                   .replace(tzinfo=None))
+    run = run_row(
+        measurement,
+        kind="trial",
+        command=f"replicate {recipe.name} trial {i}",
+        exit_code=0 if error is None else 1,
+    )
+    row = TrialRow(
+        recipe=recipe.name,
+        trial=i,
+        params=params,
+        seed=seed,
+        setting=setting,
+        device=device,
+        status="failed" if error else "done",
+        metric=recipe.data.get("metric", "accuracy"),
+        energy_j=measurement.energy_j,
+        wall_s=measurement.wall_s,
+        n_train=len(data.train),
+        n_dev=len(data.dev),
+        run_id=run["id"],
+        error=error,
+        finished_at=datetime.now(UTC).replace(tzinfo=None),
+    )
     if outcome is not None:
-        util = utilisation(outcome.train_flops, outcome.train_s, device.split(":")[0],
-                           outcome.device_name, outcome.dtype)
+        util = utilisation(
+            outcome.train_flops,
+            outcome.train_s,
+            device.split(":")[0],
+            outcome.device_name,
+            outcome.dtype,
+        )
         row.params = outcome.params_used or params
         row.val_metric = outcome.val_metric
         row.train_flops = outcome.train_flops

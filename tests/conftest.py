@@ -14,8 +14,10 @@ CORPUS = SHARED / "corpus"
 
 def _need(path: Path) -> Path:
     if not path.exists():
-        pytest.skip(f"needs the real data at {path} (../shared beside the repo, or set "
-                    f"GREENLENS_SHARED); absent here")
+        pytest.skip(
+            f"needs the real data at {path} (../shared beside the repo, or set "
+            f"GREENLENS_SHARED); absent here"
+        )
     return path
 
 

@@ -54,8 +54,7 @@ class Loopback:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.base = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,),
-                                       daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -72,8 +71,12 @@ class Loopback:
     def hits(self, path: str | None = None, *, suffix: str | None = None) -> list[Hit]:
         """Requests seen (for one path, or for paths ending with suffix)."""
         with self._lock:
-            return [h for h in self.log if (path is None or h.path == path)
-                    and (suffix is None or h.path.split("?")[0].endswith(suffix))]
+            return [
+                h
+                for h in self.log
+                if (path is None or h.path == path)
+                and (suffix is None or h.path.split("?")[0].endswith(suffix))
+            ]
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         path = req.path
@@ -105,8 +108,11 @@ class Loopback:
         if fault and fault[0] == "status":
             return fault[1], dict(fault[2]) if len(fault) > 2 else {}, b"fault\n"
         if fault and fault[0] == "html":
-            return 200, {"Content-Type": "application/pdf"}, (
-                b"<!DOCTYPE html><html><body><h1>Service unavailable</h1></body></html>")
+            return (
+                200,
+                {"Content-Type": "application/pdf"},
+                (b"<!DOCTYPE html><html><body><h1>Service unavailable</h1></body></html>"),
+            )
         clean = path.split("?")[0]
         if path in self.redirects:
             return 302, {"Location": self.redirects[path]}, b""
@@ -128,8 +134,11 @@ class Loopback:
             return 304, {"ETag": etag}, b""
         if fault and fault[0] == "truncate":
             body = body[: fault[1]]
-        return 200, {"Content-Type": ctype, "ETag": etag,
-                     "Last-Modified": "Wed, 01 Jan 2025 00:00:00 GMT"}, body
+        return (
+            200,
+            {"Content-Type": ctype, "ETag": etag, "Last-Modified": "Wed, 01 Jan 2025 00:00:00 GMT"},
+            body,
+        )
 
 
 class ManifestSource:
@@ -152,15 +161,23 @@ class ManifestSource:
             year = int(r["year"])
             if query.years and year not in query.years:
                 continue
-            yield Paper(id=f"pmlr:{r['volume']}/{r['pmlr_id']}", source="pmlr",
-                        venue=r["venue"], year=year, title=r["title"],
-                        authors=tuple(a.strip() for a in r["authors"].split(";")),
-                        abstract=r["abstract"] or None,
-                        url=r["url"].removesuffix(".pdf") + ".html", pdf_url=r["url"])
+            yield Paper(
+                id=f"pmlr:{r['volume']}/{r['pmlr_id']}",
+                source="pmlr",
+                venue=r["venue"],
+                year=year,
+                title=r["title"],
+                authors=tuple(a.strip() for a in r["authors"].split(";")),
+                abstract=r["abstract"] or None,
+                url=r["url"].removesuffix(".pdf") + ".html",
+                pdf_url=r["url"],
+            )
         yield from self.extra
 
 
 def pmlr_rewrite(base: str) -> dict[str, str]:
     """The rewrite map sending proceedings.mlr.press (http and https) to the loopback."""
-    return {"https://proceedings.mlr.press/": f"{base}/proceedings.mlr.press/",
-            "http://proceedings.mlr.press/": f"{base}/proceedings.mlr.press/"}
+    return {
+        "https://proceedings.mlr.press/": f"{base}/proceedings.mlr.press/",
+        "http://proceedings.mlr.press/": f"{base}/proceedings.mlr.press/",
+    }

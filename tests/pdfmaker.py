@@ -36,8 +36,11 @@ def _assemble(objects: list[bytes], trailer_extra: bytes = b"") -> bytes:
     out += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
     for offset in offsets:
         out += f"{offset:010d} 00000 n \n".encode()
-    out += (f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R ".encode() + trailer_extra
-            + f">>\nstartxref\n{xref}\n%%EOF\n".encode())
+    out += (
+        f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R ".encode()
+        + trailer_extra
+        + f">>\nstartxref\n{xref}\n%%EOF\n".encode()
+    )
     return bytes(out)
 
 
@@ -47,8 +50,13 @@ def _page_objects(stream_dict: bytes, stream: bytes, resources: bytes) -> list[b
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources " + resources + b" >>",
-        b"<< " + stream_dict + b"/Length " + str(len(stream)).encode() + b" >>\nstream\n"
-        + stream + b"\nendstream",
+        b"<< "
+        + stream_dict
+        + b"/Length "
+        + str(len(stream)).encode()
+        + b" >>\nstream\n"
+        + stream
+        + b"\nendstream",
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
 
@@ -77,29 +85,44 @@ def image_only_pdf() -> bytes:
     """A one-page PDF holding only an image (a "scanned" page: no text layer)."""
     width = height = 8
     pixels = zlib.compress(bytes([200, 200, 200]) * width * height)
-    objects = _page_objects(b"", b"q 500 0 0 700 50 50 cm /Im1 Do Q",
-                            b"<< /XObject << /Im1 5 0 R >> >>")
-    objects[4] = (f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
-                  f"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode "
-                  f"/Length {len(pixels)} >>\nstream\n").encode() + pixels + b"\nendstream"
+    objects = _page_objects(
+        b"", b"q 500 0 0 700 50 50 cm /Im1 Do Q", b"<< /XObject << /Im1 5 0 R >> >>"
+    )
+    objects[4] = (
+        (
+            f"<< /Type /XObject /Subtype /Image /Width {width} /Height {height} "
+            f"/ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode "
+            f"/Length {len(pixels)} >>\nstream\n"
+        ).encode()
+        + pixels
+        + b"\nendstream"
+    )
     return _assemble(objects)
 
 
-def encrypted_pdf(text: str, user_password: bytes = b"secret",
-                  owner_password: bytes = b"owner") -> bytes:
+def encrypted_pdf(
+    text: str, user_password: bytes = b"secret", owner_password: bytes = b"owner"
+) -> bytes:
     """A one-page PDF encrypted with the standard security handler (RC4 40-bit, R2)."""
     file_id = hashlib.md5(b"greenlens test").digest()
     permissions = -4
     owner_key = hashlib.md5((owner_password + _PAD)[:32]).digest()[:5]
     o_entry = _rc4(owner_key, (user_password + _PAD)[:32])
-    key = hashlib.md5((user_password + _PAD)[:32] + o_entry
-                      + permissions.to_bytes(4, "little", signed=True) + file_id).digest()[:5]
+    key = hashlib.md5(
+        (user_password + _PAD)[:32]
+        + o_entry
+        + permissions.to_bytes(4, "little", signed=True)
+        + file_id
+    ).digest()[:5]
     u_entry = _rc4(key, _PAD)
     content = f"BT /F1 12 Tf 72 700 Td ({text}) Tj ET".encode()
-    object_key = hashlib.md5(key + (4).to_bytes(3, "little") + (0).to_bytes(2, "little")
-                             ).digest()[:10]
+    object_key = hashlib.md5(key + (4).to_bytes(3, "little") + (0).to_bytes(2, "little")).digest()[
+        :10
+    ]
     objects = _page_objects(b"", _rc4(object_key, content), _FONT)
-    objects.append(f"<< /Filter /Standard /V 1 /R 2 /O <{o_entry.hex()}> "
-                   f"/U <{u_entry.hex()}> /P {permissions} >>".encode())
+    objects.append(
+        f"<< /Filter /Standard /V 1 /R 2 /O <{o_entry.hex()}> "
+        f"/U <{u_entry.hex()}> /P {permissions} >>".encode()
+    )
     trailer = f"/Encrypt 6 0 R /ID [<{file_id.hex()}> <{file_id.hex()}>] ".encode()
     return _assemble(objects, trailer)

@@ -29,9 +29,14 @@ GOLD = sorted((REPO / "extractors" / "gold" / "parts").glob("papers.batch*.jsonl
 VERSION = "gold-pass1"
 OLD_VERSION = "gold-pass0"
 VOLUMES = ("v48", "v101", "v172", "v198")
-_PARSERS = {"flops": quantities.parse_flops, "energy": quantities.parse_energy,
-            "runtime": quantities.parse_duration, "hardware": quantities.parse_hardware,
-            "params": quantities.parse_params, "search_budget": quantities.parse_trials}
+_PARSERS = {
+    "flops": quantities.parse_flops,
+    "energy": quantities.parse_energy,
+    "runtime": quantities.parse_duration,
+    "hardware": quantities.parse_hardware,
+    "params": quantities.parse_params,
+    "search_budget": quantities.parse_trials,
+}
 
 
 def gold_labels() -> dict[str, dict]:
@@ -55,8 +60,11 @@ def _value(category: str, text: str) -> tuple[float | None, str | None]:
 
 def real_papers(corpus_dir: Path) -> tuple[list[Paper], dict[str, str]]:
     """Real papers (PMLR volumes + manifest) and the map PDF file -> paper id."""
-    pmlr = list(PMLRSource().iter_papers(None, CrawlQuery(venues=VOLUMES,
-                                                           local_dir=str(corpus_dir / "pmlr"))))
+    pmlr = list(
+        PMLRSource().iter_papers(
+            None, CrawlQuery(venues=VOLUMES, local_dir=str(corpus_dir / "pmlr"))
+        )
+    )
     by_id = {p.id: p for p in pmlr}
     file_to_id: dict[str, str] = {}
     extra = []
@@ -70,9 +78,16 @@ def real_papers(corpus_dir: Path) -> tuple[list[Paper], dict[str, str]]:
                     continue
             pid = f"local:{Path(f).stem}"
             file_to_id[f] = pid
-            extra.append(Paper(id=pid, source="local", venue=row["venue"],
-                               year=int(row["year"]), title=row["title"],
-                               authors=(row["first_author"],) if row["first_author"] else ()))
+            extra.append(
+                Paper(
+                    id=pid,
+                    source="local",
+                    venue=row["venue"],
+                    year=int(row["year"]),
+                    title=row["title"],
+                    authors=(row["first_author"],) if row["first_author"] else (),
+                )
+            )
     return pmlr + extra, file_to_id
 
 
@@ -92,12 +107,36 @@ def build(path: Path, corpus_dir: Path) -> Path:
                 label = rec["labels"][category]
                 evidence = label["evidence"] if label["reported"] else []
                 if not evidence:
-                    fnd.append((pid, category, 0, bool(label["reported"]), None, None, None,
-                                None, "gold:pass1", VERSION))
+                    fnd.append(
+                        (
+                            pid,
+                            category,
+                            0,
+                            bool(label["reported"]),
+                            None,
+                            None,
+                            None,
+                            None,
+                            "gold:pass1",
+                            VERSION,
+                        )
+                    )
                 for rank, ev in enumerate(evidence):
                     value, unit = _value(category, ev["text"])
-                    fnd.append((pid, category, rank, True, ev["text"], ev["page"], value, unit,
-                                "gold:pass1", VERSION))
+                    fnd.append(
+                        (
+                            pid,
+                            category,
+                            rank,
+                            True,
+                            ev["text"],
+                            ev["page"],
+                            value,
+                            unit,
+                            "gold:pass1",
+                            VERSION,
+                        )
+                    )
         labelled = {e[0] for e in ext}
         unlabelled = [p.id for p in papers if p.id not in labelled]
         # two failed extractions and two of an older version: outside every denominator
@@ -106,15 +145,31 @@ def build(path: Path, corpus_dir: Path) -> Path:
         for pid in unlabelled[2:4]:
             ext.append((pid, OLD_VERSION, "ok", None, "accuracy"))
             for category in CATEGORIES:
-                fnd.append((pid, category, 0, True, "older extraction", 1, None, None,
-                            "gold:pass0", OLD_VERSION))
+                fnd.append(
+                    (
+                        pid,
+                        category,
+                        0,
+                        True,
+                        "older extraction",
+                        1,
+                        None,
+                        None,
+                        "gold:pass0",
+                        OLD_VERSION,
+                    )
+                )
         with store.transaction():
             store.executemany(
                 "INSERT INTO extractions (paper_id, extractor_version, status, error, target) "
-                "VALUES (?, ?, ?, ?, ?)", ext)
+                "VALUES (?, ?, ?, ?, ?)",
+                ext,
+            )
             store.executemany(
                 "INSERT INTO findings (paper_id, category, rank, reported, evidence, page, "
-                "value, unit, method, extractor_version) VALUES (?,?,?,?,?,?,?,?,?,?)", fnd)
+                "value, unit, method, extractor_version) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                fnd,
+            )
     return path
 
 
@@ -144,15 +199,30 @@ def add_replication_trials(path: Path, recipe: str = "digits-logreg-C") -> int:
             # one gradient evaluation: 2 x samples x features x classes multiply-adds, x2 FLOPs
             flops = 4.0 * xtr.shape[0] * xtr.shape[1] * len(model.classes_) * iters
             run = run_row(m, kind="trial", command=f"LogisticRegression(C={c:g})")
-            save_trial(store, TrialRow(
-                recipe=recipe, trial=trial, params={"C": float(c)}, seed=0,
-                setting={"data": "sklearn digits"}, device=m.device, status="done",
-                metric="accuracy", val_metric=score, train_flops=flops,
-                flops_source="estimate: 4 x n x d x classes x iterations", energy_j=m.energy_j,
-                wall_s=m.wall_s, n_train=len(ytr), n_dev=len(ydev), run_id=run["id"]), run)
+            save_trial(
+                store,
+                TrialRow(
+                    recipe=recipe,
+                    trial=trial,
+                    params={"C": float(c)},
+                    seed=0,
+                    setting={"data": "sklearn digits"},
+                    device=m.device,
+                    status="done",
+                    metric="accuracy",
+                    val_metric=score,
+                    train_flops=flops,
+                    flops_source="estimate: 4 x n x d x classes x iterations",
+                    energy_j=m.energy_j,
+                    wall_s=m.wall_s,
+                    n_train=len(ytr),
+                    n_dev=len(ydev),
+                    run_id=run["id"],
+                ),
+                run,
+            )
     monitor.close()
     return 5
-
 
 
 def cached_store(tmp_path_factory, corpus_dir: Path, *, replication: bool = False) -> Path:
@@ -173,12 +243,16 @@ def cached_store(tmp_path_factory, corpus_dir: Path, *, replication: bool = Fals
 
 
 EXTRACTED_PDFS = (
-    "mirror/proceedings.mlr.press/v48/achim16.pdf", "mirror/proceedings.mlr.press/v48/wu16.pdf",
-    "mirror/proceedings.mlr.press/v48/su16.pdf", "mirror/proceedings.mlr.press/v101/kim19a.pdf",
+    "mirror/proceedings.mlr.press/v48/achim16.pdf",
+    "mirror/proceedings.mlr.press/v48/wu16.pdf",
+    "mirror/proceedings.mlr.press/v48/su16.pdf",
+    "mirror/proceedings.mlr.press/v101/kim19a.pdf",
     "mirror/proceedings.mlr.press/v101/sato19a.pdf",
     "mirror/proceedings.mlr.press/v172/kim22a.pdf",
-    "mirror/proceedings.mlr.press/v172/wang22a.pdf", "neurips2017-vaswani-transformer.pdf",
-    "cvpr2017-chollet-xception.pdf", "iccv2015-girshick-fastrcnn.pdf",
+    "mirror/proceedings.mlr.press/v172/wang22a.pdf",
+    "neurips2017-vaswani-transformer.pdf",
+    "cvpr2017-chollet-xception.pdf",
+    "iccv2015-girshick-fastrcnn.pdf",
 )
 
 
@@ -205,10 +279,15 @@ def build_extracted(path: Path, corpus_dir: Path, cache_dir: Path) -> Path:
                 w = csv.DictWriter(fh, fieldnames=["file", "id", "title", "authors", "url"])
                 w.writeheader()
                 for r in members:
-                    w.writerow({"file": r["file"], "id": Path(r["file"]).stem,
-                                "title": r["title"],
-                                "authors": r.get("authors") or r["first_author"],
-                                "url": r.get("url") or ""})
+                    w.writerow(
+                        {
+                            "file": r["file"],
+                            "id": Path(r["file"]).stem,
+                            "title": r["title"],
+                            "authors": r.get("authors") or r["first_author"],
+                            "url": r.get("url") or "",
+                        }
+                    )
             ingest_directory(store, cache, pdfs, manifest_csv=manifest, venue=venue, year=year)
         extract_store(store, cache_dir, workers=2, progress=False)
     return path

@@ -51,8 +51,11 @@ def gold_raw(gold_db):
 
 def _raw_rows(db):
     papers = {r["id"]: r for r in db.fetch_dicts("SELECT id, venue, year FROM papers")}
-    return papers, db.fetch_dicts("SELECT * FROM extractions"), \
-        db.fetch_dicts("SELECT * FROM findings")
+    return (
+        papers,
+        db.fetch_dicts("SELECT * FROM extractions"),
+        db.fetch_dicts("SELECT * FROM findings"),
+    )
 
 
 def _version_by_hand(raw) -> str:
@@ -68,12 +71,19 @@ def raw(db):
 
 def _hand_counts(raw, version, venues=(), y0=None, y1=None):
     papers, ext, fnd = raw
-    base = [e["paper_id"] for e in ext if e["status"] == "ok"
-            and e["extractor_version"] == version]
-    base = [p for p in base if (not venues or papers[p]["venue"] in venues)
-            and (y0 is None or papers[p]["year"] >= y0) and (y1 is None or papers[p]["year"] <= y1)]
-    reported = {(f["paper_id"], f["category"]) for f in fnd
-                if f["reported"] and f["extractor_version"] == version}
+    base = [e["paper_id"] for e in ext if e["status"] == "ok" and e["extractor_version"] == version]
+    base = [
+        p
+        for p in base
+        if (not venues or papers[p]["venue"] in venues)
+        and (y0 is None or papers[p]["year"] >= y0)
+        and (y1 is None or papers[p]["year"] <= y1)
+    ]
+    reported = {
+        (f["paper_id"], f["category"])
+        for f in fnd
+        if f["reported"] and f["extractor_version"] == version
+    }
     n, k = defaultdict(int), defaultdict(int)
     for p in base:
         for c in CATEGORIES:
@@ -111,8 +121,9 @@ def test_gold_store_has_failed_and_old_extractions_outside_the_denominator(gold_
 def test_shares_match_hand_counts_per_venue_and_year(db, raw):
     _, n, k = _hand_counts(raw, _version_by_hand(raw))
     rows = category_shares(db)
-    assert {(r.venue, r.year, r.category): (r.k, r.n) for r in rows} == \
-        {key: (k[key], n[key]) for key in n}
+    assert {(r.venue, r.year, r.category): (r.k, r.n) for r in rows} == {
+        key: (k[key], n[key]) for key in n
+    }
     for r in rows:
         assert r.share == pytest.approx(r.k / r.n)
         if 0 < r.k < r.n:
@@ -124,8 +135,9 @@ def test_filters_venue_and_years(db, raw):
     venues = ("ICML", "MIDL")
     _, n, k = _hand_counts(raw, _version_by_hand(raw), venues, 2016, 2022)
     rows = category_shares(db, Filters(venues, 2016, 2022))
-    assert {(r.venue, r.year, r.category): (r.k, r.n) for r in rows} == \
-        {key: (k[key], n[key]) for key in n}
+    assert {(r.venue, r.year, r.category): (r.k, r.n) for r in rows} == {
+        key: (k[key], n[key]) for key in n
+    }
     assert {r.venue for r in rows} == {"ICML", "MIDL"}
 
 
@@ -150,8 +162,7 @@ def test_target_shares_match_hand_counts(db, raw):
     papers, ext, _ = raw
     counts = defaultdict(lambda: defaultdict(int))
     for e in ext:
-        if e["status"] == "ok" and e["extractor_version"] == _version_by_hand(raw) \
-                and e["target"]:
+        if e["status"] == "ok" and e["extractor_version"] == _version_by_hand(raw) and e["target"]:
             counts[papers[e["paper_id"]]["year"]][e["target"]] += 1
     rows = target_shares(db, Filters(pool_venues=True))
     assert {r.category for r in rows} == set(TARGETS)
@@ -166,10 +177,18 @@ def test_target_shares_match_hand_counts(db, raw):
 
 def _paper_level(raw, category):
     papers, ext, fnd = raw
-    reported = {f["paper_id"] for f in fnd if f["reported"] and f["category"] == category
-                and f["extractor_version"] == real_store.VERSION}
-    ids = [e["paper_id"] for e in ext if e["status"] == "ok"
-           and e["extractor_version"] == real_store.VERSION]
+    reported = {
+        f["paper_id"]
+        for f in fnd
+        if f["reported"]
+        and f["category"] == category
+        and f["extractor_version"] == real_store.VERSION
+    }
+    ids = [
+        e["paper_id"]
+        for e in ext
+        if e["status"] == "ok" and e["extractor_version"] == real_store.VERSION
+    ]
     x = np.array([papers[p]["year"] for p in ids], dtype=float)
     y = np.array([p in reported for p in ids], dtype=float)
     return x, y
@@ -220,10 +239,18 @@ def test_compute_estimate_arithmetic_from_raw_findings(gold_db, gold_raw):
     rows = {r.paper_id: r for r in C.compute_estimates(db, utilisation=0.33)}
     pid = "local:neurips2017-vaswani-transformer"
     mine = [f for f in fnd if f["paper_id"] == pid and f["reported"]]
-    hw = min((f for f in mine if f["category"] == "hardware" and f["unit"] in C.PEAKS),
-             key=lambda f: f["rank"])
-    rt = min((f for f in mine if f["category"] == "runtime" and f["unit"] == "h"
-              and "train" in f["evidence"].lower()), key=lambda f: f["rank"])
+    hw = min(
+        (f for f in mine if f["category"] == "hardware" and f["unit"] in C.PEAKS),
+        key=lambda f: f["rank"],
+    )
+    rt = min(
+        (
+            f
+            for f in mine
+            if f["category"] == "runtime" and f["unit"] == "h" and "train" in f["evidence"].lower()
+        ),
+        key=lambda f: f["rank"],
+    )
     peak = C.PEAKS[hw["unit"]]
     tflops = peak.half if peak.tensor_units else peak.tflops["fp32"]
     by_hand = hw["value"] * rt["value"] * 3600 * tflops * 1e12 * 0.33
@@ -233,8 +260,7 @@ def test_compute_estimate_arithmetic_from_raw_findings(gold_db, gold_raw):
     assert r.estimate_label.startswith("estimate: ") and "0.33 utilisation" in r.estimate_label
     assert hw["unit"] in r.estimate_label and f"p. {rt['page']}" in r.estimate_label
     # the utilisation and precision are parameters, printed with the result
-    r2 = {x.paper_id: x for x in C.compute_estimates(db, utilisation=0.5,
-                                                     precision="fp32")}[pid]
+    r2 = {x.paper_id: x for x in C.compute_estimates(db, utilisation=0.5, precision="fp32")}[pid]
     assert r2.estimate_flop == pytest.approx(by_hand / 0.33 * 0.5 / tflops * peak.tflops["fp32"])
     assert "0.5 utilisation" in r2.estimate_label and "fp32 peak" in r2.estimate_label
 
@@ -286,8 +312,11 @@ def test_snapshot_reader_gives_the_same_results(db, store_path):
         assert trend_tests(snap, f) == trend_tests(db, f)
         assert summary(snap, f) == summary(db, f)
         assert C.compute_estimates(snap, f) == C.compute_estimates(db, f)
-    for q in (PaperQuery(), PaperQuery(title="learning", label="runtime"),
-              PaperQuery(author="a", venues=("ICML",), year_from=2016, year_to=2016)):
+    for q in (
+        PaperQuery(),
+        PaperQuery(title="learning", label="runtime"),
+        PaperQuery(author="a", venues=("ICML",), year_from=2016, year_to=2016),
+    ):
         assert search_papers(snap, q) == search_papers(db, q)
         assert count_papers(snap, q) == count_papers(db, q)
     pid = search_papers(db, PaperQuery(label="hardware"))[0]["id"]

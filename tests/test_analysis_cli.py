@@ -28,16 +28,41 @@ def _run(*args):
 
 
 def test_trends_csv_matches_json_and_filters(db_file):
-    csv_text = _run("trends", "--db", db_file, "--venue", "ICML", "--years", "2015-2024",
-                    "--category", "runtime", "--format", "csv")
+    csv_text = _run(
+        "trends",
+        "--db",
+        db_file,
+        "--venue",
+        "ICML",
+        "--years",
+        "2015-2024",
+        "--category",
+        "runtime",
+        "--format",
+        "csv",
+    )
     lines = csv_text.strip().splitlines()
     assert lines[0].startswith("venue,year,category,k,n,share,ci_low,ci_high")
     body = [ln.split(",") for ln in lines[1:]]
     assert body and all(r[0] == "ICML" and r[2] == "runtime" for r in body)
-    data = json.loads(_run("trends", "--db", db_file, "--venue", "ICML", "--years",
-                           "2015-2024", "--category", "runtime", "--format", "json"))
-    assert [(r["year"], r["k"], r["n"]) for r in data["rows"]] == \
-        [(int(r[1]), int(r[3]), int(r[4])) for r in body]
+    data = json.loads(
+        _run(
+            "trends",
+            "--db",
+            db_file,
+            "--venue",
+            "ICML",
+            "--years",
+            "2015-2024",
+            "--category",
+            "runtime",
+            "--format",
+            "json",
+        )
+    )
+    assert [(r["year"], r["k"], r["n"]) for r in data["rows"]] == [
+        (int(r[1]), int(r[3]), int(r[4])) for r in body
+    ]
     assert "successful extraction" in data["meta"]["denominator"]
     assert data["meta"]["interval"] == "Wilson score 95%"
 
@@ -45,8 +70,11 @@ def test_trends_csv_matches_json_and_filters(db_file):
 def test_trends_parquet_round_trip(db_file, tmp_path):
     out = tmp_path / "shares.parquet"
     _run("trends", "--db", db_file, "--format", "parquet", "--out", str(out))
-    rows = duckdb.connect().execute(
-        "SELECT sum(n), count(DISTINCT category) FROM read_parquet(?)", [str(out)]).fetchall()
+    rows = (
+        duckdb.connect()
+        .execute("SELECT sum(n), count(DISTINCT category) FROM read_parquet(?)", [str(out)])
+        .fetchall()
+    )
     assert rows[0][1] == 7
     table = json.loads(_run("trends", "--db", db_file, "--format", "json"))
     assert rows[0][0] == sum(r["n"] for r in table["rows"])
@@ -55,13 +83,27 @@ def test_trends_parquet_round_trip(db_file, tmp_path):
 def test_trends_other_kinds_and_table(db_file):
     text = _run("trends", "--db", db_file, "--kind", "tests")
     assert "slope_per_year" in text and "flops" in text
-    targets = json.loads(_run("trends", "--db", db_file, "--kind", "targets", "--pool",
-                              "--format", "json"))
+    targets = json.loads(
+        _run("trends", "--db", db_file, "--kind", "targets", "--pool", "--format", "json")
+    )
     assert {r["target"] for r in targets["rows"]} == {"accuracy", "efficiency", "both", "other"}
-    comp = json.loads(_run("trends", "--db", db_file, "--kind", "compute", "--utilisation",
-                           "0.4", "--format", "json"))
-    assert any(r["estimate_label"].startswith("estimate:") and "0.4 utilisation"
-               in r["estimate_label"] for r in comp["rows"])
+    comp = json.loads(
+        _run(
+            "trends",
+            "--db",
+            db_file,
+            "--kind",
+            "compute",
+            "--utilisation",
+            "0.4",
+            "--format",
+            "json",
+        )
+    )
+    assert any(
+        r["estimate_label"].startswith("estimate:") and "0.4 utilisation" in r["estimate_label"]
+        for r in comp["rows"]
+    )
 
 
 def test_trends_errors_are_clean(db_file, tmp_path):
@@ -83,15 +125,24 @@ def test_report_is_one_static_file_with_sources(db_file, tmp_path):
     images = re.findall(r'src="data:image/png;base64,([^"]+)"', html)
     assert len(images) >= 3
     assert all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
-    assert sorted(p.name for p in pngs.iterdir()) == ["category_trends.png", "compute.png",
-                                                      "figure2_trends.png",
-                                                      "target_shares.png"]
+    assert sorted(p.name for p in pngs.iterdir()) == [
+        "category_trends.png",
+        "compute.png",
+        "figure2_trends.png",
+        "target_shares.png",
+    ]
     # the Green AI comparison with the published shares and what is missing here
     assert "Figure 2 of Green AI" in html and "Schwartz" in html
     assert re.search(r"Not in this store: ACL 2018", html)  # this store lacks it
     assert "adj." in html and "Rogan-Gladen" in html
-    for phrase in ("wilson", "successful extraction", "utilisation", "estimate:",
-                   "logistic regression", "denominator"):
+    for phrase in (
+        "wilson",
+        "successful extraction",
+        "utilisation",
+        "estimate:",
+        "logistic regression",
+        "denominator",
+    ):
         assert phrase in html.lower()
     assert "digits" not in html and "No replication runs" in html
 
@@ -99,12 +150,17 @@ def test_report_is_one_static_file_with_sources(db_file, tmp_path):
 def test_report_escapes_titles(tmp_path, store):
     from corpus.records import Paper
 
-    store.upsert_papers([Paper(id="x:1", source="x", venue="V<b>", year=2020,
-                               title="<script>alert(1)</script>")])
-    store.execute("INSERT INTO extractions (paper_id, extractor_version, status, target) "
-                  "VALUES ('x:1', 'v', 'ok', 'accuracy')")
-    store.execute("INSERT INTO findings VALUES ('x:1', 'flops', 0, true, '<img src=x>', 1, "
-                  "5e9, 'FLOPs', 'm', 'v')")
+    store.upsert_papers(
+        [Paper(id="x:1", source="x", venue="V<b>", year=2020, title="<script>alert(1)</script>")]
+    )
+    store.execute(
+        "INSERT INTO extractions (paper_id, extractor_version, status, target) "
+        "VALUES ('x:1', 'v', 'ok', 'accuracy')"
+    )
+    store.execute(
+        "INSERT INTO findings VALUES ('x:1', 'flops', 0, true, '<img src=x>', 1, "
+        "5e9, 'FLOPs', 'm', 'v')"
+    )
     from analysis.report import build_report
 
     html, _ = build_report(store)

@@ -44,8 +44,11 @@ def _specs(at) -> list[dict]:
 def test_trends_page_counts_charts_and_venue_filter(monkeypatch, db_file):
     at = _app(monkeypatch, db_file)
     counted = {m.label: m.value for m in at.metric}
-    n_all = _raw(db_file, "SELECT count(*) FROM extractions WHERE status = 'ok' "
-                          "AND extractor_version = ?", [real_store.VERSION])[0][0]
+    n_all = _raw(
+        db_file,
+        "SELECT count(*) FROM extractions WHERE status = 'ok' AND extractor_version = ?",
+        [real_store.VERSION],
+    )[0][0]
     assert counted["Papers counted"] == str(n_all)
     specs = _specs(at)
     assert len(specs) == 4  # category trends (raw, adjusted), targets, Figure 2, all venues
@@ -59,9 +62,13 @@ def test_trends_page_counts_charts_and_venue_filter(monkeypatch, db_file):
     assert acl["published"].tolist() == [0.9]
     at.multiselect(key="venues").set_value(["ICML"]).run()
     assert not at.exception
-    n_icml = _raw(db_file, "SELECT count(*) FROM extractions e JOIN papers p ON p.id = "
-                           "e.paper_id WHERE e.status = 'ok' AND e.extractor_version = ? AND "
-                           "p.venue = 'ICML'", [real_store.VERSION])[0][0]
+    n_icml = _raw(
+        db_file,
+        "SELECT count(*) FROM extractions e JOIN papers p ON p.id = "
+        "e.paper_id WHERE e.status = 'ok' AND e.extractor_version = ? AND "
+        "p.venue = 'ICML'",
+        [real_store.VERSION],
+    )[0][0]
     assert {m.label: m.value for m in at.metric}["Papers counted"] == str(n_icml)
     at.slider(key="years").set_value((2016, 2016)).run()
     assert not at.exception
@@ -85,9 +92,11 @@ def test_papers_page_search_and_card(monkeypatch, db_file):
 
 def test_paper_card_links_evidence_to_pdf_page(monkeypatch, db_file):
     title, pdf_url, page = _raw(
-        db_file, "SELECT p.title, p.pdf_url, f.page FROM papers p JOIN findings f ON "
-                 "f.paper_id = p.id WHERE p.source = 'pmlr' AND f.reported AND f.page IS NOT "
-                 "NULL AND f.category = 'hardware' ORDER BY p.id, f.rank LIMIT 1")[0]
+        db_file,
+        "SELECT p.title, p.pdf_url, f.page FROM papers p JOIN findings f ON "
+        "f.paper_id = p.id WHERE p.source = 'pmlr' AND f.reported AND f.page IS NOT "
+        "NULL AND f.category = 'hardware' ORDER BY p.id, f.rank LIMIT 1",
+    )[0]
     at = _app(monkeypatch, db_file, "pages/papers.py")
     at.text_input(key="title").set_value(title).run()
     assert at.caption[0].value.startswith("1 papers match")
@@ -98,13 +107,26 @@ def test_paper_card_links_evidence_to_pdf_page(monkeypatch, db_file):
 def test_titles_with_html_are_shown_escaped(monkeypatch, tmp_path):
     db = tmp_path / "xss.duckdb"
     with Store(db) as s:
-        s.upsert_papers([Paper(id="x:1", source="x", venue="V", year=2020,
-                               title="<script>alert('x')</script> **bold** $x$",
-                               authors=("<img src=x onerror=alert(1)>",))])
-        s.execute("INSERT INTO extractions (paper_id, extractor_version, status, target) "
-                  "VALUES ('x:1', 'v', 'ok', 'accuracy')")
-        s.execute("INSERT INTO findings VALUES ('x:1', 'flops', 0, true, '<b>3 GFLOPs</b>', 2,"
-                  " 3e9, 'FLOPs', 'm', 'v')")
+        s.upsert_papers(
+            [
+                Paper(
+                    id="x:1",
+                    source="x",
+                    venue="V",
+                    year=2020,
+                    title="<script>alert('x')</script> **bold** $x$",
+                    authors=("<img src=x onerror=alert(1)>",),
+                )
+            ]
+        )
+        s.execute(
+            "INSERT INTO extractions (paper_id, extractor_version, status, target) "
+            "VALUES ('x:1', 'v', 'ok', 'accuracy')"
+        )
+        s.execute(
+            "INSERT INTO findings VALUES ('x:1', 'flops', 0, true, '<b>3 GFLOPs</b>', 2,"
+            " 3e9, 'FLOPs', 'm', 'v')"
+        )
     at = _app(monkeypatch, db, "pages/papers.py")
     shown = [(m.value, m.proto.allow_html) for m in at.markdown]
     assert not any(allow for _, allow in shown)
@@ -175,8 +197,12 @@ def test_empty_states(monkeypatch, tmp_path):
 
 
 def test_paper_card_of_an_older_extraction_says_so(monkeypatch, db_file):
-    title = _raw(db_file, "SELECT p.title FROM papers p JOIN extractions e ON e.paper_id = "
-                          "p.id WHERE e.extractor_version = ? LIMIT 1", [real_store.OLD_VERSION])[0][0]
+    title = _raw(
+        db_file,
+        "SELECT p.title FROM papers p JOIN extractions e ON e.paper_id = "
+        "p.id WHERE e.extractor_version = ? LIMIT 1",
+        [real_store.OLD_VERSION],
+    )[0][0]
     at = _app(monkeypatch, db_file, "pages/papers.py")
     at.text_input(key="title").set_value(title).run()
     assert any("older extractor version" in w.value for w in at.warning)

@@ -20,9 +20,15 @@ import real_store
 
 pytestmark = [pytest.mark.browser, pytest.mark.shared, pytest.mark.slow]
 CHROMIUM = os.environ.get("GREENLENS_CHROMIUM", "/usr/bin/chromium")
-LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic",
-               "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 REAL_PDF = "neurips2017-vaswani-transformer.pdf"  # reports runtime, hardware, params
 
 
@@ -50,16 +56,21 @@ def _wait_healthy(url: str, proc: subprocess.Popen, timeout_s: float = 90) -> No
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, corpus_dir):
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"Debian chromium not found at {CHROMIUM} (scripts/test installs it "
-                    f"with apt-get install chromium)")
+        pytest.skip(
+            f"Debian chromium not found at {CHROMIUM} (scripts/test installs it "
+            f"with apt-get install chromium)"
+        )
     pytest.importorskip("playwright.sync_api", reason="playwright (python) not installed")
     db = real_store.cached_store(tmp_path_factory, corpus_dir, replication=True)
     port = _free_port()
     exe = shutil.which("greenlens", path=str(Path(sys.executable).parent)) or "greenlens"
     log = tmp_path_factory.mktemp("app") / "server.log"
     with open(log, "wb") as fh:
-        proc = subprocess.Popen([exe, "app", "--db", str(db), "--host", "127.0.0.1",
-                                 "--port", str(port)], stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [exe, "app", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, proc)
@@ -88,8 +99,9 @@ def page(server):
 def _settle(page) -> None:
     """Wait until Streamlit has finished the current run."""
     page.wait_for_timeout(300)
-    page.wait_for_function("!document.querySelector('[data-testid=\"stStatusWidget\"]')",
-                           timeout=90_000)
+    page.wait_for_function(
+        "!document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=90_000
+    )
 
 
 def test_trends_page_and_venue_filter(server, page, artifacts_dir):
@@ -106,15 +118,18 @@ def test_trends_page_and_venue_filter(server, page, artifacts_dir):
     page.keyboard.press("Enter")
     page.keyboard.press("Escape")
     page.wait_for_function(
-        "b => document.querySelector('[data-testid=\"stMetricValue\"]').innerText !== b",
-        arg=before)
+        "b => document.querySelector('[data-testid=\"stMetricValue\"]').innerText !== b", arg=before
+    )
     _settle(page)
     import duckdb
 
     with duckdb.connect(str(db), read_only=True) as con:
-        n_icml = con.execute("SELECT count(*) FROM extractions e JOIN papers p ON p.id = "
-                             "e.paper_id WHERE e.status = 'ok' AND p.venue = 'ICML' AND "
-                             "e.extractor_version = ?", [real_store.VERSION]).fetchall()[0][0]
+        n_icml = con.execute(
+            "SELECT count(*) FROM extractions e JOIN papers p ON p.id = "
+            "e.paper_id WHERE e.status = 'ok' AND p.venue = 'ICML' AND "
+            "e.extractor_version = ?",
+            [real_store.VERSION],
+        ).fetchall()[0][0]
     assert metric.inner_text() == str(n_icml)
     page.screenshot(path=str(artifacts_dir / "app-trends-icml.png"), full_page=True)
 
@@ -127,7 +142,8 @@ def test_papers_page_search_and_card(server, page, artifacts_dir):
         title, pdf_url, pg = con.execute(
             "SELECT p.title, p.pdf_url, f.page FROM papers p JOIN findings f ON f.paper_id = "
             "p.id WHERE p.source = 'pmlr' AND f.reported AND f.category = 'hardware' "
-            "ORDER BY p.id, f.rank LIMIT 1").fetchall()[0]
+            "ORDER BY p.id, f.rank LIMIT 1"
+        ).fetchall()[0]
     page.goto(f"{url}/papers")
     page.get_by_role("heading", name="Papers").wait_for()
     box = page.get_by_label("Title contains")

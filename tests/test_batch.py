@@ -17,9 +17,11 @@ from extractors.schema import CATEGORIES
 
 pytestmark = pytest.mark.shared
 
-REAL = {"arxiv:1706.03762": "neurips2017-vaswani-transformer.pdf",
-        "arxiv:1704.04861": "arxiv2017-howard-mobilenets.pdf",
-        "pmlr:v48/achim16": "mirror/proceedings.mlr.press/v48/achim16.pdf"}
+REAL = {
+    "arxiv:1706.03762": "neurips2017-vaswani-transformer.pdf",
+    "arxiv:1704.04861": "arxiv2017-howard-mobilenets.pdf",
+    "pmlr:v48/achim16": "mirror/proceedings.mlr.press/v48/achim16.pdf",
+}
 
 
 @pytest.fixture
@@ -27,17 +29,20 @@ def fetched_store(store, tmp_path, pdfs_dir):
     """Three real papers in the cache, one whose PDF is gone, one corrupt, one encrypted."""
     cache = PdfCache(tmp_path / "cache")
     papers = [Paper(pid, "test", "TEST", 2020, f"paper {pid}") for pid in REAL]
-    papers += [Paper(f"bad:{n}", "test", "TEST", 2020, f"bad {n}")
-               for n in ("missing", "corrupt", "encrypted")]
+    papers += [
+        Paper(f"bad:{n}", "test", "TEST", 2020, f"bad {n}")
+        for n in ("missing", "corrupt", "encrypted")
+    ]
     store.upsert_papers(papers)
     for pid, name in REAL.items():
         cached = cache.put_file(pdfs_dir / name, paper_id=pid)
-        store.set_pdf_state(pid, status="fetched", pdf_sha256=cached.sha256,
-                            pages=cached.pages)
+        store.set_pdf_state(pid, status="fetched", pdf_sha256=cached.sha256, pages=cached.pages)
     store.set_pdf_state("bad:missing", status="fetched", pdf_sha256="0" * 64)
     # written straight into the cache layout: PdfCache.put would refuse them
-    for pid, data in (("bad:corrupt", b"%PDF-1.7\n" + b"\x00garbage" * 500 + b"\n%%EOF\n"),
-                      ("bad:encrypted", pdfmaker.encrypted_pdf("Secret text"))):
+    for pid, data in (
+        ("bad:corrupt", b"%PDF-1.7\n" + b"\x00garbage" * 500 + b"\n%%EOF\n"),
+        ("bad:encrypted", pdfmaker.encrypted_pdf("Secret text")),
+    ):
         sha = hashlib.sha256(data).hexdigest()
         path = cache.path_for(sha)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -60,30 +65,44 @@ def _extractions(store) -> dict[str, dict]:
 def test_batch_extracts_records_errors_and_resumes(fetched_store, monkeypatch):
     store, cache = fetched_store
     summary = batch.extract_store(store, cache, workers=2, progress=False)
-    assert (summary.considered, summary.extracted, summary.errors, summary.skipped) == \
-        (7, 4, 3, 0)
+    assert (summary.considered, summary.extracted, summary.errors, summary.skipped) == (7, 4, 3, 0)
     assert summary.pages == 11 + 9 + 9 + 11
     assert summary.error_reasons == {"missing": 1, "corrupt": 1, "encrypted": 1}
     rows = _extractions(store)
-    assert set(rows) == set(REAL) | {"bad:missing", "bad:corrupt", "bad:encrypted",
-                                     "other:transformer"}
+    assert set(rows) == set(REAL) | {
+        "bad:missing",
+        "bad:corrupt",
+        "bad:encrypted",
+        "other:transformer",
+    }
     for pid in REAL:
         assert rows[pid]["status"] == "ok" and rows[pid]["error"] is None
         assert rows[pid]["extractor_version"] == batch.EXTRACTOR_VERSION
         assert rows[pid]["target"] in ("accuracy", "efficiency", "both", "other")
     assert rows["arxiv:1706.03762"]["pages"] == 11
-    for pid, reason in (("bad:missing", "missing"), ("bad:corrupt", "corrupt"),
-                        ("bad:encrypted", "encrypted")):
+    for pid, reason in (
+        ("bad:missing", "missing"),
+        ("bad:corrupt", "corrupt"),
+        ("bad:encrypted", "encrypted"),
+    ):
         assert rows[pid]["status"] == "error" and rows[pid]["error"].startswith(reason)
     # findings: every category of every extracted paper, evidence with pages
     findings = store.fetch_dicts("SELECT * FROM findings ORDER BY paper_id, category, rank")
-    assert {(f["paper_id"], f["category"]) for f in findings} == \
-        {(pid, c) for pid in [*REAL, "other:transformer"] for c in CATEGORIES}
-    twins = [[(f["category"], f["rank"], f["evidence"], f["page"]) for f in findings
-              if f["paper_id"] == pid] for pid in ("arxiv:1706.03762", "other:transformer")]
+    assert {(f["paper_id"], f["category"]) for f in findings} == {
+        (pid, c) for pid in [*REAL, "other:transformer"] for c in CATEGORIES
+    }
+    twins = [
+        [
+            (f["category"], f["rank"], f["evidence"], f["page"])
+            for f in findings
+            if f["paper_id"] == pid
+        ]
+        for pid in ("arxiv:1706.03762", "other:transformer")
+    ]
     assert twins[0] == twins[1]
-    hardware = Finding.from_rows([f for f in findings if f["paper_id"] == "arxiv:1706.03762"
-                                  and f["category"] == "hardware"])
+    hardware = Finding.from_rows(
+        [f for f in findings if f["paper_id"] == "arxiv:1706.03762" and f["category"] == "hardware"]
+    )
     assert hardware.reported and any("P100" in e.text for e in hardware.evidence)
     assert all(1 <= e.page <= 11 for e in hardware.evidence)
     assert not store.fetchall("SELECT * FROM findings WHERE paper_id LIKE 'bad:%'")
@@ -105,8 +124,9 @@ def test_batch_extracts_records_errors_and_resumes(fetched_store, monkeypatch):
 def test_one_paper_older_version_is_redone(fetched_store):
     store, cache = fetched_store
     batch.extract_store(store, cache, workers=2, progress=False)
-    store.execute("UPDATE extractions SET extractor_version = 'old' WHERE paper_id = ?",
-                  ["pmlr:v48/achim16"])
+    store.execute(
+        "UPDATE extractions SET extractor_version = 'old' WHERE paper_id = ?", ["pmlr:v48/achim16"]
+    )
     summary = batch.extract_store(store, cache, workers=2, progress=False)
     assert (summary.extracted, summary.skipped) == (1, 6)
     forced = batch.extract_store(store, cache, workers=2, progress=False, force=True)
@@ -117,8 +137,9 @@ def test_timeout_is_recorded_and_batch_goes_on(fetched_store):
     from extractors.isolate import Limits
 
     store, cache = fetched_store
-    summary = batch.extract_store(store, cache, workers=2, progress=False,
-                                  limits=Limits(timeout_s=0.01))
+    summary = batch.extract_store(
+        store, cache, workers=2, progress=False, limits=Limits(timeout_s=0.01)
+    )
     # 10 ms is far too short for the real papers; the tiny broken files may fail with
     # their own reason first; the one missing from the cache fails before any worker
     assert summary.errors == 7 and summary.extracted == 0
@@ -134,8 +155,10 @@ def test_extract_cli(fetched_store, tmp_path):
     store, cache = fetched_store
     db = store.path
     store.close()
-    result = CliRunner().invoke(cli, ["extract", "--db", str(db), "--cache-dir", str(cache),
-                                      "--workers", "2", "--no-progress"])
+    result = CliRunner().invoke(
+        cli,
+        ["extract", "--db", str(db), "--cache-dir", str(cache), "--workers", "2", "--no-progress"],
+    )
     assert result.exit_code == 0, result.output
     assert "7 fetched papers, 4 extracted, 0 already up to date, 3 errors" in result.stdout
     assert "encrypted 1" in result.stdout
@@ -156,8 +179,7 @@ class _TimeoutEverything:
             yield [runner.classify(row, err, ctx.version) for row in plan.papers_of[sha]]
 
 
-def test_the_runner_classifies_counts_and_records_for_any_executor(fetched_store,
-                                                                   monkeypatch):
+def test_the_runner_classifies_counts_and_records_for_any_executor(fetched_store, monkeypatch):
     """Plan, classification, records and summary are the runner's, whatever the executor:
     a timeout on a paper that had a result keeps it; on a new paper it is recorded."""
     store, cache = fetched_store
@@ -171,8 +193,10 @@ def test_the_runner_classifies_counts_and_records_for_any_executor(fetched_store
     for pid in [*REAL, "other:transformer"]:  # had a result: kept, still the old version
         assert after[pid] == before[pid]
     for pid in ("bad:corrupt", "bad:encrypted"):  # had an error: now the timeout record
-        assert after[pid]["error"].startswith("timeout") and \
-            after[pid]["extractor_version"] == "v-next"
+        assert (
+            after[pid]["error"].startswith("timeout")
+            and after[pid]["extractor_version"] == "v-next"
+        )
     # a recording executor's outcomes are counted, not written again by the runner
     recording = _TimeoutEverything()
     recording.recorded = True

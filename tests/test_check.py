@@ -60,7 +60,8 @@ def test_check_json_on_real_papers(pdfs_dir):
             for e in label["evidence"]:
                 page_text = "\n".join(raw.pages[e["page"] - 1]).replace("\ufffe", "-")
                 assert contains_quote(page_text, e["text"]) or contains_quote(
-                    page_text.replace("-", ""), e["text"].replace("-", "")), e
+                    page_text.replace("-", ""), e["text"].replace("-", "")
+                ), e
 
 
 @pytest.mark.shared
@@ -119,8 +120,14 @@ def test_check_bad_files_exit_2_with_one_line(tmp_path):
 
     real = CORPUS / "pdfs" / TRANSFORMER
     files = _bad_files(tmp_path, real if real.exists() else None)
-    expected = {"empty": "empty", "not_pdf": "not a PDF", "encrypted": "encrypted",
-                "corrupt_body": "corrupt", "truncated": "truncated", "missing": "no such file"}
+    expected = {
+        "empty": "empty",
+        "not_pdf": "not a PDF",
+        "encrypted": "encrypted",
+        "corrupt_body": "corrupt",
+        "truncated": "truncated",
+        "missing": "no such file",
+    }
     for name, path in files.items():
         result = _check("--format", "json", str(path))
         assert result.exit_code == 2, (name, result.output)
@@ -133,9 +140,14 @@ def test_check_bad_files_exit_2_with_one_line(tmp_path):
 def test_check_subprocess_exit_code_and_stderr(tmp_path):
     bad = tmp_path / "locked.pdf"
     bad.write_bytes(pdfmaker.encrypted_pdf("Secret text"))
-    proc = subprocess.run([sys.executable, "-c", "from app.cli import main; main()",
-                           "check", str(bad)], cwd=REPO, capture_output=True, text=True,
-                          timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", "check", str(bad)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 2
     assert proc.stdout == ""
     assert len(proc.stderr.strip().splitlines()) == 1
@@ -190,8 +202,9 @@ def test_isolation_survives_crash_hang_and_exceptions():
     from extractors.isolate import run_isolated
 
     tasks = [(k, (k,)) for k in ("crash", "after-crash", "hang", "raise", "last")]
-    results = dict(run_isolated(behave, tasks, workers=1,
-                                limits=Limits(timeout_s=3, memory_mb=None)))
+    results = dict(
+        run_isolated(behave, tasks, workers=1, limits=Limits(timeout_s=3, memory_mb=None))
+    )
     assert set(results) == {k for k, _ in tasks}
     assert isinstance(results["crash"], PDFError) and results["crash"].reason == "corrupt"
     assert "SIGSEGV" in results["crash"].message

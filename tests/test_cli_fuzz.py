@@ -31,22 +31,64 @@ RANDOM = os.environ.get("GREENLENS_FUZZ_RANDOM") == "1"
 
 # Options left out of the fuzz because they start long work, not because they are unsafe:
 # --force re-extracts every paper (a worker pool: seconds per example), Ray starts a cluster.
-SKIPPED = {("extract", "--force"), ("extract", "--executor"), ("extract", "--address"),
-           ("extract", "--results-dir"), ("meter", "--idle-s"), ("meter", "--per-process")}
+SKIPPED = {
+    ("extract", "--force"),
+    ("extract", "--executor"),
+    ("extract", "--address"),
+    ("extract", "--results-dir"),
+    ("meter", "--idle-s"),
+    ("meter", "--per-process"),
+}
 # Commands whose every path option is always given (their defaults read ../shared).
-ALL_PATHS = {"eval", "gold error-rates", "gold rebuild-pdfs", "gold validate",
-             "train-target", "train-units", "pipeline", "crawl"}
-METERED = [["true"], ["false"], ["sh", "-c", "exit 3"], ["printf", "no newline"],
-           ["/nonexistent/command"], ["sh", "-c", "echo x >&2"]]
-TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-               max_size=24)
-SPECIAL_TEXT = st.sampled_from(["", " ", "ICML", "icml", "FUZZ", "2016,2019", "2019-2016",
-                                "2020", "twenty", "-5", "99999", "../x", "' OR 1=1 --",
-                                "<script>alert(1)</script>", "nan", "inf", "1e309", "-0",
-                                "\u00e9t\u00e9", "a" * 300])
-NUMBER = st.one_of(st.integers(-10**12, 10**12).map(str),
-                   st.sampled_from(["0", "1", "2", "-1", "0.01", "nan", "inf", "-inf",
-                                    "1e308", "", "x"]))
+ALL_PATHS = {
+    "eval",
+    "gold error-rates",
+    "gold rebuild-pdfs",
+    "gold validate",
+    "train-target",
+    "train-units",
+    "pipeline",
+    "crawl",
+}
+METERED = [
+    ["true"],
+    ["false"],
+    ["sh", "-c", "exit 3"],
+    ["printf", "no newline"],
+    ["/nonexistent/command"],
+    ["sh", "-c", "echo x >&2"],
+]
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=24
+)
+SPECIAL_TEXT = st.sampled_from(
+    [
+        "",
+        " ",
+        "ICML",
+        "icml",
+        "FUZZ",
+        "2016,2019",
+        "2019-2016",
+        "2020",
+        "twenty",
+        "-5",
+        "99999",
+        "../x",
+        "' OR 1=1 --",
+        "<script>alert(1)</script>",
+        "nan",
+        "inf",
+        "1e309",
+        "-0",
+        "\u00e9t\u00e9",
+        "a" * 300,
+    ]
+)
+NUMBER = st.one_of(
+    st.integers(-(10**12), 10**12).map(str),
+    st.sampled_from(["0", "1", "2", "-1", "0.01", "nan", "inf", "-inf", "1e308", "", "x"]),
+)
 
 
 def _commands(group: click.Group = cli, prefix: str = "") -> dict[str, click.Command]:
@@ -84,8 +126,11 @@ def world(tmp_path_factory):
     (bad / "truncated.pdf").write_bytes(pdfmaker.text_pdf("cut")[:200])
     hostile = root / "hostile"  # PDFs that pass the envelope check and fail in pdfium
     hostile.mkdir()
-    (hostile / "zero-pages.pdf").write_bytes(pdfmaker._assemble(
-        [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]))
+    (hostile / "zero-pages.pdf").write_bytes(
+        pdfmaker._assemble(
+            [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+        )
+    )
     (hostile / "encrypted.pdf").write_bytes(pdfmaker.encrypted_pdf("secret"))
     (root / "empty").mkdir()
     junk = root / "junk.bin"
@@ -96,35 +141,74 @@ def world(tmp_path_factory):
     cache = root / "cache"
     runner = CliRunner()
     env = _env(root)
-    for args in (["ingest", str(pdfs), "--venue", "FUZZ", "--year", "2020"],
-                 ["extract", "--no-progress", "--workers", "1"],
-                 ["meter", "--", "true"]):
-        res = runner.invoke(cli, [*args, "--db", str(db)] if args[0] != "meter" else
-                            ["meter", "--db", str(db), "--", "true"], env=env)
+    for args in (
+        ["ingest", str(pdfs), "--venue", "FUZZ", "--year", "2020"],
+        ["extract", "--no-progress", "--workers", "1"],
+        ["meter", "--", "true"],
+    ):
+        res = runner.invoke(
+            cli,
+            [*args, "--db", str(db)]
+            if args[0] != "meter"
+            else ["meter", "--db", str(db), "--", "true"],
+            env=env,
+        )
         assert res.exception is None or isinstance(res.exception, SystemExit), res.output
-    paths = [db, pdfs, bad, hostile, root / "empty", junk, root / "notadb.duckdb", bad / "html.pdf",
-             bad / "empty.pdf", bad / "truncated.pdf", root / "missing" / "nothing",
-             junk / "under", root / "out" / "new" / "file.csv", root / "other.duckdb",
-             pdfs / "passwd.pdf", cache, Path("."), Path("..")]
+    paths = [
+        db,
+        pdfs,
+        bad,
+        hostile,
+        root / "empty",
+        junk,
+        root / "notadb.duckdb",
+        bad / "html.pdf",
+        bad / "empty.pdf",
+        bad / "truncated.pdf",
+        root / "missing" / "nothing",
+        junk / "under",
+        root / "out" / "new" / "file.csv",
+        root / "other.duckdb",
+        pdfs / "passwd.pdf",
+        cache,
+        Path("."),
+        Path(".."),
+    ]
     with Store(db, read_only=True) as s:
         state = _state(s)
     assert len(state["papers"]) == 3 and len(state["ok"]) == 3 and len(state["runs"]) == 1
-    return {"root": root, "db": db, "cache": cache, "paths": [str(p) for p in paths],
-            "pdfs": pdfs, "state": state, "env": env}
+    return {
+        "root": root,
+        "db": db,
+        "cache": cache,
+        "paths": [str(p) for p in paths],
+        "pdfs": pdfs,
+        "state": state,
+        "env": env,
+    }
 
 
 def _env(root: Path) -> dict:
-    return {"GREENLENS_DB": str(root / "default.duckdb"),
-            "GREENLENS_CACHE": str(root / "cache"), "GREENLENS_LOCK_WAIT_S": "0",
-            "GREENLENS_SHARED": str(root / "no-shared")}
+    return {
+        "GREENLENS_DB": str(root / "default.duckdb"),
+        "GREENLENS_CACHE": str(root / "cache"),
+        "GREENLENS_LOCK_WAIT_S": "0",
+        "GREENLENS_SHARED": str(root / "no-shared"),
+    }
 
 
 def _state(store: Store) -> dict:
-    return {"papers": {r["id"]: (r["status"], r["pdf_sha256"]) for r in store.fetch_dicts(
-                "SELECT id, status, pdf_sha256 FROM papers")},
-            "ok": {r["paper_id"] for r in store.fetch_dicts(
-                "SELECT paper_id FROM extractions WHERE status = 'ok'")},
-            "runs": {r["id"] for r in store.fetch_dicts("SELECT id FROM runs")}}
+    return {
+        "papers": {
+            r["id"]: (r["status"], r["pdf_sha256"])
+            for r in store.fetch_dicts("SELECT id, status, pdf_sha256 FROM papers")
+        },
+        "ok": {
+            r["paper_id"]
+            for r in store.fetch_dicts("SELECT paper_id FROM extractions WHERE status = 'ok'")
+        },
+        "runs": {r["id"] for r in store.fetch_dicts("SELECT id FROM runs")},
+    }
 
 
 def _value(param: click.Parameter, paths: list[str], manifest: str):
@@ -144,14 +228,35 @@ def invocation(draw, name: str, world: dict) -> tuple[list[str], bytes]:
     """Arguments for `greenlens NAME ...` and the bytes of the manifest path in the pool."""
     command = COMMANDS[name]
     manifest = str(world["root"] / "manifest.csv")
-    data = draw(st.one_of(
-        st.binary(max_size=400),
-        st.lists(st.tuples(st.sampled_from(["p0.pdf", "p1.pdf", "broken.pdf", "../junk.bin",
-                                            "/etc/passwd", "passwd.pdf", "", "p0.pdf"]),
-                           st.one_of(SPECIAL_TEXT, TEXT), NUMBER),
-                 max_size=5).map(lambda rows: ("file,id,year,venue\n" + "".join(
-                     f'"{f}","{i.replace(chr(34), "")}",{y},FUZZ\n' for f, i, y in rows)
-                 ).encode("utf-8", "surrogatepass"))))
+    data = draw(
+        st.one_of(
+            st.binary(max_size=400),
+            st.lists(
+                st.tuples(
+                    st.sampled_from(
+                        [
+                            "p0.pdf",
+                            "p1.pdf",
+                            "broken.pdf",
+                            "../junk.bin",
+                            "/etc/passwd",
+                            "passwd.pdf",
+                            "",
+                            "p0.pdf",
+                        ]
+                    ),
+                    st.one_of(SPECIAL_TEXT, TEXT),
+                    NUMBER,
+                ),
+                max_size=5,
+            ).map(
+                lambda rows: (
+                    "file,id,year,venue\n"
+                    + "".join(f'"{f}","{i.replace(chr(34), "")}",{y},FUZZ\n' for f, i, y in rows)
+                ).encode("utf-8", "surrogatepass")
+            ),
+        )
+    )
     args: list[str] = []
     positional: list[str] = []
     for param in command.params:
@@ -162,11 +267,15 @@ def invocation(draw, name: str, world: dict) -> tuple[list[str], bytes]:
                 positional.append(draw(st.one_of(TEXT, st.sampled_from(world["paths"]))))
                 continue
             if name == "check":  # files that fail before a worker starts (seconds each)
-                positional.append(draw(st.sampled_from(
-                    [p for p in world["paths"] if "pdfs" not in p and "hostile" not in p])))
+                positional.append(
+                    draw(
+                        st.sampled_from(
+                            [p for p in world["paths"] if "pdfs" not in p and "hostile" not in p]
+                        )
+                    )
+                )
                 continue
-            n = 1 if param.nargs == 1 else draw(st.integers(0 if not param.required else 1,
-                                                            3))
+            n = 1 if param.nargs == 1 else draw(st.integers(0 if not param.required else 1, 3))
             positional.extend(draw(_value(param, world["paths"], manifest)) for _ in range(n))
             continue
         flag = param.opts[0]
@@ -183,8 +292,12 @@ def invocation(draw, name: str, world: dict) -> tuple[list[str], bytes]:
             value = str(world["root"] / "out" / "x")  # their writers are not store-guarded
         if name == "extract" and flag == "--workers":
             value = draw(st.sampled_from(["1", "2", "0", "-3", "x"]))
-        if name == "meter" and flag in ("--interval-s", "--cpu-tdp-w", "--pue",
-                                        "--grid-gco2e-per-kwh"):
+        if name == "meter" and flag in (
+            "--interval-s",
+            "--cpu-tdp-w",
+            "--pue",
+            "--grid-gco2e-per-kwh",
+        ):
             value = draw(st.sampled_from(["0", "-1", "0.5", "nan", "inf", "1e308", "x"]))
         args.extend([flag, value])
     if draw(st.integers(0, 9)) == 0:
@@ -230,8 +343,13 @@ def test_cli_fuzz(name, world, monkeypatch):
     monkeypatch.setattr(app.serve, "serve", lambda *a, **k: 0)  # no Streamlit server
     monkeypatch.chdir(world["root"] / "cwd")  # default outputs land in the fuzz folder
 
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=not RANDOM, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=not RANDOM,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.data())
     def run(data):
         argv, manifest = data.draw(invocation(name, world))
@@ -244,5 +362,17 @@ def test_cli_fuzz(name, world, monkeypatch):
 
 def test_every_command_is_fuzzed():
     """A new command joins the fuzz by itself; this keeps the list honest."""
-    assert {"crawl", "ingest", "status", "extract", "check", "trends", "report", "app",
-            "meter", "replicate", "evp", "pipeline"} <= set(COMMANDS)
+    assert {
+        "crawl",
+        "ingest",
+        "status",
+        "extract",
+        "check",
+        "trends",
+        "report",
+        "app",
+        "meter",
+        "replicate",
+        "evp",
+        "pipeline",
+    } <= set(COMMANDS)

@@ -19,10 +19,11 @@ def test_source_index_matches_the_imported_modules():
         group = click.Group()
         importlib.import_module(module).register(group)
         for name, cmd in group.commands.items():
-            found[name] = (module, [cmd.get_short_help_str(n) for n in (30, 45, 300)],
-                           cmd.hidden)
-    index = {name: (module, [cmd.get_short_help_str(n) for n in (30, 45, 300)], cmd.hidden)
-             for name, (module, cmd) in cli_module.commands_index().items()}
+            found[name] = (module, [cmd.get_short_help_str(n) for n in (30, 45, 300)], cmd.hidden)
+    index = {
+        name: (module, [cmd.get_short_help_str(n) for n in (30, 45, 300)], cmd.hidden)
+        for name, (module, cmd) in cli_module.commands_index().items()
+    }
     assert index == found
 
 
@@ -45,23 +46,33 @@ def test_help_lists_every_command_as_the_loaded_commands_would():
 
 def test_help_and_check_import_no_heavy_library():
     # numpy is allowed: the target model's fast path uses it (bit-identical log and exp)
-    code = ("import sys; from click.testing import CliRunner; import app.cli as c; "
-            "CliRunner().invoke(c.cli, ['--help']); "
-            "CliRunner().invoke(c.cli, ['check', '--help']); "
-            "from extractors.single import extract_file; "
-            "heavy = [m for m in ('duckdb', 'pyarrow', 'spacy', 'sklearn', 'scipy', "
-            "'pandas', 'requests') if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,
-                         text=True, check=True).stdout.strip()
+    code = (
+        "import sys; from click.testing import CliRunner; import app.cli as c; "
+        "CliRunner().invoke(c.cli, ['--help']); "
+        "CliRunner().invoke(c.cli, ['check', '--help']); "
+        "from extractors.single import extract_file; "
+        "heavy = [m for m in ('duckdb', 'pyarrow', 'spacy', 'sklearn', 'scipy', "
+        "'pandas', 'requests') if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"
 
 
 def test_a_store_command_registers_every_table_first(tmp_path):
-    code = ("import sys; from click.testing import CliRunner; import app.cli as c; "
-            "from corpus.migrations import owners; before = set(owners().values()); "
-            "CliRunner().invoke(c.cli, ['check', '--help']); after_check = set(owners().values()); "
-            "CliRunner().invoke(c.cli, ['status', '--db', sys.argv[1]]); "
-            "print(sorted(before), sorted(after_check), sorted(set(owners().values())))")
-    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "s.duckdb")], cwd=REPO,
-                         capture_output=True, text=True, check=True).stdout.strip()
+    code = (
+        "import sys; from click.testing import CliRunner; import app.cli as c; "
+        "from corpus.migrations import owners; before = set(owners().values()); "
+        "CliRunner().invoke(c.cli, ['check', '--help']); after_check = set(owners().values()); "
+        "CliRunner().invoke(c.cli, ['status', '--db', sys.argv[1]]); "
+        "print(sorted(before), sorted(after_check), sorted(set(owners().values())))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "s.duckdb")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert out == "[] [] ['corpus', 'extractors', 'replication']"

@@ -28,8 +28,8 @@ def test_rogan_gladen_inverts_the_observed_share():
     p, se, sp = 0.3, 0.7, 0.9
     observed = se * p + (1 - sp) * (1 - p)
     assert rogan_gladen(observed, se, sp) == pytest.approx(p)
-    assert np.isnan(rogan_gladen(0.4, 0.5, 0.5))   # no better than chance
-    assert rogan_gladen(0.01, 0.9, 0.9) == 0.0      # clipped at the simplex edge
+    assert np.isnan(rogan_gladen(0.4, 0.5, 0.5))  # no better than chance
+    assert rogan_gladen(0.01, 0.9, 0.9) == 0.0  # clipped at the simplex edge
 
 
 def test_binary_edge_cases_give_a_reason_not_a_number():
@@ -102,8 +102,9 @@ def test_binary_interval_coverage_on_small_cells_of_rare_categories():
 def test_target_interval_coverage_on_simulated_datasets():
     rng = np.random.default_rng(7)
     prevalence = np.array([0.5, 0.15, 0.1, 0.25])
-    m_true = np.array([[.7, .1, .1, .1], [.15, .6, .15, .1], [.2, .2, .5, .1],
-                       [.2, .05, .05, .7]])
+    m_true = np.array(
+        [[0.7, 0.1, 0.1, 0.1], [0.15, 0.6, 0.15, 0.1], [0.2, 0.2, 0.5, 0.1], [0.2, 0.05, 0.05, 0.7]]
+    )
     cum = m_true.cumsum(1)
 
     def classify(labels):
@@ -112,13 +113,15 @@ def test_target_interval_coverage_on_simulated_datasets():
 
     sims, covered = 200, np.zeros(4)
     for s in range(sims):
-        tg = rng.choice(4, 300, p=[.4, .2, .15, .25])
+        tg = rng.choice(4, 300, p=[0.4, 0.2, 0.15, 0.25])
         gold = _gold([LABELS[i] for i in tg], [LABELS[i] for i in classify(tg)], "target")
         pc = classify(rng.choice(4, 400, p=prevalence))
-        res = adjust_target({LABELS[j]: int((pc == j).sum()) for j in range(4)}, gold,
-                            LABELS, seed=s)
-        covered += [res[lab].ci_low <= prevalence[j] <= res[lab].ci_high
-                    for j, lab in enumerate(LABELS)]
+        res = adjust_target(
+            {LABELS[j]: int((pc == j).sum()) for j in range(4)}, gold, LABELS, seed=s
+        )
+        covered += [
+            res[lab].ci_low <= prevalence[j] <= res[lab].ci_high for j, lab in enumerate(LABELS)
+        ]
     rates = covered / sims
     assert ((rates >= 0.90) & (rates <= 0.99)).all(), rates
 
@@ -137,35 +140,42 @@ def test_target_groups_and_mixture_of_sources():
     gold_a = _gold(truth, truth, "target", "fulltext")
     gold_b = _gold(truth, truth, "target", "abstract")
     counts = {"accuracy": 50, "efficiency": 10, "both": 10, "other": 30}
-    res = adjust_target_mixture([(counts, gold_a), (counts, gold_b)], LABELS,
-                                groups={"acc_or_both": ("accuracy", "both")})
+    res = adjust_target_mixture(
+        [(counts, gold_a), (counts, gold_b)], LABELS, groups={"acc_or_both": ("accuracy", "both")}
+    )
     assert res["acc_or_both"].share == pytest.approx(0.6)
     assert res["accuracy"].share == pytest.approx(0.5)
     unseen = adjust_target(counts, _gold(["accuracy"] * 5, ["accuracy"] * 5, "target"), LABELS)
-    assert unseen["accuracy"].share is None and "no paper whose true target" in \
-        unseen["accuracy"].reason
+    assert (
+        unseen["accuracy"].share is None
+        and "no paper whose true target" in unseen["accuracy"].reason
+    )
 
 
 def test_vectorised_simplex_solver_matches_nnls_one_by_one():
     rng = np.random.default_rng(5)
     ms = rng.dirichlet(np.full(4, 0.7), (500, 4))
     ms[:250] = 0.7 * np.eye(4) + 0.3 * ms[:250]  # well conditioned, like a real classifier
-    qs = rng.dirichlet(np.full(4, 0.5), 500)     # many outside M^T(simplex): on its edge
+    qs = rng.dirichlet(np.full(4, 0.5), 500)  # many outside M^T(simplex): on its edge
     one_by_one = np.array([solve_simplex(m, q) for m, q in zip(ms, qs, strict=True)])
     assert np.abs(solve_simplex_many(ms, qs) - one_by_one).max() < 1e-6
 
 
 def test_a_rare_true_target_in_gold_gives_no_interval_and_says_why():
     truth = ["accuracy"] * 50 + ["efficiency"] * 20 + ["both"] * 2 + ["other"] * 28
-    res = adjust_target({"accuracy": 50, "efficiency": 10, "both": 10, "other": 30},
-                        _gold(truth, truth, "target"), LABELS)
+    res = adjust_target(
+        {"accuracy": 50, "efficiency": 10, "both": 10, "other": 30},
+        _gold(truth, truth, "target"),
+        LABELS,
+    )
     assert res["both"].share is not None and res["both"].ci_low is None
     assert "true target has no paper" in res["both"].reason
 
 
 def test_a_share_clipped_at_zero_says_the_error_rates_do_not_fit():
-    gold = _gold([True] * 50 + [False] * 50, [True] * 40 + [False] * 10 + [True] * 10
-                 + [False] * 40)  # specificity 0.8: 20% false positives expected
+    gold = _gold(
+        [True] * 50 + [False] * 50, [True] * 40 + [False] * 10 + [True] * 10 + [False] * 40
+    )  # specificity 0.8: 20% false positives expected
     a = adjust_binary(2, 200, gold)
     assert a.share == 0.0 and a.ci_high == 0.0 and "below the false-positive rate" in a.reason
     assert adjust_binary(40, 100, gold).reason == ""
@@ -177,10 +187,32 @@ def test_mixture_of_two_text_sources_covers_the_pooled_prevalence():
     """A cell of 60 full-text papers and 500 abstract-only papers, each source with its own
     classifier errors and gold set: the pooled interval covers the papers-weighted truth."""
     rng = np.random.default_rng(17)
-    sources = [(60, np.array([.5, .2, .1, .2]), np.array(
-                   [[.8, .05, .1, .05], [.1, .7, .15, .05], [.2, .1, .6, .1], [.1, .1, 0, .8]])),
-               (500, np.array([.4, .1, .1, .4]), np.array(
-                   [[.7, .1, .1, .1], [.15, .6, .15, .1], [.2, .2, .5, .1], [.2, .05, .05, .7]]))]
+    sources = [
+        (
+            60,
+            np.array([0.5, 0.2, 0.1, 0.2]),
+            np.array(
+                [
+                    [0.8, 0.05, 0.1, 0.05],
+                    [0.1, 0.7, 0.15, 0.05],
+                    [0.2, 0.1, 0.6, 0.1],
+                    [0.1, 0.1, 0, 0.8],
+                ]
+            ),
+        ),
+        (
+            500,
+            np.array([0.4, 0.1, 0.1, 0.4]),
+            np.array(
+                [
+                    [0.7, 0.1, 0.1, 0.1],
+                    [0.15, 0.6, 0.15, 0.1],
+                    [0.2, 0.2, 0.5, 0.1],
+                    [0.2, 0.05, 0.05, 0.7],
+                ]
+            ),
+        ),
+    ]
     truth = sum(n * p for n, p, _ in sources) / sum(n for n, _, _ in sources)
 
     def classify(labels, m):
@@ -190,13 +222,16 @@ def test_mixture_of_two_text_sources_covers_the_pooled_prevalence():
     for s in range(sims):
         parts = []
         for i, (n, prev, m) in enumerate(sources):
-            tg = rng.choice(4, 200, p=[.4, .2, .15, .25])
-            gold = _gold([LABELS[j] for j in tg], [LABELS[j] for j in classify(tg, m)],
-                         "target", ("fulltext", "abstract")[i])
+            tg = rng.choice(4, 200, p=[0.4, 0.2, 0.15, 0.25])
+            gold = _gold(
+                [LABELS[j] for j in tg],
+                [LABELS[j] for j in classify(tg, m)],
+                "target",
+                ("fulltext", "abstract")[i],
+            )
             pc = classify(rng.choice(4, n, p=prev), m)
             parts.append(({LABELS[j]: int((pc == j).sum()) for j in range(4)}, gold))
         res = adjust_target_mixture(parts, LABELS, reps=400, seed=s)
-        covered += [res[lab].ci_low <= truth[j] <= res[lab].ci_high
-                    for j, lab in enumerate(LABELS)]
+        covered += [res[lab].ci_low <= truth[j] <= res[lab].ci_high for j, lab in enumerate(LABELS)]
     rates = covered / sims
     assert ((rates >= 0.90) & (rates <= 0.99)).all(), rates

@@ -29,9 +29,13 @@ pytestmark = [pytest.mark.shared, pytest.mark.slow]
 def _kill_after_first_commit(code: str, db: Path, timeout_s: float = 90) -> None:
     """Run python `code` in a child; SIGKILL it once db's WAL has grown past its start."""
     wal = Path(f"{db}.wal")
-    child = subprocess.Popen([sys.executable, "-c", code], cwd=REPO,
-                             env={**os.environ, "PYTHONPATH": str(REPO)},
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    child = subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + timeout_s
     while child.poll() is None and time.monotonic() < deadline:
         if wal.exists() and wal.stat().st_size > 0:
@@ -46,6 +50,7 @@ def _kill_after_first_commit(code: str, db: Path, timeout_s: float = 90) -> None
 
 
 # -- extract -------------------------------------------------------------------------------
+
 
 def _fill(db: Path, cache_root: Path, pdfs_dir: Path, n: int) -> list[str]:
     with (pdfs_dir / "manifest.csv").open(encoding="utf-8") as fh:
@@ -64,9 +69,13 @@ def _fill(db: Path, cache_root: Path, pdfs_dir: Path, n: int) -> list[str]:
 
 def _extraction_tables(db: Path) -> tuple[list, list]:
     with Store(db, read_only=True) as s:
-        return (s.fetchall("SELECT paper_id, extractor_version, status, error, pages, "
-                           "scanned_pages, target, target_method FROM extractions ORDER BY 1"),
-                s.fetchall("SELECT * FROM findings ORDER BY paper_id, category, rank"))
+        return (
+            s.fetchall(
+                "SELECT paper_id, extractor_version, status, error, pages, "
+                "scanned_pages, target, target_method FROM extractions ORDER BY 1"
+            ),
+            s.fetchall("SELECT * FROM findings ORDER BY paper_id, category, rank"),
+        )
 
 
 _EXTRACT = """
@@ -90,10 +99,20 @@ def test_killed_extract_resumes_to_the_uninterrupted_tables(tmp_path, pdfs_dir):
         # whole records only: every recorded paper has all its findings
         for row in done:
             assert row["status"] == "ok"
-            assert store.scalar("SELECT count(DISTINCT category) FROM findings "
-                                "WHERE paper_id = ?", [row["paper_id"]]) == 7
-        assert store.scalar("SELECT count(*) FROM findings WHERE paper_id NOT IN "
-                            "(SELECT paper_id FROM extractions)") == 0
+            assert (
+                store.scalar(
+                    "SELECT count(DISTINCT category) FROM findings WHERE paper_id = ?",
+                    [row["paper_id"]],
+                )
+                == 7
+            )
+        assert (
+            store.scalar(
+                "SELECT count(*) FROM findings WHERE paper_id NOT IN "
+                "(SELECT paper_id FROM extractions)"
+            )
+            == 0
+        )
         s = extract_store(store, cache, workers=2, progress=False)
         assert (s.skipped, s.extracted) == (len(done), len(ids) - len(done))
     straight = tmp_path / "straight.duckdb"
@@ -114,8 +133,10 @@ cli(["replicate", "sst2-tfidf-logreg", "--db", {db!r}, "--trials", "6", "--data-
 
 def _trials(db: Path) -> list[tuple]:
     with Store(db, read_only=True) as s:
-        return s.fetchall("SELECT recipe, trial, params, seed, setting, status, metric, "
-                          "val_metric FROM trials ORDER BY recipe, trial")
+        return s.fetchall(
+            "SELECT recipe, trial, params, seed, setting, status, metric, "
+            "val_metric FROM trials ORDER BY recipe, trial"
+        )
 
 
 def test_killed_replicate_resumes_to_the_uninterrupted_trials(tmp_path, shared_dir):
@@ -130,8 +151,21 @@ def test_killed_replicate_resumes_to_the_uninterrupted_trials(tmp_path, shared_d
     killed = _trials(db)
     assert 0 < len(killed) < 6
     assert all(t[5] == "done" for t in killed)
-    args = ["replicate", "sst2-tfidf-logreg", "--db", str(db), "--trials", "6", "--data-dir",
-            data, "--limit-train", "300", "--limit-dev", "100", "--no-progress"]
+    args = [
+        "replicate",
+        "sst2-tfidf-logreg",
+        "--db",
+        str(db),
+        "--trials",
+        "6",
+        "--data-dir",
+        data,
+        "--limit-train",
+        "300",
+        "--limit-dev",
+        "100",
+        "--no-progress",
+    ]
     out = CliRunner().invoke(cli, args)
     assert out.exit_code == 0, out.output
     assert f"{6 - len(killed)} trial(s) run, {len(killed)} already done" in out.output
@@ -140,7 +174,7 @@ def test_killed_replicate_resumes_to_the_uninterrupted_trials(tmp_path, shared_d
     assert out.exit_code == 0, out.output
     resumed, clean = _trials(db), _trials(straight)
     assert [t[:4] + t[5:] for t in resumed] == [t[:4] + t[5:] for t in clean]
-    assert resumed[:len(killed)] == killed  # what was recorded is kept as it was
+    assert resumed[: len(killed)] == killed  # what was recorded is kept as it was
     with Store(db, read_only=True) as s:  # one metered run per trial: none lost or doubled
         assert s.scalar("SELECT count(*) FROM runs") == 6
         assert s.scalar("SELECT count(*) FROM trials t JOIN runs r ON r.id = t.run_id") == 6

@@ -44,16 +44,29 @@ def server(pdfs_dir):
 
 def fast_client(server, **kw) -> PoliteClient:
     clock = FakeClock()
-    return PoliteClient(rewrite=pmlr_rewrite(server.base), clock=clock, sleep=clock.sleep,
-                        max_attempts=3, **kw)
+    return PoliteClient(
+        rewrite=pmlr_rewrite(server.base), clock=clock, sleep=clock.sleep, max_attempts=3, **kw
+    )
 
 
 def extra_papers() -> list[Paper]:
-    return [Paper(id="pmlr:v48/nopdf16", source="pmlr", venue="ICML", year=2016,
-                  title="A paper whose source names no PDF"),
-            Paper(id="pmlr:v48/gone16", source="pmlr", venue="ICML", year=2016,
-                  title="A paper whose PDF is gone",
-                  pdf_url="https://proceedings.mlr.press/v48/gone16.pdf")]
+    return [
+        Paper(
+            id="pmlr:v48/nopdf16",
+            source="pmlr",
+            venue="ICML",
+            year=2016,
+            title="A paper whose source names no PDF",
+        ),
+        Paper(
+            id="pmlr:v48/gone16",
+            source="pmlr",
+            venue="ICML",
+            year=2016,
+            title="A paper whose PDF is gone",
+            pdf_url="https://proceedings.mlr.press/v48/gone16.pdf",
+        ),
+    ]
 
 
 def pdf_gets(server) -> list:
@@ -62,8 +75,10 @@ def pdf_gets(server) -> list:
 
 def rows(store: Store) -> list[dict]:
     """The papers table minus fetched_at (a wall-clock time)."""
-    return [{k: v for k, v in r.items() if k != "fetched_at"}
-            for r in store.fetch_dicts("SELECT * FROM papers ORDER BY id")]
+    return [
+        {k: v for k, v in r.items() if k != "fetched_at"}
+        for r in store.fetch_dicts("SELECT * FROM papers ORDER BY id")
+    ]
 
 
 def test_faults_are_recorded_per_paper_and_rerun_fetches_nothing(server, pdfs_dir, tmp_path):
@@ -78,8 +93,15 @@ def test_faults_are_recorded_per_paper_and_rerun_fetches_nothing(server, pdfs_di
     source = ManifestSource(pdfs_dir / "manifest.csv", extra=extra_papers())
     cache = PdfCache(tmp_path / "cache")
     with Store(tmp_path / "g.duckdb") as store:
-        s = crawl(store, source, CrawlQuery(), fast_client(server, timeout_s=0.5), cache,
-                  pdfs=True, progress=False)
+        s = crawl(
+            store,
+            source,
+            CrawlQuery(),
+            fast_client(server, timeout_s=0.5),
+            cache,
+            pdfs=True,
+            progress=False,
+        )
         assert s.listed_new == N_PMLR + 2
         assert s.no_pdf == 1
         failed = {k.split("/")[-1]: v for k, v in s.pdf_failed.items()}
@@ -98,8 +120,10 @@ def test_faults_are_recorded_per_paper_and_rerun_fetches_nothing(server, pdfs_di
         # every outcome is in the store, nothing else lost
         by_status = {r["id"]: (r["status"], r["error"]) for r in rows(store)}
         assert len(by_status) == N_PMLR + 2
-        assert by_status["pmlr:v48/su16"][0] == "failed" and "truncated" in by_status[
-            "pmlr:v48/su16"][1]
+        assert (
+            by_status["pmlr:v48/su16"][0] == "failed"
+            and "truncated" in by_status["pmlr:v48/su16"][1]
+        )
         assert by_status["pmlr:v48/nopdf16"][0] == "no_pdf"
         assert sum(st == "fetched" for st, _ in by_status.values()) == N_PMLR - 4
         for p in store.papers("status = 'fetched'"):
@@ -107,14 +131,23 @@ def test_faults_are_recorded_per_paper_and_rerun_fetches_nothing(server, pdfs_di
         before = rows(store)
 
         n = len(pdf_gets(server))
-        again = crawl(store, source, CrawlQuery(), fast_client(server), cache, pdfs=True,
-                      progress=False)
+        again = crawl(
+            store, source, CrawlQuery(), fast_client(server), cache, pdfs=True, progress=False
+        )
         assert pdf_gets(server)[n:] == []  # a second run fetches no PDF
         assert (again.pdf_new, again.pdf_cached, again.skipped_failed) == (0, N_PMLR - 4, 5)
         assert again.listed_unchanged == N_PMLR + 2 and rows(store) == before
 
-        retry = crawl(store, source, CrawlQuery(), fast_client(server), cache, pdfs=True,
-                      progress=False, retry_failed=True)
+        retry = crawl(
+            store,
+            source,
+            CrawlQuery(),
+            fast_client(server),
+            cache,
+            pdfs=True,
+            progress=False,
+            retry_failed=True,
+        )
         assert retry.pdf_new == 3  # su16, wu16, rieck22a now served whole
         assert sorted(k.split("/")[-1] for k in retry.pdf_failed) == ["gone16", "zhang19c"]
         assert store.get_paper("pmlr:v48/su16").status == "fetched"
@@ -129,13 +162,30 @@ def test_limit_and_seeded_sample(server, pdfs_dir, tmp_path):
     assert a != [p.id for p in select(listed, sample=7, seed=4)]
     assert len(set(a)) == 7
     with Store(tmp_path / "g.duckdb") as store:
-        s = crawl(store, source, CrawlQuery(), fast_client(server), PdfCache(tmp_path),
-                  pdfs=False, sample=7, seed=3, progress=False)
+        s = crawl(
+            store,
+            source,
+            CrawlQuery(),
+            fast_client(server),
+            PdfCache(tmp_path),
+            pdfs=False,
+            sample=7,
+            seed=3,
+            progress=False,
+        )
         assert s.listed_new == 7 and [p.id for p in store.papers()] == sorted(a)
         assert pdf_gets(server) == []  # metadata only
     with Store(tmp_path / "h.duckdb") as store:
-        crawl(store, source, CrawlQuery(years=(2016,)), fast_client(server),
-              PdfCache(tmp_path), pdfs=False, limit=3, progress=False)
+        crawl(
+            store,
+            source,
+            CrawlQuery(years=(2016,)),
+            fast_client(server),
+            PdfCache(tmp_path),
+            pdfs=False,
+            limit=3,
+            progress=False,
+        )
         first3 = [p.id for p in listed if p.year == 2016][:3]
         assert [p.id for p in store.papers()] == sorted(first3)
 
@@ -145,15 +195,22 @@ def test_offline_partial_mirror_reports_missing(server, pdfs_dir, tmp_path):
     mirror.mkdir(parents=True)
     have = ["abel16", "achim16", "ok16"]
     for name in have[1:]:
-        (mirror / f"{name}.pdf").symlink_to(pdfs_dir / "mirror/proceedings.mlr.press/v48" /
-                                            f"{name}.pdf")
+        (mirror / f"{name}.pdf").symlink_to(
+            pdfs_dir / "mirror/proceedings.mlr.press/v48" / f"{name}.pdf"
+        )
     client = PoliteClient(mirror=tmp_path / "mirror", offline=True)
     with Store(tmp_path / "g.duckdb") as store:
-        s = crawl(store, ManifestSource(pdfs_dir / "manifest.csv"), CrawlQuery(), client,
-                  PdfCache(tmp_path / "c"), pdfs=True, progress=False)
+        s = crawl(
+            store,
+            ManifestSource(pdfs_dir / "manifest.csv"),
+            CrawlQuery(),
+            client,
+            PdfCache(tmp_path / "c"),
+            pdfs=True,
+            progress=False,
+        )
         assert s.pdf_new == 2 and len(s.missing_offline) == N_PMLR - 2
-        assert s.missing_offline["pmlr:v48/su16"] == \
-            "https://proceedings.mlr.press/v48/su16.pdf"
+        assert s.missing_offline["pmlr:v48/su16"] == "https://proceedings.mlr.press/v48/su16.pdf"
         assert s.pdf_failed == {}
         assert store.get_paper("pmlr:v48/su16").status == "listed"  # not invented, not failed
     assert client.network_requests == 0 and server.log == []
@@ -181,9 +238,16 @@ def test_killed_crawl_resumes_to_same_store(server, pdfs_dir, tmp_path):
     db, cache = tmp_path / "killed.duckdb", tmp_path / "cache"
     server.pdf_delay_s = 0.1
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD.format(tests=str(TESTS), db=str(db), base=server.base,
-                                             manifest=manifest, cache=str(cache))],
-        cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)})
+        [
+            sys.executable,
+            "-c",
+            _CHILD.format(
+                tests=str(TESTS), db=str(db), base=server.base, manifest=manifest, cache=str(cache)
+            ),
+        ],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     deadline = time.monotonic() + 60
     while len(pdf_gets(server)) < 12 and child.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
@@ -196,20 +260,35 @@ def test_killed_crawl_resumes_to_same_store(server, pdfs_dir, tmp_path):
         done = len(store.papers("status = 'fetched'"))
         assert 0 < done < N_PMLR
         n = len(pdf_gets(server))
-        s = crawl(store, ManifestSource(manifest), CrawlQuery(), fast_client(server),
-                  PdfCache(cache), pdfs=True, progress=False)
+        s = crawl(
+            store,
+            ManifestSource(manifest),
+            CrawlQuery(),
+            fast_client(server),
+            PdfCache(cache),
+            pdfs=True,
+            progress=False,
+        )
         assert (s.pdf_cached, s.pdf_new) == (done, N_PMLR - done)
         assert len(pdf_gets(server)) - n == N_PMLR - done  # nothing fetched twice
         resumed = rows(store)
     with Store(tmp_path / "straight.duckdb") as store:
-        crawl(store, ManifestSource(manifest), CrawlQuery(), fast_client(server),
-              PdfCache(tmp_path / "cache2"), pdfs=True, progress=False)
+        crawl(
+            store,
+            ManifestSource(manifest),
+            CrawlQuery(),
+            fast_client(server),
+            PdfCache(tmp_path / "cache2"),
+            pdfs=True,
+            progress=False,
+        )
         straight = rows(store)
     assert resumed == straight
     assert len(list((cache / "pdfs").rglob("*.pdf"))) == N_PMLR
 
 
 # -- the CLI, with the real sources ----------------------------------------------------
+
 
 def _cli(args: list[str]):
     from click.testing import CliRunner
@@ -221,8 +300,9 @@ def _cli(args: list[str]):
 
 @pytest.fixture
 def registry():
-    return pytest.importorskip("corpus.sources.registry",
-                               reason="corpus.sources.registry not there yet")
+    return pytest.importorskip(
+        "corpus.sources.registry", reason="corpus.sources.registry not there yet"
+    )
 
 
 def _snapshot(tmp_path, corpus_dir) -> Path:
@@ -237,16 +317,33 @@ def _snapshot(tmp_path, corpus_dir) -> Path:
 def test_cli_snapshot_crawl_is_offline(registry, corpus_dir, tmp_path, server):
     snap = _snapshot(tmp_path, corpus_dir)
     db = tmp_path / "g.duckdb"
-    args = ["crawl", "pmlr", "--snapshot", str(snap), "--venue", "v48", "--sample", "60",
-            "--seed", "1", "--pdfs", "--db", str(db), "--cache-dir", str(tmp_path / "c"),
-            "--json"]
+    args = [
+        "crawl",
+        "pmlr",
+        "--snapshot",
+        str(snap),
+        "--venue",
+        "v48",
+        "--sample",
+        "60",
+        "--seed",
+        "1",
+        "--pdfs",
+        "--db",
+        str(db),
+        "--cache-dir",
+        str(tmp_path / "c"),
+        "--json",
+    ]
     res = _cli(args)
     assert res.exit_code == 0, res.output
     import json
 
     summary = json.loads(res.output)
-    mirrored = {f"pmlr:v48/{p.stem}" for p in
-                (corpus_dir / "pdfs/mirror/proceedings.mlr.press/v48").glob("*.pdf")}
+    mirrored = {
+        f"pmlr:v48/{p.stem}"
+        for p in (corpus_dir / "pdfs/mirror/proceedings.mlr.press/v48").glob("*.pdf")
+    }
     with Store(db) as store:
         ids = {p.id for p in store.papers()}
         fetched = {p.id for p in store.papers("status = 'fetched'")}
@@ -258,14 +355,32 @@ def test_cli_snapshot_crawl_is_offline(registry, corpus_dir, tmp_path, server):
     assert again["pdf_new"] == 0 and again["pdf_cached"] == len(fetched)
 
 
-def test_cli_crawl_over_http_prints_failures_and_status(registry, corpus_dir, tmp_path,
-                                                         server):
+def test_cli_crawl_over_http_prints_failures_and_status(registry, corpus_dir, tmp_path, server):
     db = tmp_path / "g.duckdb"
-    res = _cli(["crawl", "pmlr", "--pmlr-dir", str(corpus_dir / "pmlr"), "--venue", "v48",
-                "--limit", "4", "--pdfs", "--interval", "0", "--no-progress",
-                "--rewrite", f"https://proceedings.mlr.press/={server.base}/proceedings.mlr.press/",
-                "--db", str(db), "--cache-dir", str(tmp_path / "c"),
-                "--contact", "lab@example.org"])
+    res = _cli(
+        [
+            "crawl",
+            "pmlr",
+            "--pmlr-dir",
+            str(corpus_dir / "pmlr"),
+            "--venue",
+            "v48",
+            "--limit",
+            "4",
+            "--pdfs",
+            "--interval",
+            "0",
+            "--no-progress",
+            "--rewrite",
+            f"https://proceedings.mlr.press/={server.base}/proceedings.mlr.press/",
+            "--db",
+            str(db),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--contact",
+            "lab@example.org",
+        ]
+    )
     assert res.exit_code == 0, res.output
     with Store(db) as store:
         papers = store.papers()
@@ -281,8 +396,16 @@ def test_cli_crawl_over_http_prints_failures_and_status(registry, corpus_dir, tm
 
 
 def test_cli_rejects_conflicting_options(registry, corpus_dir, tmp_path):
-    res = _cli(["crawl", "pmlr", "--anthology-dir", str(corpus_dir / "acl-anthology/xml"),
-                "--db", str(tmp_path / "g.duckdb")])
+    res = _cli(
+        [
+            "crawl",
+            "pmlr",
+            "--anthology-dir",
+            str(corpus_dir / "acl-anthology/xml"),
+            "--db",
+            str(tmp_path / "g.duckdb"),
+        ]
+    )
     assert res.exit_code == 2 and "is for source 'acl'" in res.output
     res = _cli(["crawl", "nosuchsource", "--db", str(tmp_path / "g.duckdb")])
     assert res.exit_code == 2 and "unknown source" in res.output
@@ -296,27 +419,43 @@ def test_cli_ingest(tmp_path, pdfs_dir):
     (sub / "a.pdf").write_bytes((pdfs_dir / "arxiv2017-howard-mobilenets.pdf").read_bytes())
     (sub / "b.pdf").write_bytes(b"%PDF-1.4 truncated")
     db = tmp_path / "g.duckdb"
-    res = _cli(["ingest", str(sub), "--venue", "MYCONF", "--year", "2026", "--db", str(db),
-                "--cache-dir", str(tmp_path / "c")])
+    res = _cli(
+        [
+            "ingest",
+            str(sub),
+            "--venue",
+            "MYCONF",
+            "--year",
+            "2026",
+            "--db",
+            str(db),
+            "--cache-dir",
+            str(tmp_path / "c"),
+        ]
+    )
     assert res.exit_code == 1, res.output  # a rejected file: recorded, exit 1
     assert "1 new" in res.output and "rejected b.pdf: truncated" in res.output
 
 
-def test_live_style_crawl_of_mlanthology_uses_conditional_requests(registry, corpus_dir,
-                                                                    tmp_path, server):
+def test_live_style_crawl_of_mlanthology_uses_conditional_requests(
+    registry, corpus_dir, tmp_path, server
+):
     """The mlanthology source over HTTP: its JSON from 'GitHub', PDFs from 'PMLR'."""
     path = "/raw.githubusercontent.com/rbnyng/mlanthology/main/data/papers/icml-2016.json.gz"
     server.files[path] = (corpus_dir / "mlanthology/icml-2016.json.gz").read_bytes()
-    rewrite = {**pmlr_rewrite(server.base),
-               "https://raw.githubusercontent.com/": f"{server.base}/raw.githubusercontent.com/"}
+    rewrite = {
+        **pmlr_rewrite(server.base),
+        "https://raw.githubusercontent.com/": f"{server.base}/raw.githubusercontent.com/",
+    }
     source = registry.get_source("mlanthology")
     query = CrawlQuery(venues=("icml",), years=(2016,))
     cache = PdfCache(tmp_path / "c")
 
     def run(store):
         client = PoliteClient(rewrite=rewrite, cache_dir=cache.root, interval_s=0)
-        return crawl(store, source, query, client, cache, pdfs=True, sample=12, seed=5,
-                     progress=False)
+        return crawl(
+            store, source, query, client, cache, pdfs=True, sample=12, seed=5, progress=False
+        )
 
     with Store(tmp_path / "g.duckdb") as store:
         first = run(store)
@@ -338,15 +477,29 @@ def test_cli_snapshot_finds_pdfs_under_their_aliases(registry, corpus_dir, tmp_p
     import json
 
     snap = _snapshot(tmp_path, corpus_dir)
-    res = _cli(["crawl", "pmlr", "--snapshot", str(snap), "--venue", "v198", "--pdfs",
-                "--db", str(tmp_path / "g.duckdb"), "--cache-dir", str(tmp_path / "c"),
-                "--json"])
+    res = _cli(
+        [
+            "crawl",
+            "pmlr",
+            "--snapshot",
+            str(snap),
+            "--venue",
+            "v198",
+            "--pdfs",
+            "--db",
+            str(tmp_path / "g.duckdb"),
+            "--cache-dir",
+            str(tmp_path / "c"),
+            "--json",
+        ]
+    )
     summary = json.loads(res.output)
     on_disk = list((corpus_dir / "pdfs/mirror/proceedings.mlr.press/v198").glob("*.pdf"))
     assert summary["pdf_new"] == len(on_disk) > 0
     assert summary["pdf_new"] + len(summary["missing_offline"]) == summary["listed"]
-    assert all(u.endswith(f"/{u.rsplit('/', 2)[1]}.pdf")
-               for u in summary["missing_offline"].values())  # reported by their own URL
+    assert all(
+        u.endswith(f"/{u.rsplit('/', 2)[1]}.pdf") for u in summary["missing_offline"].values()
+    )  # reported by their own URL
 
 
 def test_aliases_tried_only_where_missing(server, pdfs_dir, tmp_path):
@@ -356,8 +509,12 @@ def test_aliases_tried_only_where_missing(server, pdfs_dir, tmp_path):
         def iter_papers(self, fetcher, query):
             for p in super().iter_papers(fetcher, query):
                 stem = p.pdf_url.rsplit("/", 1)[1][:-4]
-                yield Paper(**{**p.__dict__, "pdf_url": p.pdf_url.replace(
-                    f"/{stem}.pdf", f"/{stem}/{stem}.pdf")})
+                yield Paper(
+                    **{
+                        **p.__dict__,
+                        "pdf_url": p.pdf_url.replace(f"/{stem}.pdf", f"/{stem}/{stem}.pdf"),
+                    }
+                )
 
         @staticmethod
         def pdf_url_aliases(url):
@@ -365,8 +522,15 @@ def test_aliases_tried_only_where_missing(server, pdfs_dir, tmp_path):
             return [f"{head}/{stem}.pdf"]
 
     with Store(tmp_path / "g.duckdb") as store:
-        s = crawl(store, Nested(pdfs_dir / "manifest.csv"), CrawlQuery(years=(2016,)),
-                  fast_client(server), PdfCache(tmp_path / "c"), pdfs=True, progress=False)
+        s = crawl(
+            store,
+            Nested(pdfs_dir / "manifest.csv"),
+            CrawlQuery(years=(2016,)),
+            fast_client(server),
+            PdfCache(tmp_path / "c"),
+            pdfs=True,
+            progress=False,
+        )
     assert s.pdf_new == 10 and s.pdf_failed == {}
     nested = [h for h in pdf_gets(server) if h.path.count("/") == 4]
     assert len(nested) == 10 and all(h.status == 404 for h in nested)

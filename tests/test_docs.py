@@ -27,9 +27,25 @@ COMMANDS = _commands(cli)
 
 def test_every_expected_command_is_registered():
     names = {n for n, _ in COMMANDS}
-    expected = {"crawl", "ingest", "status", "extract", "check", "eval", "train-target",
-                "gold", "gold validate", "gold agreement", "trends", "report", "app",
-                "meter", "replicate", "evp", "pipeline"}
+    expected = {
+        "crawl",
+        "ingest",
+        "status",
+        "extract",
+        "check",
+        "eval",
+        "train-target",
+        "gold",
+        "gold validate",
+        "gold agreement",
+        "trends",
+        "report",
+        "app",
+        "meter",
+        "replicate",
+        "evp",
+        "pipeline",
+    }
     assert expected <= names, expected - names
 
 

@@ -32,8 +32,10 @@ def _card(file: str, target: str, reported: dict[str, bool], page: int = 2) -> d
     labels = {}
     for cat in CATEGORIES:
         on = reported.get(cat, False)
-        labels[cat] = {"reported": on,
-                       "evidence": [{"page": page, "text": f"{cat} said in {file}"}] if on else []}
+        labels[cat] = {
+            "reported": on,
+            "evidence": [{"page": page, "text": f"{cat} said in {file}"}] if on else [],
+        }
     return {"file": file, "target": target, "title": f"Title of {file}", "labels": labels}
 
 
@@ -90,12 +92,19 @@ def test_score_target_accuracy_macro_f1_confusion():
 def test_score_misses_carry_the_right_evidence():
     report = score(GOLD_ROWS, PREDICTED)
     misses = {(m.file, m.category): m for m in report.misses}
-    assert set(misses) == {("b.pdf", "flops"), ("c.pdf", "flops"), ("d.pdf", "energy"),
-                           ("d.pdf", "params"), ("b.pdf", "target")}
+    assert set(misses) == {
+        ("b.pdf", "flops"),
+        ("c.pdf", "flops"),
+        ("d.pdf", "energy"),
+        ("d.pdf", "params"),
+        ("b.pdf", "target"),
+    }
     # false negative: the gold evidence; false positive: our evidence
     assert misses[("b.pdf", "flops")].evidence == "p2: flops said in b.pdf"
-    assert (misses[("b.pdf", "flops")].expected, misses[("b.pdf", "flops")].got) == \
-        ("true", "false")
+    assert (misses[("b.pdf", "flops")].expected, misses[("b.pdf", "flops")].got) == (
+        "true",
+        "false",
+    )
     assert misses[("c.pdf", "flops")].evidence == "p5: flops said in c.pdf"
     assert misses[("b.pdf", "target")].expected == "accuracy"
     assert misses[("b.pdf", "target")].got == "efficiency"
@@ -119,15 +128,21 @@ def test_score_zero_divisions():
     assert Score(tp=2, fn=2).recall == 0.5
 
 
-@pytest.mark.parametrize("gold,pred,expected", [
-    (["accuracy", "accuracy", "efficiency", "other"],
-     ["accuracy", "efficiency", "efficiency", "other"], 7 / 9),
-    (["both"], ["both"], 1.0),
-    (["both", "other"], ["other", "both"], 0.0),
-    # accuracy: tp1 fp0 fn1 -> 2/3; efficiency: tp0 fp1 fn0 -> 0
-    (["accuracy", "accuracy"], ["accuracy", "efficiency"], (2 / 3 + 0) / 2),
-    ([], [], 0.0),
-])
+@pytest.mark.parametrize(
+    "gold,pred,expected",
+    [
+        (
+            ["accuracy", "accuracy", "efficiency", "other"],
+            ["accuracy", "efficiency", "efficiency", "other"],
+            7 / 9,
+        ),
+        (["both"], ["both"], 1.0),
+        (["both", "other"], ["other", "both"], 0.0),
+        # accuracy: tp1 fp0 fn1 -> 2/3; efficiency: tp0 fp1 fn0 -> 0
+        (["accuracy", "accuracy"], ["accuracy", "efficiency"], (2 / 3 + 0) / 2),
+        ([], [], 0.0),
+    ],
+)
 def test_macro_f1_hand_computed(gold, pred, expected):
     assert macro_f1(gold, pred) == pytest.approx(expected)
 
@@ -191,12 +206,17 @@ DEV_PAPERS = ("neurips2017-vaswani-transformer.pdf", "arxiv2017-howard-mobilenet
 
 @pytest.fixture
 def two_paper_gold(tmp_path):
-    rows = {json.loads(line)["file"]: json.loads(line)
-            for line in (GOLD / "papers.jsonl").read_text().splitlines() if line.strip()}
+    rows = {
+        json.loads(line)["file"]: json.loads(line)
+        for line in (GOLD / "papers.jsonl").read_text().splitlines()
+        if line.strip()
+    }
     picked = [json.loads(json.dumps(rows[f])) for f in DEV_PAPERS]
     # Flip one label so there is a known miss: MobileNets does not report energy.
-    picked[1]["labels"]["energy"] = {"reported": True,
-                                     "evidence": [{"page": 3, "text": "made-up energy"}]}
+    picked[1]["labels"]["energy"] = {
+        "reported": True,
+        "evidence": [{"page": 3, "text": "made-up energy"}],
+    }
     path = tmp_path / "gold2.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in picked))
     return path
@@ -209,8 +229,9 @@ def _cli():
 
 
 def test_eval_cli_text(two_paper_gold, pdfs_dir):
-    result = CliRunner().invoke(_cli(), ["eval", str(two_paper_gold), "--pdfs", str(pdfs_dir),
-                                         "--split", "dev"])
+    result = CliRunner().invoke(
+        _cli(), ["eval", str(two_paper_gold), "--pdfs", str(pdfs_dir), "--split", "dev"]
+    )
     assert result.exit_code == 0, result.output
     out = result.output
     assert "papers scored: 2 (split: dev; gold2.jsonl)" in out
@@ -220,35 +241,63 @@ def test_eval_cli_text(two_paper_gold, pdfs_dir):
     # P R F1 [95% CI] tp fp fn: one false negative, nothing else
     assert energy_line.split()[1:] == ["0.00", "0.00", "0.00", "[0.00,", "0.00]", "0", "0", "1"]
     assert "misses (file, category, expected, got, evidence):" in out
-    assert ("arxiv2017-howard-mobilenets.pdf  energy  expected=true got=false  "
-            "p3: made-up energy") in out
+    assert (
+        "arxiv2017-howard-mobilenets.pdf  energy  expected=true got=false  p3: made-up energy"
+    ) in out
     assert "target" in out and "accuracy" in out
 
 
 def test_eval_cli_json(two_paper_gold, pdfs_dir):
-    result = CliRunner().invoke(_cli(), ["eval", str(two_paper_gold), "--pdfs", str(pdfs_dir),
-                                         "--split", "dev", "--format", "json"])
+    result = CliRunner().invoke(
+        _cli(),
+        [
+            "eval",
+            str(two_paper_gold),
+            "--pdfs",
+            str(pdfs_dir),
+            "--split",
+            "dev",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["papers"] == 2
     assert data["categories"]["energy"]["fn"] == 1
     assert data["categories"]["flops"]["tp"] == 2  # both papers count FLOPs/Mult-Adds
-    assert {"file": "arxiv2017-howard-mobilenets.pdf", "category": "energy",
-            "expected": "true", "got": "false", "evidence": "p3: made-up energy"} \
-        in data["misses"]
+    assert {
+        "file": "arxiv2017-howard-mobilenets.pdf",
+        "category": "energy",
+        "expected": "true",
+        "got": "false",
+        "evidence": "p3: made-up energy",
+    } in data["misses"]
     assert data["errors"] == []
 
 
 def test_eval_cli_test_split_scores_none_of_dev_papers(two_paper_gold, pdfs_dir):
-    result = CliRunner().invoke(_cli(), ["eval", str(two_paper_gold), "--pdfs", str(pdfs_dir),
-                                         "--format", "json"])  # default split: test
+    result = CliRunner().invoke(
+        _cli(), ["eval", str(two_paper_gold), "--pdfs", str(pdfs_dir), "--format", "json"]
+    )  # default split: test
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["papers"] == 0
 
 
 def test_eval_cli_missing_pdf_is_an_error_line_not_a_crash(two_paper_gold, tmp_path):
-    result = CliRunner().invoke(_cli(), ["eval", str(two_paper_gold), "--pdfs", str(tmp_path),
-                                         "--split", "dev", "--format", "json"])
+    result = CliRunner().invoke(
+        _cli(),
+        [
+            "eval",
+            str(two_paper_gold),
+            "--pdfs",
+            str(tmp_path),
+            "--split",
+            "dev",
+            "--format",
+            "json",
+        ],
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["papers"] == 0
@@ -257,10 +306,13 @@ def test_eval_cli_missing_pdf_is_an_error_line_not_a_crash(two_paper_gold, tmp_p
 
 # ------------------------------------------------------- intervals, several gold files
 def test_bootstrap_interval_brackets_f1_and_is_seeded():
-    rows = [_card(f"p{i}.pdf", "accuracy" if i % 3 else "other", {"flops": i % 2 == 0})
-            for i in range(40)]
-    cards = {r["file"]: _card(r["file"], "accuracy", {"flops": i % 4 == 0})
-             for i, r in enumerate(rows)}
+    rows = [
+        _card(f"p{i}.pdf", "accuracy" if i % 3 else "other", {"flops": i % 2 == 0})
+        for i in range(40)
+    ]
+    cards = {
+        r["file"]: _card(r["file"], "accuracy", {"flops": i % 4 == 0}) for i, r in enumerate(rows)
+    }
     report = score(rows, cards)
     flops = report.scores["flops"].f1  # tp 10, fn 10, fp 0 -> 2/3
     assert flops == pytest.approx(2 / 3)
@@ -283,19 +335,27 @@ def test_perfect_predictions_have_a_degenerate_interval():
 def test_evaluate_sources_pools_several_gold_files(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()
-    (a / "gold.jsonl").write_text(json.dumps({**_card("x.pdf", "accuracy", {"flops": True}),
-                                              "split": "dev"}) + "\n")
-    (b / "gold.jsonl").write_text("".join(json.dumps({**_card(f, "other", {}), "split": s})
-                                          + "\n" for f, s in (("y.pdf", "dev"),
-                                                              ("z.pdf", "test"))))
+    (a / "gold.jsonl").write_text(
+        json.dumps({**_card("x.pdf", "accuracy", {"flops": True}), "split": "dev"}) + "\n"
+    )
+    (b / "gold.jsonl").write_text(
+        "".join(
+            json.dumps({**_card(f, "other", {}), "split": s}) + "\n"
+            for f, s in (("y.pdf", "dev"), ("z.pdf", "test"))
+        )
+    )
     seen = []
 
     def check(path: Path) -> dict:
         seen.append(path)
         return _card(path.name, "accuracy", {"flops": True})
 
-    report = evaluate_sources([GoldSource(a / "gold.jsonl", a), GoldSource(b / "gold.jsonl", b)],
-                              split="dev", check=check, bootstrap=50)
+    report = evaluate_sources(
+        [GoldSource(a / "gold.jsonl", a), GoldSource(b / "gold.jsonl", b)],
+        split="dev",
+        check=check,
+        bootstrap=50,
+    )
     assert seen == [a / "x.pdf", b / "y.pdf"]  # each file under its own folder; no test paper
     assert report.papers == 2
     assert (report.scores["flops"].tp, report.scores["flops"].fp) == (1, 1)
@@ -311,13 +371,14 @@ class _Ex:
 def test_venue_folds_pool_small_venues():
     examples = [_Ex("A")] * 5 + [_Ex("B")] * 2 + [_Ex("C")] * 6 + [_Ex("D")]
     folds = venue_folds(examples, min_papers=5)
-    assert folds == {"A": [0, 1, 2, 3, 4], "C": [7, 8, 9, 10, 11, 12],
-                     "small venues": [5, 6, 13]}
+    assert folds == {"A": [0, 1, 2, 3, 4], "C": [7, 8, 9, 10, 11, 12], "small venues": [5, 6, 13]}
 
 
 def test_curve_verdict_per_doubling():
-    pts = [CurvePoint(40, {"runtime": 0.60, "params": 0.70}, {}),
-           CurvePoint(80, {"runtime": 0.70, "params": 0.705}, {})]
+    pts = [
+        CurvePoint(40, {"runtime": 0.60, "params": 0.70}, {}),
+        CurvePoint(80, {"runtime": 0.70, "params": 0.705}, {}),
+    ]
     assert curve_verdict(pts) == {"runtime": "still rising", "params": "flat"}
     assert curve_verdict(pts[:1]) == {}
 
@@ -329,7 +390,8 @@ def test_eval_cli_refuses_lovo_on_the_test_split():
 
 
 def test_eval_cli_needs_one_pdfs_per_gold(two_paper_gold, pdfs_dir):
-    result = CliRunner().invoke(_cli(), ["eval", str(two_paper_gold), str(two_paper_gold),
-                                         "--pdfs", str(pdfs_dir)])
+    result = CliRunner().invoke(
+        _cli(), ["eval", str(two_paper_gold), str(two_paper_gold), "--pdfs", str(pdfs_dir)]
+    )
     assert result.exit_code != 0
     assert "one --pdfs per GOLD file" in result.output

@@ -40,9 +40,19 @@ def test_curve_is_monotone_and_tends_to_the_max():
 
 
 def _trial(i, acc, energy, status="done"):
-    return TrialRow(recipe="r", trial=i, params={"i": i}, seed=i, setting={}, device="cpu",
-                    status=status, metric="accuracy", val_metric=acc, energy_j=energy,
-                    wall_s=1.0)
+    return TrialRow(
+        recipe="r",
+        trial=i,
+        params={"i": i},
+        seed=i,
+        setting={},
+        device="cpu",
+        status=status,
+        metric="accuracy",
+        val_metric=acc,
+        energy_j=energy,
+        wall_s=1.0,
+    )
 
 
 def test_evp_curve_from_store_and_plot(store, tmp_path):

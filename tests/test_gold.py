@@ -21,13 +21,15 @@ PDF = "mirror/proceedings.mlr.press/v48/achim16.pdf"
 
 
 def _write(path: Path, records: list) -> Path:
-    path.write_text("".join((r if isinstance(r, str) else json.dumps(r)) + "\n"
-                            for r in records), encoding="utf-8")
+    path.write_text(
+        "".join((r if isinstance(r, str) else json.dumps(r)) + "\n" for r in records),
+        encoding="utf-8",
+    )
     return path
 
 
 def _quote(page_text: str, start_word: int = 40, words: int = 10) -> str:
-    return " ".join(normalize_ws(page_text).split()[start_word:start_word + words])
+    return " ".join(normalize_ws(page_text).split()[start_word : start_word + words])
 
 
 @pytest.fixture(scope="module")
@@ -85,15 +87,14 @@ def test_altered_quote_is_caught(tmp_path, pdfs_dir, good):
 def test_page_out_of_range(tmp_path, pdfs_dir, good, pages):
     good["labels"]["params"]["evidence"][0]["page"] = len(pages) + 1
     assert _messages(tmp_path, pdfs_dir, [good]) == [
-        (f"params: evidence 1: page {len(pages) + 1} out of range "
-         f"(the PDF has {len(pages)} pages)")]
+        (f"params: evidence 1: page {len(pages) + 1} out of range (the PDF has {len(pages)} pages)")
+    ]
 
 
 def test_reported_must_match_evidence_and_length_limit(tmp_path, pdfs_dir, good):
     good["labels"]["flops"]["reported"] = True
     good["labels"]["runtime"]["reported"] = False
-    good["labels"]["hardware"] = {"reported": True,
-                                  "evidence": [{"page": 2, "text": "x" * 301}]}
+    good["labels"]["hardware"] = {"reported": True, "evidence": [{"page": 2, "text": "x" * 301}]}
     msgs = _messages(tmp_path, pdfs_dir, [good])
     assert any(m.startswith("flops: reported=true but evidence has 0") for m in msgs)
     assert any(m.startswith("runtime: reported=false but evidence has 1") for m in msgs)
@@ -104,9 +105,9 @@ def test_bad_lines_each_reported_with_line_numbers(tmp_path, pdfs_dir, good):
     other = copy.deepcopy(good)
     missing_pdf = copy.deepcopy(good)
     missing_pdf["file"] = "no-such-paper.pdf"
-    issues = validate_papers(_write(tmp_path / "g.jsonl",
-                                    [good, "{not json", other, missing_pdf, "[1, 2]"]),
-                             pdfs_dir)
+    issues = validate_papers(
+        _write(tmp_path / "g.jsonl", [good, "{not json", other, missing_pdf, "[1, 2]"]), pdfs_dir
+    )
     where = [(i.line, i.message.split(" (")[0]) for i in issues]
     assert (2, "not valid JSON") in where
     assert (5, "line is not a JSON object") in where
@@ -123,6 +124,7 @@ def test_merged_papers_gold_validates(pdfs_dir):
 
 
 # --- abstracts --------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def index(corpus_dir):
@@ -163,8 +165,12 @@ def test_first_abstract_sample_and_split_reproduce_from_seeds(index):
 
 def test_abstract_validator_catches_errors(tmp_path, index):
     rows = _rows()[:3]
-    bad = [dict(rows[0]), dict(rows[0]), dict(rows[1], label="fast", split="train"),
-           dict(rows[2], id="acl:X99-9999", abstract="copied text")]
+    bad = [
+        dict(rows[0]),
+        dict(rows[0]),
+        dict(rows[1], label="fast", split="train"),
+        dict(rows[2], id="acl:X99-9999", abstract="copied text"),
+    ]
     del bad[1]["split"]
     issues = validate_abstracts(_write(tmp_path / "a.jsonl", bad), index=index)
     got = {(i.line, i.message.split(" (")[0].split(",")[0]) for i in issues}
@@ -175,10 +181,12 @@ def test_abstract_validator_catches_errors(tmp_path, index):
     assert (4, "id 'acl:X99-9999' not found in the corpus") in got
     dup = validate_abstracts(_write(tmp_path / "d.jsonl", [rows[0], rows[0]]))
     assert [(i.line, i.message.split(" (")[0]) for i in dup] == [
-        (2, f"duplicate id {rows[0]['id']!r}")]
+        (2, f"duplicate id {rows[0]['id']!r}")
+    ]
 
 
 # --- agreement ----------------------------------------------------------------------------
+
 
 def test_kappa_binary_hand_computed():
     # 4 yes/yes, 1 yes/no, 1 no/yes, 4 no/no: p_o = .8, p_e = .5*.5+.5*.5 = .5 -> .6
@@ -204,17 +212,28 @@ def test_kappa_multiclass_and_undefined():
 
 
 def _gold(target: str, **reported: bool) -> dict:
-    labels = {c: {"reported": reported.get(c, False),
-                  "evidence": [{"page": 1, "text": "t"}] if reported.get(c) else []}
-              for c in CATEGORIES}
+    labels = {
+        c: {
+            "reported": reported.get(c, False),
+            "evidence": [{"page": 1, "text": "t"}] if reported.get(c) else [],
+        }
+        for c in CATEGORIES
+    }
     return {"target": target, "labels": labels}
 
 
 def test_compare_lists_disagreements_over_common_papers():
-    first = {"a.pdf": _gold("accuracy", runtime=True), "b.pdf": _gold("other"),
-             "c.pdf": _gold("efficiency", flops=True), "only1.pdf": _gold("other")}
-    second = {"a.pdf": _gold("accuracy", runtime=True, hardware=True),
-              "b.pdf": _gold("other"), "c.pdf": _gold("both", flops=True)}
+    first = {
+        "a.pdf": _gold("accuracy", runtime=True),
+        "b.pdf": _gold("other"),
+        "c.pdf": _gold("efficiency", flops=True),
+        "only1.pdf": _gold("other"),
+    }
+    second = {
+        "a.pdf": _gold("accuracy", runtime=True, hardware=True),
+        "b.pdf": _gold("other"),
+        "c.pdf": _gold("both", flops=True),
+    }
     report = compare(first, second)
     assert report.common == ["a.pdf", "b.pdf", "c.pdf"] and report.only_first == ["only1.pdf"]
     by = {f.field: f for f in report.fields}
@@ -223,7 +242,9 @@ def test_compare_lists_disagreements_over_common_papers():
     assert by["hardware"].kappa == pytest.approx(0.0)  # p_o = 2/3, p_e = 2/3
     assert by["energy"].kappa is None
     assert {(d.file, d.field, d.first, d.second) for d in report.disagreements} == {
-        ("a.pdf", "hardware", False, True), ("c.pdf", "target", "efficiency", "both")}
+        ("a.pdf", "hardware", False, True),
+        ("c.pdf", "target", "efficiency", "both"),
+    }
     assert "hardware" in format_report(report)
 
 
@@ -242,8 +263,9 @@ def test_cli_validate_and_agreement(tmp_path, pdfs_dir, good):
     assert f"{bad}:1: target None is not one of" in res.output
     second = copy.deepcopy(good)
     second["labels"]["hardware"] = {"reported": True, "evidence": [{"page": 2, "text": "x"}]}
-    res = runner.invoke(cli, ["gold", "agreement", str(ok),
-                              str(_write(tmp_path / "two.jsonl", [second]))])
+    res = runner.invoke(
+        cli, ["gold", "agreement", str(ok), str(_write(tmp_path / "two.jsonl", [second]))]
+    )
     assert res.exit_code == 0, res.output
     assert "papers in both files: 1" in res.output
     assert f"{PDF}  hardware: False vs True" in res.output

@@ -52,12 +52,15 @@ def test_wide_abstracts_validate(corpus_dir):
 
 
 def test_second_passes_agree_as_documented():
-    report = compare(load_gold(GOLD / "papers_pmlr.jsonl"),
-                     load_gold(GOLD / "papers_pmlr_second_pass.jsonl"))
+    report = compare(
+        load_gold(GOLD / "papers_pmlr.jsonl"), load_gold(GOLD / "papers_pmlr_second_pass.jsonl")
+    )
     assert len(report.common) == 61 and not report.only_second
     assert all(f.n == 61 for f in report.fields)
-    first = {json.loads(line)["id"]: json.loads(line)["label"]
-             for line in (GOLD / "abstracts_wide.jsonl").open()}
+    first = {
+        json.loads(line)["id"]: json.loads(line)["label"]
+        for line in (GOLD / "abstracts_wide.jsonl").open()
+    }
     second = [json.loads(line) for line in (GOLD / "abstracts_wide_second_pass.jsonl").open()]
     assert len(second) == 402 and all(s["id"] in first for s in second)
 

@@ -26,8 +26,9 @@ from extractors.pdftext import read_pdf
 REPO = Path(__file__).resolve().parents[1]
 SEED_PDF = "mirror/proceedings.mlr.press/v48/achim16.pdf"  # 9 pages
 
-ZERO_PAGES = pdfmaker._assemble([b"<< /Type /Catalog /Pages 2 0 R >>",
-                                 b"<< /Type /Pages /Kids [] /Count 0 >>"])
+ZERO_PAGES = pdfmaker._assemble(
+    [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [] /Count 0 >>"]
+)
 
 
 def _run(*args):
@@ -59,25 +60,39 @@ def test_zero_page_pdf_is_empty_even_after_an_encrypted_one(tmp_path):
 @pytest.fixture
 def real_store(tmp_path, pdfs_dir):
     """A store with `n` distinct copies of a real 9-page paper, fetched into the cache."""
+
     def build(n: int) -> tuple[Path, Path]:
         db, cache = tmp_path / "s.duckdb", PdfCache(tmp_path / "cache")
         seed = (pdfs_dir / SEED_PDF).read_bytes()
         with Store(db) as store:
-            store.upsert_papers([Paper(f"p:{i}", "test", "TEST", 2020, f"paper {i}")
-                                 for i in range(n)])
+            store.upsert_papers(
+                [Paper(f"p:{i}", "test", "TEST", 2020, f"paper {i}") for i in range(n)]
+            )
             for i in range(n):
                 cached = cache.put(seed + f"\n% copy {i}\n".encode())
-                store.set_pdf_state(f"p:{i}", status="fetched", pdf_sha256=cached.sha256,
-                                    pages=cached.pages)
+                store.set_pdf_state(
+                    f"p:{i}", status="fetched", pdf_sha256=cached.sha256, pages=cached.pages
+                )
         return db, cache.root
+
     return build
 
 
 @pytest.mark.shared
 def test_timed_out_extractions_are_retried_and_shown_by_status(real_store):
     db, cache = real_store(2)
-    res = _run("extract", "--db", db, "--cache-dir", cache, "--timeout", "0.01",
-               "--no-progress", "--workers", "1")
+    res = _run(
+        "extract",
+        "--db",
+        db,
+        "--cache-dir",
+        cache,
+        "--timeout",
+        "0.01",
+        "--no-progress",
+        "--workers",
+        "1",
+    )
     assert res.exit_code == 0 and "2 errors" in res.stdout, res.output
     status = json.loads(_run("status", "--db", db, "--json").stdout)
     assert status["venues"][0]["extract_errors"] == 2
@@ -96,11 +111,24 @@ def test_timed_out_extractions_are_retried_and_shown_by_status(real_store):
 def test_ctrl_c_during_extract_exits_130_and_keeps_what_was_done(real_store):
     db, cache = real_store(60)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    proc = subprocess.Popen([sys.executable, "-c", "from app.cli import main; main()",
-                             "extract", "--db", str(db), "--cache-dir", str(cache),
-                             "--workers", "2"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "from app.cli import main; main()",
+            "extract",
+            "--db",
+            str(db),
+            "--cache-dir",
+            str(cache),
+            "--workers",
+            "2",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        start_new_session=True,
+    )
     # wait until the progress bar shows work done, then Ctrl-C (the terminal signals the
     # whole foreground process group, workers included)
     seen = b""
@@ -120,8 +148,9 @@ def test_ctrl_c_during_extract_exits_130_and_keeps_what_was_done(real_store):
         assert 0 < done < 60  # some papers were done and stored, not all
 
 
-@pytest.mark.parametrize("data", [b"<html>not a pdf</html>", ZERO_PAGES,
-                                  pdfmaker.encrypted_pdf("x"), b""])
+@pytest.mark.parametrize(
+    "data", [b"<html>not a pdf</html>", ZERO_PAGES, pdfmaker.encrypted_pdf("x"), b""]
+)
 def test_check_upload_errors_name_the_upload_not_the_server_path(data):
     import tempfile
 
@@ -142,8 +171,19 @@ def test_a_forced_rerun_over_the_limit_keeps_the_earlier_result(real_store):
     assert "1 extracted" in res.stdout, res.output
     with Store(db, read_only=True) as s:
         before = s.fetch_dicts("SELECT * FROM findings ORDER BY ALL")
-    res = _run("extract", "--db", db, "--cache-dir", cache, "--no-progress", "--workers", "1",
-               "--force", "--timeout", "0.01")
+    res = _run(
+        "extract",
+        "--db",
+        db,
+        "--cache-dir",
+        cache,
+        "--no-progress",
+        "--workers",
+        "1",
+        "--force",
+        "--timeout",
+        "0.01",
+    )
     assert "1 errors" in res.stdout and "timeout 1" in res.stdout, res.output
     with Store(db, read_only=True) as s:  # the timeout did not replace the result
         assert s.scalar("SELECT status FROM extractions") == "ok"

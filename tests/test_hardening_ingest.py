@@ -35,13 +35,15 @@ def _ids(db) -> set[str]:
 
 def test_bad_years_reject_their_row_and_the_rest_is_ingested(folder, tmp_path):
     man = tmp_path / "m.csv"
-    man.write_text("file,id,venue,year\n"
-                   "p0.pdf,a,CONF,2024\n"
-                   "p1.pdf,b,CONF,twenty\n"
-                   "p2.pdf,c,CONF,2024.0\n"
-                   "p3.pdf,d,CONF,99999\n"
-                   "p3.pdf,e,CONF,-5\n"
-                   "p3.pdf,f,CONF,2023\n")
+    man.write_text(
+        "file,id,venue,year\n"
+        "p0.pdf,a,CONF,2024\n"
+        "p1.pdf,b,CONF,twenty\n"
+        "p2.pdf,c,CONF,2024.0\n"
+        "p3.pdf,d,CONF,99999\n"
+        "p3.pdf,e,CONF,-5\n"
+        "p3.pdf,f,CONF,2023\n"
+    )
     db = tmp_path / "s.duckdb"
     res = _run("ingest", folder, "--manifest", man, "--db", db, "--json")
     assert res.exit_code == 1, res.output
@@ -49,7 +51,11 @@ def test_bad_years_reject_their_row_and_the_rest_is_ingested(folder, tmp_path):
     out = json.loads(res.stdout)
     assert out["new"] == 2  # rows after the bad ones were processed
     assert [(r["item"], r["file"]) for r in out["failed"]] == [
-        ("row 3", "p1.pdf"), ("row 4", "p2.pdf"), ("row 5", "p3.pdf"), ("row 6", "p3.pdf")]
+        ("row 3", "p1.pdf"),
+        ("row 4", "p2.pdf"),
+        ("row 5", "p3.pdf"),
+        ("row 6", "p3.pdf"),
+    ]
     assert all("bad year" in r["reason"] for r in out["failed"])
     # p3.pdf is rejected on two rows and ingested on a third: keyed by row, not file name
     assert _ids(db) == {"local:a", "local:f"}
@@ -69,8 +75,9 @@ def test_year_option_is_range_checked(folder, tmp_path):
 
 def test_latin1_manifest_is_read(folder, tmp_path):
     man = tmp_path / "m.csv"
-    man.write_bytes("file,id,title,venue,year\np0.pdf,a,Réseaux économes,CONF,2024\n"
-                    .encode("latin-1"))
+    man.write_bytes(
+        "file,id,title,venue,year\np0.pdf,a,Réseaux économes,CONF,2024\n".encode("latin-1")
+    )
     db = tmp_path / "s.duckdb"
     res = _run("ingest", folder, "--manifest", man, "--db", db)
     assert res.exit_code == 0, res.output
@@ -78,13 +85,16 @@ def test_latin1_manifest_is_read(folder, tmp_path):
         assert s.get_paper("local:a").title == "Réseaux économes"
 
 
-@pytest.mark.parametrize("data", [
-    bytes(range(256)) * 4,  # random-looking bytes, NULs included
-    b"\x81\x8d\x8f\x90\x9d" * 20,  # neither UTF-8 nor Windows-1252
-    b"file,id\n\"p0.pdf,unterminated" + b"x" * 200_000,  # over csv's field limit
-    b"id,title\n1,no file column\n",
-    b"",
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(range(256)) * 4,  # random-looking bytes, NULs included
+        b"\x81\x8d\x8f\x90\x9d" * 20,  # neither UTF-8 nor Windows-1252
+        b'file,id\n"p0.pdf,unterminated' + b"x" * 200_000,  # over csv's field limit
+        b"id,title\n1,no file column\n",
+        b"",
+    ],
+)
 def test_unreadable_manifest_is_one_line_and_exit_2(folder, tmp_path, data):
     man = tmp_path / "m.csv"
     man.write_bytes(data)
@@ -103,8 +113,7 @@ def test_rejections_are_stored_and_shown_by_status(folder, tmp_path):
     status = _run("status", "--db", db, "--json")
     assert status.exit_code == 0, status.output
     ingest = json.loads(status.stdout)["failures"]["ingest"]
-    assert [(f["item"], f["location"]) for f in ingest] == [
-        ("broken.pdf", str(folder.resolve()))]
+    assert [(f["item"], f["location"]) for f in ingest] == [("broken.pdf", str(folder.resolve()))]
     assert "not a PDF" in ingest[0]["reason"]
     text = _run("status", "--db", db).output
     assert "ingest: 1" in text and "broken.pdf" in text and "not a PDF" in text
@@ -134,8 +143,9 @@ def test_same_id_on_two_rows_is_rejected_not_overwritten(folder, tmp_path):
     res = _run("ingest", folder, "--manifest", man, "--db", db, "--json")
     assert res.exit_code == 1
     failed = json.loads(res.stdout)["failed"]
-    assert [f["item"] for f in failed] == ["row 3"] and "already used by row 2" in \
-        failed[0]["reason"]
+    assert [f["item"] for f in failed] == ["row 3"] and "already used by row 2" in failed[0][
+        "reason"
+    ]
 
 
 def test_copies_of_one_pdf_without_ids_are_one_paper_not_a_rejection(folder, tmp_path):

@@ -50,10 +50,24 @@ def _start(tmp_path, mode: str = "exit", **kw) -> tuple[subprocess.Popen, Path]:
     ready = tmp_path / "ready"
     script = tmp_path / "child.py"
     script.write_text(CHILD)
-    proc = subprocess.Popen([*GREENLENS, "meter", "--db", str(tmp_path / "s.duckdb"), "--",
-                             sys.executable, str(script), str(ready), mode],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(),
-                            start_new_session=True, **kw)
+    proc = subprocess.Popen(
+        [
+            *GREENLENS,
+            "meter",
+            "--db",
+            str(tmp_path / "s.duckdb"),
+            "--",
+            sys.executable,
+            str(script),
+            str(ready),
+            mode,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(),
+        start_new_session=True,
+        **kw,
+    )
     deadline = time.monotonic() + 60
     while not (ready.exists() and ready.read_text()):
         assert proc.poll() is None, proc.communicate()
@@ -72,8 +86,10 @@ def _alive(pid: int) -> bool:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    return Path(f"/proc/{pid}").exists() and "zombie" not in \
-        Path(f"/proc/{pid}/status").read_text().lower()
+    return (
+        Path(f"/proc/{pid}").exists()
+        and "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+    )
 
 
 def _signals(ready: Path) -> list[int]:
@@ -82,15 +98,24 @@ def _signals(ready: Path) -> list[int]:
 
 
 def test_json_is_the_last_line_after_output_without_newline(tmp_path):
-    res = subprocess.run([*GREENLENS, "meter", "--json", "--no-record", "--", "printf",
-                          "no newline"], capture_output=True, text=True, env=_env(),
-                         timeout=120)
+    res = subprocess.run(
+        [*GREENLENS, "meter", "--json", "--no-record", "--", "printf", "no newline"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert res.returncode == 0, res.stderr
     lines = res.stdout.splitlines()
     assert lines[0] == "no newline"
     assert json.loads(lines[-1])["exit_code"] == 0
-    res = subprocess.run([*GREENLENS, "meter", "--json", "--no-record", "--", "echo", "x"],
-                         capture_output=True, text=True, env=_env(), timeout=120)
+    res = subprocess.run(
+        [*GREENLENS, "meter", "--json", "--no-record", "--", "echo", "x"],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=120,
+    )
     assert res.stdout.splitlines()[0] == "x" and len(res.stdout.splitlines()) == 2
 
 
@@ -140,9 +165,23 @@ def test_a_command_that_ignores_signals_is_killed_at_the_third(tmp_path):
 def test_timeout_around_meter_records_the_run(tmp_path):
     started = time.monotonic()
     # 10 s: greenlens itself takes 1-4 s to start on a loaded 2-core machine
-    res = subprocess.run(["timeout", "10", *GREENLENS, "meter", "--db",
-                          str(tmp_path / "s.duckdb"), "--", "sleep", "60"],
-                         capture_output=True, text=True, env=_env(), timeout=90)
+    res = subprocess.run(
+        [
+            "timeout",
+            "10",
+            *GREENLENS,
+            "meter",
+            "--db",
+            str(tmp_path / "s.duckdb"),
+            "--",
+            "sleep",
+            "60",
+        ],
+        capture_output=True,
+        text=True,
+        env=_env(),
+        timeout=90,
+    )
     assert res.returncode == 124, res.stderr  # timeout's own code: it stopped the command
     assert time.monotonic() - started < 30
     assert [r["exit_code"] for r in _runs(tmp_path)] == [128 + signal.SIGTERM]

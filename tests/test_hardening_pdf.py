@@ -18,8 +18,7 @@ from corpus.store import Store
 from extractors import batch
 from extractors.isolate import Limits
 
-REASONS = {"corrupt", "empty", "not_pdf", "encrypted", "timeout", "memory", "too_large",
-           "missing"}
+REASONS = {"corrupt", "empty", "not_pdf", "encrypted", "timeout", "memory", "too_large", "missing"}
 SEED_PDF = "mirror/proceedings.mlr.press/v48/achim16.pdf"  # 9 pages, 530 KiB
 
 
@@ -48,13 +47,15 @@ def _check_one_record_each(store: Store, ids) -> dict[str, dict]:
             assert not store.fetchall("SELECT 1 FROM findings WHERE paper_id = ?", [pid])
         else:
             assert row["pages"] >= 1
-            n = store.scalar("SELECT count(DISTINCT category) FROM findings "
-                             "WHERE paper_id = ?", [pid])
+            n = store.scalar(
+                "SELECT count(DISTINCT category) FROM findings WHERE paper_id = ?", [pid]
+            )
             assert n == 7, pid
     return rows
 
 
 # -- fuzzing -------------------------------------------------------------------------------
+
 
 @st.composite
 def mutation(draw, size: int):
@@ -75,19 +76,24 @@ def mutation(draw, size: int):
 def _apply(data: bytes, m: tuple) -> bytes:
     kind, at, a, b = m
     if kind == "flip":  # xor `b` bytes from `at` with `a`
-        chunk = bytes(x ^ a for x in data[at:at + b])
-        return data[:at] + chunk + data[at + len(chunk):]
+        chunk = bytes(x ^ a for x in data[at : at + b])
+        return data[:at] + chunk + data[at + len(chunk) :]
     if kind == "truncate":
         return data[:at]
-    return data[:b] + data[at:at + a] + data[b:]  # copy data[at:at+a] to offset b
+    return data[:b] + data[at : at + a] + data[b:]  # copy data[at:at+a] to offset b
 
 
 @pytest.mark.slow
 def test_fuzzed_real_pdfs_each_get_one_record(pdfs_dir):
     seed = (pdfs_dir / SEED_PDF).read_bytes()
 
-    @settings(max_examples=5, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=5,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(st.lists(mutation(len(seed)), min_size=10, max_size=10))
     def run(mutations):
         files = {f"fuzz:{i}": _apply(seed, m) for i, m in enumerate(mutations)}
@@ -95,8 +101,9 @@ def test_fuzzed_real_pdfs_each_get_one_record(pdfs_dir):
         with tempfile.TemporaryDirectory() as tmp:
             store, cache = _store_with(Path(tmp), files)
             t0 = time.monotonic()
-            s = batch.extract_store(store, cache, workers=2, progress=False,
-                                    limits=Limits(timeout_s=30, memory_mb=1024))
+            s = batch.extract_store(
+                store, cache, workers=2, progress=False, limits=Limits(timeout_s=30, memory_mb=1024)
+            )
             assert time.monotonic() - t0 < 120
             assert s.extracted + s.errors == len(files)
             _check_one_record_each(store, files)
@@ -110,8 +117,10 @@ def test_fuzzed_real_pdfs_each_get_one_record(pdfs_dir):
 
 # -- hostile files -------------------------------------------------------------------------
 
-def _one_page(content: bytes, *, mediabox: bytes = b"[0 0 612 792]",
-              pages_dict: bytes | None = None) -> bytes:
+
+def _one_page(
+    content: bytes, *, mediabox: bytes = b"[0 0 612 792]", pages_dict: bytes | None = None
+) -> bytes:
     objs = pdfmaker._page_objects(b"", content, pdfmaker._FONT)
     objs[2] = objs[2].replace(b"[0 0 612 792]", mediabox)
     if pages_dict is not None:
@@ -128,11 +137,13 @@ def test_hostile_pdfs_cost_one_record_each(tmp_path):
         # a page of 1e6 x 1e6 pt (about 350 km wide): text extraction does not rasterise
         "hostile:mediabox": _one_page(TEXT, mediabox=b"[0 0 1000000 1000000]"),
         # a page tree claiming 1e8 pages but holding one
-        "hostile:count": _one_page(TEXT, pages_dict=b"<< /Type /Pages /Kids [3 0 R] "
-                                                    b"/Count 100000000 >>"),
+        "hostile:count": _one_page(
+            TEXT, pages_dict=b"<< /Type /Pages /Kids [3 0 R] /Count 100000000 >>"
+        ),
         # one page object listed 200,000 times: 1.2 MB that pdfium counts as 200,000 pages
-        "hostile:kids": _one_page(TEXT, pages_dict=b"<< /Type /Pages /Kids ["
-                                  + b"3 0 R " * 200000 + b"] /Count 200000 >>"),
+        "hostile:kids": _one_page(
+            TEXT, pages_dict=b"<< /Type /Pages /Kids [" + b"3 0 R " * 200000 + b"] /Count 200000 >>"
+        ),
         # a content stream inflating to 600 MiB from 600 KiB, over a 256 MiB limit
         "hostile:bomb": pdfmaker.bomb_pdf(600),
         "hostile:empty": b"",
@@ -140,14 +151,17 @@ def test_hostile_pdfs_cost_one_record_each(tmp_path):
     }
     store, cache = _store_with(tmp_path, files)
     t0 = time.monotonic()
-    s = batch.extract_store(store, cache, workers=2, progress=False,
-                            limits=Limits(timeout_s=60, memory_mb=256))
+    s = batch.extract_store(
+        store, cache, workers=2, progress=False, limits=Limits(timeout_s=60, memory_mb=256)
+    )
     assert time.monotonic() - t0 < 60
     rows = _check_one_record_each(store, files)
     assert rows["hostile:mediabox"]["status"] == "ok"
     assert rows["hostile:mediabox"]["pages"] == 1
-    hw = store.fetch_dicts("SELECT reported, evidence FROM findings WHERE paper_id = ? "
-                           "AND category = 'hardware'", ["hostile:mediabox"])
+    hw = store.fetch_dicts(
+        "SELECT reported, evidence FROM findings WHERE paper_id = ? AND category = 'hardware'",
+        ["hostile:mediabox"],
+    )
     assert hw[0]["reported"] and "V100" in hw[0]["evidence"]
     assert rows["hostile:count"]["status"] == "ok" and rows["hostile:count"]["pages"] == 1
     assert rows["hostile:kids"]["error"].startswith("too_large: 200000 pages")

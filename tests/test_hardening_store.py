@@ -25,12 +25,17 @@ SEED_PDF = "mirror/proceedings.mlr.press/v48/achim16.pdf"  # 530 KiB
 
 def _mount_tmpfs(path: Path, size: str) -> None:
     path.mkdir(parents=True, exist_ok=True)
-    res = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
-                         capture_output=True, text=True)
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+        capture_output=True,
+        text=True,
+    )
     if res.returncode != 0:
         why = res.stderr.strip() or "mount failed"
-        pytest.skip(f"cannot mount a small tmpfs ({why}): needs root with CAP_SYS_ADMIN; "
-                    "a full or read-only file system is not simulated here")
+        pytest.skip(
+            f"cannot mount a small tmpfs ({why}): needs root with CAP_SYS_ADMIN; "
+            "a full or read-only file system is not simulated here"
+        )
 
 
 @pytest.fixture
@@ -47,8 +52,7 @@ def read_only_dir(tmp_path):
     """A read-only file system (tmpfs remounted ro: root's chmod bypass does not apply)."""
     mnt = tmp_path / "ro"
     _mount_tmpfs(mnt, "1m")
-    res = subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True,
-                         text=True)
+    res = subprocess.run(["mount", "-o", "remount,ro", str(mnt)], capture_output=True, text=True)
     if res.returncode != 0:
         subprocess.run(["umount", "-l", str(mnt)], check=False)
         pytest.skip(f"cannot remount read-only: {res.stderr.strip()}")
@@ -61,6 +65,7 @@ def _leftovers(root: Path) -> list[Path]:
 
 
 # -- disk full / read-only -----------------------------------------------------------------
+
 
 @pytest.mark.shared
 def test_full_disk_pdf_cache_clear_error_no_partial_file(tiny_fs, pdfs_dir, tmp_path):
@@ -84,8 +89,21 @@ def test_full_disk_pdf_cache_clear_error_no_partial_file(tiny_fs, pdfs_dir, tmp_
     for i in range(3):
         (src / f"p{i}.pdf").write_bytes(seed + f"\n% copy {i}\n".encode())
     db = tmp_path / "s.duckdb"
-    out = CliRunner().invoke(cli, ["ingest", str(src), "--venue", "X", "--year", "2020",
-                                   "--cache-dir", str(tiny_fs / "cache2"), "--db", str(db)])
+    out = CliRunner().invoke(
+        cli,
+        [
+            "ingest",
+            str(src),
+            "--venue",
+            "X",
+            "--year",
+            "2020",
+            "--cache-dir",
+            str(tiny_fs / "cache2"),
+            "--db",
+            str(db),
+        ],
+    )
     assert out.exit_code == 2, out.output
     assert "No space left on device" in out.output and "Traceback" not in out.output
     assert _leftovers(tiny_fs) == []
@@ -118,11 +136,28 @@ def test_full_disk_store_keeps_whole_batches(tiny_fs):
     writer = BatchWriter(store, every=25, max_wait_s=1e9)
     with pytest.raises(StoreError) as info:
         for pid in ids:  # ~4 KiB of evidence per paper: far more than 1 MiB in all
-            writer.add({"paper_id": pid, "extractor_version": "v", "status": "ok",
-                        "pages": 1, "scanned_pages": 0},
-                       [{"paper_id": pid, "category": c, "rank": 0, "reported": True,
-                         "evidence": uuid.uuid4().hex * 18, "page": 1, "method": "m",
-                         "extractor_version": "v"} for c in "abcdefg"])
+            writer.add(
+                {
+                    "paper_id": pid,
+                    "extractor_version": "v",
+                    "status": "ok",
+                    "pages": 1,
+                    "scanned_pages": 0,
+                },
+                [
+                    {
+                        "paper_id": pid,
+                        "category": c,
+                        "rank": 0,
+                        "reported": True,
+                        "evidence": uuid.uuid4().hex * 18,
+                        "page": 1,
+                        "method": "m",
+                        "extractor_version": "v",
+                    }
+                    for c in "abcdefg"
+                ],
+            )
         writer.flush()
     assert "No space left on device" in str(info.value) or "space" in str(info.value).lower()
     try:
@@ -152,22 +187,38 @@ s.close()
 
 def _small_store(db: Path) -> None:
     with Store(db) as s:
-        s.upsert_papers([Paper(f"p{i}", "t", "V", 2020 + i % 2, f"Paper {i}")
-                         for i in range(4)])
+        s.upsert_papers([Paper(f"p{i}", "t", "V", 2020 + i % 2, f"Paper {i}") for i in range(4)])
         for i in range(4):
-            s.execute("INSERT INTO extractions (paper_id, extractor_version, status, pages) "
-                      "VALUES (?, 'v1', 'ok', 3)", [f"p{i}"])
-            for c in ("flops", "energy", "runtime", "hardware", "params", "training_curve",
-                      "search_budget"):
-                s.execute("INSERT INTO findings (paper_id, category, rank, reported, "
-                          "method, extractor_version) VALUES (?, ?, 0, ?, 'm', 'v1')",
-                          [f"p{i}", c, i % 2 == 0])
+            s.execute(
+                "INSERT INTO extractions (paper_id, extractor_version, status, pages) "
+                "VALUES (?, 'v1', 'ok', 3)",
+                [f"p{i}"],
+            )
+            for c in (
+                "flops",
+                "energy",
+                "runtime",
+                "hardware",
+                "params",
+                "training_curve",
+                "search_budget",
+            ):
+                s.execute(
+                    "INSERT INTO findings (paper_id, category, rank, reported, "
+                    "method, extractor_version) VALUES (?, ?, 0, ?, 'm', 'v1')",
+                    [f"p{i}", c, i % 2 == 0],
+                )
 
 
 def _writer(db: Path) -> subprocess.Popen:
-    child = subprocess.Popen([sys.executable, "-c", _HOLD.format(db=str(db))], cwd=REPO,
-                             env={**os.environ, "PYTHONPATH": str(REPO)},
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLD.format(db=str(db))],
+        cwd=REPO,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert child.stdout.readline().strip() == "holding"
     return child
 

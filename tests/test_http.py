@@ -153,8 +153,9 @@ def test_unreachable_robots_blocks_the_host_and_says_why(tmp_path):
 
 
 def test_robots_for_our_agent_only(server, tmp_path):
-    server.robots["/proceedings.mlr.press"] = ("User-agent: greenlens\nDisallow: /v48/\n\n"
-                                               "User-agent: *\nAllow: /\n")
+    server.robots["/proceedings.mlr.press"] = (
+        "User-agent: greenlens\nDisallow: /v48/\n\nUser-agent: *\nAllow: /\n"
+    )
     with pytest.raises(RobotsDisallowed):
         client(server, tmp_path).get(PDF_URL)
 
@@ -163,7 +164,8 @@ def test_redirects_are_followed_hop_by_hop_under_robots(server, tmp_path):
     server.robots["/proceedings.mlr.press"] = "User-agent: *\nDisallow: /v101/\n"
     server.redirects["/proceedings.mlr.press/v48/old.pdf"] = PDF
     server.redirects["/proceedings.mlr.press/v48/sneaky.pdf"] = (
-        f"{server.base}/proceedings.mlr.press/v101/zhang19c.pdf")
+        f"{server.base}/proceedings.mlr.press/v101/zhang19c.pdf"
+    )
     server.redirects["/proceedings.mlr.press/v48/loop.pdf"] = "loop.pdf"
     c = client(server, tmp_path)
     resp = c.get("https://proceedings.mlr.press/v48/old.pdf")
@@ -179,8 +181,9 @@ def test_redirects_are_followed_hop_by_hop_under_robots(server, tmp_path):
 
 def test_per_host_rate_limit(server, tmp_path):
     clock = FakeClock()
-    c = client(server, tmp_path, clock, interval_s=1.0,
-               host_intervals={"proceedings.mlr.press": 3.0})
+    c = client(
+        server, tmp_path, clock, interval_s=1.0, host_intervals={"proceedings.mlr.press": 3.0}
+    )
     for name in ("achim16", "ok16", "su16"):
         c.get(f"https://proceedings.mlr.press/v48/{name}.pdf")
     # robots.txt, then three PDFs: each waits out the 3 s interval of the previous request

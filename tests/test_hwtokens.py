@@ -20,10 +20,26 @@ def _spacy_answer(text: str) -> bool:
 def _variants() -> list[str]:
     out = []
     for model in GPU_MODELS:
-        for pre in ("", "8 ", "8x", "8x ", "eight ", "two NVIDIA ", "4 Nvidia Tesla ",
-                    "1,024 ", "8\u00d7 ", "single "):
-            for var in (model, model.lower(), model.upper(), model.replace(" ", ""),
-                        model + "s", model + "-based"):
+        for pre in (
+            "",
+            "8 ",
+            "8x",
+            "8x ",
+            "eight ",
+            "two NVIDIA ",
+            "4 Nvidia Tesla ",
+            "1,024 ",
+            "8\u00d7 ",
+            "single ",
+        ):
+            for var in (
+                model,
+                model.lower(),
+                model.upper(),
+                model.replace(" ", ""),
+                model + "s",
+                model + "-based",
+            ):
                 out.append(re.sub(r"s$", "", pre + var))
     return sorted(set(out))
 
@@ -31,14 +47,24 @@ def _variants() -> list[str]:
 def test_table_is_that_of_the_installed_spacy(tmp_path):
     pytest.importorskip("spacy")
     hwtokens.build(tmp_path / "t.json")
-    assert json.loads((tmp_path / "t.json").read_text()) == \
-        json.loads(hwtokens.TABLE.read_text()), "run: python -m extractors.hwtokens"
+    assert json.loads((tmp_path / "t.json").read_text()) == json.loads(
+        hwtokens.TABLE.read_text()
+    ), "run: python -m extractors.hwtokens"
 
 
 def test_same_answer_as_spacy_or_none():
     pytest.importorskip("spacy")
-    texts = _variants() + ["GTX750", "RTX2080Ti", "one p100", "Jetson AGX Xavier",
-                           "A10G", "GeForce 940MX", "Cortex-A", "  V100", "V100\tGPU"]
+    texts = _variants() + [
+        "GTX750",
+        "RTX2080Ti",
+        "one p100",
+        "Jetson AGX Xavier",
+        "A10G",
+        "GeForce 940MX",
+        "Cortex-A",
+        "  V100",
+        "V100\tGPU",
+    ]
     decided = 0
     for text in texts:
         fast = hwtokens.confirmed(text)

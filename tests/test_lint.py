@@ -1,4 +1,5 @@
-"""The code stays lint-clean (ruff) and type-checks (mypy), with the settings in pyproject.toml."""
+"""The code stays lint-clean and formatted (ruff) and type-checks (mypy), with the settings in
+pyproject.toml."""
 
 from __future__ import annotations
 
@@ -15,8 +16,22 @@ def test_ruff_check_is_clean():
     ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     if ruff is None:
         pytest.skip("ruff is not installed (pip install 'greenlens[test]')")
-    result = subprocess.run([ruff, "check", "--no-cache", str(REPO)], capture_output=True,
-                            text=True, cwd=REPO)
+    result = subprocess.run(
+        [ruff, "check", "--no-cache", str(REPO)], capture_output=True, text=True, cwd=REPO
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_format_is_clean():
+    ruff = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
+    if ruff is None:
+        pytest.skip("ruff is not installed (pip install 'greenlens[test]')")
+    result = subprocess.run(
+        [ruff, "format", "--check", "--no-cache", str(REPO)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 

@@ -42,8 +42,9 @@ def fake_pynvml(n_devices=1, power_mw=150_000.0, counter=True, init_error=None):
             self.value = value
 
         def __str__(self):
-            return {3: "Not Supported", 12: "NVML Shared Library Not Found",
-                    15: "GPU is lost"}.get(self.value, f"error {self.value}")
+            return {3: "Not Supported", 12: "NVML Shared Library Not Found", 15: "GPU is lost"}.get(
+                self.value, f"error {self.value}"
+            )
 
     mod.NVMLError = NVMLError
     mod.NVML_ERROR_NOT_SUPPORTED = 3
@@ -51,7 +52,7 @@ def fake_pynvml(n_devices=1, power_mw=150_000.0, counter=True, init_error=None):
     mod.NVML_ERROR_GPU_IS_LOST = 15
     t0 = time.monotonic()
     mod.lost = set()
-    mod.counter_reads = []          # scripted counter values (mJ) when not empty
+    mod.counter_reads = []  # scripted counter values (mJ) when not empty
     mod.calls = {"init": 0, "shutdown": 0}
 
     def init():
@@ -94,6 +95,7 @@ def nvml(monkeypatch):
         mod = fake_pynvml(**kwargs)
         monkeypatch.setitem(sys.modules, "pynvml", mod)
         return mod
+
     return install
 
 
@@ -219,8 +221,8 @@ def test_rapl_package_and_dram_with_wraparound(tmp_path):
     monitor = EnergyMonitor(gpu=NullMeter("gpu", "no GPU: test"), powercap_root=tmp_path)
     assert isinstance(monitor.cpu, RaplMeter) and isinstance(monitor.dram, RaplMeter)
     monitor.begin_window("w")
-    (pkg / "energy_uj").write_text("4000000\n")      # wrapped: 1,000,000 + 4,000,000 uJ
-    (dram / "energy_uj").write_text("2500010\n")     # 2.5 J
+    (pkg / "energy_uj").write_text("4000000\n")  # wrapped: 1,000,000 + 4,000,000 uJ
+    (dram / "energy_uj").write_text("2500010\n")  # 2.5 J
     m = monitor.end_window("w")
     assert m.cpu_energy_j == pytest.approx(5.0)
     assert m.dram_energy_j == pytest.approx(2.5)
@@ -236,11 +238,11 @@ def test_unreadable_rapl_falls_back_to_marked_estimate(tmp_path):
     (zone / "max_energy_range_uj").write_text("1000\n")
     with pytest.raises(MeterUnavailable, match="not readable"):
         RaplMeter("package", tmp_path)
-    monitor = EnergyMonitor(gpu=NullMeter("gpu", "no GPU: test"), powercap_root=tmp_path,
-                            cpu_tdp_w=40)
+    monitor = EnergyMonitor(
+        gpu=NullMeter("gpu", "no GPU: test"), powercap_root=tmp_path, cpu_tdp_w=40
+    )
     assert isinstance(monitor.cpu, CpuEstimateMeter)
-    assert any(p.backend == "rapl-package" and "not readable" in p.detail
-               for p in monitor.probes)
+    assert any(p.backend == "rapl-package" and "not readable" in p.detail for p in monitor.probes)
     assert monitor.dram.available is False
 
 
@@ -271,11 +273,18 @@ def test_real_meter_around_a_real_workload():
 
 
 def test_co2e_and_round_trip():
-    m = Measurement("x", datetime(2026, 1, 1, tzinfo=UTC), 10.0,
-                    gpu_energy_j={"0": 3.0e6, "1": None}, cpu_energy_j=0.5e6,
-                    dram_energy_j=0.1e6, pue=1.5, grid_gco2e_per_kwh=400.0)
+    m = Measurement(
+        "x",
+        datetime(2026, 1, 1, tzinfo=UTC),
+        10.0,
+        gpu_energy_j={"0": 3.0e6, "1": None},
+        cpu_energy_j=0.5e6,
+        dram_energy_j=0.1e6,
+        pue=1.5,
+        grid_gco2e_per_kwh=400.0,
+    )
     assert m.gpu_total_j == 3.0e6 and m.energy_j == 3.6e6
-    assert m.co2e_kg == pytest.approx(1 * 1.5 * 0.4)     # 1 kWh x 1.5 x 0.4 kg/kWh
+    assert m.co2e_kg == pytest.approx(1 * 1.5 * 0.4)  # 1 kWh x 1.5 x 0.4 kg/kWh
     back = Measurement.from_dict(json.loads(m.to_json()))
     assert back == m and back.co2e_kg == m.co2e_kg
     assert CarbonConfig(400.0, 1.5).co2e_kg(3.6e6) == pytest.approx(0.6)
@@ -284,8 +293,14 @@ def test_co2e_and_round_trip():
 # -- greenlens meter ------------------------------------------------------------------------------
 def _greenlens(*args, env_extra=None):
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-c", "from app.cli import main; main()", *args],
-                          cwd=REPO, capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "from app.cli import main; main()", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_meter_cli_propagates_exit_code_and_records_run(tmp_path):
@@ -296,8 +311,15 @@ def test_meter_cli_propagates_exit_code_and_records_run(tmp_path):
     lines = proc.stdout.strip().splitlines()
     assert lines[0] == "child says hi"
     out = json.loads(lines[-1])
-    for key in ("wall_s", "gpu_energy_j", "cpu_energy_j", "energy_j", "co2e_kg", "sources",
-                "exit_code"):
+    for key in (
+        "wall_s",
+        "gpu_energy_j",
+        "cpu_energy_j",
+        "energy_j",
+        "co2e_kg",
+        "sources",
+        "exit_code",
+    ):
         assert key in out
     assert out["exit_code"] == 3 and out["cpu_energy_j"] > 0
     from corpus.store import Store
@@ -311,8 +333,7 @@ def test_meter_cli_propagates_exit_code_and_records_run(tmp_path):
 
 
 def test_meter_cli_missing_command(tmp_path):
-    proc = _greenlens("meter", "--db", str(tmp_path / "m.duckdb"), "--",
-                      "no-such-command-xyz")
+    proc = _greenlens("meter", "--db", str(tmp_path / "m.duckdb"), "--", "no-such-command-xyz")
     assert proc.returncode == 127
     assert "cannot run 'no-such-command-xyz'" in proc.stderr
 

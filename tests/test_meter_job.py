@@ -17,9 +17,21 @@ from replication.meters.replay import RaplReplay, ReplayClock, ReplayNvml, load_
 
 REPO = Path(__file__).resolve().parents[1]
 TRACES = REPO / "tests" / "fixtures" / "meter"
-VARS = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "SLURM_JOB_GPUS", "SLURM_STEP_GPUS",
-        "GREENLENS_NVML_TRACE", "GREENLENS_JOB_DIR", "GREENLENS_CLAIM_DIR", "RANK",
-        "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE", "SLURM_JOB_ID", "SLURM_NTASKS")
+VARS = (
+    "CUDA_VISIBLE_DEVICES",
+    "NVIDIA_VISIBLE_DEVICES",
+    "SLURM_JOB_GPUS",
+    "SLURM_STEP_GPUS",
+    "GREENLENS_NVML_TRACE",
+    "GREENLENS_JOB_DIR",
+    "GREENLENS_CLAIM_DIR",
+    "RANK",
+    "WORLD_SIZE",
+    "LOCAL_RANK",
+    "LOCAL_WORLD_SIZE",
+    "SLURM_JOB_ID",
+    "SLURM_NTASKS",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -30,48 +42,103 @@ def clean_env(monkeypatch):
 
 def torchrun_env(rank: int, world: int, local_world: int | None = None, port: int = 29500):
     local_world = local_world or world
-    return {"RANK": str(rank), "WORLD_SIZE": str(world), "LOCAL_RANK": str(rank % local_world),
-            "LOCAL_WORLD_SIZE": str(local_world), "GROUP_RANK": str(rank // local_world),
-            "MASTER_ADDR": "10.0.0.1", "MASTER_PORT": str(port),
-            "TORCHELASTIC_RUN_ID": "none", "TORCHELASTIC_RESTART_COUNT": "0"}
+    return {
+        "RANK": str(rank),
+        "WORLD_SIZE": str(world),
+        "LOCAL_RANK": str(rank % local_world),
+        "LOCAL_WORLD_SIZE": str(local_world),
+        "GROUP_RANK": str(rank // local_world),
+        "MASTER_ADDR": "10.0.0.1",
+        "MASTER_PORT": str(port),
+        "TORCHELASTIC_RUN_ID": "none",
+        "TORCHELASTIC_RESTART_COUNT": "0",
+    }
 
 
 def test_job_context_from_torchrun_and_slurm_variables():
     a = job_context(torchrun_env(3, 8, 4))
     b = job_context(torchrun_env(0, 8, 4))
-    assert (a.launcher, a.rank, a.world_size, a.local_rank, a.node_rank, a.nnodes) == \
-        ("torchrun", 3, 8, 3, 0, 2)
+    assert (a.launcher, a.rank, a.world_size, a.local_rank, a.node_rank, a.nnodes) == (
+        "torchrun",
+        3,
+        8,
+        3,
+        0,
+        2,
+    )
     assert a.job_id == b.job_id != job_context(torchrun_env(0, 8, 4, port=29501)).job_id
-    slurm = {"SLURM_JOB_ID": "812", "SLURM_STEP_ID": "0", "SLURM_PROCID": "9",
-             "SLURM_NTASKS": "11", "SLURM_LOCALID": "1", "SLURM_NODEID": "2",
-             "SLURM_NNODES": "3", "SLURM_TASKS_PER_NODE": "4(x2),3"}
+    slurm = {
+        "SLURM_JOB_ID": "812",
+        "SLURM_STEP_ID": "0",
+        "SLURM_PROCID": "9",
+        "SLURM_NTASKS": "11",
+        "SLURM_LOCALID": "1",
+        "SLURM_NODEID": "2",
+        "SLURM_NNODES": "3",
+        "SLURM_TASKS_PER_NODE": "4(x2),3",
+    }
     s = job_context(slurm)
-    assert (s.launcher, s.job_id, s.rank, s.world_size, s.local_world_size, s.nnodes) == \
-        ("slurm", "slurm-812.0", 9, 11, 3, 3)
+    assert (s.launcher, s.job_id, s.rank, s.world_size, s.local_world_size, s.nnodes) == (
+        "slurm",
+        "slurm-812.0",
+        9,
+        11,
+        3,
+        3,
+    )
     # the batch script (no step id) is not a rank: `greenlens meter -- srun ...` there is
     # one process around the whole step and must not wait for parts
     batch = {k: v for k, v in slurm.items() if k != "SLURM_STEP_ID"}
     assert job_context(batch) is None
     assert job_context({**slurm, "SLURM_STEP_ID": "4294967294"}) is None  # the batch step
     # a step using part of the job: the step's own task counts
-    step = job_context({**slurm, "SLURM_STEP_NUM_TASKS": "4", "SLURM_STEP_TASKS_PER_NODE": "2(x2)",
-                        "SLURM_STEP_NUM_NODES": "2", "SLURM_NODEID": "1", "SLURM_PROCID": "3"})
+    step = job_context(
+        {
+            **slurm,
+            "SLURM_STEP_NUM_TASKS": "4",
+            "SLURM_STEP_TASKS_PER_NODE": "2(x2)",
+            "SLURM_STEP_NUM_NODES": "2",
+            "SLURM_NODEID": "1",
+            "SLURM_PROCID": "3",
+        }
+    )
     assert (step.world_size, step.local_world_size, step.nnodes) == (4, 2, 2)
     # torchrun inside an srun step: the rank torchrun gives wins
     assert job_context({**slurm, **torchrun_env(5, 8)}).launcher == "torchrun"
-    assert job_context(torchrun_env(0, 1)) is None          # one rank: no job to merge
+    assert job_context(torchrun_env(0, 1)) is None  # one rank: no job to merge
     assert job_context({}) is None
     assert tasks_on_node("4(x2),3", 1) == 4 and tasks_on_node("2,1", 1) == 1
 
 
 def _ctx(rank, world, local_world=None, host="n1") -> JobContext:
     local_world = local_world or world
-    return JobContext("torchrun", "torchrun-test", rank, world, rank % local_world,
-                      local_world, rank // local_world, world // local_world, host)
+    return JobContext(
+        "torchrun",
+        "torchrun-test",
+        rank,
+        world,
+        rank % local_world,
+        local_world,
+        rank // local_world,
+        world // local_world,
+        host,
+    )
 
 
-def _ranks(tmp_path, nvml, clock, world, *, order=None, local_world=None, hosts=None,
-           job_dir=None, wait_s=5.0, env_per_rank=None, monkeypatch=None):
+def _ranks(
+    tmp_path,
+    nvml,
+    clock,
+    world,
+    *,
+    order=None,
+    local_world=None,
+    hosts=None,
+    job_dir=None,
+    wait_s=5.0,
+    env_per_rank=None,
+    monkeypatch=None,
+):
     """EnergyMonitors for ranks `order` (construction order), one per simulated rank."""
     monitors = {}
     for rank in order or range(world):
@@ -80,9 +147,16 @@ def _ranks(tmp_path, nvml, clock, world, *, order=None, local_world=None, hosts=
             for k, v in env_per_rank[rank].items():
                 monkeypatch.setenv(k, v)
         monitors[rank] = EnergyMonitor(
-            nvml=nvml, clock=clock, background=False, cpu=NullMeter("cpu", "replay"),
-            dram=NullMeter("dram", "replay"), job=_ctx(rank, world, local_world, host),
-            claim_dir=tmp_path / f"claims-{host}", job_dir=job_dir, job_wait_s=wait_s)
+            nvml=nvml,
+            clock=clock,
+            background=False,
+            cpu=NullMeter("cpu", "replay"),
+            dram=NullMeter("dram", "replay"),
+            job=_ctx(rank, world, local_world, host),
+            claim_dir=tmp_path / f"claims-{host}",
+            job_dir=job_dir,
+            job_wait_s=wait_s,
+        )
     return monitors
 
 
@@ -101,13 +175,19 @@ def test_ranks_on_one_node_count_each_gpu_once(tmp_path):
     clock = ReplayClock(0.6)
     nvml = ReplayNvml(trace, clock)
     monitors = _ranks(tmp_path, nvml, clock, 4, order=[2, 0, 1, 3])  # rank 2 starts first
-    single = EnergyMonitor(nvml=nvml, clock=clock, background=False, job=None,
-                           cpu=NullMeter("cpu", "x"), dram=NullMeter("dram", "x"))
+    single = EnergyMonitor(
+        nvml=nvml,
+        clock=clock,
+        background=False,
+        job=None,
+        cpu=NullMeter("cpu", "x"),
+        dram=NullMeter("dram", "x"),
+    )
     single.begin_window("ref")
     out = _window(monitors, clock)
     ref = single.end_window("ref")
     merged = out[0]
-    assert merged.gpu_energy_j == ref.gpu_energy_j          # 8 GPUs, each once, not 4 times
+    assert merged.gpu_energy_j == ref.gpu_energy_j  # 8 GPUs, each once, not 4 times
     assert len(merged.gpu_devices) == 8 and {g["rank"] for g in merged.gpu_devices} == {2}
     assert merged.job["ranks"] == [0, 1, 2, 3] and merged.job["scope"] == "job"
     assert "4 of 4 rank part(s) merged" in merged.job["summary"]
@@ -138,9 +218,16 @@ def test_ranks_with_their_own_gpu_are_summed(tmp_path, monkeypatch):
 def test_rapl_counted_once_per_node(tmp_path):
     clock = ReplayClock()
     RaplReplay(load_trace(TRACES / "rapl_wrap.json"), tmp_path / "powercap", clock)
-    monitors = {r: EnergyMonitor(gpu=NullMeter("gpu", "x"), clock=clock,
-                                 powercap_root=tmp_path / "powercap", job=_ctx(r, 3),
-                                 claim_dir=tmp_path / "claims") for r in range(3)}
+    monitors = {
+        r: EnergyMonitor(
+            gpu=NullMeter("gpu", "x"),
+            clock=clock,
+            powercap_root=tmp_path / "powercap",
+            job=_ctx(r, 3),
+            claim_dir=tmp_path / "claims",
+        )
+        for r in range(3)
+    }
     kinds = [(type(m.cpu).__name__, type(m.dram).__name__) for m in monitors.values()]
     assert kinds.count(("RaplMeter", "RaplMeter")) == 1
     assert kinds.count(("NullMeter", "NullMeter")) == 2
@@ -161,8 +248,9 @@ def test_a_missing_rank_is_reported_not_waited_for_forever(tmp_path):
 def test_two_nodes_with_a_shared_job_dir_make_one_record(tmp_path):
     nvml = ReplayNvml(load_trace(TRACES / "nvml_8gpu_node.json"), clock := ReplayClock(1))
     hosts = {0: "n1", 1: "n1", 2: "n2", 3: "n2"}
-    monitors = _ranks(tmp_path, nvml, clock, 4, local_world=2, hosts=hosts,
-                      job_dir=tmp_path / "shared")
+    monitors = _ranks(
+        tmp_path, nvml, clock, 4, local_world=2, hosts=hosts, job_dir=tmp_path / "shared"
+    )
     out = _window(monitors, clock)
     labels = sorted(out[0].gpu_energy_j)
     assert len(labels) == 16 and labels[0] == "n1:0" and labels[-1] == "n2:7"
@@ -186,7 +274,7 @@ def test_a_dead_ranks_claim_is_taken_over(tmp_path):
     dead.wait()
     claims = JobClaims(_ctx(1, 2), claim_dir=tmp_path)
     (claims.claims / "gpu-GPU-1").write_text(f"{dead.pid}:0")
-    assert claims.claim("gpu-GPU-1") is None                  # the holder is gone
+    assert claims.claim("gpu-GPU-1") is None  # the holder is gone
     other = JobClaims(_ctx(0, 2), claim_dir=tmp_path)
     assert other.claim("gpu-GPU-1") == f"rank 1 (pid {os.getpid()})"
 
@@ -196,10 +284,18 @@ def test_per_process_share_in_a_job_counts_every_rank_on_the_node(tmp_path):
     try:
         nvml = ReplayNvml(load_trace(TRACES / "nvml_shared_gpu.json"), clock := ReplayClock())
         claims = JobClaims(_ctx(1, 2), claim_dir=tmp_path)
-        (claims.pids / "rank-1").write_text(str(sibling.pid))   # another rank's process
-        monitor = EnergyMonitor(nvml=nvml, clock=clock, background=False, per_process=True,
-                                cpu=NullMeter("cpu", "x"), dram=NullMeter("dram", "x"),
-                                job=_ctx(0, 2), claim_dir=tmp_path, job_wait_s=0.1)
+        (claims.pids / "rank-1").write_text(str(sibling.pid))  # another rank's process
+        monitor = EnergyMonitor(
+            nvml=nvml,
+            clock=clock,
+            background=False,
+            per_process=True,
+            cpu=NullMeter("cpu", "x"),
+            dram=NullMeter("dram", "x"),
+            job=_ctx(0, 2),
+            claim_dir=tmp_path,
+            job_wait_s=0.1,
+        )
         pids = monitor.share.pids()
         assert os.getpid() in pids and sibling.pid in pids
         monitor.close()
@@ -209,14 +305,33 @@ def test_per_process_share_in_a_job_counts_every_rank_on_the_node(tmp_path):
 
 
 def _greenlens_rank(rank, world, tmp_path, port):
-    env = {**os.environ, "PYTHONPATH": str(REPO), **torchrun_env(rank, world, port=port),
-           "GREENLENS_NVML_TRACE": str(TRACES / "nvml_8gpu_node.json"),
-           "GREENLENS_CLAIM_DIR": str(tmp_path / "claims")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        **torchrun_env(rank, world, port=port),
+        "GREENLENS_NVML_TRACE": str(TRACES / "nvml_8gpu_node.json"),
+        "GREENLENS_CLAIM_DIR": str(tmp_path / "claims"),
+    }
     return subprocess.Popen(
-        [sys.executable, "-c", "from app.cli import main; main()", "meter", "--json",
-         "--db", str(tmp_path / "m.duckdb"), "--", sys.executable, "-c",
-         "import time; time.sleep(1.0)"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        [
+            sys.executable,
+            "-c",
+            "from app.cli import main; main()",
+            "meter",
+            "--json",
+            "--db",
+            str(tmp_path / "m.duckdb"),
+            "--",
+            sys.executable,
+            "-c",
+            "import time; time.sleep(1.0)",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 def test_meter_cli_in_every_rank_gives_one_stored_record(tmp_path):

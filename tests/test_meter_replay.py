@@ -26,8 +26,14 @@ from replication.meters.replay import RaplReplay, ReplayClock, ReplayNvml, load_
 
 REPO = Path(__file__).resolve().parents[1]
 TRACES = REPO / "tests" / "fixtures" / "meter"
-LAUNCH_VARS = ("CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES", "SLURM_JOB_GPUS",
-               "SLURM_STEP_GPUS", "CUDA_DEVICE_ORDER", "GREENLENS_NVML_TRACE")
+LAUNCH_VARS = (
+    "CUDA_VISIBLE_DEVICES",
+    "NVIDIA_VISIBLE_DEVICES",
+    "SLURM_JOB_GPUS",
+    "SLURM_STEP_GPUS",
+    "CUDA_DEVICE_ORDER",
+    "GREENLENS_NVML_TRACE",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -49,9 +55,14 @@ def counter_at(trace: dict, label: str, t: float) -> int:
 
 
 def monitor_on(nvml: ReplayNvml, clock: ReplayClock, **kwargs) -> EnergyMonitor:
-    monitor = EnergyMonitor(nvml=nvml, clock=clock, background=False,
-                            cpu=NullMeter("cpu", "replay"), dram=NullMeter("dram", "replay"),
-                            **kwargs)
+    monitor = EnergyMonitor(
+        nvml=nvml,
+        clock=clock,
+        background=False,
+        cpu=NullMeter("cpu", "replay"),
+        dram=NullMeter("dram", "replay"),
+        **kwargs,
+    )
     clock.on_step(monitor.poll)
     return monitor
 
@@ -91,11 +102,18 @@ def test_slurm_job_gpus_meters_only_the_allocated_gpu(monkeypatch):
     monitor.begin_window("job")
     clock.advance(1.5)
     m = monitor.end_window("job")
-    assert list(m.gpu_energy_j) == ["3"]             # not the 7 idle GPUs beside it
+    assert list(m.gpu_energy_j) == ["3"]  # not the 7 idle GPUs beside it
     assert m.gpu_total_j == pytest.approx(650 * 1.5, rel=0.05)
-    assert m.gpu_devices == [{"label": "3", "nvml_index": 3, "uuid": trace["devices"][3]["uuid"],
-                              "name": "NVIDIA H100 80GB HBM3", "mig": [],
-                              "selected_by": "SLURM_JOB_GPUS=3"}]
+    assert m.gpu_devices == [
+        {
+            "label": "3",
+            "nvml_index": 3,
+            "uuid": trace["devices"][3]["uuid"],
+            "name": "NVIDIA H100 80GB HBM3",
+            "mig": [],
+            "selected_by": "SLURM_JOB_GPUS=3",
+        }
+    ]
     assert any("minor number" in n for n in m.notes)
 
 
@@ -105,8 +123,10 @@ def test_slurm_indices_are_minor_numbers_and_cgroup_view_meters_all():
     vis = resolve_visible(nvml, {"SLURM_STEP_GPUS": "5,0", "SLURM_JOB_GPUS": "1"})
     assert [d.index for d in vis.devices] == [7, 0] and vis.source == "SLURM_STEP_GPUS=5,0"
     # under Slurm's device cgroup NVML shows only the allocated GPUs, renumbered from 0
-    trace["devices"] = [dict(trace["devices"][6], index=0, minor=6),
-                        dict(trace["devices"][7], index=1, minor=5)]
+    trace["devices"] = [
+        dict(trace["devices"][6], index=0, minor=6),
+        dict(trace["devices"][7], index=1, minor=5),
+    ]
     trace["energy_mj"] = {"0": trace["energy_mj"]["6"], "1": trace["energy_mj"]["7"]}
     narrowed = ReplayNvml(trace, ReplayClock())
     vis = resolve_visible(narrowed, {"SLURM_JOB_GPUS": "2,4"})
@@ -120,8 +140,10 @@ def test_cuda_visible_devices_by_uuid_prefix_and_index():
     vis = resolve_visible(nvml, {"CUDA_VISIBLE_DEVICES": f"{uuids[6]},{uuids[2][:12]}"})
     assert [d.index for d in vis.devices] == [6, 2]
     assert [d.uuid for d in vis.devices] == [uuids[6], uuids[2]]
-    assert [d.index for d in resolve_visible(nvml, {"CUDA_VISIBLE_DEVICES": "4,1"}).devices] \
-        == [4, 1]
+    assert [d.index for d in resolve_visible(nvml, {"CUDA_VISIBLE_DEVICES": "4,1"}).devices] == [
+        4,
+        1,
+    ]
     # CUDA_VISIBLE_DEVICES wins over the Slurm variables it is usually set from
     both = resolve_visible(nvml, {"CUDA_VISIBLE_DEVICES": "1", "SLURM_JOB_GPUS": "3"})
     assert [d.index for d in both.devices] == [1]
@@ -142,16 +164,16 @@ def test_empty_cuda_visible_devices_meters_no_gpu(monkeypatch):
     probes = []
     meter = make_gpu_meter(nvml=nvml, clock=clock, probes=probes)
     assert isinstance(meter, NullMeter)
-    assert meter.source == ("none: no GPU: CUDA_VISIBLE_DEVICES is empty: the job can use "
-                            "no GPU, none is metered")
+    assert meter.source == (
+        "none: no GPU: CUDA_VISIBLE_DEVICES is empty: the job can use no GPU, none is metered"
+    )
     assert len(probes) == 1  # no second, identical complaint from the sampling backend
 
 
 def test_nvidia_visible_devices_in_a_container():
     nvml, _, trace = replay("nvml_8gpu_node.json")
     uuid = trace["devices"][5]["uuid"]
-    assert [d.index for d in resolve_visible(nvml, {"NVIDIA_VISIBLE_DEVICES": uuid}).devices] \
-        == [5]
+    assert [d.index for d in resolve_visible(nvml, {"NVIDIA_VISIBLE_DEVICES": uuid}).devices] == [5]
     assert len(resolve_visible(nvml, {"NVIDIA_VISIBLE_DEVICES": "all"}).devices) == 8
     assert resolve_visible(nvml, {"NVIDIA_VISIBLE_DEVICES": "void"}).devices == []
 
@@ -164,7 +186,7 @@ def test_mig_instance_resolves_to_its_physical_gpu_counted_once(monkeypatch):
     monitor.begin_window("w")
     clock.advance(1.5)
     m = monitor.end_window("w")
-    assert list(m.gpu_energy_j) == ["0"]             # two MIG instances, one physical GPU
+    assert list(m.gpu_energy_j) == ["0"]  # two MIG instances, one physical GPU
     expected = (counter_at(trace, "0", 1.75) - counter_at(trace, "0", 0.25)) / 1000
     assert m.gpu_energy_j["0"] == pytest.approx(expected)
     assert m.gpu_devices[0]["mig"] == [migs[1], migs[2]]
@@ -205,7 +227,7 @@ def test_a_short_idle_baseline_is_not_biased_by_the_counter_step():
     monitor = monitor_on(nvml, clock)
     idle = monitor.measure_idle(0.35, sleep=clock.advance)
     naive = (counter_at(trace, "0", 0.9) - counter_at(trace, "0", 0.55)) / 1000 / 0.35
-    assert naive > 68 * 1.1                                   # the bias being avoided
+    assert naive > 68 * 1.1  # the bias being avoided
     assert idle["w_per_device"]["0"] == pytest.approx(68, rel=0.02)
     assert "counter change to counter change" in idle["source"]
 
@@ -251,7 +273,7 @@ def test_per_process_share_after_the_job_stopped_is_zero_and_no_samples_is_unkno
     monitor.share.pids = lambda: {4242}
     with monitor.window("late") as w:
         clock.advance(1.4, step_s=0.5)
-    assert w.measurement.gpu_attributed_j == {"0": 0.0}   # only pid 5151 ran
+    assert w.measurement.gpu_attributed_j == {"0": 0.0}  # only pid 5151 ran
     monitor2 = monitor_on(*replay("nvml_idle_then_train.json")[:2], per_process=True)
     with monitor2.window("nobody") as w2:
         monitor2.gpu.clock.advance(1.0)
@@ -265,8 +287,10 @@ def test_per_process_share_on_mig_says_why_it_is_unknown():
     with monitor.window("w") as w:
         clock.advance(1.0, step_s=0.5)
     assert w.measurement.gpu_attributed_j["0"] is None
-    assert "GPU 0: unknown (nvmlDeviceGetProcessUtilization: Not Supported)" in \
-        w.measurement.sources["gpu_attributed"]
+    assert (
+        "GPU 0: unknown (nvmlDeviceGetProcessUtilization: Not Supported)"
+        in w.measurement.sources["gpu_attributed"]
+    )
 
 
 def test_process_tree_finds_a_real_child():
@@ -288,7 +312,7 @@ def test_counter_wrap_is_counted_and_a_reset_is_reported():
     clock.advance(1.6)
     m = monitor.end_window("w")
     a, b = counter_at(trace, "0", 0.2), counter_at(trace, "0", 1.8)
-    assert b < a                                     # the raw counter wrapped past 2**64
+    assert b < a  # the raw counter wrapped past 2**64
     assert m.gpu_energy_j["0"] == pytest.approx((b + (1 << 64) - a) / 1000)
     assert m.gpu_energy_j["0"] == pytest.approx(500 * 1.6, rel=0.05)
     assert m.gpu_energy_j["1"] is None
@@ -304,7 +328,8 @@ def test_gpu_lost_mid_run_is_reported_and_the_other_gpu_still_counts():
     assert m.gpu_energy_j["1"] is None and not m.complete
     assert "GPU 1: NVML error during window (GPU is lost)" in m.errors[0]
     assert m.gpu_energy_j["0"] == pytest.approx(
-        (counter_at(trace, "0", 2.5) - counter_at(trace, "0", 0.5)) / 1000)
+        (counter_at(trace, "0", 2.5) - counter_at(trace, "0", 0.5)) / 1000
+    )
 
 
 def test_gpu_lost_while_sampling_keeps_the_part_before():
@@ -324,8 +349,7 @@ def test_no_counter_falls_back_to_sampling_on_the_replayed_ramp():
     nvml, clock, _ = replay("nvml_no_counter.json")
     monitor = monitor_on(nvml, clock)
     assert isinstance(monitor.gpu, NvmlPowerSamplingMeter)
-    assert [p.backend for p in monitor.probes][:2] == ["nvml-energy-counter",
-                                                       "nvml-power-sampling"]
+    assert [p.backend for p in monitor.probes][:2] == ["nvml-energy-counter", "nvml-power-sampling"]
     monitor.begin_window("ramp")
     clock.advance(2.0, step_s=0.1)
     m = monitor.end_window("ramp")
@@ -347,7 +371,7 @@ def test_rapl_wraparound_replayed(tmp_path):
     clock.advance(10.0, step_s=0.1)
     m = monitor.end_window("w")
     pkg = trace["energy_uj"]["intel-rapl:0"]
-    assert pkg[-1] < pkg[0]                          # wrapped
+    assert pkg[-1] < pkg[0]  # wrapped
     max_uj = trace["zones"][0]["max_energy_range_uj"]
     assert m.cpu_energy_j == pytest.approx((pkg[-1] + max_uj - pkg[0]) / 1e6)
     assert m.cpu_energy_j == pytest.approx(95 * 10, rel=0.02)
@@ -356,12 +380,33 @@ def test_rapl_wraparound_replayed(tmp_path):
 
 # -- the CLI on a replayed trace ----------------------------------------------------------------
 def test_meter_cli_json_carries_devices_idle_and_active(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "CUDA_VISIBLE_DEVICES": "3",
-           "GREENLENS_NVML_TRACE": str(TRACES / "nvml_8gpu_node.json")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "CUDA_VISIBLE_DEVICES": "3",
+        "GREENLENS_NVML_TRACE": str(TRACES / "nvml_8gpu_node.json"),
+    }
     proc = subprocess.run(
-        [sys.executable, "-c", "from app.cli import main; main()", "meter", "--no-record",
-         "--json", "--idle-s", "0.3", "--", sys.executable, "-c", "import time; time.sleep(0.6)"],
-        cwd=REPO, capture_output=True, text=True, env=env, timeout=120)
+        [
+            sys.executable,
+            "-c",
+            "from app.cli import main; main()",
+            "meter",
+            "--no-record",
+            "--json",
+            "--idle-s",
+            "0.3",
+            "--",
+            sys.executable,
+            "-c",
+            "import time; time.sleep(0.6)",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert [g["nvml_index"] for g in out["gpu_devices"]] == [3]
@@ -378,8 +423,9 @@ def test_stored_run_keeps_devices_idle_and_notes(tmp_path, monkeypatch):
     from replication.runs import get_run, record_run
 
     nvml, clock, _ = replay("nvml_mig.json", t=0.2)
-    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", load_trace(TRACES / "nvml_mig.json")
-                       ["devices"][0]["mig"][0])
+    monkeypatch.setenv(
+        "CUDA_VISIBLE_DEVICES", load_trace(TRACES / "nvml_mig.json")["devices"][0]["mig"][0]
+    )
     monitor = monitor_on(nvml, clock)
     monitor.measure_idle(0.5, sleep=clock.advance)
     with monitor.window("w") as w:
@@ -394,9 +440,9 @@ def test_stored_run_keeps_devices_idle_and_notes(tmp_path, monkeypatch):
     assert run["job"] is None and run["gpu_attributed_j"] == {}
 
 
-
 def test_slurm_without_minor_numbers_falls_back_to_indices():
     nvml, _, _ = replay("nvml_8gpu_node.json")
+
     def not_supported(handle):
         raise nvml.NVMLError(3)
 

@@ -78,6 +78,7 @@ def test_path_for_rejects_non_digests(tmp_path):
 
 # -- ingest -----------------------------------------------------------------------------
 
+
 def _submissions(tmp_path, pdfs_dir) -> tuple:
     sub = tmp_path / "submissions"
     (sub / "track2").mkdir(parents=True)
@@ -96,8 +97,13 @@ def test_ingest_directory_without_manifest(tmp_path, pdfs_dir, store, manifest):
     papers = {p.id: p for p in store.papers()}
     sha = manifest["mirror/proceedings.mlr.press/v48/achim16.pdf"]["sha256"]
     p1 = papers[f"local:{sha[:16]}"]
-    assert (p1.status, p1.pdf_sha256, p1.pages, p1.venue, p1.year) == ("fetched", sha, 9,
-                                                                       "MYCONF", 2026)
+    assert (p1.status, p1.pdf_sha256, p1.pages, p1.venue, p1.year) == (
+        "fetched",
+        sha,
+        9,
+        "MYCONF",
+        2026,
+    )
     assert "Fourier" in p1.title  # from the PDF's metadata or first line
     assert cache.has(sha)
     again = ingest_directory(store, cache, sub, venue="MYCONF", year=2026)
@@ -108,13 +114,16 @@ def test_ingest_with_manifest_and_traversal_rejected(tmp_path, pdfs_dir, store):
     sub = _submissions(tmp_path, pdfs_dir)
     (tmp_path / "secret.pdf").write_bytes((sub / "s1.pdf").read_bytes())
     man = tmp_path / "m.csv"
-    man.write_text("file,id,title,authors\n"
-                   "s1.pdf,sub-17,Hash Functions for Inference,Ada Lovelace; Alan Turing\n"
-                   "../secret.pdf,sub-18,Escape,\n"
-                   "/etc/passwd,sub-19,Absolute,\n"
-                   "missing.pdf,sub-20,Gone,\n")
-    s = ingest_directory(store, PdfCache(tmp_path / "c"), sub, manifest_csv=man,
-                         venue="MYCONF", year=2026)
+    man.write_text(
+        "file,id,title,authors\n"
+        "s1.pdf,sub-17,Hash Functions for Inference,Ada Lovelace; Alan Turing\n"
+        "../secret.pdf,sub-18,Escape,\n"
+        "/etc/passwd,sub-19,Absolute,\n"
+        "missing.pdf,sub-20,Gone,\n"
+    )
+    s = ingest_directory(
+        store, PdfCache(tmp_path / "c"), sub, manifest_csv=man, venue="MYCONF", year=2026
+    )
     assert s.new == 1
     assert "leaves the directory" in s.reasons("../secret.pdf")[0]
     assert "relative" in s.reasons("/etc/passwd")[0]
@@ -139,10 +148,14 @@ def test_pdf_title_first_line_fallback(pdfs_dir):
     assert "MobileNets" in (pdf_title(data) or "")
 
 
-@pytest.mark.parametrize("data, reason", [
-    (b"", "empty"), (b"<html><body>no</body></html>", "not_pdf"),
-    (b"%PDF-1.7\n" + b"x" * 5000, "corrupt"),
-])
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "empty"),
+        (b"<html><body>no</body></html>", "not_pdf"),
+        (b"%PDF-1.7\n" + b"x" * 5000, "corrupt"),
+    ],
+)
 def test_one_pdf_check_for_bytes_and_files(tmp_path, data, reason):
     """The cache (bytes) and check/extract (files) apply the same check, same reason."""
     from extractors.pdftext import check_file

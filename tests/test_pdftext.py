@@ -54,12 +54,18 @@ def test_page_counts_match_manifest(pdfs_dir):
 
 def test_titles_from_font_size(pdfs_dir):
     rows = {r["file"]: r for r in _manifest(pdfs_dir)}
-    for name in (BERT, TRANSFORMER, ICML16, "arxiv2016-iandola-squeezenet.pdf",
-                 "icml2015-ioffe-batchnorm.pdf"):
+    for name in (
+        BERT,
+        TRANSFORMER,
+        ICML16,
+        "arxiv2016-iandola-squeezenet.pdf",
+        "icml2015-ioffe-batchnorm.pdf",
+    ):
         title = read_pdf(pdfs_dir / name).title
         assert title is not None
-        assert normalize_ws(title).lower() == normalize_ws(rows[name]["title"]).lower() \
-            or rows[name]["title"].lower().startswith(title.lower()[:40]), (name, title)
+        assert normalize_ws(title).lower() == normalize_ws(rows[name]["title"]).lower() or rows[
+            name
+        ]["title"].lower().startswith(title.lower()[:40]), (name, title)
 
 
 def test_known_sentences_on_their_pages(doc):
@@ -77,8 +83,9 @@ def test_known_sentences_on_their_pages(doc):
 def test_two_column_sentence_is_contiguous(doc):
     # on page 5 of BERT this sentence runs from the foot of the left column to the head
     # of the right one; pdfium keeps columns in reading order
-    unit = _unit(doc(BERT), "question-passage pairs in question answering, and (4) a "
-                            "degenerate text")
+    unit = _unit(
+        doc(BERT), "question-passage pairs in question answering, and (4) a degenerate text"
+    )
     assert unit.page == 5
     assert "sentence pairs in paraphrasing, (2) hypothesis-premise pairs" in unit.text
     unit = _unit(doc(ICML16), "Random projections have played")
@@ -150,12 +157,15 @@ def test_scanned_page_reported(tmp_path, pdfs_dir):
     assert raw.pages[1] == () and 2 not in raw.scanned_pages
 
 
-@pytest.mark.parametrize("maker,reason", [
-    (lambda p: b"", "empty"),
-    (lambda p: b"<!doctype html><html><body>Not found</body></html>", "not_pdf"),
-    (lambda p: p.read_bytes()[: len(p.read_bytes()) // 2], "corrupt"),
-    (lambda p: pdfmaker.encrypted_pdf("Secret text"), "encrypted"),
-])
+@pytest.mark.parametrize(
+    "maker,reason",
+    [
+        (lambda p: b"", "empty"),
+        (lambda p: b"<!doctype html><html><body>Not found</body></html>", "not_pdf"),
+        (lambda p: p.read_bytes()[: len(p.read_bytes()) // 2], "corrupt"),
+        (lambda p: pdfmaker.encrypted_pdf("Secret text"), "encrypted"),
+    ],
+)
 def test_unreadable_files_raise_pdf_error(tmp_path, pdfs_dir, maker, reason):
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(maker(pdfs_dir / TRANSFORMER))
@@ -168,12 +178,17 @@ def test_unreadable_files_raise_pdf_error(tmp_path, pdfs_dir, maker, reason):
 
 
 def test_sentence_splitter():
-    text = ("We follow Devlin et al. (2019) and use Adam. See Fig. 3 and Sec. 4.2 for details, "
-            "e.g. the learning rate of 1e-4. Training took 3.5 days! Did it help? Yes.")
+    text = (
+        "We follow Devlin et al. (2019) and use Adam. See Fig. 3 and Sec. 4.2 for details, "
+        "e.g. the learning rate of 1e-4. Training took 3.5 days! Did it help? Yes."
+    )
     assert split_sentences(text) == [
         "We follow Devlin et al. (2019) and use Adam.",
         "See Fig. 3 and Sec. 4.2 for details, e.g. the learning rate of 1e-4.",
-        "Training took 3.5 days!", "Did it help?", "Yes."]
+        "Training took 3.5 days!",
+        "Did it help?",
+        "Yes.",
+    ]
     assert split_sentences("") == []
     long = "word " * 400
     assert all(len(s) <= 800 for s in split_sentences(long))

@@ -12,8 +12,20 @@ from corpus.store import Store
 @pytest.mark.slow
 def test_pipeline_on_snapshot_then_resume(tmp_path, corpus_dir, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    args = ["pipeline", "--snapshot", str(corpus_dir), "--sample", "3", "--workers", "2",
-            "--no-progress", "--db", "store.duckdb", "--cache-dir", "cache"]
+    args = [
+        "pipeline",
+        "--snapshot",
+        str(corpus_dir),
+        "--sample",
+        "3",
+        "--workers",
+        "2",
+        "--no-progress",
+        "--db",
+        "store.duckdb",
+        "--cache-dir",
+        "cache",
+    ]
     first = CliRunner().invoke(cli, args)
     assert first.exit_code == 0, first.output
     report = tmp_path / "greenlens-out" / "report.html"
@@ -36,8 +48,9 @@ def test_pipeline_on_snapshot_then_resume(tmp_path, corpus_dir, monkeypatch):
 
 
 @pytest.mark.slow
-def test_pipeline_on_a_snapshot_of_other_volumes_and_whole_proceedings(tmp_path, corpus_dir,
-                                                                       monkeypatch):
+def test_pipeline_on_a_snapshot_of_other_volumes_and_whole_proceedings(
+    tmp_path, corpus_dir, monkeypatch
+):
     """A snapshot holding only PMLR v262 and ICLR 2018 (no pdfs/, no ACL): the main job
     crawls what it holds; --whole iclr takes every ICLR 2018 paper, not a sample; every
     paper with an abstract gets a target from title + abstract."""
@@ -48,14 +61,29 @@ def test_pipeline_on_a_snapshot_of_other_volumes_and_whole_proceedings(tmp_path,
     (snap / "mlanthology").mkdir(parents=True)
     shutil.copy(corpus_dir / "mlanthology" / "iclr-2018.json.gz", snap / "mlanthology")
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, [
-        "pipeline", "--snapshot", str(snap), "--whole", "iclr", "--years", "2018",
-        "--no-progress", "--db", "store.duckdb", "--cache-dir", "cache"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "pipeline",
+            "--snapshot",
+            str(snap),
+            "--whole",
+            "iclr",
+            "--years",
+            "2018",
+            "--no-progress",
+            "--db",
+            "store.duckdb",
+            "--cache-dir",
+            "cache",
+        ],
+    )
     assert result.exit_code == 0, result.output
     with Store(tmp_path / "store.duckdb", read_only=True) as store:
         by_venue = dict(store.fetchall("SELECT venue, count(*) FROM papers GROUP BY venue"))
-        with_abstract = store.scalar("SELECT count(*) FROM papers WHERE abstract IS NOT NULL "
-                                     "AND length(trim(abstract)) > 0")
+        with_abstract = store.scalar(
+            "SELECT count(*) FROM papers WHERE abstract IS NOT NULL AND length(trim(abstract)) > 0"
+        )
         classified = store.scalar("SELECT count(*) FROM abstract_targets")
     assert by_venue["ICLR"] == 337  # the whole of ICLR 2018 (corpus README), not a sample
     assert sum(by_venue.values()) == 337 + 46  # + every paper of PMLR v262
@@ -73,8 +101,9 @@ def test_plan_takes_the_ml_anthology_years_a_snapshot_holds(tmp_path):
     for name in ("iclr-2013.json.gz", "iclr-2014.json", "iclr-notes.json", "icml-2020.txt"):
         (tmp_path / "mlanthology" / name).write_text("")
     sampled = plan(PipelineOptions(snapshot=tmp_path))
-    assert [(c.source, c.venues, c.years) for c in sampled] == \
-        [("mlanthology", ("iclr",), (2013, 2014))]
+    assert [(c.source, c.venues, c.years) for c in sampled] == [
+        ("mlanthology", ("iclr",), (2013, 2014))
+    ]
     whole = plan(PipelineOptions(snapshot=tmp_path, whole=("iclr",)))
     assert [c.years for c in whole] == [(2013, 2014)] and whole[0].sample is None
     asked = plan(PipelineOptions(snapshot=tmp_path, years=(2014,)))

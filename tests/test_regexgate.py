@@ -58,11 +58,16 @@ ALPHABET = st.sampled_from(list("flopmacsFLOPMACSwhJW -0123456789.,()") + list(T
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=ALPHABET, max_size=40))
 def test_same_answers_as_the_regex_on_generated_text(text):
-    for pat in (re.compile(r"flop|mult-?add|\bmacs?\b|\bops\b", re.I),
-                re.compile(r"wh\b|\d\s*k?J\b|co2|watt|\d\s*k?W\b|power", re.I),
-                re.compile(r"Kiss|silk|ISO\d"), re.compile(r"kiss|silk|iso\d", re.I)):
-        assert gated_search(pat)(text) == pat.search(text) or \
-            gated_search(pat)(text).span() == pat.search(text).span()
+    for pat in (
+        re.compile(r"flop|mult-?add|\bmacs?\b|\bops\b", re.I),
+        re.compile(r"wh\b|\d\s*k?J\b|co2|watt|\d\s*k?W\b|power", re.I),
+        re.compile(r"Kiss|silk|ISO\d"),
+        re.compile(r"kiss|silk|iso\d", re.I),
+    ):
+        assert (
+            gated_search(pat)(text) == pat.search(text)
+            or gated_search(pat)(text).span() == pat.search(text).span()
+        )
         assert matches(pat)(text) == bool(pat.search(text))
 
 
@@ -78,8 +83,12 @@ def test_same_answers_on_every_unit_of_real_papers(pdfs_dir):
     from extractors.layout import build_document
     from extractors.pdftext import read_pdf
 
-    names = ["neurips2017-vaswani-transformer.pdf", "arxiv2017-howard-mobilenets.pdf",
-             "iclr2017-zoph-nas.pdf", "neuripsw2019-lacoste-carbonemissions.pdf"]
+    names = [
+        "neurips2017-vaswani-transformer.pdf",
+        "arxiv2017-howard-mobilenets.pdf",
+        "iclr2017-zoph-nas.pdf",
+        "neuripsw2019-lacoste-carbonemissions.pdf",
+    ]
     texts = [u.text for n in names for u in build_document(read_pdf(pdfs_dir / n)).units]
     assert len(texts) > 1000
     gated_any = 0
@@ -95,9 +104,18 @@ def test_same_answers_on_every_unit_of_real_papers(pdfs_dir):
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list(" \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0"
-                                             "\u1680\u2000\u2028\u2029\u200b\u3000\ufeffab\u00ad"
-                                             "\ufffe\ufb01")), max_size=30))
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list(
+                " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0"
+                "\u1680\u2000\u2028\u2029\u200b\u3000\ufeffab\u00ad"
+                "\ufffe\ufb01"
+            )
+        ),
+        max_size=30,
+    )
+)
 def test_normalize_ws_collapses_as_the_regex_did(text):
     import unicodedata
 
@@ -109,8 +127,7 @@ def test_normalize_ws_collapses_as_the_regex_did(text):
 
 def test_str_whitespace_is_regex_whitespace_for_every_code_point():
     space = re.compile(r"\s")
-    assert [cp for cp in range(0x110000)
-            if chr(cp).isspace() != bool(space.match(chr(cp)))] == []
+    assert [cp for cp in range(0x110000) if chr(cp).isspace() != bool(space.match(chr(cp)))] == []
 
 
 def test_lower_keeps_each_character_in_its_class_for_every_code_point():
@@ -130,8 +147,18 @@ def test_lower_keeps_each_character_in_its_class_for_every_code_point():
 def test_caseless_branches_are_run_on_lower_cased_text():
     pat = re.compile(r"flops|\d\s*(?:ms|s|h)\b|[a-c]x|\bgpu\b", re.I)
     test = matches(pat)
-    for text in ("3 MS", "3\u00a0H", "Ax", "BX", "a GPU b", "\u212aX", "I\u0130 2 s",
-                 "\u0131s 2s", "none", "4\u017f"):
+    for text in (
+        "3 MS",
+        "3\u00a0H",
+        "Ax",
+        "BX",
+        "a GPU b",
+        "\u212aX",
+        "I\u0130 2 s",
+        "\u0131s 2s",
+        "none",
+        "4\u017f",
+    ):
         assert test(text) == bool(pat.search(text)), text
 
 
@@ -147,9 +174,17 @@ def test_lowered_source_only_where_it_is_the_same_pattern():
 
 
 @settings(max_examples=400, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("GPUgpuTFLOPSxX 0123456789-/()") + list(TRAPS)
-                                        + ["\u00a0", "\u00c9", "\u00e9"]), max_size=30))
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            list("GPUgpuTFLOPSxX 0123456789-/()") + list(TRAPS) + ["\u00a0", "\u00c9", "\u00e9"]
+        ),
+        max_size=30,
+    )
+)
 def test_upper_case_patterns_same_answers(text):
-    for pat in (re.compile(r"GPU[- ]?(?:hours|days)|\d\s*[xX]\b|FLOPs?\b|[A-F]\d", re.I),
-                re.compile(r"TFLOPS|\bK\d|\d\s*(?:ms|s)\b|S\b", re.I)):
+    for pat in (
+        re.compile(r"GPU[- ]?(?:hours|days)|\d\s*[xX]\b|FLOPs?\b|[A-F]\d", re.I),
+        re.compile(r"TFLOPS|\bK\d|\d\s*(?:ms|s)\b|S\b", re.I),
+    ):
         assert matches(pat)(text) == bool(pat.search(text)), (pat.pattern, text)

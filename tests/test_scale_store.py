@@ -8,10 +8,15 @@ from corpus.records import Paper
 
 
 def _paper(i: int, rng: random.Random) -> Paper:
-    return Paper(f"s:{i}", "src", rng.choice(["ICML", "NeurIPS"]), rng.choice([2019, 2020]),
-                 f"Title {i} v{rng.randint(0, 1)}",
-                 authors=tuple(f"A{rng.randint(0, 3)}" for _ in range(rng.randint(0, 3))),
-                 abstract=rng.choice([None, f"abstract {i}"]))
+    return Paper(
+        f"s:{i}",
+        "src",
+        rng.choice(["ICML", "NeurIPS"]),
+        rng.choice([2019, 2020]),
+        f"Title {i} v{rng.randint(0, 1)}",
+        authors=tuple(f"A{rng.randint(0, 3)}" for _ in range(rng.randint(0, 3))),
+        abstract=rng.choice([None, f"abstract {i}"]),
+    )
 
 
 def test_bulk_upsert_matches_a_one_at_a_time_model(store):

@@ -23,8 +23,7 @@ pytestmark = pytest.mark.shared
 
 def _key(url: str) -> tuple:
     parts = urlsplit(url)
-    return (parts.netloc, parts.path, tuple(sorted(parse_qsl(parts.query,
-                                                             keep_blank_values=True))))
+    return (parts.netloc, parts.path, tuple(sorted(parse_qsl(parts.query, keep_blank_values=True))))
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +105,7 @@ def test_paging_collects_each_paper_once(recorded):
     fetcher = RecordedFetcher(recorded)
     papers = list(src.iter_papers(fetcher, CrawlQuery()))
     assert [c["start"] for c in fetcher.urls] == ["0", "10", "20", "30", "40", "50"]
-    assert all(c["max_results"] == "10" and c["search_query"] == "testing"
-               for c in fetcher.urls)
+    assert all(c["max_results"] == "10" and c["search_query"] == "testing" for c in fetcher.urls)
     big = parse_feed(_by_file(recorded, "q_testing_s0_m100")["bytes"]).papers
     assert [p.id for p in papers] == [p.id for p in big[:60]]  # same order as one big page
     assert not src.issues and src.min_interval_s == 3.0
@@ -134,8 +132,8 @@ def test_cap_and_limits():
         list(ArxivSource().iter_papers(None, CrawlQuery()))
     assert build_search("", ("cs.LG",), ()) == "cat:cs.LG"
     assert build_search("all:energy", ("cs.LG", "cs.CL"), (2020, 2021)) == (
-        "(all:energy) AND (cat:cs.LG OR cat:cs.CL) AND "
-        "submittedDate:[202001010000 TO 202112312359]")
+        "(all:energy) AND (cat:cs.LG OR cat:cs.CL) AND submittedDate:[202001010000 TO 202112312359]"
+    )
 
 
 def test_first_page_url_is_the_recorded_one(recorded):

@@ -28,8 +28,9 @@ def page(site_dir) -> bytes:
 
 @pytest.fixture(scope="module")
 def parsed(page):
-    return parse_listing(page, venue="cvpr", year=2019,
-                         page_url="http://openaccess.thecvf.com/CVPR2019.py")
+    return parse_listing(
+        page, venue="cvpr", year=2019, page_url="http://openaccess.thecvf.com/CVPR2019.py"
+    )
 
 
 def test_all_1294_papers_with_titles_authors_and_links(parsed):
@@ -37,18 +38,29 @@ def test_all_1294_papers_with_titles_authors_and_links(parsed):
     assert len(papers) == 1294 and not parsed.issues
     assert len({p.id for p in papers}) == 1294
     first = papers[0]
-    assert first.title == ("Finding Task-Relevant Features for Few-Shot Learning by "
-                           "Category Traversal")
-    assert first.authors == ("Hongyang Li", "David Eigen", "Samuel Dodge", "Matthew Zeiler",
-                             "Xiaogang Wang")
-    assert first.id == ("cvf:Li_Finding_Task-Relevant_Features_for_Few-Shot_Learning_by_"
-                        "Category_Traversal_CVPR_2019_paper")
-    assert first.url == (f"{SITE}/content_CVPR_2019/html/Li_Finding_Task-Relevant_Features_"
-                         "for_Few-Shot_Learning_by_Category_Traversal_CVPR_2019_paper.html")
+    assert first.title == (
+        "Finding Task-Relevant Features for Few-Shot Learning by Category Traversal"
+    )
+    assert first.authors == (
+        "Hongyang Li",
+        "David Eigen",
+        "Samuel Dodge",
+        "Matthew Zeiler",
+        "Xiaogang Wang",
+    )
+    assert first.id == (
+        "cvf:Li_Finding_Task-Relevant_Features_for_Few-Shot_Learning_by_"
+        "Category_Traversal_CVPR_2019_paper"
+    )
+    assert first.url == (
+        f"{SITE}/content_CVPR_2019/html/Li_Finding_Task-Relevant_Features_"
+        "for_Few-Shot_Learning_by_Category_Traversal_CVPR_2019_paper.html"
+    )
     assert first.pdf_url == first.url.replace("/html/", "/papers/").replace(".html", ".pdf")
     assert (first.venue, first.year, first.abstract) == ("CVPR", 2019, None)
-    assert all(p.pdf_url and p.pdf_url.startswith(f"{SITE}/content_CVPR_2019/papers/")
-               for p in papers)
+    assert all(
+        p.pdf_url and p.pdf_url.startswith(f"{SITE}/content_CVPR_2019/papers/") for p in papers
+    )
 
 
 def test_authors_and_titles_agree_with_the_pages_own_bibtex(page, parsed):
@@ -77,8 +89,11 @@ def test_live_style_relative_links_and_bad_entries():
     assert p.url == f"{SITE}/content/CVPR2021/html/A_X_CVPR_2021_paper.html"
     assert p.pdf_url == f"{SITE}/content/CVPR2021/papers/A_X_CVPR_2021_paper.pdf"
     assert "no title link" in res.issues[0].message
-    assert parse_listing(b"<html><body>Not found</body></html>", venue="cvpr",
-                         year=2021).issues[0].message.startswith("no <dt")
+    assert (
+        parse_listing(b"<html><body>Not found</body></html>", venue="cvpr", year=2021)
+        .issues[0]
+        .message.startswith("no <dt")
+    )
 
 
 def test_http_path_asks_the_all_papers_listing(page):
@@ -89,8 +104,11 @@ def test_http_path_asks_the_all_papers_listing(page):
     src = CVFSource()
     papers = list(src.iter_papers(fetcher, CrawlQuery(("cvpr", "iccv"), (2019, 2020))))
     assert len(papers) == 1294
-    assert fetcher.urls == [f"{SITE}/CVPR2019?day=all", f"{SITE}/CVPR2020?day=all",
-                            f"{SITE}/ICCV2019?day=all"]  # no ICCV in 2020
+    assert fetcher.urls == [
+        f"{SITE}/CVPR2019?day=all",
+        f"{SITE}/CVPR2020?day=all",
+        f"{SITE}/ICCV2019?day=all",
+    ]  # no ICCV in 2020
     assert [i.where for i in src.issues] == [f"{SITE}/CVPR2020", f"{SITE}/ICCV2019"]
     assert listing_url(SITE, "cvpr", 2019, legacy_py=True) == f"{SITE}/CVPR2019.py"
 

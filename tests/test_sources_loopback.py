@@ -24,8 +24,11 @@ def served(tmp_path, corpus_dir):
     (tmp_path / "xml" / "N18.xml").write_bytes(b"<collection id='N18'><volume")  # cut short
     saved = corpus_dir / "sites" / "openaccess.thecvf.com" / "CVPR2019.py.browser-saved.html.gz"
     (tmp_path / "CVPR2019").write_bytes(gzip.decompress(saved.read_bytes()))
-    shutil.copytree(corpus_dir / "mlanthology", tmp_path / "papers",
-                    ignore=lambda d, names: [n for n in names if not n.startswith("icml-2016")])
+    shutil.copytree(
+        corpus_dir / "mlanthology",
+        tmp_path / "papers",
+        ignore=lambda d, names: [n for n in names if not n.startswith("icml-2016")],
+    )
     server = Loopback(tmp_path)
     yield server
     server.close()

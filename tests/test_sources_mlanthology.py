@@ -22,8 +22,11 @@ def ml_dir(corpus_dir):
 @pytest.fixture(scope="module")
 def some_papers(ml_dir):
     src = MLAnthologySource()
-    q = CrawlQuery(venues=("neurips", "icml", "iclr", "cvpr", "iccv"),
-                   years=(2016, 2019, 2023), local_dir=str(ml_dir))
+    q = CrawlQuery(
+        venues=("neurips", "icml", "iclr", "cvpr", "iccv"),
+        years=(2016, 2019, 2023),
+        local_dir=str(ml_dir),
+    )
     return {p.id: p for p in src.iter_papers(None, q)}, src.issues
 
 
@@ -85,7 +88,10 @@ def test_http_path_builds_raw_github_urls(ml_dir):
     fetcher = MapFetcher(resolve)
     src = MLAnthologySource()
     papers = list(src.iter_papers(fetcher, CrawlQuery(("iccv", "cvpr"), (2017, 2018))))
-    assert fetcher.urls == [f"{RAW_BASE}/iccv-2017.json.gz", f"{RAW_BASE}/cvpr-2017.json.gz",
-                            f"{RAW_BASE}/cvpr-2018.json.gz"]
+    assert fetcher.urls == [
+        f"{RAW_BASE}/iccv-2017.json.gz",
+        f"{RAW_BASE}/cvpr-2017.json.gz",
+        f"{RAW_BASE}/cvpr-2018.json.gz",
+    ]
     assert len(papers) == 621 + 783
     assert [i.where for i in src.issues] == [f"{RAW_BASE}/cvpr-2018.json.gz"]

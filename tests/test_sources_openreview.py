@@ -32,19 +32,23 @@ def test_pages_are_followed_and_notes_deduplicated():
     fetcher = MapFetcher(_serve)
     src = OpenReviewSource(page_size=2)
     papers = list(src.iter_papers(fetcher, CrawlQuery(("iclr",), (2024,))))
-    assert [p.id for p in papers] == ["openreview:Fx7aQ2kLm0", "openreview:Fx9bR4nPq1",
-                                      "openreview:Fx3cS6tUv2"]
-    assert [parse_qs(urlsplit(u).query)["offset"] for u in fetcher.urls] == [["0"], ["2"],
-                                                                             ["4"]]
+    assert [p.id for p in papers] == [
+        "openreview:Fx7aQ2kLm0",
+        "openreview:Fx9bR4nPq1",
+        "openreview:Fx3cS6tUv2",
+    ]
+    assert [parse_qs(urlsplit(u).query)["offset"] for u in fetcher.urls] == [["0"], ["2"], ["4"]]
     assert parse_qs(urlsplit(fetcher.urls[0]).query)["content.venueid"] == [
-        "ICLR.cc/2024/Conference"]
+        "ICLR.cc/2024/Conference"
+    ]
     first = papers[0]
     assert first.title == "Fixture Note One: Cheaper Attention"
     assert first.authors == ("Ina Invented", "Jo Madeup")
     assert (first.venue, first.year, first.source) == ("ICLR", 2024, "openreview")
     assert first.url == "https://openreview.net/forum?id=Fx7aQ2kLm0"
-    assert first.pdf_url.startswith("https://openreview.net/pdf/") and \
-        first.pdf_url.endswith(".pdf")
+    assert first.pdf_url.startswith("https://openreview.net/pdf/") and first.pdf_url.endswith(
+        ".pdf"
+    )
     assert papers[1].title == "Fixture Note Two: Tiny Models"
     assert papers[1].abstract == "Small models, small bills."
     assert papers[2].pdf_url is None and papers[2].status == "no_pdf"
@@ -56,7 +60,8 @@ def test_all_submissions_use_the_submission_invitation():
     src = OpenReviewSource(page_size=2, accepted_only=False)
     assert len(list(src.iter_papers(fetcher, CrawlQuery(("ICLR.cc",), (2024,))))) == 3
     assert parse_qs(urlsplit(fetcher.urls[0]).query)["invitation"] == [
-        "ICLR.cc/2024/Conference/-/Submission"]
+        "ICLR.cc/2024/Conference/-/Submission"
+    ]
 
 
 def test_missing_year_page_is_an_issue_and_local_folder_reads_saved_answers():
@@ -75,8 +80,16 @@ def test_parse_errors_and_api_v1_bare_values():
         parse_notes(b"<html>rate limited</html>", venue="ICLR", year=2024)
     with pytest.raises(ParseError):
         parse_notes(b'{"name": "ForbiddenError"}', venue="ICLR", year=2024)
-    v1 = json.dumps({"notes": [{"id": "abc", "content": {"title": "Bare", "authors": ["A B"],
-                                                         "pdf": "/pdf/ff.pdf"}}]})
+    v1 = json.dumps(
+        {
+            "notes": [
+                {
+                    "id": "abc",
+                    "content": {"title": "Bare", "authors": ["A B"], "pdf": "/pdf/ff.pdf"},
+                }
+            ]
+        }
+    )
     res, n, total = parse_notes(v1, venue="ICLR", year=2020)
     assert (n, total) == (1, -1) and res.papers[0].pdf_url == "https://openreview.net/pdf/ff.pdf"
     assert res.papers[0].year == 2020

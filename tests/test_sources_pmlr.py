@@ -41,12 +41,17 @@ def test_every_volume_with_its_venue_and_count(all_papers):
     by_id, papers, issues = all_papers
     counts = {}
     for p in papers:
-        counts[(p.id.split("/")[0], p.venue, p.year)] = counts.get(
-            (p.id.split("/")[0], p.venue, p.year), 0) + 1
-    assert counts == {("pmlr:v48", "ICML", 2016): 322, ("pmlr:v101", "ACML", 2019): 79,
-                      ("pmlr:v172", "MIDL", 2022): 99, ("pmlr:v198", "LoG", 2022): 57,
-                      ("pmlr:v262", "ENLSP-IV", 2024): 46,
-                      ("pmlr:v188", "AutoML-Conf", 2022): 20}
+        counts[(p.id.split("/")[0], p.venue, p.year)] = (
+            counts.get((p.id.split("/")[0], p.venue, p.year), 0) + 1
+        )
+    assert counts == {
+        ("pmlr:v48", "ICML", 2016): 322,
+        ("pmlr:v101", "ACML", 2019): 79,
+        ("pmlr:v172", "MIDL", 2022): 99,
+        ("pmlr:v198", "LoG", 2022): 57,
+        ("pmlr:v262", "ENLSP-IV", 2024): 46,
+        ("pmlr:v188", "AutoML-Conf", 2022): 20,
+    }
     assert not issues and len(by_id) == len(papers)
 
 
@@ -65,11 +70,13 @@ def test_fields_and_pdf_urls_of_known_papers(all_papers):
     assert a.pdf_url == "https://proceedings.mlr.press/v101/amplayo19a/amplayo19a.pdf"
     e = by_id["pmlr:v262/agrawal24a"]
     assert e.title.startswith("AdaEDL: Early Draft Stopping for Speculative Decoding")
-    assert e.pdf_url == ("https://raw.githubusercontent.com/mlresearch/v262/main/assets/"
-                         "agrawal24a/agrawal24a.pdf")
+    assert e.pdf_url == (
+        "https://raw.githubusercontent.com/mlresearch/v262/main/assets/agrawal24a/agrawal24a.pdf"
+    )
     # names are given [prefix] family, single-spaced
-    assert all(name == name.strip() and "  " not in name
-               for p in by_id.values() for name in p.authors)
+    assert all(
+        name == name.strip() and "  " not in name for p in by_id.values() for name in p.authors
+    )
 
 
 def test_pdf_aliases_reach_the_real_mirror_layout(all_papers, corpus_dir):
@@ -91,8 +98,10 @@ def test_pdf_aliases_reach_the_real_mirror_layout(all_papers, corpus_dir):
 def test_derived_pdf_urls_without_a_pdf_field():
     assert pdf_url(48, "abel16") == "https://proceedings.mlr.press/v48/abel16.pdf"
     assert pdf_url(172, "ali22a") == "https://proceedings.mlr.press/v172/ali22a/ali22a.pdf"
-    assert pdf_url(70, "x17a", "http://proceedings.mlr.press/v70/x17a/x17a.pdf") == \
-        "https://proceedings.mlr.press/v70/x17a/x17a.pdf"
+    assert (
+        pdf_url(70, "x17a", "http://proceedings.mlr.press/v70/x17a/x17a.pdf")
+        == "https://proceedings.mlr.press/v70/x17a/x17a.pdf"
+    )
 
 
 def test_venue_selection(pmlr_dir):
@@ -119,8 +128,11 @@ def test_bad_posts_and_config_are_flagged(tmp_path, pmlr_dir):
     papers = list(src.iter_papers(None, CrawlQuery(local_dir=str(tmp_path))))
     assert len(papers) == 57 - 2
     wheres = sorted(i.where.split(str(tmp_path))[-1] for i in src.issues)
-    assert wheres == ["/v188/_config.yml", f"/v198/_posts/{posts[0].name}",
-                      f"/v198/_posts/{posts[1].name}"]
+    assert wheres == [
+        "/v188/_config.yml",
+        f"/v198/_posts/{posts[0].name}",
+        f"/v198/_posts/{posts[1].name}",
+    ]
     with pytest.raises(ConfigError):
         list(src.iter_papers(None, CrawlQuery(local_dir=str(tmp_path / "v198" / "_posts"))))
 
@@ -135,17 +147,20 @@ def test_http_path_uses_the_git_tree_listing_and_raw_posts(pmlr_dir):
     vol = pmlr_dir / "v101"
     # The trees API answer is built here from the real folder listing (its JSON shape:
     # {"sha", "tree": [{"path", "type"}...], "truncated"}); the files served are real.
-    tree = {"sha": "x", "truncated": False,
-            "tree": [{"path": "_config.yml", "type": "blob"}, {"path": "_posts", "type": "tree"}]
-            + [{"path": f"_posts/{p.name}", "type": "blob"} for p in vol.glob("_posts/*.md")]
-            + [{"path": "assets/x/x.pdf", "type": "blob"}]}
+    tree = {
+        "sha": "x",
+        "truncated": False,
+        "tree": [{"path": "_config.yml", "type": "blob"}, {"path": "_posts", "type": "tree"}]
+        + [{"path": f"_posts/{p.name}", "type": "blob"} for p in vol.glob("_posts/*.md")]
+        + [{"path": "assets/x/x.pdf", "type": "blob"}],
+    }
 
     def resolve(url: str):
         if url == f"{API_BASE}/repos/mlresearch/v101/git/trees/HEAD?recursive=1":
             return json.dumps(tree).encode()
         prefix = f"{RAW_BASE}/v101/HEAD/"
-        if url.startswith(prefix) and (vol / url[len(prefix):]).is_file():
-            return (vol / url[len(prefix):]).read_bytes()
+        if url.startswith(prefix) and (vol / url[len(prefix) :]).is_file():
+            return (vol / url[len(prefix) :]).read_bytes()
         return None
 
     fetcher = MapFetcher(resolve)

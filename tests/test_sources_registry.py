@@ -9,8 +9,7 @@ from corpus.sources.registry import SOURCE_NAMES, get_source
 
 
 def test_every_name_builds_a_source_with_that_name():
-    assert SOURCE_NAMES == ("acl", "pmlr", "mlanthology", "neurips", "cvf", "openreview",
-                            "arxiv")
+    assert SOURCE_NAMES == ("acl", "pmlr", "mlanthology", "neurips", "cvf", "openreview", "arxiv")
     for name in SOURCE_NAMES:
         src = get_source(name)
         assert src.name == name and callable(src.iter_papers)

@@ -14,9 +14,27 @@ from corpus.store import Store
 
 pytestmark = pytest.mark.shared
 
-HOSTILE = ["'", "''", "\"", "'; DROP TABLE papers; --", "' OR '1'='1", "\" OR 1=1 --",
-           "%", "_", "%%", "\\", "a%b_c", "ICML' --", "1; DELETE FROM findings",
-           "é漢字🙂", "\u202e\u0000x", "$venues", "?", "${y0}", "flops' OR reported --"]
+HOSTILE = [
+    "'",
+    "''",
+    '"',
+    "'; DROP TABLE papers; --",
+    "' OR '1'='1",
+    '" OR 1=1 --',
+    "%",
+    "_",
+    "%%",
+    "\\",
+    "a%b_c",
+    "ICML' --",
+    "1; DELETE FROM findings",
+    "é漢字🙂",
+    "\u202e\u0000x",
+    "$venues",
+    "?",
+    "${y0}",
+    "flops' OR reported --",
+]
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +46,10 @@ def db(tmp_path_factory, corpus_dir):
 
 @pytest.fixture(scope="module")
 def before(db):
-    return {t: db.scalar(f"SELECT count(*) FROM {t}") for t in
-            ("papers", "extractions", "findings", "trials", "runs")}
+    return {
+        t: db.scalar(f"SELECT count(*) FROM {t}")
+        for t in ("papers", "extractions", "findings", "trials", "runs")
+    }
 
 
 def _literal_matches(db, field: str, needle: str) -> set[str]:
@@ -78,14 +98,16 @@ def test_app_data_layer_and_papers_page(monkeypatch, tmp_path_factory, corpus_di
 
     path = str(real_store.cached_store(tmp_path_factory, corpus_dir))
     monkeypatch.setenv("GREENLENS_DB", path)
-    at = AppTest.from_file(str(real_store.REPO / "app" / "streamlit_app.py"),
-                           default_timeout=90).run()
+    at = AppTest.from_file(
+        str(real_store.REPO / "app" / "streamlit_app.py"), default_timeout=90
+    ).run()
     at.switch_page("pages/papers.py").run()
     with Store(path, read_only=True) as s:
         n = s.scalar("SELECT count(*) FROM papers")
         for hostile in HOSTILE:
-            rows, total = data.search_papers(path, hostile, hostile, (hostile,), None, None,
-                                             hostile)
+            rows, total = data.search_papers(
+                path, hostile, hostile, (hostile,), None, None, hostile
+            )
             assert (rows, total) == ([], 0)
             assert data.category_shares(path, (hostile,), None, None, ("flops",)) == []
             at.text_input(key="title").set_value(hostile).run()

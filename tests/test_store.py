@@ -11,9 +11,17 @@ from corpus.store import Store, all_migrations
 
 
 def _paper(i: int, **kw) -> Paper:
-    base = dict(id=f"test:{i}", source="test", venue="ACL", year=2020, title=f"Paper {i}",
-                authors=("A. Author", "B. Author"), abstract="abs", url="https://x/1",
-                pdf_url="https://x/1.pdf")
+    base = dict(
+        id=f"test:{i}",
+        source="test",
+        venue="ACL",
+        year=2020,
+        title=f"Paper {i}",
+        authors=("A. Author", "B. Author"),
+        abstract="abs",
+        url="https://x/1",
+        pdf_url="https://x/1.pdf",
+    )
     base.update(kw)
     return Paper(**base)
 
@@ -57,8 +65,9 @@ def test_paper_round_trip(store):
 def test_finding_round_trip():
     from extractors.findings import Evidence, Finding
 
-    f = Finding("flops", True, (Evidence(3, "4.1 GFLOPs", 4.1e9, "FLOPs"), Evidence(5, "x")),
-                "rule")
+    f = Finding(
+        "flops", True, (Evidence(3, "4.1 GFLOPs", 4.1e9, "FLOPs"), Evidence(5, "x")), "rule"
+    )
     rows = f.to_rows("p", "1")
     assert [r["rank"] for r in rows] == [0, 1] and {r["paper_id"] for r in rows} == {"p"}
     assert Finding.from_rows(rows) == f
@@ -93,5 +102,6 @@ def test_read_only_store_missing_file_is_clear(tmp_path):
     import pytest
 
     from corpus.errors import StoreError
+
     with pytest.raises(StoreError, match="no store"):
         Store(tmp_path / "nope.duckdb", read_only=True)

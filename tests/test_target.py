@@ -32,11 +32,15 @@ def test_shipped_model_is_plain_json_with_two_claim_models():
 
 def test_shipped_model_predicts_only_the_four_labels():
     # Constructed texts of every kind, plus noise.
-    texts = ["We propose a faster and smaller network with 10x fewer FLOPs.",
-             "Our method achieves state-of-the-art accuracy on ImageNet.",
-             "We prove a lower bound on the sample complexity.",
-             "A new dataset of 10,000 annotated dialogues.",
-             "zzz qqq 123", "the", "Efficient accurate fast state-of-the-art compression"]
+    texts = [
+        "We propose a faster and smaller network with 10x fewer FLOPs.",
+        "Our method achieves state-of-the-art accuracy on ImageNet.",
+        "We prove a lower bound on the sample complexity.",
+        "A new dataset of 10,000 annotated dialogues.",
+        "zzz qqq 123",
+        "the",
+        "Efficient accurate fast state-of-the-art compression",
+    ]
     out = predict_many(texts)
     assert len(out) == len(texts)
     for label, method in out:
@@ -44,9 +48,14 @@ def test_shipped_model_predicts_only_the_four_labels():
         assert method == METHOD
 
 
-@pytest.mark.parametrize("title,abstract,intro", [
-    (None, None, None), ("", "", ""), ("  ", "\n", None),
-])
+@pytest.mark.parametrize(
+    "title,abstract,intro",
+    [
+        (None, None, None),
+        ("", "", ""),
+        ("  ", "\n", None),
+    ],
+)
 def test_no_text_is_other(title, abstract, intro):
     assert predict_target(title, abstract, intro) == ("other", "no-text")
 
@@ -78,24 +87,29 @@ def test_efficiency_papers_from_their_pdfs(efficiency_docs):
 def test_dataset_paper_is_other():
     # Constructed: an obvious dataset paper with no accuracy or efficiency claim.
     title = "ChartQA-X: A Dataset of Annotated Chart Questions"
-    abstract = ("We introduce a new dataset of 25,000 questions about charts, collected from "
-                "crowdworkers and annotated with answers and rationales. We describe the "
-                "annotation process, analyse the types of reasoning the questions require, "
-                "and release the corpus with a benchmark for future work.")
+    abstract = (
+        "We introduce a new dataset of 25,000 questions about charts, collected from "
+        "crowdworkers and annotated with answers and rationales. We describe the "
+        "annotation process, analyse the types of reasoning the questions require, "
+        "and release the corpus with a benchmark for future work."
+    )
     assert predict_target(title, abstract)[0] == "other"
 
 
-@pytest.mark.parametrize("p_eff,p_acc,thresholds,label", [
-    (0.9, 0.9, (0.5, 0.5), "both"),
-    (0.9, 0.1, (0.5, 0.5), "efficiency"),
-    (0.1, 0.9, (0.5, 0.5), "accuracy"),
-    (0.1, 0.1, (0.5, 0.5), "other"),
-    (0.5, 0.5, (0.5, 0.5), "both"),  # at the threshold counts
-    (0.49, 0.5, (0.5, 0.5), "accuracy"),
-    (0.4, 0.6, (0.3, 0.7), "efficiency"),  # thresholds per claim, not shared
-    (0.4, 0.8, (0.3, 0.7), "both"),
-    (0.2, 0.69, (0.3, 0.7), "other"),
-])
+@pytest.mark.parametrize(
+    "p_eff,p_acc,thresholds,label",
+    [
+        (0.9, 0.9, (0.5, 0.5), "both"),
+        (0.9, 0.1, (0.5, 0.5), "efficiency"),
+        (0.1, 0.9, (0.5, 0.5), "accuracy"),
+        (0.1, 0.1, (0.5, 0.5), "other"),
+        (0.5, 0.5, (0.5, 0.5), "both"),  # at the threshold counts
+        (0.49, 0.5, (0.5, 0.5), "accuracy"),
+        (0.4, 0.6, (0.3, 0.7), "efficiency"),  # thresholds per claim, not shared
+        (0.4, 0.8, (0.3, 0.7), "both"),
+        (0.2, 0.69, (0.3, 0.7), "other"),
+    ],
+)
 def test_compose_truth_table(p_eff, p_acc, thresholds, label):
     assert compose(p_eff, p_acc, thresholds) == label
 
@@ -111,13 +125,13 @@ def small_gold(tmp_path_factory, corpus_dir):
         of_label = [r for r in rows if r["label"] == label]
         picked += rng.sample(of_label, 20)
     path = tmp_path_factory.mktemp("gold") / "abstracts.jsonl"
-    path.write_text("".join(json.dumps({k: v for k, v in r.items() if k != "text"}) + "\n"
-                            for r in picked))
+    path.write_text(
+        "".join(json.dumps({k: v for k, v in r.items() if k != "text"}) + "\n" for r in picked)
+    )
     return path, picked
 
 
-def test_train_writes_a_model_that_reloads_and_beats_majority(small_gold, corpus_dir,
-                                                              tmp_path):
+def test_train_writes_a_model_that_reloads_and_beats_majority(small_gold, corpus_dir, tmp_path):
     path, picked = small_gold
     out = tmp_path / "model" / "target.json"
     report = train(path, corpus_dir, out)

@@ -35,12 +35,17 @@ def test_same_probabilities_bit_for_bit_on_gold_abstracts(corpus_dir):
 
 
 def test_same_answer_on_edge_texts():
-    for title, abstract, intro in [("", "", None), (None, None, None),
-                                   ("Caf\u00e9 na\u00efve", "Fast and energy-efficient "
-                                    "pruning; state-of-the-art accuracy.", "We prove a bound."),
-                                   ("A dataset", "\u00c9t\u00e9 \u2014 \u00fcber " * 50, None)]:
-        assert predict_fast(title, abstract, intro) == \
-            target.predict_target(title, abstract, intro)
+    for title, abstract, intro in [
+        ("", "", None),
+        (None, None, None),
+        (
+            "Caf\u00e9 na\u00efve",
+            "Fast and energy-efficient pruning; state-of-the-art accuracy.",
+            "We prove a bound.",
+        ),
+        ("A dataset", "\u00c9t\u00e9 \u2014 \u00fcber " * 50, None),
+    ]:
+        assert predict_fast(title, abstract, intro) == target.predict_target(title, abstract, intro)
 
 
 def test_unknown_model_format_is_left_to_scikit_learn(tmp_path):

@@ -37,14 +37,19 @@ COMMAND_MODULES = (
 def _click_call(node: ast.expr) -> ast.Call | None:
     """`@click.command(...)` / `@click.group(...)` (called or bare) as a Call, else None."""
     target = node.func if isinstance(node, ast.Call) else node
-    if isinstance(target, ast.Attribute) and target.attr in ("command", "group") \
-            and isinstance(target.value, ast.Name) and target.value.id == "click":
+    if (
+        isinstance(target, ast.Attribute)
+        and target.attr in ("command", "group")
+        and isinstance(target.value, ast.Name)
+        and target.value.id == "click"
+    ):
         return node if isinstance(node, ast.Call) else ast.Call(target, [], [])
     return None
 
 
 def _default_name(func_name: str) -> str | None:
     """The command name click gives a function of this name (its own rule)."""
+
     def stand_in() -> None:
         """Stand-in."""
 
@@ -53,8 +58,7 @@ def _default_name(func_name: str) -> str | None:
 
 
 def _text(node: ast.expr) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) \
-        else None
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
 def _module_commands(module: str) -> dict[str, click.Command]:
@@ -80,14 +84,20 @@ def _module_commands(module: str) -> dict[str, click.Command]:
                 name or _default_name(node.name),
                 help=_text(kw["help"]) if "help" in kw else ast.get_docstring(node, False),
                 short_help=_text(kw["short_help"]) if "short_help" in kw else None,
-                hidden=isinstance(hidden, ast.Constant) and hidden.value is True)
+                hidden=isinstance(hidden, ast.Constant) and hidden.value is True,
+            )
     registered = {}
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name == "register":
             for sub in ast.walk(node):
-                if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute) \
-                        and sub.func.attr == "add_command" and sub.args \
-                        and isinstance(sub.args[0], ast.Name) and sub.args[0].id in made:
+                if (
+                    isinstance(sub, ast.Call)
+                    and isinstance(sub.func, ast.Attribute)
+                    and sub.func.attr == "add_command"
+                    and sub.args
+                    and isinstance(sub.args[0], ast.Name)
+                    and sub.args[0].id in made
+                ):
                     cmd = made[sub.args[0].id]
                     registered[cmd.name or sub.args[0].id] = cmd
     return registered
@@ -173,14 +183,23 @@ class LazyGroup(GreenlensGroup):
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """As click's, with the help of commands not imported yet read from their source."""
         index = commands_index()
-        names = [n for n in self.list_commands(ctx)
-                 if not (self.loaded[n] if n in self.loaded else index[n][1]).hidden]
+        names = [
+            n
+            for n in self.list_commands(ctx)
+            if not (self.loaded[n] if n in self.loaded else index[n][1]).hidden
+        ]
         if not names:
             return
         limit = formatter.width - 6 - max(len(n) for n in names)
-        rows = [(n, self.loaded[n].get_short_help_str(limit) if n in self.loaded
-                 else index[n][1].get_short_help_str(limit))
-                for n in names]
+        rows = [
+            (
+                n,
+                self.loaded[n].get_short_help_str(limit)
+                if n in self.loaded
+                else index[n][1].get_short_help_str(limit),
+            )
+            for n in names
+        ]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
 

@@ -15,35 +15,84 @@ from extractors.schema import CATEGORIES
 
 @click.command("trends")
 @db_option
-@click.option("--venue", "venues", multiple=True, help="Venue as stored (repeatable); "
-              "default: every venue.")
+@click.option(
+    "--venue", "venues", multiple=True, help="Venue as stored (repeatable); default: every venue."
+)
 @years_option
-@click.option("--category", "categories", multiple=True, type=click.Choice(CATEGORIES),
-              help="Category (repeatable); default: all seven.")
-@click.option("--kind", type=click.Choice(KINDS), default="shares", show_default=True,
-              help="shares per venue and year; targets (Figure 2 of Green AI); tests "
-                   "(logistic trend per category); compute (estimates beside reported "
-                   "FLOPs); figure2 (published, raw and adjusted Green AI shares).")
-@click.option("--source", type=click.Choice(["fulltext", "abstract", "both"]),
-              default="fulltext", show_default=True,
-              help="For --kind targets and figure2: the target from the full text of extracted PDFs, "
-                   "from title + abstract of every paper that has one, or both (full text "
-                   "where extracted, else the abstract).")
+@click.option(
+    "--category",
+    "categories",
+    multiple=True,
+    type=click.Choice(CATEGORIES),
+    help="Category (repeatable); default: all seven.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(KINDS),
+    default="shares",
+    show_default=True,
+    help="shares per venue and year; targets (Figure 2 of Green AI); tests "
+    "(logistic trend per category); compute (estimates beside reported "
+    "FLOPs); figure2 (published, raw and adjusted Green AI shares).",
+)
+@click.option(
+    "--source",
+    type=click.Choice(["fulltext", "abstract", "both"]),
+    default="fulltext",
+    show_default=True,
+    help="For --kind targets and figure2: the target from the full text of extracted PDFs, "
+    "from title + abstract of every paper that has one, or both (full text "
+    "where extracted, else the abstract).",
+)
 @click.option("--pool", is_flag=True, help="One row per year over all selected venues.")
-@click.option("--extractor-version", default=None,
-              help="Count this extractor version [default: the latest in the store].")
-@click.option("--utilisation", type=click.FloatRange(0, 1, min_open=True),
-              default=DEFAULT_UTILISATION, show_default=True,
-              help="Assumed utilisation for compute estimates.")
-@click.option("--precision", type=click.Choice(PRECISIONS), default=DEFAULT_PRECISION,
-              show_default=True, help="Which peak FLOP/s compute estimates use.")
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table",
-              show_default=True, help="Output format.")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to FILE (needed for parquet) instead of stdout.")
+@click.option(
+    "--extractor-version",
+    default=None,
+    help="Count this extractor version [default: the latest in the store].",
+)
+@click.option(
+    "--utilisation",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=DEFAULT_UTILISATION,
+    show_default=True,
+    help="Assumed utilisation for compute estimates.",
+)
+@click.option(
+    "--precision",
+    type=click.Choice(PRECISIONS),
+    default=DEFAULT_PRECISION,
+    show_default=True,
+    help="Which peak FLOP/s compute estimates use.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to FILE (needed for parquet) instead of stdout.",
+)
 @clean_errors
-def trends_cmd(db_path, venues, years, categories, kind, source, pool, extractor_version,
-               utilisation, precision, fmt, out):
+def trends_cmd(
+    db_path,
+    venues,
+    years,
+    categories,
+    kind,
+    source,
+    pool,
+    extractor_version,
+    utilisation,
+    precision,
+    fmt,
+    out,
+):
     """Shares of papers reporting each category per venue and year, with Wilson 95%
     intervals and a misclassification-adjusted share (Rogan-Gladen from the gold error
     rates, bootstrap 95% interval); target shares, trend tests, compute estimates with
@@ -57,12 +106,19 @@ def trends_cmd(db_path, venues, years, categories, kind, source, pool, extractor
     if fmt == "parquet" and out is None:
         raise ConfigError("--format parquet needs --out FILE")
     with open_store(db_path, read_only=True) as store:
-        filters = Filters(stored_venues(store, venues), y0, y1,
-                          tuple(categories) or CATEGORIES, extractor_version,
-                          pool_venues=pool, years=only)
+        filters = Filters(
+            stored_venues(store, venues),
+            y0,
+            y1,
+            tuple(categories) or CATEGORIES,
+            extractor_version,
+            pool_venues=pool,
+            years=only,
+        )
         prepare_out(out)
-        rows, meta = trends_table(store, filters, kind, utilisation=utilisation,
-                                  precision=precision, source=source)
+        rows, meta = trends_table(
+            store, filters, kind, utilisation=utilisation, precision=precision, source=source
+        )
     text = export(rows, fmt, out, meta)
     if text is not None:
         click.echo(text, nl=False)
@@ -72,10 +128,19 @@ def trends_cmd(db_path, venues, years, categories, kind, source, pool, extractor
 
 @click.command("report")
 @db_option
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("report.html"), show_default=True, help="The HTML file to write.")
-@click.option("--png-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Also save every chart as a PNG in this folder.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--png-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Also save every chart as a PNG in this folder.",
+)
 @click.option("--venue", "venues", multiple=True, help="Venue (repeatable); default: all.")
 @years_option
 @clean_errors
@@ -92,8 +157,7 @@ def report_cmd(db_path, out, png_dir, venues, years):
             prepare_out(Path(png_dir) / ".greenlens-write-test")
             (Path(png_dir) / ".greenlens-write-test").unlink()
         written = write_report(store, out, png_dir=png_dir, filters=filters)
-    click.echo(f"wrote {out}" + (f" and {len(written)} PNG charts in {png_dir}"
-                                 if png_dir else ""))
+    click.echo(f"wrote {out}" + (f" and {len(written)} PNG charts in {png_dir}" if png_dir else ""))
 
 
 def _years(text: str | None) -> tuple[int | None, int | None, tuple[int, ...]]:
@@ -114,8 +178,11 @@ def stored_venues(store, venues: tuple[str, ...]) -> tuple[str, ...]:
 
     if not venues:
         return ()
-    stored = [r[0] for r in store.fetchall("SELECT DISTINCT venue FROM papers ORDER BY 1")] \
-        if "papers" in _tables(store) else []
+    stored = (
+        [r[0] for r in store.fetchall("SELECT DISTINCT venue FROM papers ORDER BY 1")]
+        if "papers" in _tables(store)
+        else []
+    )
     by_lower: dict[str, list[str]] = {}
     for v in stored:
         by_lower.setdefault(v.lower(), []).append(v)
@@ -130,9 +197,13 @@ def stored_venues(store, venues: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def _tables(store) -> set[str]:
-    return {r[0] for r in store.fetchall(
-        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
-        "AND database_name = current_database()")}
+    return {
+        r[0]
+        for r in store.fetchall(
+            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+            "AND database_name = current_database()"
+        )
+    }
 
 
 def register(group: click.Group) -> None:

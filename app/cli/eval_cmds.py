@@ -14,32 +14,71 @@ _SHARED_CORPUS = Path("../shared/corpus")
 
 @click.command("eval")
 @click.argument("gold", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--pdfs", "pdfs_dirs", multiple=True, type=click.Path(exists=True, file_okay=False,
-              path_type=Path), help="Folder each GOLD file's `file` fields are relative to, "
-              "once per GOLD file in the same order [default: ../shared/corpus/pdfs for "
-              "papers.jsonl, $GREENLENS_GOLD_PDFS or ../gold-pdfs for papers_pmlr*.jsonl].")
-@click.option("--split", type=click.Choice(["dev", "test", "all"]), default=None,
-              help="Papers to score: a gold file's own `split` field, else "
-                   "extractors/gold/paper_splits.json [default: test; dev for --lovo and "
-                   "--learning-curve, which refuse the sealed test split].")
-@click.option("--lovo", is_flag=True, help="Leave-one-venue-out CV on dev: train the unit "
-              "classifiers on the other venues, score the held-out one; pooled F1.")
-@click.option("--learning-curve", "curve", is_flag=True,
-              help="F1 against the number of training papers (dev, 3 folds, seeded subsamples).")
-@click.option("--sizes", default="40,80,120,154", show_default=True,
-              help="Training-set sizes of the learning curve.")
+@click.option(
+    "--pdfs",
+    "pdfs_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Folder each GOLD file's `file` fields are relative to, "
+    "once per GOLD file in the same order [default: ../shared/corpus/pdfs for "
+    "papers.jsonl, $GREENLENS_GOLD_PDFS or ../gold-pdfs for papers_pmlr*.jsonl].",
+)
+@click.option(
+    "--split",
+    type=click.Choice(["dev", "test", "all"]),
+    default=None,
+    help="Papers to score: a gold file's own `split` field, else "
+    "extractors/gold/paper_splits.json [default: test; dev for --lovo and "
+    "--learning-curve, which refuse the sealed test split].",
+)
+@click.option(
+    "--lovo",
+    is_flag=True,
+    help="Leave-one-venue-out CV on dev: train the unit "
+    "classifiers on the other venues, score the held-out one; pooled F1.",
+)
+@click.option(
+    "--learning-curve",
+    "curve",
+    is_flag=True,
+    help="F1 against the number of training papers (dev, 3 folds, seeded subsamples).",
+)
+@click.option(
+    "--sizes",
+    default="40,80,120,154",
+    show_default=True,
+    help="Training-set sizes of the learning curve.",
+)
 @click.option("--seeds", default=2, show_default=True, help="Subsamples per learning-curve size.")
-@click.option("--categories", default=None, help="Comma-separated categories the unit "
-              "classifiers decide in --lovo / --learning-curve [default: the shipped model's "
-              "for --lovo, every candidate category for --learning-curve].")
-@click.option("--bootstrap", default=1000, show_default=True,
-              help="Bootstrap resamples of the papers for the 95% intervals (0: none).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
-              show_default=True)
+@click.option(
+    "--categories",
+    default=None,
+    help="Comma-separated categories the unit "
+    "classifiers decide in --lovo / --learning-curve [default: the shipped model's "
+    "for --lovo, every candidate category for --learning-curve].",
+)
+@click.option(
+    "--bootstrap",
+    default=1000,
+    show_default=True,
+    help="Bootstrap resamples of the papers for the 95% intervals (0: none).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @clean_errors
-def eval_command(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...], split: str | None,
-                 lovo: bool, curve: bool, sizes: str, seeds: int, categories: str | None,
-                 bootstrap: int, fmt: str) -> None:
+def eval_command(
+    gold: tuple[Path, ...],
+    pdfs_dirs: tuple[Path, ...],
+    split: str | None,
+    lovo: bool,
+    curve: bool,
+    sizes: str,
+    seeds: int,
+    categories: str | None,
+    bootstrap: int,
+    fmt: str,
+) -> None:
     """Precision, recall and F1 per category and for target, with 95% bootstrap intervals
     and every miss; or leave-one-venue-out CV / a learning curve on the dev split.
 
@@ -51,8 +90,10 @@ def eval_command(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...], split: str
     sources = _sources(gold, pdfs_dirs)
     if lovo or curve:
         if split not in (None, "dev"):
-            raise ConfigError("--lovo and --learning-curve run on the dev split only "
-                              "(the test split is sealed for the final figures)")
+            raise ConfigError(
+                "--lovo and --learning-curve run on the dev split only "
+                "(the test split is sealed for the final figures)"
+            )
         cats = _categories(categories)
         _generalisation(sources, lovo, curve, sizes, seeds, cats, bootstrap, fmt)
         return
@@ -61,14 +102,17 @@ def eval_command(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...], split: str
     if fmt == "json":
         click.echo(json.dumps({"split": split, **report.to_dict()}, indent=2))
         return
-    click.echo(f"papers scored: {report.papers} (split: {split}; "
-               f"{', '.join(str(s.gold.name) for s in sources)})")
+    click.echo(
+        f"papers scored: {report.papers} (split: {split}; "
+        f"{', '.join(str(s.gold.name) for s in sources)})"
+    )
     _print_scores(report)
     if report.misses:
         click.echo("\nmisses (file, category, expected, got, evidence):")
         for m in report.misses:
-            click.echo(f"  {m.file}  {m.category}  expected={m.expected} got={m.got}  "
-                       f"{m.evidence[:160]}")
+            click.echo(
+                f"  {m.file}  {m.category}  expected={m.expected} got={m.got}  {m.evidence[:160]}"
+            )
     for file, error in report.errors:
         click.echo(f"  error: {file}: {error}", err=True)
 
@@ -96,12 +140,16 @@ def _sources(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...]):
             raise ConfigError("--pdfs needs its GOLD file")
         return defaults
     if pdfs_dirs and len(pdfs_dirs) != len(gold):
-        raise ConfigError(f"{len(gold)} GOLD files but {len(pdfs_dirs)} --pdfs: give one "
-                          "--pdfs per GOLD file, in the same order, or none")
+        raise ConfigError(
+            f"{len(gold)} GOLD files but {len(pdfs_dirs)} --pdfs: give one "
+            "--pdfs per GOLD file, in the same order, or none"
+        )
     if pdfs_dirs:
         return [GoldSource(g, p) for g, p in zip(gold, pdfs_dirs)]
-    return [GoldSource(g, defaults[1].pdfs if g.name.startswith("papers_pmlr")
-                       else defaults[0].pdfs) for g in gold]
+    return [
+        GoldSource(g, defaults[1].pdfs if g.name.startswith("papers_pmlr") else defaults[0].pdfs)
+        for g in gold
+    ]
 
 
 def _interval(report, key: str) -> str:
@@ -110,17 +158,30 @@ def _interval(report, key: str) -> str:
 
 
 def _print_scores(report) -> None:
-    click.echo(f"{'category':<16}{'P':>6}{'R':>6}{'F1':>6}  {'95% CI':<14}{'tp':>5}{'fp':>5}"
-               f"{'fn':>5}")
+    click.echo(
+        f"{'category':<16}{'P':>6}{'R':>6}{'F1':>6}  {'95% CI':<14}{'tp':>5}{'fp':>5}{'fn':>5}"
+    )
     for cat, s in report.scores.items():
-        click.echo(f"{cat:<16}{s.precision:>6.2f}{s.recall:>6.2f}{s.f1:>6.2f}  "
-                   f"{_interval(report, cat):<14}{s.tp:>5}{s.fp:>5}{s.fn:>5}")
-    click.echo(f"{'target':<16} accuracy {report.target_accuracy:.2f}  "
-               f"macro-F1 {report.target_macro_f1:.2f} {_interval(report, 'target')}")
+        click.echo(
+            f"{cat:<16}{s.precision:>6.2f}{s.recall:>6.2f}{s.f1:>6.2f}  "
+            f"{_interval(report, cat):<14}{s.tp:>5}{s.fp:>5}{s.fn:>5}"
+        )
+    click.echo(
+        f"{'target':<16} accuracy {report.target_accuracy:.2f}  "
+        f"macro-F1 {report.target_macro_f1:.2f} {_interval(report, 'target')}"
+    )
 
 
-def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
-                    cats: tuple[str, ...] | None, bootstrap: int, fmt: str) -> None:
+def _generalisation(
+    sources,
+    lovo: bool,
+    curve: bool,
+    sizes: str,
+    seeds: int,
+    cats: tuple[str, ...] | None,
+    bootstrap: int,
+    fmt: str,
+) -> None:
     from corpus.errors import ConfigError
     from extractors.evaluate import curve_verdict, learning_curve, load_examples
     from extractors.evaluate import lovo as run_lovo
@@ -136,8 +197,10 @@ def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
         report, per_venue = run_lovo(examples, cats, bootstrap=bootstrap, progress=progress)
         out["lovo"] = {**report.to_dict(), "per_venue": per_venue}
         if fmt == "text":
-            click.echo(f"leave-one-venue-out on dev: {report.papers} papers, "
-                       f"{len(per_venue)} venue folds (pooled)")
+            click.echo(
+                f"leave-one-venue-out on dev: {report.papers} papers, "
+                f"{len(per_venue)} venue folds (pooled)"
+            )
             _print_scores(report)
             click.echo("per venue (papers; F1 per category):")
             for venue, row in per_venue.items():
@@ -148,8 +211,9 @@ def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
             size_list = [int(x) for x in sizes.split(",") if x.strip()]
         except ValueError as exc:
             raise ConfigError(f"--sizes must be integers separated by commas: {sizes!r}") from exc
-        points = learning_curve(examples, size_list, seeds=seeds, categories=cats,
-                                progress=progress)
+        points = learning_curve(
+            examples, size_list, seeds=seeds, categories=cats, progress=progress
+        )
         verdict = curve_verdict(points)
         out["learning_curve"] = {"points": [p.__dict__ for p in points], "verdict": verdict}
         if fmt == "text":
@@ -157,31 +221,59 @@ def _generalisation(sources, lovo: bool, curve: bool, sizes: str, seeds: int,
             shown = list(points[0].f1_mean) if points else []
             click.echo(f"{'n_train':>8}  " + "  ".join(f"{c:>16}" for c in shown))
             for p in points:
-                click.echo(f"{p.n_train:>8}  " + "  ".join(
-                    f"{p.f1_mean[c]:>10.2f} ±{p.f1_sd[c]:.2f}" for c in shown))
+                click.echo(
+                    f"{p.n_train:>8}  "
+                    + "  ".join(f"{p.f1_mean[c]:>10.2f} ±{p.f1_sd[c]:.2f}" for c in shown)
+                )
             click.echo("verdict: " + ", ".join(f"{c} {v}" for c, v in verdict.items()))
     if fmt == "json":
         click.echo(json.dumps(out, indent=2))
 
 
 @click.command("train-target")
-@click.option("--gold", multiple=True, type=click.Path(exists=True, dir_okay=False,
-              path_type=Path), help="Gold abstracts, repeatable [default: "
-              "extractors/gold/abstracts.jsonl and abstracts_wide.jsonl].")
-@click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=_SHARED_CORPUS, show_default=True,
-              help="Corpus snapshot holding the ACL/ML Anthology abstracts' text.")
-@click.option("--pmlr-repos", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Folder of mlresearch/vNN clones holding the `pmlr:` abstracts' text "
-                   "[default: $GREENLENS_PMLR_REPOS, else ../.mirror if it exists; "
-                   "without it those abstracts are skipped].")
-@click.option("--score-test/--no-score-test", default=True, show_default=True,
-              help="Also score the abstracts' held-out test split (once, for the model you ship).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the model [default: the shipped extractors/models/target.json].")
+@click.option(
+    "--gold",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Gold abstracts, repeatable [default: "
+    "extractors/gold/abstracts.jsonl and abstracts_wide.jsonl].",
+)
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=_SHARED_CORPUS,
+    show_default=True,
+    help="Corpus snapshot holding the ACL/ML Anthology abstracts' text.",
+)
+@click.option(
+    "--pmlr-repos",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Folder of mlresearch/vNN clones holding the `pmlr:` abstracts' text "
+    "[default: $GREENLENS_PMLR_REPOS, else ../.mirror if it exists; "
+    "without it those abstracts are skipped].",
+)
+@click.option(
+    "--score-test/--no-score-test",
+    default=True,
+    show_default=True,
+    help="Also score the abstracts' held-out test split (once, for the model you ship).",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the model [default: the shipped extractors/models/target.json].",
+)
 @clean_errors
-def train_target(gold: tuple[Path, ...], corpus_dir: Path, pmlr_repos: Path | None,
-                 score_test: bool, out: Path | None) -> None:
+def train_target(
+    gold: tuple[Path, ...],
+    corpus_dir: Path,
+    pmlr_repos: Path | None,
+    score_test: bool,
+    out: Path | None,
+) -> None:
     """Retrain the target classifier on the dev split of the gold abstracts (the gold
     papers' own abstracts left out)."""
     import os
@@ -192,31 +284,58 @@ def train_target(gold: tuple[Path, ...], corpus_dir: Path, pmlr_repos: Path | No
         env = os.environ.get("GREENLENS_PMLR_REPOS")
         guess = Path(env) if env else Path("../.mirror")
         pmlr_repos = guess if guess.is_dir() else None
-    report = train(list(gold) or [GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE], corpus_dir,
-                   out or MODEL_PATH, pmlr_repos=pmlr_repos, score_test=score_test)
-    click.echo(f"trained on {report.n_dev} dev abstracts -> {out or MODEL_PATH}"
-               + ("" if pmlr_repos else " (no PMLR clones: pmlr: abstracts skipped)"))
-    click.echo(f"5-fold CV on dev: accuracy {report.cv_accuracy:.3f}, "
-               f"macro-F1 {report.cv_macro_f1:.3f}")
+    report = train(
+        list(gold) or [GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE],
+        corpus_dir,
+        out or MODEL_PATH,
+        pmlr_repos=pmlr_repos,
+        score_test=score_test,
+    )
+    click.echo(
+        f"trained on {report.n_dev} dev abstracts -> {out or MODEL_PATH}"
+        + ("" if pmlr_repos else " (no PMLR clones: pmlr: abstracts skipped)")
+    )
+    click.echo(
+        f"5-fold CV on dev: accuracy {report.cv_accuracy:.3f}, macro-F1 {report.cv_macro_f1:.3f}"
+    )
     if report.test_macro_f1 is not None:
-        click.echo(f"held-out test ({report.n_test}): accuracy {report.test_accuracy:.3f}, "
-                   f"macro-F1 {report.test_macro_f1:.3f}")
+        click.echo(
+            f"held-out test ({report.n_test}): accuracy {report.test_accuracy:.3f}, "
+            f"macro-F1 {report.test_macro_f1:.3f}"
+        )
 
 
 @click.command("train-units")
-@click.option("--corpus", "corpus_dir", type=click.Path(exists=True, file_okay=False,
-              path_type=Path), default=_SHARED_CORPUS, show_default=True,
-              help="Corpus snapshot whose pdfs/ hold papers.jsonl's PDFs.")
-@click.option("--gold-pdfs", type=click.Path(exists=True, file_okay=False, path_type=Path),
-              default=None, help="PDFs of papers_pmlr.jsonl [default: $GREENLENS_GOLD_PDFS "
-              "or ../gold-pdfs].")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where to write the model [default: the shipped extractors/models/units.json].")
-@click.option("--c", "c_value", type=click.FloatRange(min=1e-4, max=1e4), default=1.0,
-              show_default=True, help="Inverse L2 strength of the unit logistic regressions.")
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=_SHARED_CORPUS,
+    show_default=True,
+    help="Corpus snapshot whose pdfs/ hold papers.jsonl's PDFs.",
+)
+@click.option(
+    "--gold-pdfs",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="PDFs of papers_pmlr.jsonl [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs].",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the model [default: the shipped extractors/models/units.json].",
+)
+@click.option(
+    "--c",
+    "c_value",
+    type=click.FloatRange(min=1e-4, max=1e4),
+    default=1.0,
+    show_default=True,
+    help="Inverse L2 strength of the unit logistic regressions.",
+)
 @clean_errors
-def train_units(corpus_dir: Path, gold_pdfs: Path | None, out: Path | None,
-                c_value: float) -> None:
+def train_units(corpus_dir: Path, gold_pdfs: Path | None, out: Path | None, c_value: float) -> None:
     """Retrain the per-category unit classifiers on the dev split of both gold paper files."""
     from corpus.errors import ConfigError
     from extractors.evaluate import default_sources, load_examples
@@ -225,21 +344,29 @@ def train_units(corpus_dir: Path, gold_pdfs: Path | None, out: Path | None,
     examples, errors = load_examples(default_sources(corpus_dir, gold_pdfs), "dev")
     for file, error in errors:
         click.echo(f"  error: {file}: {error}", err=True)
-    short = [c for c in LEARNED_CATEGORIES
-             if len({ex.gold[c] for ex in examples}) < 2 or len(examples) < 20]
+    short = [
+        c
+        for c in LEARNED_CATEGORIES
+        if len({ex.gold[c] for ex in examples}) < 2 or len(examples) < 20
+    ]
     if short:  # never overwrite a model with one trained on (almost) nothing
-        raise ConfigError(f"{len(examples)} dev gold papers read ({len(errors)} unreadable): "
-                          f"too few to train {', '.join(short)}; nothing written")
+        raise ConfigError(
+            f"{len(examples)} dev gold papers read ({len(errors)} unreadable): "
+            f"too few to train {', '.join(short)}; nothing written"
+        )
     model = train(examples, LEARNED_CATEGORIES, c=c_value)
-    model.report = {"dev_papers": len(examples), "c": c_value,
-                    "categories": list(LEARNED_CATEGORIES),
-                    "trained_on": "dev splits of extractors/gold/papers.jsonl and "
-                                  "papers_pmlr.jsonl"}
+    model.report = {
+        "dev_papers": len(examples),
+        "c": c_value,
+        "categories": list(LEARNED_CATEGORIES),
+        "trained_on": "dev splits of extractors/gold/papers.jsonl and papers_pmlr.jsonl",
+    }
     path = save(model, out or MODEL_PATH)
     click.echo(f"trained on {len(examples)} dev papers -> {path}")
     for cat, m in model.categories.items():
-        click.echo(f"  {cat:<16} threshold {m.threshold:.3f}  platt {m.platt}  "
-                   f"{len(m.weights)} weights")
+        click.echo(
+            f"  {cat:<16} threshold {m.threshold:.3f}  platt {m.platt}  {len(m.weights)} weights"
+        )
 
 
 def register(group: click.Group) -> None:

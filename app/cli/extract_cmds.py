@@ -18,25 +18,59 @@ from app.cli.options import (
 @click.command()
 @db_option
 @cache_dir_option
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Worker processes [default: one per core].")
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: one per core].",
+)
 @click.option("--force", is_flag=True, help="Re-extract papers already done with this version.")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.01), default=None,
-              help="Seconds allowed per PDF [default: 120].")
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Seconds allowed per PDF [default: 120].",
+)
 @no_progress_option
-@click.option("--executor", type=click.Choice(["local", "ray"]), default="local",
-              show_default=True, help="Local worker processes, or a Ray cluster.")
-@click.option("--address", default=None,
-              help="Ray cluster address (e.g. ray://head:10001 or auto) [default: start a "
-                   "local Ray instance]. Only with --executor ray.")
-@click.option("--results-dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Where Ray workers write Parquet parts [default: "
-              "<cache-dir>/results]. Only with --executor ray.")
-@click.option("--no-abstracts", is_flag=True,
-              help="Skip the target from title + abstract of papers that have one.")
+@click.option(
+    "--executor",
+    type=click.Choice(["local", "ray"]),
+    default="local",
+    show_default=True,
+    help="Local worker processes, or a Ray cluster.",
+)
+@click.option(
+    "--address",
+    default=None,
+    help="Ray cluster address (e.g. ray://head:10001 or auto) [default: start a "
+    "local Ray instance]. Only with --executor ray.",
+)
+@click.option(
+    "--results-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where Ray workers write Parquet parts [default: "
+    "<cache-dir>/results]. Only with --executor ray.",
+)
+@click.option(
+    "--no-abstracts",
+    is_flag=True,
+    help="Skip the target from title + abstract of papers that have one.",
+)
 @clean_errors
-def extract(db_path, cache_dir, workers, force, timeout_s, no_progress, executor, address,
-            results_dir, no_abstracts) -> None:
+def extract(
+    db_path,
+    cache_dir,
+    workers,
+    force,
+    timeout_s,
+    no_progress,
+    executor,
+    address,
+    results_dir,
+    no_abstracts,
+) -> None:
     """Extract what each fetched paper reports (FLOPs, energy, ...) into the store, and
     classify the target of every paper that has an abstract from title + abstract (kept
     apart from the full-text target: `trends --kind targets --source`)."""
@@ -52,40 +86,70 @@ def extract(db_path, cache_dir, workers, force, timeout_s, no_progress, executor
         if executor == "ray":
             from extractors.raypool import extract_ray
 
-            s = extract_ray(store, cache_dir, results_dir or Path(cache_dir) / "results",
-                            address=address, num_cpus=workers, force=force,
-                            limits=limits, progress=not no_progress)
+            s = extract_ray(
+                store,
+                cache_dir,
+                results_dir or Path(cache_dir) / "results",
+                address=address,
+                num_cpus=workers,
+                force=force,
+                limits=limits,
+                progress=not no_progress,
+            )
         else:
             from extractors.batch import extract_store
 
-            s = extract_store(store, cache_dir, workers=workers, force=force,
-                              progress=not no_progress, limits=limits)
+            s = extract_store(
+                store,
+                cache_dir,
+                workers=workers,
+                force=force,
+                progress=not no_progress,
+                limits=limits,
+            )
         a = None
         if not no_abstracts:
             from extractors.abstract_targets import classify_abstracts
 
-            a = classify_abstracts(store, force=force, progress=not no_progress,
-                                   workers=workers)
-    click.echo(f"extractor {s.version}: {s.considered} fetched papers, {s.extracted} "
-               f"extracted, {s.skipped} already up to date, {s.errors} errors "
-               f"({s.pages} pages in {s.seconds:.1f} s)")
+            a = classify_abstracts(store, force=force, progress=not no_progress, workers=workers)
+    click.echo(
+        f"extractor {s.version}: {s.considered} fetched papers, {s.extracted} "
+        f"extracted, {s.skipped} already up to date, {s.errors} errors "
+        f"({s.pages} pages in {s.seconds:.1f} s)"
+    )
     if getattr(s, "from_text", 0):
-        click.echo(f"{s.from_text} of them from stored page text (no PDF opened: only the "
-                   f"detectors or the target changed)")
+        click.echo(
+            f"{s.from_text} of them from stored page text (no PDF opened: only the "
+            f"detectors or the target changed)"
+        )
     if s.error_reasons:
-        click.echo("errors by reason: " + ", ".join(
-            f"{k} {v}" for k, v in sorted(s.error_reasons.items())))
+        click.echo(
+            "errors by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(s.error_reasons.items()))
+        )
     if a is not None:
-        click.echo(f"target from title + abstract ({a.model}): {a.classified} papers "
-                   f"classified in {a.seconds:.1f} s")
+        click.echo(
+            f"target from title + abstract ({a.model}): {a.classified} papers "
+            f"classified in {a.seconds:.1f} s"
+        )
 
 
 @click.command()
 @click.argument("paper", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True, help="Output format.")
-@click.option("--timeout", "timeout_s", type=click.FloatRange(min=0.01), default=None,
-              help="Seconds allowed for the PDF [default: 120].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "--timeout",
+    "timeout_s",
+    type=click.FloatRange(min=0.01),
+    default=None,
+    help="Seconds allowed for the PDF [default: 120].",
+)
 @clean_errors
 def check(paper: Path, fmt: str, timeout_s) -> None:
     """Show what PAPER.pdf reports about its cost, with evidence, and what it misses."""
@@ -95,8 +159,9 @@ def check(paper: Path, fmt: str, timeout_s) -> None:
 
     # fork: this process is single-threaded and holds no store, so the isolated worker
     # starts in milliseconds instead of a fresh interpreter
-    report = extract_file(paper, limits=Limits(timeout_s=timeout_s) if timeout_s else Limits(),
-                          start="fork")
+    report = extract_file(
+        paper, limits=Limits(timeout_s=timeout_s) if timeout_s else Limits(), start="fork"
+    )
     click.echo(render(report, fmt))
 
 

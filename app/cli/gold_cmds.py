@@ -22,15 +22,34 @@ def gold() -> None:
 
 
 @gold.command()
-@click.option("--papers", "papers", type=_FILE, multiple=True,
-              help="Paper gold JSONL (repeatable) [default: extractors/gold/papers.jsonl "
-                   "if present].")
-@click.option("--abstracts", "abstracts", type=_FILE, multiple=True,
-              help="Abstract gold JSONL (repeatable) [default: extractors/gold/abstracts.jsonl].")
-@click.option("--pdfs", "pdfs_dir", type=_DIR, default=None,
-              help="PDF folder the `file` fields are relative to [default: ../shared/corpus/pdfs].")
-@click.option("--corpus", "corpus_dir", type=_DIR, default=None,
-              help="Also check that abstract ids resolve in this corpus (../shared/corpus).")
+@click.option(
+    "--papers",
+    "papers",
+    type=_FILE,
+    multiple=True,
+    help="Paper gold JSONL (repeatable) [default: extractors/gold/papers.jsonl if present].",
+)
+@click.option(
+    "--abstracts",
+    "abstracts",
+    type=_FILE,
+    multiple=True,
+    help="Abstract gold JSONL (repeatable) [default: extractors/gold/abstracts.jsonl].",
+)
+@click.option(
+    "--pdfs",
+    "pdfs_dir",
+    type=_DIR,
+    default=None,
+    help="PDF folder the `file` fields are relative to [default: ../shared/corpus/pdfs].",
+)
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=_DIR,
+    default=None,
+    help="Also check that abstract ids resolve in this corpus (../shared/corpus).",
+)
 @click.option("--no-quotes", is_flag=True, help="Skip the verbatim quote check (schema only).")
 @clean_errors
 def validate(papers, abstracts, pdfs_dir, corpus_dir, no_quotes: bool) -> None:
@@ -53,8 +72,7 @@ def validate(papers, abstracts, pdfs_dir, corpus_dir, no_quotes: bool) -> None:
     for issue in issues:
         click.echo(str(issue))
     checked = len(papers) + len(abstracts)
-    click.echo(f"{checked} file(s) checked, {len(issues)} error(s)",
-               err=bool(issues))
+    click.echo(f"{checked} file(s) checked, {len(issues)} error(s)", err=bool(issues))
     if issues:
         sys.exit(1)
 
@@ -71,12 +89,19 @@ def agreement(first: Path, second: Path) -> None:
 
 
 @gold.command("rebuild-pdfs")
-@click.option("--repos", type=_DIR, required=True,
-              help="Folder holding clones of the PMLR volumes: vNN/ (git clone "
-                   "https://github.com/mlresearch/vNN) for every volume the gold file names.")
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Where to write the PDFs [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs "
-                   "beside the repo].")
+@click.option(
+    "--repos",
+    type=_DIR,
+    required=True,
+    help="Folder holding clones of the PMLR volumes: vNN/ (git clone "
+    "https://github.com/mlresearch/vNN) for every volume the gold file names.",
+)
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Where to write the PDFs [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs beside the repo].",
+)
 @clean_errors
 def rebuild_pdfs(repos: Path, out: Path | None) -> None:
     """Rebuild the PMLR gold papers' PDF folder from clones of their volumes (sha256-checked)."""
@@ -93,15 +118,33 @@ def rebuild_pdfs(repos: Path, out: Path | None) -> None:
 
 
 @gold.command("error-rates")
-@click.option("--pdfs", "pdfs_dir", type=_DIR, default=None,
-              help="PDFs of papers.jsonl [default: ../shared/corpus/pdfs].")
-@click.option("--gold-pdfs", type=_DIR, default=None,
-              help="PDFs of papers_pmlr.jsonl [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs; "
-                   "`greenlens gold rebuild-pdfs` makes it].")
-@click.option("--corpus", "corpus_dir", type=_DIR, default=None,
-              help="Corpus snapshot with the gold abstracts' text [default: ../shared/corpus].")
-@click.option("--pmlr-repos", type=_DIR, default=None,
-              help="Clones of the PMLR volumes, for the pmlr: gold abstracts' text.")
+@click.option(
+    "--pdfs",
+    "pdfs_dir",
+    type=_DIR,
+    default=None,
+    help="PDFs of papers.jsonl [default: ../shared/corpus/pdfs].",
+)
+@click.option(
+    "--gold-pdfs",
+    type=_DIR,
+    default=None,
+    help="PDFs of papers_pmlr.jsonl [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs; "
+    "`greenlens gold rebuild-pdfs` makes it].",
+)
+@click.option(
+    "--corpus",
+    "corpus_dir",
+    type=_DIR,
+    default=None,
+    help="Corpus snapshot with the gold abstracts' text [default: ../shared/corpus].",
+)
+@click.option(
+    "--pmlr-repos",
+    type=_DIR,
+    default=None,
+    help="Clones of the PMLR volumes, for the pmlr: gold abstracts' text.",
+)
 @clean_errors
 def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
     """Measure the extractors and the target model on the gold test splits and write the
@@ -122,22 +165,29 @@ def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
     for need in (pdfs_dir, gold_pdfs, corpus_dir):
         if not Path(need).is_dir():
             raise click.UsageError(f"{need} is not a folder (see --help)")
-    fulltext = measure_fulltext([(GOLD_DIR / "papers.jsonl", pdfs_dir),
-                                 (GOLD_DIR / "papers_pmlr.jsonl", gold_pdfs)])
+    fulltext = measure_fulltext(
+        [(GOLD_DIR / "papers.jsonl", pdfs_dir), (GOLD_DIR / "papers_pmlr.jsonl", gold_pdfs)]
+    )
     index = load_wide_index(corpus_dir)
     texts = {k: (r.title, r.abstract) for k, r in index.items()}
     if pmlr_repos:
         texts |= {r.id: (r.title, r.abstract) for r in iter_pmlr_posts(pmlr_repos)}
-    abstract = measure_abstracts([GOLD_DIR / "abstracts.jsonl",
-                                  GOLD_DIR / "abstracts_wide.jsonl"], texts)
+    abstract = measure_abstracts(
+        [GOLD_DIR / "abstracts.jsonl", GOLD_DIR / "abstracts_wide.jsonl"], texts
+    )
     if abstract["left_out"]:
-        click.echo(f"warning: {len(abstract['left_out'])} gold test abstracts have no text "
-                   f"here and are left out of the abstract error rates (e.g. "
-                   f"{abstract['left_out'][0]}; pmlr: ones need --pmlr-repos)", err=True)
+        click.echo(
+            f"warning: {len(abstract['left_out'])} gold test abstracts have no text "
+            f"here and are left out of the abstract error rates (e.g. "
+            f"{abstract['left_out'][0]}; pmlr: ones need --pmlr-repos)",
+            err=True,
+        )
     path = write_error_rates({"fulltext": fulltext, "abstract": abstract})
-    click.echo(f"wrote {path.relative_to(ERROR_RATES_PATH.parents[2])}: full text "
-               f"{fulltext['n']} papers ({fulltext['version']}), abstracts {abstract['n']} "
-               f"({abstract['version']})")
+    click.echo(
+        f"wrote {path.relative_to(ERROR_RATES_PATH.parents[2])}: full text "
+        f"{fulltext['n']} papers ({fulltext['version']}), abstracts {abstract['n']} "
+        f"({abstract['version']})"
+    )
 
 
 def register(group: click.Group) -> None:

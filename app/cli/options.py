@@ -34,7 +34,10 @@ _INTERRUPTED = "interrupted: what was done is stored; rerun the same command to 
 def db_option(func: Callable) -> Callable:
     """Add `--db FILE` (default `$GREENLENS_DB` or ./greenlens.duckdb)."""
     return click.option(
-        "--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
         help="DuckDB store file [default: $GREENLENS_DB or ./greenlens.duckdb].",
     )(func)
 
@@ -51,11 +54,15 @@ def open_store(db_path: Path | None, *, read_only: bool = False) -> Store:
     """Open the store named by --db (or the default), waiting a few seconds for a writer."""
     from corpus.store import Store, default_db_path
 
-    store = Store(db_path or default_db_path(), read_only=read_only, wait_s=lock_wait_s(),
-                  refuse_newer=True)  # the CLI registers every package's migrations
+    store = Store(
+        db_path or default_db_path(), read_only=read_only, wait_s=lock_wait_s(), refuse_newer=True
+    )  # the CLI registers every package's migrations
     if store.unknown_migrations:
-        click.echo(f"warning: {store.path} was written by a newer greenlens "
-                   f"({', '.join(store.unknown_migrations)}); reading it anyway", err=True)
+        click.echo(
+            f"warning: {store.path} was written by a newer greenlens "
+            f"({', '.join(store.unknown_migrations)}); reading it anyway",
+            err=True,
+        )
     return store
 
 
@@ -87,8 +94,11 @@ def handle_errors(call: Callable[[], object]) -> object:
         click.echo(f"\n{_INTERRUPTED}", err=True)
         sys.exit(INTERRUPTED_EXIT)
     except UnicodeDecodeError as exc:  # an input file that is not text: bad input
-        fail(f"cannot read an input file as {exc.encoding} text (byte {exc.start}: "
-             f"{exc.object[exc.start:exc.start + 1]!r}); is it the right file?", OS_ERROR_EXIT)
+        fail(
+            f"cannot read an input file as {exc.encoding} text (byte {exc.start}: "
+            f"{exc.object[exc.start : exc.start + 1]!r}); is it the right file?",
+            OS_ERROR_EXIT,
+        )
     except OSError as exc:
         if exc.errno == errno.EPIPE:  # stdout closed by a pager or `head`: click's job
             raise
@@ -128,8 +138,10 @@ def prepare_out(path: Path | None) -> None:
     if path.is_dir():
         raise DiskError(f"cannot write {path}: it is a directory")
     if _is_duckdb_file(path):
-        raise DiskError(f"refusing to write over {path}: it is a DuckDB store (a typo in "
-                        f"--out?); name another file")
+        raise DiskError(
+            f"refusing to write over {path}: it is a DuckDB store (a typo in "
+            f"--out?); name another file"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "ab"):
@@ -150,7 +162,9 @@ def years_option(func: Callable) -> Callable:
 def cache_dir_option(func: Callable) -> Callable:
     """Add `--cache-dir DIR` (the PDF and HTTP cache)."""
     return click.option(
-        "--cache-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+        "--cache-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=None,
         help="PDF and HTTP cache [default: $GREENLENS_CACHE or ./.greenlens-cache].",
     )(func)
 

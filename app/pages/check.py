@@ -6,16 +6,17 @@ from app import data, ui
 from corpus.errors import GreenlensError
 
 st.title("Check a paper")
-st.caption("Upload a PDF: the extractor reads it here (nothing is stored) and shows what it "
-           "reports, with the sentence and page of each piece of evidence.")
+st.caption(
+    "Upload a PDF: the extractor reads it here (nothing is stored) and shows what it "
+    "reports, with the sentence and page of each piece of evidence."
+)
 upload = st.file_uploader("PDF", type=["pdf"], key="upload")
 if upload is not None:
     key = (upload.name, upload.size)
     if st.session_state.get("check_key") != key:
         with st.spinner("Reading the PDF..."):
             try:
-                st.session_state["check_result"] = data.check_pdf(upload.getvalue(),
-                                                                  upload.name)
+                st.session_state["check_result"] = data.check_pdf(upload.getvalue(), upload.name)
                 st.session_state.pop("check_error", None)
             except GreenlensError as exc:
                 st.session_state["check_error"] = str(exc)
@@ -29,8 +30,10 @@ elif result is None:
     st.info("No PDF uploaded yet.")
 else:
     st.subheader(ui.md(result.get("title") or result.get("file")))
-    st.markdown(f"{ui.code(result.get('file'))} · {result.get('pages')} pages · target: "
-                f"**{ui.md(result.get('target') or 'unknown')}**")
+    st.markdown(
+        f"{ui.code(result.get('file'))} · {result.get('pages')} pages · target: "
+        f"**{ui.md(result.get('target') or 'unknown')}**"
+    )
     reported = [c for c, v in result["labels"].items() if v.get("reported")]
     st.metric("Categories reported", f"{len(reported)} of {len(result['labels'])}")
     ui.reporting_card(result["labels"])

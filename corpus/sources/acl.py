@@ -36,8 +36,11 @@ CONFERENCES = {"acl": "ACL", "emnlp": "EMNLP", "naacl": "NAACL"}
 OLD_LETTER = {"acl": "P", "emnlp": "D", "naacl": "N"}  # collection letters before 2020
 FIRST_FINDINGS = 2020  # Findings of EMNLP 2020 was the first Findings volume
 # booktitles of a conference's non-main volumes (demos, tutorials, SRW, industry, workshops)
-_NOT_MAIN = re.compile(r"demonstration|tutorial|student research|industry|workshop|"
-                       r"shared task|doctoral", re.IGNORECASE)
+_NOT_MAIN = re.compile(
+    r"demonstration|tutorial|student research|industry|workshop|"
+    r"shared task|doctoral",
+    re.IGNORECASE,
+)
 _OLD_ID = re.compile(r"^[A-Z]\d\d$")
 
 
@@ -87,8 +90,9 @@ def is_main_volume(booktitle: str) -> bool:
     return not _NOT_MAIN.search(booktitle)
 
 
-def volume_venue(volume_id: str, tags: list[str], booktitle: str, wanted: list[str],
-                 main_only: bool = True) -> str | None:
+def volume_venue(
+    volume_id: str, tags: list[str], booktitle: str, wanted: list[str], main_only: bool = True
+) -> str | None:
     """The venue name to store for a volume if the query wants it (ACL, Findings-EMNLP), else None."""
     for want in wanted:
         if want not in tags:
@@ -110,9 +114,14 @@ class _Volume:
     year: int
 
 
-def parse_collection(data: bytes, *, wanted: list[str] | tuple[str, ...] = DEFAULT_VENUES,
-                     years: tuple[int, ...] = (), main_only: bool = True,
-                     where: str = "") -> ParseResult:
+def parse_collection(
+    data: bytes,
+    *,
+    wanted: list[str] | tuple[str, ...] = DEFAULT_VENUES,
+    years: tuple[int, ...] = (),
+    main_only: bool = True,
+    where: str = "",
+) -> ParseResult:
     """Papers of the wanted venues/years in one collection file (XML bytes, gzip allowed)."""
     result = ParseResult()
     where = where or "collection"
@@ -122,8 +131,9 @@ def parse_collection(data: bytes, *, wanted: list[str] | tuple[str, ...] = DEFAU
         result.issues.append(SourceIssue(NAME, where, f"malformed XML: {exc}"))
         return result
     if root.tag != "collection" or not root.get("id"):
-        result.issues.append(SourceIssue(NAME, where, f"not an Anthology collection "
-                                                      f"(root <{root.tag}>)"))
+        result.issues.append(
+            SourceIssue(NAME, where, f"not an Anthology collection (root <{root.tag}>)")
+        )
         return result
     coll = root.get("id")
     wanted = norm_list(wanted)
@@ -131,8 +141,9 @@ def parse_collection(data: bytes, *, wanted: list[str] | tuple[str, ...] = DEFAU
         meta = vol.find("meta")
         vid = vol.get("id") or ""
         if meta is None or not vid:
-            result.issues.append(SourceIssue(NAME, f"{where} volume {vid or '?'}",
-                                             "volume without id or <meta>"))
+            result.issues.append(
+                SourceIssue(NAME, f"{where} volume {vid or '?'}", "volume without id or <meta>")
+            )
             continue
         tags = [clean(v.text).lower() for v in meta.findall("venue")]
         venue = volume_venue(vid, tags, flatten(meta.find("booktitle")), wanted, main_only)
@@ -150,8 +161,9 @@ def parse_collection(data: bytes, *, wanted: list[str] | tuple[str, ...] = DEFAU
             try:
                 result.papers.append(_paper(coll, info, p))
             except (ValueError, TypeError) as exc:
-                result.issues.append(SourceIssue(NAME, f"{where} volume {vid} paper "
-                                                       f"{p.get('id')}", str(exc)))
+                result.issues.append(
+                    SourceIssue(NAME, f"{where} volume {vid} paper {p.get('id')}", str(exc))
+                )
     return result
 
 
@@ -166,14 +178,27 @@ def _paper(coll: str, vol: _Volume, p: etree._Element) -> Paper:
     title = flatten(p.find("title"))
     if not title:
         raise ValueError(f"paper {aid} has no title")
-    authors = tuple(a for a in (clean(" ".join(flatten(x) for x in (au.find("first"),
-                                                                    au.find("last"))))
-                                for au in p.findall("author")) if a)
+    authors = tuple(
+        a
+        for a in (
+            clean(" ".join(flatten(x) for x in (au.find("first"), au.find("last"))))
+            for au in p.findall("author")
+        )
+        if a
+    )
     abstract = flatten(p.find("abstract")) or None
-    return Paper(id=f"{NAME}:{aid}", source=NAME, venue=vol.venue, year=vol.year, title=title,
-                 authors=authors, abstract=abstract, url=f"{SITE}/{aid}/",
-                 pdf_url=f"{SITE}/{aid}.pdf" if url_id else None,
-                 status="listed" if url_id else "no_pdf")
+    return Paper(
+        id=f"{NAME}:{aid}",
+        source=NAME,
+        venue=vol.venue,
+        year=vol.year,
+        title=title,
+        authors=authors,
+        abstract=abstract,
+        url=f"{SITE}/{aid}/",
+        pdf_url=f"{SITE}/{aid}.pdf" if url_id else None,
+        status="listed" if url_id else "no_pdf",
+    )
 
 
 class AclAnthologySource(IssueLog):
@@ -230,13 +255,20 @@ class AclAnthologySource(IssueLog):
         root = local_root(query.local_dir)
         years = tuple(query.years)
         for coll, venues in self.plan(query).items():
-            data, where = self._load(fetcher, coll, _xml_dir(root) if root else None,
-                                     (f"{coll}.xml", f"{coll}.xml.gz"),
-                                     f"{self.base_url}/{coll}.xml")
+            data, where = self._load(
+                fetcher,
+                coll,
+                _xml_dir(root) if root else None,
+                (f"{coll}.xml", f"{coll}.xml.gz"),
+                f"{self.base_url}/{coll}.xml",
+            )
             if data is None:
                 continue
-            yield from self._take(parse_collection(data, wanted=venues, years=years,
-                                                   main_only=self.main_only, where=where))
+            yield from self._take(
+                parse_collection(
+                    data, wanted=venues, years=years, main_only=self.main_only, where=where
+                )
+            )
 
 
 def _xml_dir(root: Path) -> Path:

@@ -25,8 +25,11 @@ NAME = "arxiv"
 API = "https://export.arxiv.org/api/query"
 PAGE_LIMIT = 2000  # arXiv: at most 2000 results per call
 TOTAL_LIMIT = 30000  # arXiv: at most 30000 results per query
-NS = {"a": "http://www.w3.org/2005/Atom", "os": "http://a9.com/-/spec/opensearch/1.1/",
-      "arxiv": "http://arxiv.org/schemas/atom"}
+NS = {
+    "a": "http://www.w3.org/2005/Atom",
+    "os": "http://a9.com/-/spec/opensearch/1.1/",
+    "arxiv": "http://arxiv.org/schemas/atom",
+}
 _ABS = re.compile(r"arxiv\.org/abs/(.+?)(v\d+)?$")
 
 
@@ -57,8 +60,11 @@ def parse_feed(body: bytes | str, *, where: str = API) -> FeedPage:
         raise ParseError(f"malformed arXiv feed: {exc}", url=where) from exc
     if root.tag != f"{{{NS['a']}}}feed":
         raise ParseError(f"not an Atom feed (root {root.tag})", url=where)
-    page = FeedPage(total=_int(root, "os:totalResults"), start=_int(root, "os:startIndex"),
-                    per_page=_int(root, "os:itemsPerPage"))
+    page = FeedPage(
+        total=_int(root, "os:totalResults"),
+        start=_int(root, "os:startIndex"),
+        per_page=_int(root, "os:itemsPerPage"),
+    )
     for i, entry in enumerate(root.findall("a:entry", NS)):
         entry_id = clean(entry.findtext("a:id", namespaces=NS))
         if "/api/errors" in entry_id:
@@ -103,13 +109,23 @@ def _paper(entry, entry_id: str) -> Paper:
             abs_url = link.get("href")
         elif link.get("title") == "pdf" or link.get("type") == "application/pdf":
             pdf = link.get("href")
-    authors = tuple(n for n in (clean(a.findtext("a:name", namespaces=NS))
-                                for a in entry.findall("a:author", NS)) if n)
-    return Paper(id=f"{NAME}:{base_id}", source=NAME, venue="arXiv", year=int(published[:4]),
-                 title=title, authors=authors,
-                 abstract=clean(entry.findtext("a:summary", namespaces=NS)) or None,
-                 url=abs_url or entry_id.replace("http://", "https://"), pdf_url=pdf,
-                 status="listed" if pdf else "no_pdf")
+    authors = tuple(
+        n
+        for n in (clean(a.findtext("a:name", namespaces=NS)) for a in entry.findall("a:author", NS))
+        if n
+    )
+    return Paper(
+        id=f"{NAME}:{base_id}",
+        source=NAME,
+        venue="arXiv",
+        year=int(published[:4]),
+        title=title,
+        authors=authors,
+        abstract=clean(entry.findtext("a:summary", namespaces=NS)) or None,
+        url=abs_url or entry_id.replace("http://", "https://"),
+        pdf_url=pdf,
+        status="listed" if pdf else "no_pdf",
+    )
 
 
 def build_search(search_query: str, categories: Sequence[str], years: Sequence[int]) -> str:
@@ -129,9 +145,17 @@ class ArxivSource(IssueLog):
     name = NAME
     min_interval_s = 3.0  # arXiv asks for 3 s between calls
 
-    def __init__(self, base_url: str = API, *, search_query: str = "",
-                 id_list: Sequence[str] = (), page_size: int = 100, max_results: int = 1000,
-                 sort_by: str = "relevance", sort_order: str = "descending") -> None:
+    def __init__(
+        self,
+        base_url: str = API,
+        *,
+        search_query: str = "",
+        id_list: Sequence[str] = (),
+        page_size: int = 100,
+        max_results: int = 1000,
+        sort_by: str = "relevance",
+        sort_order: str = "descending",
+    ) -> None:
         if not 1 <= page_size <= PAGE_LIMIT:
             raise ConfigError(f"arXiv page_size must be 1..{PAGE_LIMIT}, got {page_size}")
         if not 1 <= max_results <= TOTAL_LIMIT:
@@ -147,9 +171,14 @@ class ArxivSource(IssueLog):
 
     def params(self, query: CrawlQuery, start: int, count: int) -> dict[str, str]:
         """The API parameters of one page (in the order arXiv's own client sends them)."""
-        return {"search_query": build_search(self.search_query, query.venues, query.years),
-                "id_list": ",".join(self.id_list), "sortBy": self.sort_by,
-                "sortOrder": self.sort_order, "start": str(start), "max_results": str(count)}
+        return {
+            "search_query": build_search(self.search_query, query.venues, query.years),
+            "id_list": ",".join(self.id_list),
+            "sortBy": self.sort_by,
+            "sortOrder": self.sort_order,
+            "start": str(start),
+            "max_results": str(count),
+        }
 
     def iter_papers(self, fetcher: Fetcher, query: CrawlQuery) -> Iterator[Paper]:
         """Page through the results; stop at the cap, the total, an empty page or an error."""
@@ -165,8 +194,9 @@ class ArxivSource(IssueLog):
             try:
                 resp = fetcher.get(self.base_url, params=params)
                 if resp.status != 200:
-                    raise FetchError(f"HTTP {resp.status}: {_why(resp.body)}",
-                                     status=resp.status, url=resp.url)
+                    raise FetchError(
+                        f"HTTP {resp.status}: {_why(resp.body)}", status=resp.status, url=resp.url
+                    )
                 page = parse_feed(resp.body, where=resp.url)
             except (FetchError, ParseError) as exc:
                 self._issue(f"{self.base_url} start={start}", str(exc))
@@ -180,10 +210,11 @@ class ArxivSource(IssueLog):
             entries = len(page.papers) + len(page.issues)
             if not entries:
                 if start < page.total:
-                    self._issue(f"{self.base_url} start={start}",
-                                f"empty page before the end ({page.total} results)")
+                    self._issue(
+                        f"{self.base_url} start={start}",
+                        f"empty page before the end ({page.total} results)",
+                    )
                 return
             start += entries
             if start >= page.total:
                 return
-

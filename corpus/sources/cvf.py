@@ -48,8 +48,9 @@ def _https(url: str) -> str:
     return re.sub(r"^http://openaccess\.thecvf\.com/", f"{SITE}/", url)
 
 
-def parse_listing(html: bytes | str, *, venue: str, year: int,
-                  page_url: str = SITE + "/", where: str = "") -> ParseResult:
+def parse_listing(
+    html: bytes | str, *, venue: str, year: int, page_url: str = SITE + "/", where: str = ""
+) -> ParseResult:
     """Papers of one listing page; entries without a title link become issues."""
     result = ParseResult()
     where = where or page_url
@@ -60,8 +61,9 @@ def parse_listing(html: bytes | str, *, venue: str, year: int,
         return result
     entries = doc.xpath('//dt[contains(concat(" ", normalize-space(@class), " "), " ptitle ")]')
     if not entries:
-        result.issues.append(SourceIssue(NAME, where, "no <dt class=\"ptitle\"> entries: "
-                                                      "not a CVF listing page?"))
+        result.issues.append(
+            SourceIssue(NAME, where, 'no <dt class="ptitle"> entries: not a CVF listing page?')
+        )
         return result
     venue_name = VENUES.get(venue.lower(), venue.upper())
     for i, dt in enumerate(entries):
@@ -76,18 +78,26 @@ def parse_listing(html: bytes | str, *, venue: str, year: int,
         for dd in _dds(dt):
             for form in dd.xpath('.//form[contains(concat(" ", @class, " "), " authsearch ")]'):
                 inp = form.xpath('.//input[@name="query"]')
-                name = clean(inp[0].get("value")) if inp else \
-                    clean(form.text_content()).rstrip(",")
+                name = clean(inp[0].get("value")) if inp else clean(form.text_content()).rstrip(",")
                 if name:
                     authors.append(name)
             for a in dd.xpath(".//a[@href]"):
                 if pdf is None and clean(a.text_content()).lower() == "pdf":
                     pdf = _https(urljoin(page_url, a.get("href").strip()))
         stem = Path(urlsplit(html_url).path).stem
-        result.papers.append(Paper(id=f"{NAME}:{stem}", source=NAME, venue=venue_name,
-                                   year=year, title=title, authors=tuple(authors),
-                                   url=html_url, pdf_url=pdf,
-                                   status="listed" if pdf else "no_pdf"))
+        result.papers.append(
+            Paper(
+                id=f"{NAME}:{stem}",
+                source=NAME,
+                venue=venue_name,
+                year=year,
+                title=title,
+                authors=tuple(authors),
+                url=html_url,
+                pdf_url=pdf,
+                status="listed" if pdf else "no_pdf",
+            )
+        )
     return result
 
 
@@ -137,8 +147,7 @@ class CVFSource(IssueLog):
                 except (FetchError, ParseError) as exc:
                     self._issue(where, str(exc))
                     continue
-                result = parse_listing(data, venue=venue, year=year, page_url=url,
-                                       where=where)
+                result = parse_listing(data, venue=venue, year=year, page_url=url, where=where)
                 for p in self._take(result):
                     if p.id not in seen:
                         seen.add(p.id)

@@ -26,8 +26,7 @@ from corpus.sources.protocol import CrawlQuery, Fetcher
 
 NAME = "mlanthology"
 RAW_BASE = "https://raw.githubusercontent.com/rbnyng/mlanthology/main/data/papers"
-VENUES = {"neurips": "NeurIPS", "icml": "ICML", "iclr": "ICLR", "cvpr": "CVPR",
-          "iccv": "ICCV"}
+VENUES = {"neurips": "NeurIPS", "icml": "ICML", "iclr": "ICLR", "cvpr": "CVPR", "iccv": "ICCV"}
 
 
 def venue_name(venue_id: str) -> str:
@@ -53,8 +52,9 @@ def parse_venue_file(data: bytes, *, where: str = "") -> ParseResult:
             result.papers.append(_paper(rec, file_venue, file_year))
         except (ValueError, TypeError, KeyError, AttributeError) as exc:
             key = rec.get("bibtex_key") if isinstance(rec, dict) else None
-            result.issues.append(SourceIssue(NAME, f"{where} paper #{i} {key or ''}".strip(),
-                                             f"bad record: {exc!r}"))
+            result.issues.append(
+                SourceIssue(NAME, f"{where} paper #{i} {key or ''}".strip(), f"bad record: {exc!r}")
+            )
     return result
 
 
@@ -65,10 +65,17 @@ def _paper(rec: dict, file_venue: str, file_year) -> Paper:
         raise ValueError("record without bibtex_key or title")
     year = int(rec.get("year") or file_year)
     authors = tuple(a for a in (_author(x) for x in rec.get("authors") or ()) if a)
-    return Paper(id=f"{NAME}:{key}", source=NAME,
-                 venue=venue_name(rec.get("venue") or file_venue), year=year, title=title,
-                 authors=authors, abstract=clean(rec.get("abstract")) or None,
-                 url=rec.get("venue_url") or None, pdf_url=rec.get("pdf_url") or None)
+    return Paper(
+        id=f"{NAME}:{key}",
+        source=NAME,
+        venue=venue_name(rec.get("venue") or file_venue),
+        year=year,
+        title=title,
+        authors=authors,
+        abstract=clean(rec.get("abstract")) or None,
+        url=rec.get("venue_url") or None,
+        pdf_url=rec.get("pdf_url") or None,
+    )
 
 
 def _author(a) -> str:
@@ -93,9 +100,13 @@ class MLAnthologySource(IssueLog):
         if query.years:
             years = sorted(query.years)
         elif root is not None:
-            years = sorted({int(p.name.split(".")[0].rsplit("-", 1)[1])
-                            for p in _dir(root).glob("*-*.json*")
-                            if p.name.split(".")[0].rsplit("-", 1)[1].isdigit()})
+            years = sorted(
+                {
+                    int(p.name.split(".")[0].rsplit("-", 1)[1])
+                    for p in _dir(root).glob("*-*.json*")
+                    if p.name.split(".")[0].rsplit("-", 1)[1].isdigit()
+                }
+            )
         else:
             years = list(default_years())
         # ICCV is biennial (odd years): no file exists for an even year
@@ -107,9 +118,13 @@ class MLAnthologySource(IssueLog):
         root = local_root(query.local_dir)
         for venue, year in self.plan(query):
             stem = f"{venue}-{year}"
-            data, where = self._load(fetcher, stem, _dir(root) if root else None,
-                                     (f"{stem}.json.gz", f"{stem}.json"),
-                                     f"{self.base_url}/{stem}.json.gz")
+            data, where = self._load(
+                fetcher,
+                stem,
+                _dir(root) if root else None,
+                (f"{stem}.json.gz", f"{stem}.json"),
+                f"{self.base_url}/{stem}.json.gz",
+            )
             if data is None:
                 continue
             yield from self._take(parse_venue_file(data, where=where))

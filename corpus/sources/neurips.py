@@ -56,8 +56,9 @@ def pdf_from_abstract_url(url: str) -> str | None:
     return f"{root}/paper_files/paper/{year}/file/{h}-Paper{track}.pdf"
 
 
-def parse_listing(html: bytes | str, *, year: int, page_url: str = SITE,
-                  where: str = "") -> ParseResult:
+def parse_listing(
+    html: bytes | str, *, year: int, page_url: str = SITE, where: str = ""
+) -> ParseResult:
     """Papers (title, authors, abstract page, derived PDF) of one year's listing."""
     result = ParseResult()
     where = where or page_url
@@ -65,8 +66,11 @@ def parse_listing(html: bytes | str, *, year: int, page_url: str = SITE,
     seen: set[str] = set()
     items = [li for li in soup.find_all("li") if li.find("a", href=_HASH_PAGE)]
     if not items:
-        result.issues.append(SourceIssue(NAME, where, "no paper links (…/hash/…-Abstract…"
-                                                      ".html): not a NeurIPS listing?"))
+        result.issues.append(
+            SourceIssue(
+                NAME, where, "no paper links (…/hash/…-Abstract….html): not a NeurIPS listing?"
+            )
+        )
         return result
     for i, li in enumerate(items):
         a = li.find("a", href=_HASH_PAGE)
@@ -74,17 +78,27 @@ def parse_listing(html: bytes | str, *, year: int, page_url: str = SITE,
         m = _HASH_PAGE.search(urlsplit(url).path)
         title = clean(a.get_text(" ")) or clean(a.get("title"))
         if not title or int(m.group(1)) != year:
-            result.issues.append(SourceIssue(NAME, f"{where} item #{i}",
-                                             f"no title or another year: {a['href']}"))
+            result.issues.append(
+                SourceIssue(NAME, f"{where} item #{i}", f"no title or another year: {a['href']}")
+            )
             continue
         if m.group(2) in seen:
             continue
         seen.add(m.group(2))
         holder = li.find(class_="paper-authors") or li.find("i")
         authors = _split_authors(holder.get_text(" ") if holder else "")
-        result.papers.append(Paper(id=f"{NAME}:{year}/{m.group(2)}", source=NAME, venue=VENUE,
-                                   year=year, title=title, authors=authors, url=url,
-                                   pdf_url=pdf_from_abstract_url(url)))
+        result.papers.append(
+            Paper(
+                id=f"{NAME}:{year}/{m.group(2)}",
+                source=NAME,
+                venue=VENUE,
+                year=year,
+                title=title,
+                authors=authors,
+                url=url,
+                pdf_url=pdf_from_abstract_url(url),
+            )
+        )
     return result
 
 
@@ -96,8 +110,9 @@ def parse_abstract_page(html: bytes | str, paper: Paper) -> Paper:
         raise ParseError("abstract page without an <h4>Abstract</h4> section", url=paper.url)
     abstract = _section_text(heads["abstract"])
     meta_title = soup.find("meta", attrs={"name": "citation_title"})
-    title = clean(meta_title["content"]) if meta_title and meta_title.get("content") else \
-        paper.title
+    title = (
+        clean(meta_title["content"]) if meta_title and meta_title.get("content") else paper.title
+    )
     authors = paper.authors
     if "authors" in heads:
         authors = _split_authors(_section_text(heads["authors"])) or authors
@@ -108,8 +123,9 @@ def parse_abstract_page(html: bytes | str, paper: Paper) -> Paper:
         pdf = meta_pdf["content"]
     elif link:
         pdf = urljoin(paper.url, link["href"])
-    return replace(paper, title=title or paper.title, authors=authors,
-                   abstract=abstract or None, pdf_url=pdf)
+    return replace(
+        paper, title=title or paper.title, authors=authors, abstract=abstract or None, pdf_url=pdf
+    )
 
 
 def _section_text(h4) -> str:

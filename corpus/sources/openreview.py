@@ -45,8 +45,9 @@ def _value(content: dict, key: str):
     return field.get("value") if isinstance(field, dict) else field
 
 
-def parse_notes(data: bytes | str, *, venue: str, year: int,
-                where: str = "") -> tuple[ParseResult, int, int]:
+def parse_notes(
+    data: bytes | str, *, venue: str, year: int, where: str = ""
+) -> tuple[ParseResult, int, int]:
     """A /notes answer -> (papers and bad notes, notes on this page, the API's total count)."""
     result = ParseResult()
     where = where or f"{API}/notes"
@@ -61,8 +62,9 @@ def parse_notes(data: bytes | str, *, venue: str, year: int,
             result.papers.append(_paper(note, venue, year))
         except (ValueError, TypeError, AttributeError, KeyError) as exc:
             nid = note.get("id") if isinstance(note, dict) else None
-            result.issues.append(SourceIssue(NAME, f"{where} note #{i} {nid or ''}".strip(),
-                                             f"bad note: {exc!r}"))
+            result.issues.append(
+                SourceIssue(NAME, f"{where} note #{i} {nid or ''}".strip(), f"bad note: {exc!r}")
+            )
     count = doc.get("count")
     return result, len(doc["notes"]), int(count) if isinstance(count, int) else -1
 
@@ -75,18 +77,29 @@ def _paper(note: dict, venue: str, year: int) -> Paper:
         raise ValueError("note without id or title")
     authors = tuple(a for a in (clean(x) for x in _value(content, "authors") or ()) if a)
     pdf = _value(content, "pdf")
-    pdf_url = f"{SITE}{pdf}" if isinstance(pdf, str) and pdf.startswith("/") else (
-        pdf if isinstance(pdf, str) and pdf.startswith("http") else None)
+    pdf_url = (
+        f"{SITE}{pdf}"
+        if isinstance(pdf, str) and pdf.startswith("/")
+        else (pdf if isinstance(pdf, str) and pdf.startswith("http") else None)
+    )
     venueid = _value(content, "venueid") or ""
     m = re.search(r"/(\d{4})/", venueid)
     if m:
         year = int(m.group(1))
     elif note.get("pdate"):
         year = datetime.fromtimestamp(note["pdate"] / 1000, UTC).year
-    return Paper(id=f"{NAME}:{nid}", source=NAME, venue=venue, year=year, title=title,
-                 authors=authors, abstract=clean(_value(content, "abstract")) or None,
-                 url=f"{SITE}/forum?id={note.get('forum') or nid}", pdf_url=pdf_url,
-                 status="listed" if pdf_url else "no_pdf")
+    return Paper(
+        id=f"{NAME}:{nid}",
+        source=NAME,
+        venue=venue,
+        year=year,
+        title=title,
+        authors=authors,
+        abstract=clean(_value(content, "abstract")) or None,
+        url=f"{SITE}/forum?id={note.get('forum') or nid}",
+        pdf_url=pdf_url,
+        status="listed" if pdf_url else "no_pdf",
+    )
 
 
 class OpenReviewSource(IssueLog):
@@ -94,8 +107,9 @@ class OpenReviewSource(IssueLog):
 
     name = NAME
 
-    def __init__(self, base_url: str = API, *, accepted_only: bool = True,
-                 page_size: int = PAGE_LIMIT) -> None:
+    def __init__(
+        self, base_url: str = API, *, accepted_only: bool = True, page_size: int = PAGE_LIMIT
+    ) -> None:
         if not 1 <= page_size <= PAGE_LIMIT:
             raise ConfigError(f"openreview page_size must be 1..{PAGE_LIMIT}")
         self.base_url = base_url.rstrip("/")
@@ -106,8 +120,11 @@ class OpenReviewSource(IssueLog):
     def params(self, group: str, year: int, offset: int) -> dict[str, str]:
         """The /notes parameters of one page."""
         venue_id = f"{group}/{year}/Conference"
-        sel = {"content.venueid": venue_id} if self.accepted_only else \
-            {"invitation": f"{venue_id}/-/Submission"}
+        sel = (
+            {"content.venueid": venue_id}
+            if self.accepted_only
+            else {"invitation": f"{venue_id}/-/Submission"}
+        )
         return {**sel, "offset": str(offset), "limit": str(self.page_size)}
 
     def iter_papers(self, fetcher: Fetcher, query: CrawlQuery) -> Iterator[Paper]:
@@ -122,8 +139,9 @@ class OpenReviewSource(IssueLog):
             for year in sorted(query.years):
                 yield from self._venue_year(fetcher, root, group, year)
 
-    def _venue_year(self, fetcher: Fetcher, root: Path | None, group: str,
-                    year: int) -> Iterator[Paper]:
+    def _venue_year(
+        self, fetcher: Fetcher, root: Path | None, group: str, year: int
+    ) -> Iterator[Paper]:
         seen: set[str] = set()
         offset = 0
         while True:
@@ -140,8 +158,9 @@ class OpenReviewSource(IssueLog):
                     if resp.status != 200:
                         raise FetchError(f"HTTP {resp.status}", status=resp.status, url=resp.url)
                     data = resp.body
-                result, n, total = parse_notes(data, venue=venue_name(group), year=year,
-                                               where=where)
+                result, n, total = parse_notes(
+                    data, venue=venue_name(group), year=year, where=where
+                )
             except (FetchError, ParseError) as exc:
                 self._issue(where, str(exc))
                 return

@@ -58,8 +58,9 @@ class IssueLog:
         self.issues.append(issue)
         log.warning("%s", issue)
 
-    def _load(self, fetcher, stem: str, folder: Path | None, names: tuple[str, ...],
-              url: str) -> tuple[bytes | None, str]:
+    def _load(
+        self, fetcher, stem: str, folder: Path | None, names: tuple[str, ...], url: str
+    ) -> tuple[bytes | None, str]:
         """(bytes, where) of one metadata file: the first of `names` in a local folder, or
         `url` through the fetcher; (None, where) with an issue logged when it cannot be had."""
         where = stem
@@ -144,6 +145,18 @@ def norm_list(values: Iterable[str]) -> list[str]:
     return out
 
 
-__all__ = ["FetchError", "IssueLog", "ParseError", "ParseResult", "SourceIssue", "clean",
-           "default_years", "fetch_bytes", "find_local", "local_root", "maybe_gunzip",
-           "norm_list", "read_local"]
+__all__ = [
+    "FetchError",
+    "IssueLog",
+    "ParseError",
+    "ParseResult",
+    "SourceIssue",
+    "clean",
+    "default_years",
+    "fetch_bytes",
+    "find_local",
+    "local_root",
+    "maybe_gunzip",
+    "norm_list",
+    "read_local",
+]

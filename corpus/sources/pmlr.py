@@ -36,8 +36,19 @@ SITE = "https://proceedings.mlr.press"
 RAW_BASE = "https://raw.githubusercontent.com/mlresearch"
 API_BASE = "https://api.github.com"
 # ICML's PMLR volume per year (each volume's _config.yml; 2015/2017/2025 per mlanthology).
-ICML_VOLUMES = {2015: 37, 2016: 48, 2017: 70, 2018: 80, 2019: 97, 2020: 119, 2021: 139,
-                2022: 162, 2023: 202, 2024: 235, 2025: 267}
+ICML_VOLUMES = {
+    2015: 37,
+    2016: 48,
+    2017: 70,
+    2018: 80,
+    2019: 97,
+    2020: 119,
+    2021: 139,
+    2022: 162,
+    2023: 202,
+    2024: 235,
+    2025: 267,
+}
 # Fallback only (a post without a `pdf` field): volumes up to 48 put PDFs at /v{N}/{id}.pdf.
 FLAT_PDF_LAST_VOLUME = 48
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*(?:\n|\Z)", re.DOTALL)
@@ -111,10 +122,17 @@ def parse_post(text: str | bytes, vol: VolumeInfo) -> Paper:
         raise ValueError("post without id or title")
     authors = tuple(a for a in (_author(x) for x in fm.get("author") or ()) if a)
     abstract = clean(str(fm["abstract"])) if fm.get("abstract") else None
-    return Paper(id=f"{NAME}:v{vol.volume}/{pid}", source=NAME, venue=vol.venue, year=vol.year,
-                 title=title, authors=authors, abstract=abstract,
-                 url=f"{SITE}/v{vol.volume}/{pid}.html",
-                 pdf_url=pdf_url(vol.volume, pid, fm.get("pdf")))
+    return Paper(
+        id=f"{NAME}:v{vol.volume}/{pid}",
+        source=NAME,
+        venue=vol.venue,
+        year=vol.year,
+        title=title,
+        authors=authors,
+        abstract=abstract,
+        url=f"{SITE}/v{vol.volume}/{pid}.html",
+        pdf_url=pdf_url(vol.volume, pid, fm.get("pdf")),
+    )
 
 
 def _author(a) -> str:
@@ -125,8 +143,9 @@ def _author(a) -> str:
     return clean(" ".join(str(a.get(k) or "") for k in ("given", "prefix", "family")))
 
 
-def parse_volume(config: str | bytes, posts: Iterable[tuple[str, bytes]], *,
-                 where: str = "") -> ParseResult:
+def parse_volume(
+    config: str | bytes, posts: Iterable[tuple[str, bytes]], *, where: str = ""
+) -> ParseResult:
     """A whole volume: its `_config.yml` and (name, bytes) of each post, in name order."""
     result = ParseResult()
     try:
@@ -138,17 +157,21 @@ def parse_volume(config: str | bytes, posts: Iterable[tuple[str, bytes]], *,
         try:
             result.papers.append(parse_post(data, vol))
         except (ValueError, TypeError, yaml.YAMLError, UnicodeDecodeError) as exc:
-            result.issues.append(SourceIssue(NAME, f"{where}/_posts/{name}",
-                                             f"bad post: {exc}"))
+            result.issues.append(SourceIssue(NAME, f"{where}/_posts/{name}", f"bad post: {exc}"))
     return result
 
 
 def post_names_from_tree(data: bytes) -> tuple[list[str], bool]:
     """The `_posts/*.md` names in a GitHub git-trees API answer, and whether it was truncated."""
     doc = json.loads(data)
-    names = sorted(e["path"].split("/", 1)[1] for e in doc.get("tree", ())
-                   if e.get("type") == "blob" and e.get("path", "").startswith("_posts/")
-                   and e["path"].endswith(".md") and e["path"].count("/") == 1)
+    names = sorted(
+        e["path"].split("/", 1)[1]
+        for e in doc.get("tree", ())
+        if e.get("type") == "blob"
+        and e.get("path", "").startswith("_posts/")
+        and e["path"].endswith(".md")
+        and e["path"].count("/") == 1
+    )
     return names, bool(doc.get("truncated"))
 
 
@@ -173,8 +196,9 @@ class PMLRSource(IssueLog):
 
     name = NAME
 
-    def __init__(self, base_url: str = RAW_BASE, *, api_url: str = API_BASE,
-                 ref: str = "HEAD") -> None:
+    def __init__(
+        self, base_url: str = RAW_BASE, *, api_url: str = API_BASE, ref: str = "HEAD"
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.api_url = api_url.rstrip("/")
         self.ref = ref
@@ -189,18 +213,27 @@ class PMLRSource(IssueLog):
             yield from self._local(root, numbers, names, set(query.years))
             return
         if names:
-            self._issue(",".join(names), "over HTTP name PMLR volumes by number (v172) or "
-                                         "use icml; other names need a local folder")
+            self._issue(
+                ",".join(names),
+                "over HTTP name PMLR volumes by number (v172) or "
+                "use icml; other names need a local folder",
+            )
         if not numbers:
             raise ConfigError("pmlr over HTTP needs volumes (e.g. v48) or icml with years")
         for n in numbers:
             yield from self._remote(fetcher, n, set(query.years))
 
-    def _local(self, root: Path, numbers: list[int], names: list[str],
-               years: set[int]) -> Iterator[Paper]:
-        dirs = [root] if (root / "_config.yml").is_file() else sorted(
-            (d for d in root.iterdir() if (d / "_config.yml").is_file()),
-            key=lambda d: (len(d.name), d.name))
+    def _local(
+        self, root: Path, numbers: list[int], names: list[str], years: set[int]
+    ) -> Iterator[Paper]:
+        dirs = (
+            [root]
+            if (root / "_config.yml").is_file()
+            else sorted(
+                (d for d in root.iterdir() if (d / "_config.yml").is_file()),
+                key=lambda d: (len(d.name), d.name),
+            )
+        )
         if not dirs:
             raise ConfigError(f"no PMLR volume (_config.yml) in {root} or its subfolders")
         seen: set[int] = set()
@@ -211,15 +244,15 @@ class PMLRSource(IssueLog):
             except ParseError as exc:
                 self._issue(f"{where}/_config.yml", exc.message)
                 continue
-            if (numbers or names) and vol.volume not in numbers \
-                    and vol.venue.lower() not in names:
+            if (numbers or names) and vol.volume not in numbers and vol.venue.lower() not in names:
                 continue
             if years and vol.year not in years:
                 continue
             seen.add(vol.volume)
             posts = [(p.name, p.read_bytes()) for p in sorted((d / "_posts").glob("*.md"))]
-            yield from self._take(parse_volume((d / "_config.yml").read_bytes(), posts,
-                                               where=where))
+            yield from self._take(
+                parse_volume((d / "_config.yml").read_bytes(), posts, where=where)
+            )
         for n in numbers:
             if n not in seen:
                 self._issue(f"v{n}", f"volume not found under {root} (or not in the years)")
@@ -233,7 +266,8 @@ class PMLRSource(IssueLog):
                 return
             tree_url = f"{self.api_url}/repos/mlresearch/v{n}/git/trees/{self.ref}"
             names, truncated = post_names_from_tree(
-                fetch_bytes(fetcher, tree_url, {"recursive": "1"}))
+                fetch_bytes(fetcher, tree_url, {"recursive": "1"})
+            )
         except (FetchError, ParseError) as exc:
             self._issue(f"v{n}", str(exc))
             return

@@ -14,13 +14,18 @@ MAX_EVIDENCE = 3
 MAX_CHARS = 300
 
 # Citations inside a sentence: "Smith et al. (2019)", "[12]", "[3, 4]", "(Smith, 2019)".
-_CITATION = re.compile(r"^\(?(?:19|20)\d\d[a-z]?\)|\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|\([A-Z][A-Za-z-]+(?: and [A-Z]"
-                       r"[A-Za-z-]+)?,? (?:19|20)\d\d[a-z]?\)")
+_CITATION = re.compile(
+    r"^\(?(?:19|20)\d\d[a-z]?\)|\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|\([A-Z][A-Za-z-]+(?: and [A-Z]"
+    r"[A-Za-z-]+)?,? (?:19|20)\d\d[a-z]?\)"
+)
 _OWN_WORK = re.compile(r"\b(?:we|our|ours|us|this (?:paper|work)|here)\b", re.IGNORECASE)
 # A reference-list entry that escaped section detection: "In Proceedings of", "arXiv:".
-_REFERENCE_ENTRY = re.compile(r"\bIn (?:Proceedings|Advances in|International Conference|"
-                              r"Conference)\b|\barXiv(?: preprint)?[: ]\s*(?:arXiv:)?\d{4}\.|"
-                              r"\bpp\. \d+|\bVol\. \d+|\bdoi:", re.IGNORECASE)
+_REFERENCE_ENTRY = re.compile(
+    r"\bIn (?:Proceedings|Advances in|International Conference|"
+    r"Conference)\b|\barXiv(?: preprint)?[: ]\s*(?:arXiv:)?\d{4}\.|"
+    r"\bpp\. \d+|\bVol\. \d+|\bdoi:",
+    re.IGNORECASE,
+)
 
 
 @lru_cache(maxsize=1)
@@ -61,10 +66,13 @@ def is_related_work(text: str) -> bool:
     return "et al" in first.group(0) or first.start() < 0.6 * len(text)
 
 
-_LITERATURE_CUE = re.compile(r"\bin the literature\b|\b(?:reported|proposed|introduced|explored|"
-                             r"used) (?:by|in)\b|\bunlike\b|\bprior work|\bprevious(?:ly)? "
-                             r"(?:work|reported|published)|\bexisting (?:work|methods|models)|"
-                             r"\bstate-of-the-art (?:models|methods) such as", re.IGNORECASE)
+_LITERATURE_CUE = re.compile(
+    r"\bin the literature\b|\b(?:reported|proposed|introduced|explored|"
+    r"used) (?:by|in)\b|\bunlike\b|\bprior work|\bprevious(?:ly)? "
+    r"(?:work|reported|published)|\bexisting (?:work|methods|models)|"
+    r"\bstate-of-the-art (?:models|methods) such as",
+    re.IGNORECASE,
+)
 _NEAR = 60
 
 
@@ -72,12 +80,13 @@ def cited_nearby(text: str, start: int, end: int) -> bool:
     """A quantity attributed to other work: a citation within a few words of it, in a
     sentence that talks about the literature ("Unlike X (Howard et al., 2017), which needs
     569M Mult-Adds, we ...", "the largest model in the literature ... 235M parameters [3]")."""
-    window = text[max(0, start - _NEAR):end + _NEAR]
+    window = text[max(0, start - _NEAR) : end + _NEAR]
     return bool(_CITATION.search(window)) and bool(_LITERATURE_CUE.search(text))
 
 
-def candidates(units: Sequence[TextUnit], prefilter: re.Pattern,
-               gate: Callable[[str], bool] | None = None) -> Iterable[TextUnit]:
+def candidates(
+    units: Sequence[TextUnit], prefilter: re.Pattern, gate: Callable[[str], bool] | None = None
+) -> Iterable[TextUnit]:
     """Units outside the references that pass the category's gate (a fast substring test
     that every match of the prefilter also passes) and match its prefilter."""
     found = matches(prefilter)  # bool(prefilter.search(text)), skipping hopeless texts
@@ -96,11 +105,12 @@ def clip(text: str, around: int = 0) -> str:
     if len(text) <= MAX_CHARS:
         return text
     start = max(0, min(around - MAX_CHARS // 3, len(text) - MAX_CHARS))
-    return text[start:start + MAX_CHARS].strip()
+    return text[start : start + MAX_CHARS].strip()
 
 
-def evidence_from(unit: TextUnit, span_start: int = 0, value: float | None = None,
-                  unit_name: str | None = None) -> Evidence:
+def evidence_from(
+    unit: TextUnit, span_start: int = 0, value: float | None = None, unit_name: str | None = None
+) -> Evidence:
     """Evidence for a unit: its (clipped) text and page, with a parsed value if any."""
     return Evidence(unit.page, clip(unit.text, span_start), value, unit_name)
 
@@ -127,9 +137,14 @@ def join_continuations(units: Sequence[TextUnit]) -> list[TextUnit]:
     out = []
     for i, unit in enumerate(units):
         nxt = units[i + 1] if i + 1 < len(units) else None
-        if (nxt is not None and nxt.page == unit.page and unit.kind == "sentence"
-                and nxt.section == unit.section and not unit.text.endswith((".", "!", "?"))
-                and re.match(r"[(a-z\d]", nxt.text)):
+        if (
+            nxt is not None
+            and nxt.page == unit.page
+            and unit.kind == "sentence"
+            and nxt.section == unit.section
+            and not unit.text.endswith((".", "!", "?"))
+            and re.match(r"[(a-z\d]", nxt.text)
+        ):
             unit = TextUnit(unit.page, unit.section, unit.kind, f"{unit.text} {nxt.text}")
         out.append(unit)
     return out
@@ -146,8 +161,14 @@ def keyword_gate(keywords: Sequence[str], pattern: str | None = None) -> Callabl
     return gate
 
 
-def run(category: str, units: Sequence[TextUnit], prefilter: re.Pattern, score: Scorer,
-        method: str, gate: Callable[[str], bool] | None = None) -> Finding:
+def run(
+    category: str,
+    units: Sequence[TextUnit],
+    prefilter: re.Pattern,
+    score: Scorer,
+    method: str,
+    gate: Callable[[str], bool] | None = None,
+) -> Finding:
     """Score every candidate unit and keep the best evidence."""
     found = []
     for unit in candidates(units, prefilter, gate):

@@ -11,20 +11,26 @@ from extractors.findings import Finding
 from extractors.quantities import parse_energy
 
 METHOD = "rules:energy/v1"
-PREFILTER = re.compile(r"wh\b|joule|\d\s*k?J\b|co2|co₂|carbon|emission|watt|\d\s*k?W\b|"
-                       r"power|energy", re.IGNORECASE)
+PREFILTER = re.compile(
+    r"wh\b|joule|\d\s*k?J\b|co2|co₂|carbon|emission|watt|\d\s*k?W\b|"
+    r"power|energy",
+    re.IGNORECASE,
+)
 _POWER_CONTEXT = re.compile(r"power|consum|draw|energy|watt|TDP|usage", re.IGNORECASE)
 _NOT_OURS = re.compile(r"\b(?:would|could) (?:emit|consume)|\bsuch as\b", re.IGNORECASE)
 # "20g CO2eq/kWh" is a grid's carbon intensity, not what an experiment emitted.
 # "fits within a 2 W power budget": a design limit, not power drawn
 _POWER_LIMIT_AFTER = re.compile(r"^\s*(?:power\s+)?(?:budget|limit|envelope|cap)\b", re.IGNORECASE)
-_POWER_LIMIT_BEFORE = re.compile(r"\b(?:within|under|below|up to|at most|less than)\s+(?:a\s+|an\s+)?$",
-                                 re.IGNORECASE)
+_POWER_LIMIT_BEFORE = re.compile(
+    r"\b(?:within|under|below|up to|at most|less than)\s+(?:a\s+|an\s+)?$", re.IGNORECASE
+)
 _INTENSITY_AFTER = re.compile(r"^[\w-]*\s*(?:/|per)\s*k?Wh\b", re.IGNORECASE)
 # An energy or emission figure must be about running something, not energy in general.
-_RUN_CONTEXT = re.compile(r"\b(?:we|our|us)\b|train|experiment|inference|consum|emit|emission|"
-                          r"run|model|GPU|TPU|CPU|hours|measured|footprint|cost",
-                          re.IGNORECASE)
+_RUN_CONTEXT = re.compile(
+    r"\b(?:we|our|us)\b|train|experiment|inference|consum|emit|emission|"
+    r"run|model|GPU|TPU|CPU|hours|measured|footprint|cost",
+    re.IGNORECASE,
+)
 
 
 def _score(unit: TextUnit):
@@ -36,17 +42,20 @@ def _score(unit: TextUnit):
             continue
         if q.unit == "kWh" and re.search(r"J\b", q.text) and not _POWER_CONTEXT.search(text):
             continue
-        if q.unit == "W" and re.search(r"\bTDP\b|rated|maximum power|power limit", text, re.IGNORECASE):
+        if q.unit == "W" and re.search(
+            r"\bTDP\b|rated|maximum power|power limit", text, re.IGNORECASE
+        ):
             continue
         weight = 2.0 if q.unit in ("kWh", "kgCO2e") else 1.5
         end = text.find(q.text) + len(q.text)
         if common.cited_nearby(text, end - len(q.text), end):
             continue
-        if q.unit == "W" and (_POWER_LIMIT_AFTER.match(text[end:end + 30])
-                              or _POWER_LIMIT_BEFORE.search(text[max(0, end - len(q.text) - 20):
-                                                                 end - len(q.text)])):
+        if q.unit == "W" and (
+            _POWER_LIMIT_AFTER.match(text[end : end + 30])
+            or _POWER_LIMIT_BEFORE.search(text[max(0, end - len(q.text) - 20) : end - len(q.text)])
+        ):
             continue
-        if q.unit == "kgCO2e" and _INTENSITY_AFTER.match(text[end:end + 8]):
+        if q.unit == "kgCO2e" and _INTENSITY_AFTER.match(text[end : end + 8]):
             continue
         if q.unit in ("kWh", "kgCO2e") and not _RUN_CONTEXT.search(text):
             continue
@@ -54,7 +63,10 @@ def _score(unit: TextUnit):
             weight -= 1.0
         return weight, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
     if (unit.kind in ("caption", "table") or common.is_tabular(text)) and re.search(
-            r"\b(?:energy|power)\s*\((?:k?Wh|k?J|W|mJ|mW)\)|CO2e?\s*\((?:kg|g|lbs|t)\)", text, re.IGNORECASE):
+        r"\b(?:energy|power)\s*\((?:k?Wh|k?J|W|mJ|mW)\)|CO2e?\s*\((?:kg|g|lbs|t)\)",
+        text,
+        re.IGNORECASE,
+    ):
         return 1.0, common.evidence_from(unit)
     return None
 

@@ -11,23 +11,35 @@ from extractors.findings import Finding
 from extractors.quantities import parse_flops
 
 METHOD = "rules:flops/v1"
-PREFILTER = re.compile(r"flop|mult-?add|multiply-(?:add|accum)|\bmacs?\b|\bops\b|"
-                       r"operations|petaflop|pf-day", re.IGNORECASE)
+PREFILTER = re.compile(
+    r"flop|mult-?add|multiply-(?:add|accum)|\bmacs?\b|\bops\b|"
+    r"operations|petaflop|pf-day",
+    re.IGNORECASE,
+)
 # "FLOPS" as hardware speed: peak TFLOPS of a GPU, FLOP/s, "per second".
-_HARDWARE_SPEED = re.compile(r"FLOP/s|FLOPs? per second|\bpeak\b|TFLOPS\b|teraflops|"
-                             r"petaflops\b(?!/s-day)|GFLOPS\b(?=[^.]{0,40}(?:GPU|CPU|device|"
-                             r"hardware|chip))|\butiliz|throughput of", re.IGNORECASE)
+_HARDWARE_SPEED = re.compile(
+    r"FLOP/s|FLOPs? per second|\bpeak\b|TFLOPS\b|teraflops|"
+    r"petaflops\b(?!/s-day)|GFLOPS\b(?=[^.]{0,40}(?:GPU|CPU|device|"
+    r"hardware|chip))|\butiliz|throughput of",
+    re.IGNORECASE,
+)
 # A FLOPs/MACs axis or column: "Accuracy vs. FLOPs", "#FLOPs", "FLOPs (G)", "MAdds".
-_AXIS_OR_COLUMN = re.compile(r"(?:#|\bnumber of\s+)(?:FLOPs|MACs|Mult-Adds|operations)|"
-                             r"\b(?:G?FLOPs|MACs|Mult-Adds|MAdds)\s*\((?:G|M|B|billions?|"
-                             r"millions?)\)|(?:vs\.?|versus|against|and)\s+(?:the\s+)?"
-                             r"(?:number of\s+)?(?:G?FLOPs|MACs|Mult-Adds)\b|\bFLOPs\s*"
-                             r"(?:\(|\||$)|\b(?:GFLOPs|MFLOPs|FLOPs|MACs|Mult-Adds)\b\s+"
-                             r"(?:Top-?1|Acc|Params|Latency|mAP)|\((?:G|M|T|P)?FLOPs\)|"
-                             r"\bcost\s*\((?:G|M|T|P)?FLOPs", re.IGNORECASE)
+_AXIS_OR_COLUMN = re.compile(
+    r"(?:#|\bnumber of\s+)(?:FLOPs|MACs|Mult-Adds|operations)|"
+    r"\b(?:G?FLOPs|MACs|Mult-Adds|MAdds)\s*\((?:G|M|B|billions?|"
+    r"millions?)\)|(?:vs\.?|versus|against|and)\s+(?:the\s+)?"
+    r"(?:number of\s+)?(?:G?FLOPs|MACs|Mult-Adds)\b|\bFLOPs\s*"
+    r"(?:\(|\||$)|\b(?:GFLOPs|MFLOPs|FLOPs|MACs|Mult-Adds)\b\s+"
+    r"(?:Top-?1|Acc|Params|Latency|mAP)|\((?:G|M|T|P)?FLOPs\)|"
+    r"\bcost\s*\((?:G|M|T|P)?FLOPs",
+    re.IGNORECASE,
+)
 _COMPLEXITY_ONLY = re.compile(r"\bO\s*\(", re.IGNORECASE)
-_HARDWARE_UNITS = re.compile(r"MACs? (?:in|units?|arrays?|per cycle|arranged)|systolic|\bPEs?\b|GOP/s|TOP/s|"
-                             r"GOPS\b|TOPS\b", re.IGNORECASE)
+_HARDWARE_UNITS = re.compile(
+    r"MACs? (?:in|units?|arrays?|per cycle|arranged)|systolic|\bPEs?\b|GOP/s|TOP/s|"
+    r"GOPS\b|TOPS\b",
+    re.IGNORECASE,
+)
 _CAPTION_MENTION = re.compile(r"\b(?:G|M|T)?FLOPs\b|\bMACs\b|\bMult-Adds\b|\bMAdds\b")
 
 
@@ -39,7 +51,7 @@ def _score(unit: TextUnit):
         start = text.find(q.text)
         if common.cited_nearby(text, start, start + len(q.text)):
             continue
-        window = text[max(0, start - 60):start + len(q.text) + 40]
+        window = text[max(0, start - 60) : start + len(q.text) + 40]
         if _HARDWARE_SPEED.search(window) and not re.search(r"\bFLOPs\b", q.text):
             continue
         if re.search(r"(?:TFLOPS|GFLOPS|FLOPS)\b", q.text) and _HARDWARE_SPEED.search(text):
@@ -50,10 +62,14 @@ def _score(unit: TextUnit):
     if axis and not _HARDWARE_SPEED.search(text):
         prose_ok = "operations" not in axis.group(0).lower()
         if unit.kind in ("caption", "table") or (
-                prose_ok and re.search(r"\b(?:we|our)\b", text, re.IGNORECASE)):
+            prose_ok and re.search(r"\b(?:we|our)\b", text, re.IGNORECASE)
+        ):
             return 1.0, common.evidence_from(unit, axis.start())
-    if unit.kind == "caption" and _CAPTION_MENTION.search(text) \
-            and not _HARDWARE_SPEED.search(text):
+    if (
+        unit.kind == "caption"
+        and _CAPTION_MENTION.search(text)
+        and not _HARDWARE_SPEED.search(text)
+    ):
         return 0.8, common.evidence_from(unit, _CAPTION_MENTION.search(text).start())
     return None
 

@@ -14,25 +14,111 @@ from extractors.quantities import GPU_MODELS, HARDWARE_RE, parse_hardware
 METHOD = "rules+spacy-phrasematcher:hardware/v1"
 PREFILTER = HARDWARE_RE
 # Every model name in quantities.GPU_MODELS / _MODEL_PATTERNS contains one of these.
-GATE = common.keyword_gate((
-    "h100", "h200", "h800", "a100", "a800", "a6000", "a5000", "a4000", "a40", "a30", "a10",
-    "l40", "l4", "v100", "p100", "p40", "p4", "t4", "k80", "k40", "k20", "m40", "m60",
-    "titan", "rtx", "gtx", "quadro", "tesla", "jetson", "radeon", "mi250", "mi100", "mi300",
-    "gaudi", "tpu", "xeon", "epyc", "core i", "ryzen", "threadripper", "snapdragon",
-    "pixel 1", "pixel 2", "pixel 3", "pixel 4", "pixel phone",
-    "iphone", "apple", "raspberry", "exynos", "kirin", "cortex", "galaxy", "ipu", "cerebras",
-    "trainium", "inferentia", "myriad", "kepler", "pascal", "maxwell", "volta", "geforce"))
-_RUN_CONTEXT = re.compile(r"\b(?:GPU|GPUs|TPU|TPUs|CPU|CPUs|card|cards|core|cores|chip|"
-                          r"machine|server|node|device|phone|trained|train|training|run|"
-                          r"ran|runs|measured|using|used|use|on|with|inference|latency|"
-                          r"benchmark|implemented|experiments?)\b", re.IGNORECASE)
+GATE = common.keyword_gate(
+    (
+        "h100",
+        "h200",
+        "h800",
+        "a100",
+        "a800",
+        "a6000",
+        "a5000",
+        "a4000",
+        "a40",
+        "a30",
+        "a10",
+        "l40",
+        "l4",
+        "v100",
+        "p100",
+        "p40",
+        "p4",
+        "t4",
+        "k80",
+        "k40",
+        "k20",
+        "m40",
+        "m60",
+        "titan",
+        "rtx",
+        "gtx",
+        "quadro",
+        "tesla",
+        "jetson",
+        "radeon",
+        "mi250",
+        "mi100",
+        "mi300",
+        "gaudi",
+        "tpu",
+        "xeon",
+        "epyc",
+        "core i",
+        "ryzen",
+        "threadripper",
+        "snapdragon",
+        "pixel 1",
+        "pixel 2",
+        "pixel 3",
+        "pixel 4",
+        "pixel phone",
+        "iphone",
+        "apple",
+        "raspberry",
+        "exynos",
+        "kirin",
+        "cortex",
+        "galaxy",
+        "ipu",
+        "cerebras",
+        "trainium",
+        "inferentia",
+        "myriad",
+        "kepler",
+        "pascal",
+        "maxwell",
+        "volta",
+        "geforce",
+    )
+)
+_RUN_CONTEXT = re.compile(
+    r"\b(?:GPU|GPUs|TPU|TPUs|CPU|CPUs|card|cards|core|cores|chip|"
+    r"machine|server|node|device|phone|trained|train|training|run|"
+    r"ran|runs|measured|using|used|use|on|with|inference|latency|"
+    r"benchmark|implemented|experiments?)\b",
+    re.IGNORECASE,
+)
 # Model names that are ordinary words or symbols too: need a device word nearby.
-_AMBIGUOUS = {"P4", "T4", "L4", "A10", "A30", "A40", "K20", "K40", "M40", "M60", "P40",
-              "IPU", "Radeon", "Gaudi", "Myriad", "Cortex-A", "Kirin", "Exynos", "Galaxy S"}
-_EXAMPLE_BEFORE = re.compile(r"\b(?:such as|e\.g\.,?|for example|for instance|like)\s+(?:the\s+|an?\s+)?"
-                             r"(?:\w+\s+){0,2}$", re.IGNORECASE)
-_DEVICE_WORD = re.compile(r"\b(?:GPU|GPUs|NVIDIA|Nvidia|Tesla|TPU|TPUs|accelerator|card|"
-                          r"board|chip|device|processor|pod|core)\b")
+_AMBIGUOUS = {
+    "P4",
+    "T4",
+    "L4",
+    "A10",
+    "A30",
+    "A40",
+    "K20",
+    "K40",
+    "M40",
+    "M60",
+    "P40",
+    "IPU",
+    "Radeon",
+    "Gaudi",
+    "Myriad",
+    "Cortex-A",
+    "Kirin",
+    "Exynos",
+    "Galaxy S",
+}
+_EXAMPLE_BEFORE = re.compile(
+    r"\b(?:such as|e\.g\.,?|for example|for instance|like)\s+(?:the\s+|an?\s+)?"
+    r"(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
+_DEVICE_WORD = re.compile(
+    r"\b(?:GPU|GPUs|NVIDIA|Nvidia|Tesla|TPU|TPUs|accelerator|card|"
+    r"board|chip|device|processor|pod|core)\b"
+)
 
 
 @lru_cache(maxsize=1)
@@ -68,13 +154,20 @@ def _score(unit: TextUnit):
         start = text.find(q.text)
         if common.cited_nearby(text, start, start + len(q.text)):
             continue
-        if _EXAMPLE_BEFORE.search(text[max(0, start - 30):start]):
+        if _EXAMPLE_BEFORE.search(text[max(0, start - 30) : start]):
             continue  # "GPUs such as the Jetson AGX Xavier": an example, not the testbed
-        if not _confirmed_by_tokens(re.sub(r"s$", "", q.text)) and not re.search(r"TPU\s?v\d|GTX|RTX|Quadro|"
-                                                              r"GeForce", q.text, re.IGNORECASE):
+        if not _confirmed_by_tokens(re.sub(r"s$", "", q.text)) and not re.search(
+            r"TPU\s?v\d|GTX|RTX|Quadro|"
+            r"GeForce",
+            q.text,
+            re.IGNORECASE,
+        ):
             continue
-        weight = 2.0 if re.search(r"\b(?:we|our)\b|trained|ran|measured|experiments",
-                                  text, re.IGNORECASE) else 1.0
+        weight = (
+            2.0
+            if re.search(r"\b(?:we|our)\b|trained|ran|measured|experiments", text, re.IGNORECASE)
+            else 1.0
+        )
         return weight, common.evidence_from(unit, start, q.value, q.unit)
     return None
 

@@ -13,10 +13,13 @@ from extractors.quantities import parse_params
 METHOD = "rules:params/v2"
 PREFILTER = re.compile(r"param|weights", re.IGNORECASE)
 # A parameter-count column header: "#Params", "# params.", "Params (M)", "Number of parameters".
-_COLUMN = re.compile(r"#\s?param(?:eter)?s?\b\.?|\bParameter count\b|\bParams?\b\.?(?:\s*\((?:M|B|K|millions?)\))?|"
-                     r"\bParameters\b(?:\s*\((?:M|B|K|millions?)\))?|\bParam\.\s*\((?:M|B|K)\)|"
-                     r"\b[Nn]umber of (?:model |trainable |network )?parameters\b(?=\s+[A-Z\d(])|"
-                     r"\bparams?\s*\((?:M|B|K|millions?)\)", re.IGNORECASE)
+_COLUMN = re.compile(
+    r"#\s?param(?:eter)?s?\b\.?|\bParameter count\b|\bParams?\b\.?(?:\s*\((?:M|B|K|millions?)\))?|"
+    r"\bParameters\b(?:\s*\((?:M|B|K|millions?)\))?|\bParam\.\s*\((?:M|B|K)\)|"
+    r"\b[Nn]umber of (?:model |trainable |network )?parameters\b(?=\s+[A-Z\d(])|"
+    r"\bparams?\s*\((?:M|B|K|millions?)\)",
+    re.IGNORECASE,
+)
 _HEADER_CASE = re.compile(r"#|\bP(?:arams?|arameters?)\b|[Nn]umber of|\((?:M|B|K)\)")
 _BIG_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,4}|\d+(?:\.\d+)?[KMB])(?![\w])")
 _SCALED_HEADER = re.compile(r"\((?:M|B|K|millions?|billions?)\)|[×x]\s?10\s?\^?\s?[69⁶⁹]")
@@ -30,11 +33,18 @@ def _column_header(text: str) -> re.Match | None:
     m = _COLUMN.search(text)
     if not m:
         return None
-    if not _HEADER_CASE.search(m.group(0)) and not common.is_tabular(text) \
-            and len(text.split()) > 6:
+    if (
+        not _HEADER_CASE.search(m.group(0))
+        and not common.is_tabular(text)
+        and len(text.split()) > 6
+    ):
         return None
-    if (common.is_tabular(text) or len(text.split()) <= 12 or m.group(0).startswith("#")
-            or m.start() <= 2):
+    if (
+        common.is_tabular(text)
+        or len(text.split()) <= 12
+        or m.group(0).startswith("#")
+        or m.start() <= 2
+    ):
         return m
     return None
 
@@ -47,7 +57,7 @@ def _explicit(unit: TextUnit):
         if q.value < _MIN_COUNT:
             continue
         start = text.find(q.text)
-        if re.search(r"hyper-?$", text[max(0, start - 12):start], re.IGNORECASE):
+        if re.search(r"hyper-?$", text[max(0, start - 12) : start], re.IGNORECASE):
             continue
         if common.cited_nearby(text, start, start + len(q.text)):
             continue
@@ -56,8 +66,11 @@ def _explicit(unit: TextUnit):
 
 
 _TABLE_CAPTION = re.compile(r"^\s*(?:Table|Tab\.)\s*[A-Z]?\d", re.IGNORECASE)
-_CAPTION_PARAMS = re.compile(r"\b(?:number of (?:model |trainable )?parameters|#\s?params?|"
-                             r"params|parameter counts?|model sizes? \(params)", re.IGNORECASE)
+_CAPTION_PARAMS = re.compile(
+    r"\b(?:number of (?:model |trainable )?parameters|#\s?params?|"
+    r"params|parameter counts?|model sizes? \(params)",
+    re.IGNORECASE,
+)
 _COMPACT_COUNT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[MB](?![\w])")
 
 
@@ -67,10 +80,13 @@ def _from_captioned_table(units: Sequence[TextUnit], i: int):
     if caption.kind != "caption" or not _TABLE_CAPTION.match(caption.text):
         return None
     m = _CAPTION_PARAMS.search(caption.text)
-    if not m or re.search(r"hyper-?$", caption.text[max(0, m.start() - 6):m.start()], re.I):
+    if not m or re.search(r"hyper-?$", caption.text[max(0, m.start() - 6) : m.start()], re.I):
         return None
-    rows = [u for u in units[i + 1:i + 1 + 2 * _ROWS_AFTER_HEADER]
-            if u.page == caption.page and u.kind == "table"]
+    rows = [
+        u
+        for u in units[i + 1 : i + 1 + 2 * _ROWS_AFTER_HEADER]
+        if u.page == caption.page and u.kind == "table"
+    ]
     if sum(1 for r in rows if _COMPACT_COUNT.search(r.text)) >= 2:
         return 1.2, common.evidence_from(caption, m.start())
     return None
@@ -82,12 +98,16 @@ def _from_table(units: Sequence[TextUnit], i: int):
     m = _column_header(header.text)
     if not m:
         return _from_captioned_table(units, i)
-    rows = [header] + [u for u in units[i + 1:i + 1 + _ROWS_AFTER_HEADER]
-                       if u.page == header.page and u.kind == "table"]
+    rows = [header] + [
+        u
+        for u in units[i + 1 : i + 1 + _ROWS_AFTER_HEADER]
+        if u.page == header.page and u.kind == "table"
+    ]
     scaled_column = bool(_SCALED_HEADER.search(m.group(0))) or any(
-        _SCALED_HEADER.search(u.text) for u in rows[1:3])
+        _SCALED_HEADER.search(u.text) for u in rows[1:3]
+    )
     for row in rows:
-        tail = row.text[m.end():] if row is header else row.text
+        tail = row.text[m.end() :] if row is header else row.text
         counts = parse_params(tail, compact=True) or []
         big = [q for q in counts if q.value >= _MIN_COUNT]
         scaled = scaled_column and row is not header and _ANY_NUMBER.search(tail)

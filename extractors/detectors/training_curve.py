@@ -10,16 +10,20 @@ from extractors.document import TextUnit
 from extractors.findings import Finding
 
 METHOD = "rules:training_curve/v1"
-_METRIC = (r"(?:loss|losses|accuracy|accuracies|error|errors|perplexity|ppl|BLEU|reward|returns?|"
-           r"improvement|likelihood|"
-           r"score|F1|mAP|AUC|likelihood|ELBO|objective|performance|precision|recall|curves?|"
-           r"cost|NLL|WER|PSNR|FID|IoU|Dice|convergence|norm)")
-_PROGRESS = (r"(?:\d[\d,.]*\s+)?(?:total\s+|cumulative\s+)?"
-             r"(?:(?:training|train|optimization|gradient|fine-tuning|learning|pre-?training)\s+)?"
-             r"(?:epochs?|iterations?|iters?|steps?|updates?|training time|wall-?clock(?: time)?|"
-             r"time|GPU[- ]hours|FLOPs|compute|minibatches|mini-batches|batches|rounds|"
-             r"episodes|frames|samples seen|tokens seen|numbers? of (?:training\s+)?(?:epochs|iterations|steps|"
-             r"updates|training steps|training iterations))")
+_METRIC = (
+    r"(?:loss|losses|accuracy|accuracies|error|errors|perplexity|ppl|BLEU|reward|returns?|"
+    r"improvement|likelihood|"
+    r"score|F1|mAP|AUC|likelihood|ELBO|objective|performance|precision|recall|curves?|"
+    r"cost|NLL|WER|PSNR|FID|IoU|Dice|convergence|norm)"
+)
+_PROGRESS = (
+    r"(?:\d[\d,.]*\s+)?(?:total\s+|cumulative\s+)?"
+    r"(?:(?:training|train|optimization|gradient|fine-tuning|learning|pre-?training)\s+)?"
+    r"(?:epochs?|iterations?|iters?|steps?|updates?|training time|wall-?clock(?: time)?|"
+    r"time|GPU[- ]hours|FLOPs|compute|minibatches|mini-batches|batches|rounds|"
+    r"episodes|frames|samples seen|tokens seen|numbers? of (?:training\s+)?(?:epochs|iterations|steps|"
+    r"updates|training steps|training iterations))"
+)
 _CURVE = re.compile(
     rf"{_METRIC}[^.;]{{0,80}}?\b(?:vs\.?|versus|against|over|as a function of|w\.r\.t\.|"
     rf"with respect to|during|throughout|across|per|along|by|with)\s+(?:the\s+)?(?:number of\s+)?"
@@ -31,21 +35,49 @@ _CURVE = re.compile(
     rf"loss|error|accuracy)(?:\s+and\s+(?:training|validation|test|dev))?\s+(?:loss\s+|"
     rf"error\s+|accuracy\s+)?curves?\b|\bover (?:the )?number of training (?:steps|"
     rf"epochs|iterations)\b|\bduring training\b|\bover the course of training\b|"
-    rf"\btraining progress\b|\bas training progresses\b", re.IGNORECASE)
-GATE = common.keyword_gate(("epoch", "iter", "step", "update", "time", "flop", "compute",
-                            "batch", "round", "episode", "frame", "seen", "curve",
-                            "convergence", "x-axis", "profile", "training"))
-_NOT_PROGRESS = re.compile(r"(?:training|data(?:set)?|model|sample|corpus|vocabulary)\s+size|"
-                           r"(?:of|with) varying sizes?|set sizes?\b|"
-                           r"number of (?:training )?(?:examples|samples|parameters|layers|"
-                           r"labels|labeled)|amount of (?:training )?data|fraction of|"
-                           r"percentage of (?:training )?data", re.IGNORECASE)
+    rf"\btraining progress\b|\bas training progresses\b",
+    re.IGNORECASE,
+)
+GATE = common.keyword_gate(
+    (
+        "epoch",
+        "iter",
+        "step",
+        "update",
+        "time",
+        "flop",
+        "compute",
+        "batch",
+        "round",
+        "episode",
+        "frame",
+        "seen",
+        "curve",
+        "convergence",
+        "x-axis",
+        "profile",
+        "training",
+    )
+)
+_NOT_PROGRESS = re.compile(
+    r"(?:training|data(?:set)?|model|sample|corpus|vocabulary)\s+size|"
+    r"(?:of|with) varying sizes?|set sizes?\b|"
+    r"number of (?:training )?(?:examples|samples|parameters|layers|"
+    r"labels|labeled)|amount of (?:training )?data|fraction of|"
+    r"percentage of (?:training )?data",
+    re.IGNORECASE,
+)
 _FIGURE = re.compile(r"^\s*(?:Figure|Fig\.?)\s*\d", re.IGNORECASE)
-_REFERS_TO_FIGURE = re.compile(r"\b(?:Figure|Fig\.?)\s*\d|\b(?:plot|plotted|shown|shows|illustrat|"
-                               r"depict|visuali[sz])|^\((?:left|right|top|bottom)\)", re.IGNORECASE)
+_REFERS_TO_FIGURE = re.compile(
+    r"\b(?:Figure|Fig\.?)\s*\d|\b(?:plot|plotted|shown|shows|illustrat|"
+    r"depict|visuali[sz])|^\((?:left|right|top|bottom)\)",
+    re.IGNORECASE,
+)
 _TABLE = re.compile(r"^\s*(?:Table|Tab\.)\s*[A-Z]?\d", re.IGNORECASE)
-_WEAK = re.compile(r"(?i)during training|over the course of training|training progress|"
-                   r"learning curves?")
+_WEAK = re.compile(
+    r"(?i)during training|over the course of training|training progress|"
+    r"learning curves?"
+)
 
 
 def _score(unit: TextUnit):
@@ -53,24 +85,32 @@ def _score(unit: TextUnit):
     m = _CURVE.search(text)
     if not m or common.is_related_work(text):
         return None
-    if _NOT_PROGRESS.search(text[max(0, m.start() - 40):m.end() + 40]) and \
-            not re.search(r"epoch|iteration|training steps?", m.group(0), re.IGNORECASE):
+    if _NOT_PROGRESS.search(text[max(0, m.start() - 40) : m.end() + 40]) and not re.search(
+        r"epoch|iteration|training steps?", m.group(0), re.IGNORECASE
+    ):
         return None
     if _TABLE.match(text):
         return None
     generic = bool(_WEAK.fullmatch(m.group(0)))
     caption = unit.kind == "caption" or bool(_FIGURE.match(text))
-    if generic and not re.search(rf"{_METRIC}\s+(?:\w+\s+){{0,2}}{re.escape(m.group(0))}",
-                                 text, re.IGNORECASE):
-        if not (caption and re.search(_METRIC, text, re.IGNORECASE)
-                and m.group(0).lower().startswith("learning curve")):
+    if generic and not re.search(
+        rf"{_METRIC}\s+(?:\w+\s+){{0,2}}{re.escape(m.group(0))}", text, re.IGNORECASE
+    ):
+        if not (
+            caption
+            and re.search(_METRIC, text, re.IGNORECASE)
+            and m.group(0).lower().startswith("learning curve")
+        ):
             return None
     if caption:
         return 2.0, common.evidence_from(unit, m.start())
     if _REFERS_TO_FIGURE.search(text) and not generic:
         return 1.0, common.evidence_from(unit, m.start())
-    if generic and re.search(r"\b(?:Figure|Fig\.?)\s*\d", text) and re.search(
-            rf"{_METRIC}", text, re.IGNORECASE):
+    if (
+        generic
+        and re.search(r"\b(?:Figure|Fig\.?)\s*\d", text)
+        and re.search(rf"{_METRIC}", text, re.IGNORECASE)
+    ):
         return 0.8, common.evidence_from(unit, m.start())
     return None
 
@@ -80,12 +120,19 @@ def _score(unit: TextUnit):
 _TRAIN_METRIC_CAPTION = re.compile(
     r"\b(?:training|train|validation|val\.?|dev(?:elopment)?)(?:\s+set)?\s+(?:loss(?:es)?|"
     r"errors?|accuracy|accuracies|perplexity|ppl|cost|objective|nll|likelihood|curves?)\b",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 # A figure's own text layer: an axis title of training progress beside a metric axis.
-_AXIS_PROGRESS = re.compile(r"\b(?:epochs?|iterations?|iters?|training steps?|steps?|updates|"
-                            r"wall-?clock(?: time)?|training time)\b", re.IGNORECASE)
-_AXIS_METRIC = re.compile(r"\b(?:loss|accuracy|error|perplexity|ppl|BLEU|reward|return|"
-                          r"top-?1|F1|mAP)\b", re.IGNORECASE)
+_AXIS_PROGRESS = re.compile(
+    r"\b(?:epochs?|iterations?|iters?|training steps?|steps?|updates|"
+    r"wall-?clock(?: time)?|training time)\b",
+    re.IGNORECASE,
+)
+_AXIS_METRIC = re.compile(
+    r"\b(?:loss|accuracy|error|perplexity|ppl|BLEU|reward|return|"
+    r"top-?1|F1|mAP)\b",
+    re.IGNORECASE,
+)
 _MAX_AXIS_TOKENS = 25
 
 
@@ -100,8 +147,11 @@ def _figure_evidence(units: Sequence[TextUnit]):
             m = _TRAIN_METRIC_CAPTION.search(text)
             if m and not _NOT_PROGRESS.search(text):
                 yield 1.5, common.evidence_from(unit, m.start())
-        elif (unit.page in figure_pages and len(text.split()) <= _MAX_AXIS_TOKENS
-              and (unit.kind == "table" or common.is_tabular(text))):
+        elif (
+            unit.page in figure_pages
+            and len(text.split()) <= _MAX_AXIS_TOKENS
+            and (unit.kind == "table" or common.is_tabular(text))
+        ):
             progress, metric = _AXIS_PROGRESS.search(text), _AXIS_METRIC.search(text)
             if progress and metric and not _NOT_PROGRESS.search(text):
                 yield 1.2, common.evidence_from(unit, min(progress.start(), metric.start()))

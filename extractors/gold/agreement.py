@@ -78,24 +78,35 @@ def compare(first: dict[str, dict], second: dict[str, dict]) -> AgreementReport:
         a = [_value(first[f], fld) for f in common]
         b = [_value(second[f], fld) for f in common]
         same = sum(x == y for x, y in zip(a, b))
-        fields.append(FieldAgreement(fld, len(common), same / len(common) if common else None,
-                                     cohen_kappa(a, b)))
-        disagreements += [Disagreement(f, fld, x, y)
-                          for f, x, y in zip(common, a, b) if x != y]
-    return AgreementReport(fields, disagreements, common,
-                           sorted(set(first) - set(second)), sorted(set(second) - set(first)))
+        fields.append(
+            FieldAgreement(
+                fld, len(common), same / len(common) if common else None, cohen_kappa(a, b)
+            )
+        )
+        disagreements += [Disagreement(f, fld, x, y) for f, x, y in zip(common, a, b) if x != y]
+    return AgreementReport(
+        fields,
+        disagreements,
+        common,
+        sorted(set(first) - set(second)),
+        sorted(set(second) - set(first)),
+    )
 
 
 def format_report(report: AgreementReport) -> str:
     """A plain-text table plus the disagreement list."""
+
     def num(x: float | None) -> str:
         return "n/a" if x is None else f"{x:.3f}"
 
-    lines = [(f"papers in both files: {len(report.common)} (only first: "
-              f"{len(report.only_first)}, only second: {len(report.only_second)})"),
-             f"{'field':<16}{'n':>4}{'agree':>8}{'kappa':>8}"]
-    lines += [f"{f.field:<16}{f.n:>4}{num(f.agreement):>8}{num(f.kappa):>8}"
-              for f in report.fields]
+    lines = [
+        (
+            f"papers in both files: {len(report.common)} (only first: "
+            f"{len(report.only_first)}, only second: {len(report.only_second)})"
+        ),
+        f"{'field':<16}{'n':>4}{'agree':>8}{'kappa':>8}",
+    ]
+    lines += [f"{f.field:<16}{f.n:>4}{num(f.agreement):>8}{num(f.kappa):>8}" for f in report.fields]
     lines.append(f"disagreements: {len(report.disagreements)}")
     lines += [f"  {d.file}  {d.field}: {d.first} vs {d.second}" for d in report.disagreements]
     return "\n".join(lines)

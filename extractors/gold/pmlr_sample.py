@@ -24,11 +24,28 @@ from pathlib import Path
 SEED = 20261207
 GOLD_FILE = Path(__file__).resolve().parent / "papers_pmlr.jsonl"
 # where the PMLR gold PDFs are rebuilt (beside the repo, like ../shared)
-DEFAULT_PDF_DIR = Path(os.environ.get("GREENLENS_GOLD_PDFS",
-                                      Path(__file__).resolve().parents[3] / "gold-pdfs"))
+DEFAULT_PDF_DIR = Path(
+    os.environ.get("GREENLENS_GOLD_PDFS", Path(__file__).resolve().parents[3] / "gold-pdfs")
+)
 # Reserved for independent evaluation: never drawn from.
-RESERVED = frozenset({"v100", "v115", "v124", "v155", "v161", "v164", "v180", "v205", "v216",
-                      "v229", "v48", "v101", "v172", "v198"})
+RESERVED = frozenset(
+    {
+        "v100",
+        "v115",
+        "v124",
+        "v155",
+        "v161",
+        "v164",
+        "v180",
+        "v205",
+        "v216",
+        "v229",
+        "v48",
+        "v101",
+        "v172",
+        "v198",
+    }
+)
 # volume -> (venue, community, year); the draw's frame
 VOLUMES: dict[str, tuple[str, str, int]] = {
     "v37": ("ICML", "general ML", 2015),
@@ -49,7 +66,8 @@ PER_VOLUME = 23
 ENRICHED = 26
 ENRICH_PATTERN = re.compile(
     r"\b(?:[GTMP]?FLOPs?|MACs|multiply-accumulates?|mult-adds|kWh|CO2e?|carbon emissions?|"
-    r"energy consumption|joules?)\b")
+    r"energy consumption|joules?)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -72,8 +90,7 @@ class DrawnPaper:
 
 
 def _git(repo: Path, *args: str) -> bytes:
-    return subprocess.run(["git", "-C", str(repo), *args], check=True,
-                          capture_output=True).stdout
+    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True).stdout
 
 
 def _tree(repo: Path) -> list[str]:
@@ -82,8 +99,16 @@ def _tree(repo: Path) -> list[str]:
     if (repo / ".git").exists() or not (repo / "HEAD").exists():
         return [p for p in paths if (repo / p).exists()]
     query = "".join(f"HEAD:{p}\n" for p in paths).encode()
-    out = subprocess.run(["git", "-C", str(repo), "cat-file", "--batch-check"], input=query,
-                         check=True, capture_output=True).stdout.decode().splitlines()
+    out = (
+        subprocess.run(
+            ["git", "-C", str(repo), "cat-file", "--batch-check"],
+            input=query,
+            check=True,
+            capture_output=True,
+        )
+        .stdout.decode()
+        .splitlines()
+    )
     return [p for p, line in zip(paths, out, strict=True) if not line.endswith(" missing")]
 
 
@@ -118,9 +143,16 @@ def draw(repos: Path, text_of=None) -> list[DrawnPaper]:
         papers = volume_papers(repo_dir(repos, volume), volume)
         picks = set(rng.sample(range(len(papers)), min(PER_VOLUME, len(papers))))
         for i, (pid, path) in enumerate(papers):
-            rec = DrawnPaper(volume, pid, venue, community, year, path,
-                             f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf",
-                             "random" if i in picks else "")
+            rec = DrawnPaper(
+                volume,
+                pid,
+                venue,
+                community,
+                year,
+                path,
+                f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf",
+                "random" if i in picks else "",
+            )
             (drawn if i in picks else rest).append(rec)
     if text_of is not None:
         rng.shuffle(rest)
@@ -128,8 +160,7 @@ def draw(repos: Path, text_of=None) -> list[DrawnPaper]:
             if sum(d.stratum != "random" for d in drawn) >= ENRICHED:
                 break
             if ENRICH_PATTERN.search(text_of(rec) or ""):
-                drawn.append(DrawnPaper(**{**asdict(rec),
-                                           "stratum": "flops_energy_candidates"}))
+                drawn.append(DrawnPaper(**{**asdict(rec), "stratum": "flops_energy_candidates"}))
     return drawn
 
 
@@ -145,8 +176,16 @@ def rebuild(repos: Path, out_dir: Path, papers: list[dict]) -> tuple[int, list[s
     """Write each gold paper's PDF to out_dir/<file>, checking its sha256; (written, problems)."""
     written, problems = 0, []
     for p in papers:
-        rec = DrawnPaper(p["volume"], p["id"], p.get("venue", ""), "", p.get("year", 0),
-                         p["repo_path"], p.get("url", ""), p.get("stratum", ""))
+        rec = DrawnPaper(
+            p["volume"],
+            p["id"],
+            p.get("venue", ""),
+            "",
+            p.get("year", 0),
+            p["repo_path"],
+            p.get("url", ""),
+            p.get("stratum", ""),
+        )
         dest = out_dir / rec.file
         try:
             data = pdf_bytes(repos, rec)
@@ -166,5 +205,8 @@ def rebuild(repos: Path, out_dir: Path, papers: list[dict]) -> tuple[int, list[s
 
 def load_gold_papers(path: Path = GOLD_FILE) -> list[dict]:
     """The PMLR gold records (one per paper, with volume, id, url, sha256, split)."""
-    return [json.loads(line) for line in Path(path).read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        json.loads(line)
+        for line in Path(path).read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]

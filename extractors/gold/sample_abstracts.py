@@ -27,11 +27,35 @@ EFFICIENCY_PER_VENUE = 18
 
 # Substrings matched case-insensitively (lower-cased text); `macs` only as a whole word.
 EFFICIENCY_KEYWORDS: tuple[str, ...] = (
-    "efficien", "faster", "speedup", "speed-up", "accelerat", "compress", "prun", "quantiz",
-    "quantis", "distill", "lightweight", "light-weight", "low-cost", "lower cost", "cheap",
-    "flops", "energy", "memory-efficient", "memory footprint", "sparse", "sparsity", "latency",
-    "throughput", "fewer parameters", "parameter-efficient", "inference time",
-    "training time", "compute budget", "low-resource",
+    "efficien",
+    "faster",
+    "speedup",
+    "speed-up",
+    "accelerat",
+    "compress",
+    "prun",
+    "quantiz",
+    "quantis",
+    "distill",
+    "lightweight",
+    "light-weight",
+    "low-cost",
+    "lower cost",
+    "cheap",
+    "flops",
+    "energy",
+    "memory-efficient",
+    "memory footprint",
+    "sparse",
+    "sparsity",
+    "latency",
+    "throughput",
+    "fewer parameters",
+    "parameter-efficient",
+    "inference time",
+    "training time",
+    "compute budget",
+    "low-resource",
 )
 _MACS = re.compile(r"\bmacs\b")
 
@@ -47,23 +71,31 @@ def draw(index: dict[str, AbstractRecord], seed: int = SEED) -> list[dict]:
     rng = random.Random(seed)
     out: list[dict] = []
     for venue in VENUES:
-        pool = sorted((r for r in index.values() if r.venue == venue and r.abstract),
-                      key=lambda r: r.id)
+        pool = sorted(
+            (r for r in index.values() if r.venue == venue and r.abstract), key=lambda r: r.id
+        )
         picked = rng.sample(pool, RANDOM_PER_VENUE)
         taken = {r.id for r in picked}
         cands = [r for r in pool if r.id not in taken and is_efficiency_candidate(r)]
-        for stratum, recs in (("random", picked),
-                              ("efficiency_candidates", rng.sample(cands, EFFICIENCY_PER_VENUE))):
-            out.extend({"id": r.id, "venue": r.venue, "year": r.year, "title": r.title,
-                        "stratum": stratum} for r in recs)
+        for stratum, recs in (
+            ("random", picked),
+            ("efficiency_candidates", rng.sample(cands, EFFICIENCY_PER_VENUE)),
+        ):
+            out.extend(
+                {"id": r.id, "venue": r.venue, "year": r.year, "title": r.title, "stratum": stratum}
+                for r in recs
+            )
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     """Print the drawn sample (a table, or JSON Lines with --jsonl)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path,
-                    default=Path(__file__).resolve().parents[2].parent / "shared" / "corpus")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path(__file__).resolve().parents[2].parent / "shared" / "corpus",
+    )
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--jsonl", action="store_true", help="print JSON Lines instead of a table")
     args = ap.parse_args(argv)
@@ -72,8 +104,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.jsonl:
             print(json.dumps(row, ensure_ascii=False))
         else:
-            print(f"{row['stratum']:<22} {row['venue']:<8} {row['year']} {row['id']:<45} "
-                  f"{row['title'][:70]}")
+            print(
+                f"{row['stratum']:<22} {row['venue']:<8} {row['year']} {row['id']:<45} "
+                f"{row['title'][:70]}"
+            )
     print(f"# drew {len(sample)} papers, seed {args.seed}", file=sys.stderr)
     return 0
 

@@ -32,10 +32,24 @@ SEED = 20261201
 SPLIT_SEED = 20261202
 DEV_FRACTION = 0.6
 # 600 = 86 * 5 + 85 * 2; random 360 = 52 * 3 + 51 * 4; efficiency 240 = 34 * 5 + 35 * 2.
-RANDOM_PER_VENUE = {"acl": 52, "emnlp": 52, "naacl": 52, "neurips": 51, "icml": 51,
-                    "iclr": 51, "cvpr": 51}
-EFFICIENCY_PER_VENUE = {"acl": 34, "emnlp": 34, "naacl": 34, "neurips": 34, "icml": 34,
-                        "iclr": 35, "cvpr": 35}
+RANDOM_PER_VENUE = {
+    "acl": 52,
+    "emnlp": 52,
+    "naacl": 52,
+    "neurips": 51,
+    "icml": 51,
+    "iclr": 51,
+    "cvpr": 51,
+}
+EFFICIENCY_PER_VENUE = {
+    "acl": 34,
+    "emnlp": 34,
+    "naacl": 34,
+    "neurips": 34,
+    "icml": 34,
+    "iclr": 35,
+    "cvpr": 35,
+}
 GOLD_DIR = Path(__file__).resolve().parent
 
 
@@ -59,21 +73,25 @@ def draw(index: dict[str, AbstractRecord], exclude: set[str], seed: int = SEED) 
     rng = random.Random(seed)
     out: list[dict] = []
     for venue in VENUES:
-        pool = sorted((r for r in index.values()
-                       if r.venue == venue and r.abstract and r.id not in exclude),
-                      key=lambda r: r.id)
+        pool = sorted(
+            (r for r in index.values() if r.venue == venue and r.abstract and r.id not in exclude),
+            key=lambda r: r.id,
+        )
         picked = rng.sample(pool, RANDOM_PER_VENUE[venue])
         taken = {r.id for r in picked}
         cands = [r for r in pool if r.id not in taken and is_efficiency_candidate(r)]
         eff = rng.sample(cands, EFFICIENCY_PER_VENUE[venue])
         for stratum, recs in (("random", picked), ("efficiency_candidates", eff)):
-            out.extend({"id": r.id, "venue": r.venue, "year": r.year, "title": r.title,
-                        "stratum": stratum} for r in recs)
+            out.extend(
+                {"id": r.id, "venue": r.venue, "year": r.year, "title": r.title, "stratum": stratum}
+                for r in recs
+            )
     return out
 
 
-def assign_splits(rows: list[dict], seed: int = SPLIT_SEED,
-                  dev_fraction: float = DEV_FRACTION) -> dict[str, str]:
+def assign_splits(
+    rows: list[dict], seed: int = SPLIT_SEED, dev_fraction: float = DEV_FRACTION
+) -> dict[str, str]:
     """Map id -> 'dev'|'test', dealt as the first sample's split but by (venue, stratum):
     labels are not known at draw time."""
     return first_sample_splits(rows, seed, dev_fraction, strata=("venue", "stratum"))
@@ -92,8 +110,11 @@ def sample(corpus_dir: Path, seed: int = SEED, split_seed: int = SPLIT_SEED) -> 
 def main(argv: list[str] | None = None) -> int:
     """Print the drawn sample (a table, or JSON Lines with --jsonl)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path,
-                    default=Path(__file__).resolve().parents[2].parent / "shared" / "corpus")
+    ap.add_argument(
+        "--corpus",
+        type=Path,
+        default=Path(__file__).resolve().parents[2].parent / "shared" / "corpus",
+    )
     ap.add_argument("--seed", type=int, default=SEED)
     ap.add_argument("--split-seed", type=int, default=SPLIT_SEED)
     ap.add_argument("--jsonl", action="store_true", help="print JSON Lines instead of a table")
@@ -103,10 +124,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.jsonl:
             print(json.dumps(row, ensure_ascii=False))
         else:
-            print(f"{row['stratum']:<22} {row['split']:<5} {row['venue']:<8} {row['year']} "
-                  f"{row['id']:<45} {row['title'][:60]}")
-    print(f"# drew {len(rows)} papers, seed {args.seed}, split seed {args.split_seed}",
-          file=sys.stderr)
+            print(
+                f"{row['stratum']:<22} {row['split']:<5} {row['venue']:<8} {row['year']} "
+                f"{row['id']:<45} {row['title'][:60]}"
+            )
+    print(
+        f"# drew {len(rows)} papers, seed {args.seed}, split seed {args.split_seed}",
+        file=sys.stderr,
+    )
     return 0
 
 

@@ -32,8 +32,8 @@ SPLIT_SEED = 20261209
 DEV_FRACTION = 0.6
 ANTHOLOGY_VENUES = ("acl", "emnlp", "naacl", "neurips", "icml", "iclr", "cvpr", "iccv")
 PMLR_VOLUMES = (*VOLUMES, "v250", "v262")
-RANDOM_PER_VENUE, EFFICIENCY_PER_VENUE = 137, 45   # 8 anthology venues: 1,456
-RANDOM_PER_VOLUME, EFFICIENCY_PER_VOLUME = 32, 8   # 15 PMLR volumes: 600
+RANDOM_PER_VENUE, EFFICIENCY_PER_VENUE = 137, 45  # 8 anthology venues: 1,456
+RANDOM_PER_VOLUME, EFFICIENCY_PER_VOLUME = 32, 8  # 15 PMLR volumes: 600
 GOLD_DIR = Path(__file__).resolve().parent
 _WS = re.compile(r"\s+")
 
@@ -50,9 +50,15 @@ def iter_pmlr_posts(repos: Path, volumes=PMLR_VOLUMES) -> list[AbstractRecord]:
             front = text.split("---")[1] if text.startswith("---") else ""
             meta = yaml.safe_load(front) or {}
             year = int(str(meta.get("date", "0"))[:4] or 0)
-            out.append(AbstractRecord(f"pmlr:{volume}/{meta.get('id')}", f"pmlr-{volume}", year,
-                                      _WS.sub(" ", str(meta.get("title", ""))).strip(),
-                                      _WS.sub(" ", str(meta.get("abstract", ""))).strip()))
+            out.append(
+                AbstractRecord(
+                    f"pmlr:{volume}/{meta.get('id')}",
+                    f"pmlr-{volume}",
+                    year,
+                    _WS.sub(" ", str(meta.get("title", ""))).strip(),
+                    _WS.sub(" ", str(meta.get("abstract", ""))).strip(),
+                )
+            )
     return out
 
 
@@ -64,21 +70,32 @@ def draw(index: dict[str, AbstractRecord], exclude: set[str], seed: int = SEED) 
     groups += [(f"pmlr-{v}", RANDOM_PER_VOLUME, EFFICIENCY_PER_VOLUME) for v in PMLR_VOLUMES]
     out: list[dict] = []
     for venue, n_random, n_eff in groups:
-        pool = sorted((r for r in index.values()
-                       if r.venue == venue and r.abstract and r.id not in exclude),
-                      key=lambda r: r.id)
+        pool = sorted(
+            (r for r in index.values() if r.venue == venue and r.abstract and r.id not in exclude),
+            key=lambda r: r.id,
+        )
         picked = rng.sample(pool, min(n_random, len(pool)))
         taken = {r.id for r in picked}
         cands = [r for r in pool if r.id not in taken and is_efficiency_candidate(r)]
-        for stratum, recs in (("random", picked),
-                              ("efficiency_candidates", rng.sample(cands, min(n_eff, len(cands))))):
+        for stratum, recs in (
+            ("random", picked),
+            ("efficiency_candidates", rng.sample(cands, min(n_eff, len(cands)))),
+        ):
             n_dev = round(len(recs) * DEV_FRACTION)
             order = list(range(len(recs)))
             split_rng.shuffle(order)
             dev = set(order[:n_dev])
-            out.extend({"id": r.id, "venue": r.venue, "year": r.year, "title": r.title,
-                        "stratum": stratum, "split": "dev" if i in dev else "test"}
-                       for i, r in enumerate(recs))
+            out.extend(
+                {
+                    "id": r.id,
+                    "venue": r.venue,
+                    "year": r.year,
+                    "title": r.title,
+                    "stratum": stratum,
+                    "split": "dev" if i in dev else "test",
+                }
+                for i, r in enumerate(recs)
+            )
     return out
 
 
@@ -86,19 +103,28 @@ def main(argv: list[str] | None = None) -> int:
     """Print the draw (one line per paper, or JSON Lines with --jsonl)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", type=Path, default=GOLD_DIR.parents[2] / "shared" / "corpus")
-    ap.add_argument("--pmlr-repos", type=Path, required=True,
-                    help="folder of mlresearch/vNN clones (vNN/ or mlresearch+vNN/repo)")
+    ap.add_argument(
+        "--pmlr-repos",
+        type=Path,
+        required=True,
+        help="folder of mlresearch/vNN clones (vNN/ or mlresearch+vNN/repo)",
+    )
     ap.add_argument("--jsonl", action="store_true")
     args = ap.parse_args(argv)
     index = load_wide_index(args.corpus)
     for rec in iter_pmlr_posts(args.pmlr_repos):
         index.setdefault(rec.id, rec)
-    existing = {json.loads(line)["id"] for line in
-                (GOLD_DIR / "abstracts.jsonl").read_text(encoding="utf-8").splitlines()
-                if line.strip() and json.loads(line).get("round", 1) != 3}
+    existing = {
+        json.loads(line)["id"]
+        for line in (GOLD_DIR / "abstracts.jsonl").read_text(encoding="utf-8").splitlines()
+        if line.strip() and json.loads(line).get("round", 1) != 3
+    }
     for row in draw(index, existing):
-        print(json.dumps(row, ensure_ascii=False) if args.jsonl
-              else f"{row['id']}\t{row['venue']}\t{row['stratum']}\t{row['split']}")
+        print(
+            json.dumps(row, ensure_ascii=False)
+            if args.jsonl
+            else f"{row['id']}\t{row['venue']}\t{row['stratum']}\t{row['split']}"
+        )
     return 0
 
 

@@ -1,6 +1,6 @@
 """Seeded dev/test split of the abstract gold set, stratified by venue and label.
 
-    .venv/bin/python -m extractors.gold.splits [--file extractors/gold/abstracts.jsonl] [--write]
+.venv/bin/python -m extractors.gold.splits [--file extractors/gold/abstracts.jsonl] [--write]
 """
 
 from __future__ import annotations
@@ -16,9 +16,12 @@ DEV_FRACTION = 0.6
 ABSTRACTS = Path(__file__).resolve().parent / "abstracts.jsonl"
 
 
-def assign_splits(rows: list[dict], seed: int = SPLIT_SEED,
-                  dev_fraction: float = DEV_FRACTION,
-                  strata: tuple[str, str] = ("venue", "label")) -> dict[str, str]:
+def assign_splits(
+    rows: list[dict],
+    seed: int = SPLIT_SEED,
+    dev_fraction: float = DEV_FRACTION,
+    strata: tuple[str, str] = ("venue", "label"),
+) -> dict[str, str]:
     """Map id -> 'dev'|'test': cells (by the `strata` fields, default venue and label) in
     sorted order, ids shuffled per cell, dealt so that the running share of dev stays at
     `dev_fraction` (small cells split too)."""
@@ -47,8 +50,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--file", type=Path, default=ABSTRACTS)
     ap.add_argument("--write", action="store_true")
     args = ap.parse_args(argv)
-    rows = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in args.file.read_text(encoding="utf-8").splitlines()
+        if line.strip()
+    ]
     splits = assign_splits(rows)
     for row in rows:
         row["split"] = splits[row["id"]]
@@ -57,8 +63,9 @@ def main(argv: list[str] | None = None) -> int:
         print(*key, counts[key])
     print("total", Counter(r["split"] for r in rows))
     if args.write:
-        args.file.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                             encoding="utf-8")
+        args.file.write_text(
+            "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8"
+        )
     return 0
 
 

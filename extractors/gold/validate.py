@@ -15,14 +15,23 @@ from pathlib import Path
 
 from extractors.textnorm import contains_quote
 
-CATEGORIES = ("flops", "energy", "runtime", "hardware", "params", "training_curve",
-              "search_budget")
+CATEGORIES = ("flops", "energy", "runtime", "hardware", "params", "training_curve", "search_budget")
 TARGETS = ("accuracy", "efficiency", "both", "other")
 MAX_QUOTE = 300
 PAPER_OPTIONAL = ("annotator_note", "annotator")
 # provenance of the PMLR gold papers (papers_pmlr.jsonl; pmlr_sample.py)
-PAPER_PROVENANCE = ("volume", "id", "venue", "community", "year", "repo_path", "url",
-                    "sha256", "stratum", "split")
+PAPER_PROVENANCE = (
+    "volume",
+    "id",
+    "venue",
+    "community",
+    "year",
+    "repo_path",
+    "url",
+    "sha256",
+    "stratum",
+    "split",
+)
 ABSTRACT_VENUES = ("acl", "emnlp", "naacl", "neurips", "icml", "iclr", "cvpr", "iccv")
 STRATA = ("random", "efficiency_candidates")
 _PMLR_VENUE = re.compile(r"pmlr-v\d+")
@@ -96,14 +105,14 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
             yield n, None, "line is not a JSON object"
 
 
-def validate_papers(path: Path, pdfs_dir: Path | None, *,
-                    check_quotes: bool = True) -> list[Issue]:
+def validate_papers(path: Path, pdfs_dir: Path | None, *, check_quotes: bool = True) -> list[Issue]:
     """Schema of each paper line, and (with `pdfs_dir`) pages and verbatim quotes."""
     name = str(path)
     issues: list[Issue] = []
     reader = pdf_page_reader(pdfs_dir) if pdfs_dir is not None else None
     seen: dict[str, int] = {}
     for n, rec, err in _read_jsonl(path):
+
         def bad(msg: str, n: int = n) -> None:
             issues.append(Issue(name, n, msg))
 
@@ -147,8 +156,9 @@ def validate_papers(path: Path, pdfs_dir: Path | None, *,
     return issues
 
 
-def _check_category(cat: str, value: object, pages: list[str] | None,
-                    check_quotes: bool) -> Iterator[str]:
+def _check_category(
+    cat: str, value: object, pages: list[str] | None, check_quotes: bool
+) -> Iterator[str]:
     if not isinstance(value, dict):
         yield f"{cat}: must be an object {{reported, evidence}}"
         return
@@ -162,8 +172,10 @@ def _check_category(cat: str, value: object, pages: list[str] | None,
         yield f"{cat}: 'evidence' must be a list"
         return
     if isinstance(reported, bool) and reported != bool(evidence):
-        yield (f"{cat}: reported={str(reported).lower()} but evidence has {len(evidence)} "
-               f"item(s) (reported must be true exactly when evidence is non-empty)")
+        yield (
+            f"{cat}: reported={str(reported).lower()} but evidence has {len(evidence)} "
+            f"item(s) (reported must be true exactly when evidence is non-empty)"
+        )
     for i, ev in enumerate(evidence, 1):
         where = f"{cat}: evidence {i}"
         if not isinstance(ev, dict):
@@ -189,8 +201,9 @@ def _check_category(cat: str, value: object, pages: list[str] | None,
             yield f"{where}: text not found on page {page}: {text[:80]!r}"
 
 
-def validate_abstracts(path: Path, corpus_dir: Path | None = None, *,
-                       index: dict | None = None) -> list[Issue]:
+def validate_abstracts(
+    path: Path, corpus_dir: Path | None = None, *, index: dict | None = None
+) -> list[Issue]:
     """Schema, labels, unique ids and splits; with `corpus_dir` (or a prebuilt `index` from
     corpus_abstracts.load_index), ids must resolve in the corpus with the same venue/year."""
     name = str(path)
@@ -200,9 +213,17 @@ def validate_abstracts(path: Path, corpus_dir: Path | None = None, *,
 
         index = load_wide_index(Path(corpus_dir))
     seen: dict[str, int] = {}
-    required = {"id": str, "venue": str, "year": int, "title": str, "label": str,
-                "stratum": str, "split": str}
+    required = {
+        "id": str,
+        "venue": str,
+        "year": int,
+        "title": str,
+        "label": str,
+        "stratum": str,
+        "split": str,
+    }
     for n, rec, err in _read_jsonl(path):
+
         def bad(msg: str, n: int = n) -> None:
             issues.append(Issue(name, n, msg))
 
@@ -249,6 +270,8 @@ def validate_abstracts(path: Path, corpus_dir: Path | None = None, *,
             if found is None:
                 bad(f"id {pid!r} not found in the corpus ({corpus_dir or 'given index'})")
             elif (found.venue, found.year) != (rec["venue"], rec["year"]):
-                bad(f"venue/year {rec['venue']}/{rec['year']} differ from the corpus "
-                    f"({found.venue}/{found.year})")
+                bad(
+                    f"venue/year {rec['venue']}/{rec['year']} differ from the corpus "
+                    f"({found.venue}/{found.year})"
+                )
     return issues

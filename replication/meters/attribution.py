@@ -27,8 +27,7 @@ from replication.meters.base import Poller
 DEFAULT_SHARE_POLL_S = 1.0
 
 
-def process_tree(roots: int | Iterable[int] | None = None,
-                 proc: Path = Path("/proc")) -> set[int]:
+def process_tree(roots: int | Iterable[int] | None = None, proc: Path = Path("/proc")) -> set[int]:
     """`roots` (default: this process) and all their descendants, from /proc/*/stat."""
     todo = [os.getpid()] if roots is None else [roots] if isinstance(roots, int) else list(roots)
     children: dict[int, list[int]] = {}
@@ -82,14 +81,22 @@ class Share:
 class ProcessShare:
     """Accumulates per-process SM utilisation per GPU over named windows (thread-safe)."""
 
-    method = ("estimate: each GPU's energy x this job's share of the SM utilisation of all "
-              "processes on it (nvmlDeviceGetProcessUtilization, polled every {poll:g} s; "
-              "this process and its descendants; pids as NVML reports them)")
+    method = (
+        "estimate: each GPU's energy x this job's share of the SM utilisation of all "
+        "processes on it (nvmlDeviceGetProcessUtilization, polled every {poll:g} s; "
+        "this process and its descendants; pids as NVML reports them)"
+    )
 
-    def __init__(self, nvml, handles: dict[str, object], *,
-                 pids: Callable[[], set[int]] = process_tree,
-                 now_us: Callable[[], int] = lambda: int(time.time() * 1e6),
-                 poll_s: float = DEFAULT_SHARE_POLL_S, background: bool = True) -> None:
+    def __init__(
+        self,
+        nvml,
+        handles: dict[str, object],
+        *,
+        pids: Callable[[], set[int]] = process_tree,
+        now_us: Callable[[], int] = lambda: int(time.time() * 1e6),
+        poll_s: float = DEFAULT_SHARE_POLL_S,
+        background: bool = True,
+    ) -> None:
         self.nvml = nvml
         self.handles = handles
         self.pids = pids
@@ -121,8 +128,10 @@ class ProcessShare:
             try:
                 rows = self.nvml.nvmlDeviceGetProcessUtilization(handle, self._last[label])
             except self.nvml.NVMLError as exc:
-                if getattr(exc, "value", None) in (0, getattr(self.nvml,
-                                                              "NVML_ERROR_NOT_FOUND", 6)):
+                if getattr(exc, "value", None) in (
+                    0,
+                    getattr(self.nvml, "NVML_ERROR_NOT_FOUND", 6),
+                ):
                     continue  # no sample since the last read
                 self._mark_unknown(label, str(exc))
                 continue
@@ -142,8 +151,9 @@ class ProcessShare:
     def _mark_unknown(self, label: str, why: str) -> None:
         with self._lock:
             for _, shares in self._windows.values():
-                shares[label].unknown = shares[label].unknown or \
-                    f"nvmlDeviceGetProcessUtilization: {why}"
+                shares[label].unknown = (
+                    shares[label].unknown or f"nvmlDeviceGetProcessUtilization: {why}"
+                )
 
     def start(self, key: str) -> None:
         """Open window `key` (samples from now on count)."""
@@ -165,8 +175,9 @@ class ProcessShare:
         return shares
 
 
-def attribute(energy_j: dict[str, float | None], shares: dict[str, Share]
-              ) -> dict[str, float | None]:
+def attribute(
+    energy_j: dict[str, float | None], shares: dict[str, Share]
+) -> dict[str, float | None]:
     """Share x measured energy per GPU; None where either is unknown."""
     out: dict[str, float | None] = {}
     for label, e in energy_j.items():

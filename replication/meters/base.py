@@ -50,19 +50,24 @@ class CarbonConfig:
 
     def describe(self) -> str:
         """The formula with its figures and their sources."""
-        return (f"energy x PUE {self.pue:g} ({self.pue_source}) x "
-                f"{self.grid_gco2e_per_kwh:g} gCO2e/kWh ({self.grid_source})")
+        return (
+            f"energy x PUE {self.pue:g} ({self.pue_source}) x "
+            f"{self.grid_gco2e_per_kwh:g} gCO2e/kWh ({self.grid_source})"
+        )
 
 
-def carbon_config(grid_gco2e_per_kwh: float | None = None, pue: float | None = None
-                  ) -> CarbonConfig:
+def carbon_config(
+    grid_gco2e_per_kwh: float | None = None, pue: float | None = None
+) -> CarbonConfig:
     """A CarbonConfig whose sources say "given by the user" for figures that are not defaults."""
     grid = DEFAULT_GRID_GCO2E_PER_KWH if grid_gco2e_per_kwh is None else grid_gco2e_per_kwh
     pue = DEFAULT_PUE if pue is None else pue
     return CarbonConfig(
-        grid, pue,
+        grid,
+        pue,
         DEFAULT_GRID_SOURCE if grid == DEFAULT_GRID_GCO2E_PER_KWH else "given by the user",
-        DEFAULT_PUE_SOURCE if pue == DEFAULT_PUE else "given by the user")
+        DEFAULT_PUE_SOURCE if pue == DEFAULT_PUE else "given by the user",
+    )
 
 
 @dataclass
@@ -90,8 +95,8 @@ class Reading:
 class Meter(ABC):
     """One energy source measured over named windows (start/stop), thread-safe."""
 
-    kind: str = "?"          # "gpu" | "cpu" | "dram"
-    source: str = "?"        # e.g. "nvml-energy-counter"
+    kind: str = "?"  # "gpu" | "cpu" | "dram"
+    source: str = "?"  # e.g. "nvml-energy-counter"
     estimated: bool = False
 
     @property
@@ -166,8 +171,9 @@ class Poller:
             self._open += 1
             if self._thread is None:
                 self._stop = threading.Event()
-                self._thread = threading.Thread(target=self._run, args=(self._stop,),
-                                                daemon=True, name="greenlens-meter")
+                self._thread = threading.Thread(
+                    target=self._run, args=(self._stop,), daemon=True, name="greenlens-meter"
+                )
                 self._thread.start()
 
     def window_closed(self) -> None:

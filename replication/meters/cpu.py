@@ -76,14 +76,20 @@ def rapl_zones(root: Path, domain: str) -> list[Path]:
 class RaplMeter(Meter):
     """CPU package (kind "cpu") or DRAM (kind "dram") energy from RAPL counters."""
 
-    def __init__(self, domain: str = "package", root: Path = POWERCAP_ROOT,
-                 poll_s: float | None = RAPL_POLL_S) -> None:
+    def __init__(
+        self,
+        domain: str = "package",
+        root: Path = POWERCAP_ROOT,
+        poll_s: float | None = RAPL_POLL_S,
+    ) -> None:
         self.kind = "cpu" if domain == "package" else "dram"
         self.source = f"rapl-{domain}: powercap energy_uj"
         paths = rapl_zones(Path(root), domain)
         if not paths:
-            raise MeterUnavailable(f"RAPL: no {domain} zone under {root}/intel-rapl:* "
-                                   f"(needs Linux powercap with an Intel or AMD CPU)")
+            raise MeterUnavailable(
+                f"RAPL: no {domain} zone under {root}/intel-rapl:* "
+                f"(needs Linux powercap with an Intel or AMD CPU)"
+            )
         try:
             self.zones = [_Zone(p) for p in paths]
         except (OSError, ValueError) as exc:
@@ -157,8 +163,9 @@ class CpuEstimateMeter(Meter):
     kind = "cpu"
     estimated = True
 
-    def __init__(self, tdp_w: float = DEFAULT_CPU_TDP_W, mode: str = "process",
-                 why: str = "RAPL unreadable") -> None:
+    def __init__(
+        self, tdp_w: float = DEFAULT_CPU_TDP_W, mode: str = "process", why: str = "RAPL unreadable"
+    ) -> None:
         if mode not in ("process", "system"):
             raise ValueError(f"mode must be 'process' or 'system', not {mode!r}")
         self.tdp_w = float(tdp_w)
@@ -184,8 +191,13 @@ class CpuEstimateMeter(Meter):
         wall_s = max(t1 - t0, 1e-9)
         util = min(1.0, max(0.0, (c1 - c0) / (wall_s * self.ncpu)))
         energy_j = util * self.tdp_w * wall_s
-        what = ("process + children CPU time" if self.mode == "process"
-                else "system CPU time (/proc/stat)")
-        source = (f"estimated: {util:.0%} util x {self.tdp_w:g} W TDP "
-                  f"({what} / {self.ncpu} logical CPUs; {self.why})")
+        what = (
+            "process + children CPU time"
+            if self.mode == "process"
+            else "system CPU time (/proc/stat)"
+        )
+        source = (
+            f"estimated: {util:.0%} util x {self.tdp_w:g} W TDP "
+            f"({what} / {self.ncpu} logical CPUs; {self.why})"
+        )
         return Reading({"cpu": energy_j}, source, estimated=True)

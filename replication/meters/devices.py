@@ -32,8 +32,13 @@ class GpuDevice:
 
     def to_dict(self) -> dict:
         """JSON-ready: label, nvml_index, uuid, name, mig (MIG UUIDs the job sees, or [])."""
-        return {"label": self.label, "nvml_index": self.index, "uuid": self.uuid,
-                "name": self.name, "mig": list(self.mig)}
+        return {
+            "label": self.label,
+            "nvml_index": self.index,
+            "uuid": self.uuid,
+            "name": self.name,
+            "mig": list(self.mig),
+        }
 
 
 @dataclass
@@ -84,9 +89,16 @@ def _inventory(nvml) -> list[_Dev]:
     devs = []
     for i in range(nvml.nvmlDeviceGetCount()):
         h = nvml.nvmlDeviceGetHandleByIndex(i)
-        devs.append(_Dev(i, h, _text(_call(nvml, "nvmlDeviceGetUUID", h, default=f"index-{i}")),
-                         _text(_call(nvml, "nvmlDeviceGetName", h, default="unknown GPU")),
-                         _call(nvml, "nvmlDeviceGetMinorNumber", h), _mig_uuids(nvml, h)))
+        devs.append(
+            _Dev(
+                i,
+                h,
+                _text(_call(nvml, "nvmlDeviceGetUUID", h, default=f"index-{i}")),
+                _text(_call(nvml, "nvmlDeviceGetName", h, default="unknown GPU")),
+                _call(nvml, "nvmlDeviceGetMinorNumber", h),
+                _mig_uuids(nvml, h),
+            )
+        )
     return devs
 
 
@@ -98,7 +110,7 @@ def _match(entry: str, devs: list[_Dev], by: str) -> tuple[_Dev, str | None] | N
         found = [d for d in devs if (d.minor if by == "minor" else d.index) == n]
         return (found[0], None) if found else None
     if e.startswith("MIG-GPU-"):  # R450 format: MIG-GPU-<gpu uuid>/<gi>/<ci>
-        parent = e[len("MIG-"):].split("/")[0]
+        parent = e[len("MIG-") :].split("/")[0]
         found = [d for d in devs if d.uuid == parent]
         return (found[0], e) if found else None
     if e.startswith("MIG-"):
@@ -113,8 +125,9 @@ def _match(entry: str, devs: list[_Dev], by: str) -> tuple[_Dev, str | None] | N
     return None
 
 
-def _resolve_list(value: str, var: str, devs: list[_Dev], by: str
-                  ) -> tuple[list[GpuDevice], list[str]]:
+def _resolve_list(
+    value: str, var: str, devs: list[_Dev], by: str
+) -> tuple[list[GpuDevice], list[str]]:
     picked: dict[int, tuple[_Dev, list[str]]] = {}
     notes = []
     if by == "minor" and all(d.minor is None for d in devs):
@@ -123,8 +136,10 @@ def _resolve_list(value: str, var: str, devs: list[_Dev], by: str
     for entry in (x for x in value.split(",")):
         hit = _match(entry, devs, by)
         if hit is None:
-            notes.append(f"{var} entry {entry.strip()!r} matches no NVML device; like CUDA, "
-                         f"it and every entry after it are ignored")
+            notes.append(
+                f"{var} entry {entry.strip()!r} matches no NVML device; like CUDA, "
+                f"it and every entry after it are ignored"
+            )
             break
         dev, mig = hit
         migs = picked.setdefault(dev.index, (dev, []))[1]
@@ -146,28 +161,44 @@ def resolve_visible(nvml, environ: Mapping[str, str] | None = None) -> VisibleGp
         value = env["CUDA_VISIBLE_DEVICES"].strip()
         source = f"CUDA_VISIBLE_DEVICES={value}"
         if not value:
-            return VisibleGpus([], source, ["CUDA_VISIBLE_DEVICES is empty: the job can use "
-                                            "no GPU, none is metered"])
+            return VisibleGpus(
+                [],
+                source,
+                ["CUDA_VISIBLE_DEVICES is empty: the job can use no GPU, none is metered"],
+            )
         devices, notes = _resolve_list(value, "CUDA_VISIBLE_DEVICES", devs, "index")
         names = {d.name for d in devs}
-        if any(x.strip().isdigit() for x in value.split(",")) and len(names) > 1 and \
-                env.get("CUDA_DEVICE_ORDER") != "PCI_BUS_ID":
-            notes.append("GPUs of different models and CUDA_DEVICE_ORDER is not PCI_BUS_ID: "
-                         "CUDA may number them differently from NVML; set "
-                         "CUDA_DEVICE_ORDER=PCI_BUS_ID or give UUIDs")
+        if (
+            any(x.strip().isdigit() for x in value.split(","))
+            and len(names) > 1
+            and env.get("CUDA_DEVICE_ORDER") != "PCI_BUS_ID"
+        ):
+            notes.append(
+                "GPUs of different models and CUDA_DEVICE_ORDER is not PCI_BUS_ID: "
+                "CUDA may number them differently from NVML; set "
+                "CUDA_DEVICE_ORDER=PCI_BUS_ID or give UUIDs"
+            )
     elif "NVIDIA_VISIBLE_DEVICES" in env:
         value = env["NVIDIA_VISIBLE_DEVICES"].strip()
         source = f"NVIDIA_VISIBLE_DEVICES={value}"
         entries = [x for x in value.split(",") if x.strip()]
         if value.lower() in ("none", "void", ""):
-            return VisibleGpus([], source, [f"NVIDIA_VISIBLE_DEVICES={value!r}: the container "
-                                            f"was given no GPU, none is metered"])
+            return VisibleGpus(
+                [],
+                source,
+                [
+                    f"NVIDIA_VISIBLE_DEVICES={value!r}: the container "
+                    f"was given no GPU, none is metered"
+                ],
+            )
         if value.lower() == "all":
             devices, notes = _all(devs), []
         elif all(x.strip().isdigit() for x in entries) and len(entries) == len(devs):
             devices = _all(devs)
-            notes = ["NVIDIA_VISIBLE_DEVICES lists host indices and NVML shows exactly that "
-                     "many devices: the container runtime has already narrowed the view"]
+            notes = [
+                "NVIDIA_VISIBLE_DEVICES lists host indices and NVML shows exactly that "
+                "many devices: the container runtime has already narrowed the view"
+            ]
         else:
             devices, notes = _resolve_list(value, "NVIDIA_VISIBLE_DEVICES", devs, "index")
     elif env.get("SLURM_STEP_GPUS") or env.get("SLURM_JOB_GPUS"):
@@ -178,15 +209,22 @@ def resolve_visible(nvml, environ: Mapping[str, str] | None = None) -> VisibleGp
         devices, notes = _resolve_list(value, var, devs, "minor")
         if len(devices) < len(entries) and len(entries) == len(devs):
             devices = _all(devs)
-            notes = [f"{var} names /dev/nvidia minor numbers NVML does not show, and NVML "
-                     f"shows exactly {len(devs)} device(s): Slurm's cgroup has narrowed the "
-                     f"view, all of them are metered"]
+            notes = [
+                f"{var} names /dev/nvidia minor numbers NVML does not show, and NVML "
+                f"shows exactly {len(devs)} device(s): Slurm's cgroup has narrowed the "
+                f"view, all of them are metered"
+            ]
         else:
-            notes.append(f"{var} entries matched on the device minor number "
-                         f"(/dev/nvidiaN, as gres.conf names them)")
+            notes.append(
+                f"{var} entries matched on the device minor number "
+                f"(/dev/nvidiaN, as gres.conf names them)"
+            )
     else:
-        return VisibleGpus(_all(devs), "all NVML devices (no CUDA_VISIBLE_DEVICES, "
-                                       "NVIDIA_VISIBLE_DEVICES or Slurm GPU variable)")
+        return VisibleGpus(
+            _all(devs),
+            "all NVML devices (no CUDA_VISIBLE_DEVICES, "
+            "NVIDIA_VISIBLE_DEVICES or Slurm GPU variable)",
+        )
     return VisibleGpus(devices, source, notes + _mig_notes(devices, devs))
 
 
@@ -198,10 +236,12 @@ def _mig_notes(devices: list[GpuDevice], devs: list[_Dev]) -> list[str]:
         if not total:
             continue
         seen = f"the job sees {', '.join(g.mig)}" if g.mig else "the job names the whole GPU"
-        notes.append(f"GPU {g.index} ({g.name}) is in MIG mode with {total} instance(s); "
-                     f"{seen}. NVML's energy counter is per physical GPU: the figure for "
-                     f"GPU {g.index} is the whole GPU's energy, every MIG instance on it "
-                     f"included, counted once")
+        notes.append(
+            f"GPU {g.index} ({g.name}) is in MIG mode with {total} instance(s); "
+            f"{seen}. NVML's energy counter is per physical GPU: the figure for "
+            f"GPU {g.index} is the whole GPU's energy, every MIG instance on it "
+            f"included, counted once"
+        )
     return notes
 
 

@@ -39,11 +39,15 @@ class Probe:
         return f"{self.kind}/{self.backend}: {'ok' if self.ok else 'unavailable'} ({self.detail})"
 
 
-def make_gpu_meter(interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
-                   indices: list[int] | None = None,
-                   probes: list[Probe] | None = None, *, nvml=None,
-                   clock: Callable[[], float] = time.monotonic,
-                   background: bool = True) -> Meter:
+def make_gpu_meter(
+    interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
+    indices: list[int] | None = None,
+    probes: list[Probe] | None = None,
+    *,
+    nvml=None,
+    clock: Callable[[], float] = time.monotonic,
+    background: bool = True,
+) -> Meter:
     """NVML energy counter, else NVML power sampling, else a null meter saying why.
 
     `nvml` replaces the pynvml module (a `ReplayNvml` in tests); `clock` and `background`
@@ -59,8 +63,9 @@ def make_gpu_meter(interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
         if nvml is not None:
             nvml.nvmlInit()
     except MeterUnavailable as exc:
-        probes.append(Probe("gpu", "nvml", False, f"needs nvidia-ml-py and an NVIDIA driver: "
-                                                  f"{exc}"))
+        probes.append(
+            Probe("gpu", "nvml", False, f"needs nvidia-ml-py and an NVIDIA driver: {exc}")
+        )
         return NullMeter("gpu", str(exc))
     try:
         meter = NvmlEnergyMeter(pynvml, indices, clock=clock)
@@ -75,8 +80,9 @@ def make_gpu_meter(interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
         _shutdown(pynvml)
         return NullMeter("gpu", reason)
     try:
-        meter = NvmlPowerSamplingMeter(pynvml, indices, interval_s, clock=clock,
-                                       background=background)
+        meter = NvmlPowerSamplingMeter(
+            pynvml, indices, interval_s, clock=clock, background=background
+        )
         if replayed:
             meter.source = f"{meter.source} (replayed from {replayed}, not read from a GPU)"
         probes.append(Probe("gpu", "nvml-power-sampling", True, meter.device()))
@@ -113,8 +119,12 @@ def _trace_nvml(path: str):
         raise MeterUnavailable(f"{TRACE_ENV}={path}: cannot replay ({exc})") from exc
 
 
-def make_cpu_meter(tdp_w: float = DEFAULT_CPU_TDP_W, mode: str = "process",
-                   root: Path = POWERCAP_ROOT, probes: list[Probe] | None = None) -> Meter:
+def make_cpu_meter(
+    tdp_w: float = DEFAULT_CPU_TDP_W,
+    mode: str = "process",
+    root: Path = POWERCAP_ROOT,
+    probes: list[Probe] | None = None,
+) -> Meter:
     """RAPL package energy, else a utilisation x TDP estimate (marked estimated)."""
     probes = probes if probes is not None else []
     try:

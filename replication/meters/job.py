@@ -45,7 +45,7 @@ DEFAULT_WAIT_S = 60.0
 class JobContext:
     """Where this process sits in a distributed job, from the launcher's variables."""
 
-    launcher: str            # "torchrun" | "slurm"
+    launcher: str  # "torchrun" | "slurm"
     job_id: str
     rank: int
     world_size: int
@@ -57,10 +57,17 @@ class JobContext:
 
     def to_dict(self) -> dict:
         """JSON-ready fields."""
-        return {"launcher": self.launcher, "id": self.job_id, "rank": self.rank,
-                "world_size": self.world_size, "local_rank": self.local_rank,
-                "local_world_size": self.local_world_size, "node_rank": self.node_rank,
-                "nnodes": self.nnodes, "host": self.host}
+        return {
+            "launcher": self.launcher,
+            "id": self.job_id,
+            "rank": self.rank,
+            "world_size": self.world_size,
+            "local_rank": self.local_rank,
+            "local_world_size": self.local_world_size,
+            "node_rank": self.node_rank,
+            "nnodes": self.nnodes,
+            "host": self.host,
+        }
 
 
 def _int(env: Mapping[str, str], key: str, default: int | None = None) -> int | None:
@@ -89,23 +96,43 @@ def job_context(environ: Mapping[str, str] | None = None) -> JobContext | None:
     rank = _int(env, "RANK")
     if world is not None and rank is not None and "LOCAL_RANK" in env:
         local_world = _int(env, "LOCAL_WORLD_SIZE", world)
-        key = "|".join(env.get(k, "") for k in ("TORCHELASTIC_RUN_ID", "MASTER_ADDR",
-                                                "MASTER_PORT", "TORCHELASTIC_RESTART_COUNT"))
-        ctx = JobContext("torchrun", "torchrun-" + _digest(key), rank, world,
-                         _int(env, "LOCAL_RANK", 0), local_world,
-                         _int(env, "GROUP_RANK", rank // max(local_world, 1)),
-                         max(1, world // max(local_world, 1)), host)
+        key = "|".join(
+            env.get(k, "")
+            for k in (
+                "TORCHELASTIC_RUN_ID",
+                "MASTER_ADDR",
+                "MASTER_PORT",
+                "TORCHELASTIC_RESTART_COUNT",
+            )
+        )
+        ctx = JobContext(
+            "torchrun",
+            "torchrun-" + _digest(key),
+            rank,
+            world,
+            _int(env, "LOCAL_RANK", 0),
+            local_world,
+            _int(env, "GROUP_RANK", rank // max(local_world, 1)),
+            max(1, world // max(local_world, 1)),
+            host,
+        )
     elif _slurm_task(env):
         # the step's variables (srun sets them) first: a step may use part of the job
         ntasks = _int(env, "SLURM_STEP_NUM_TASKS") or _int(env, "SLURM_NTASKS")
         node_id = _int(env, "SLURM_NODEID", 0)
         per_node = env.get("SLURM_STEP_TASKS_PER_NODE") or env.get("SLURM_TASKS_PER_NODE", "")
         local_world = tasks_on_node(per_node, node_id) or ntasks
-        ctx = JobContext("slurm", f"slurm-{env['SLURM_JOB_ID']}.{_step(env)}",
-                         _int(env, "SLURM_PROCID", 0), ntasks, _int(env, "SLURM_LOCALID", 0),
-                         local_world, node_id,
-                         _int(env, "SLURM_STEP_NUM_NODES") or _int(env, "SLURM_NNODES", 1),
-                         host)
+        ctx = JobContext(
+            "slurm",
+            f"slurm-{env['SLURM_JOB_ID']}.{_step(env)}",
+            _int(env, "SLURM_PROCID", 0),
+            ntasks,
+            _int(env, "SLURM_LOCALID", 0),
+            local_world,
+            node_id,
+            _int(env, "SLURM_STEP_NUM_NODES") or _int(env, "SLURM_NNODES", 1),
+            host,
+        )
     else:
         return None
     return ctx if ctx.world_size > 1 else None
@@ -119,9 +146,13 @@ def _slurm_task(env: Mapping[str, str]) -> bool:
     """A task srun started: the batch script and an salloc shell have no step id, and
     `greenlens meter -- srun ...` there is one process around the whole step."""
     step = _step(env)
-    return ("SLURM_JOB_ID" in env and "SLURM_PROCID" in env and step.isdigit()
-            and int(step) < 0xFFFFFFF0  # batch/extern steps use sentinel ids
-            and (_int(env, "SLURM_STEP_NUM_TASKS") or _int(env, "SLURM_NTASKS")) is not None)
+    return (
+        "SLURM_JOB_ID" in env
+        and "SLURM_PROCID" in env
+        and step.isdigit()
+        and int(step) < 0xFFFFFFF0  # batch/extern steps use sentinel ids
+        and (_int(env, "SLURM_STEP_NUM_TASKS") or _int(env, "SLURM_NTASKS")) is not None
+    )
 
 
 def _digest(text: str) -> str:
@@ -149,13 +180,17 @@ def _alive(pid: int) -> bool:
 class JobClaims:
     """Node-local claims and the part exchange of one job (see the module docstring)."""
 
-    def __init__(self, ctx: JobContext, claim_dir: Path | None = None,
-                 job_dir: Path | None = None, wait_s: float = DEFAULT_WAIT_S) -> None:
+    def __init__(
+        self,
+        ctx: JobContext,
+        claim_dir: Path | None = None,
+        job_dir: Path | None = None,
+        wait_s: float = DEFAULT_WAIT_S,
+    ) -> None:
         self.ctx = ctx
         self.claims = (claim_dir or default_claim_dir()) / ctx.job_id / "claims"
         self.claims.mkdir(parents=True, exist_ok=True)
-        shared = job_dir or (Path(os.environ[JOB_DIR_ENV]) if os.environ.get(JOB_DIR_ENV)
-                             else None)
+        shared = job_dir or (Path(os.environ[JOB_DIR_ENV]) if os.environ.get(JOB_DIR_ENV) else None)
         self.shared = shared is not None or ctx.nnodes <= 1
         root = shared if shared is not None else (claim_dir or default_claim_dir())
         self.parts = Path(root) / ctx.job_id / "parts"
@@ -235,8 +270,9 @@ class JobClaims:
         safe = re.sub(r"[^\w.-]", "_", name)[:48]
         return self.parts / f"{safe}-{_digest(name)[:6]}-{seq}"
 
-    def gather(self, part: Measurement, name: str, seq: int,
-               sleep=time.sleep, clock=time.monotonic) -> Measurement:
+    def gather(
+        self, part: Measurement, name: str, seq: int, sleep=time.sleep, clock=time.monotonic
+    ) -> Measurement:
         """Write this rank's part; the merger returns the merged record, others their part."""
         folder = self.window_dir(name, seq)
         folder.mkdir(parents=True, exist_ok=True)
@@ -245,8 +281,10 @@ class JobClaims:
         tmp.write_text(part.to_json())
         os.replace(tmp, path)
         if not self.merger:
-            part.job = dict(part.job or {}, merged_by=("rank 0" if self.shared else
-                                                       f"local rank 0 on {self.ctx.host}"))
+            part.job = dict(
+                part.job or {},
+                merged_by=("rank 0" if self.shared else f"local rank 0 on {self.ctx.host}"),
+            )
             return part
         deadline = clock() + self.wait_s
         while len(list(folder.glob("rank-*.json"))) < self.expected and clock() < deadline:
@@ -267,8 +305,13 @@ def _relabel(d: dict, prefix: str) -> dict:
     return {f"{prefix}{k}": v for k, v in d.items()}
 
 
-def merge_parts(parts: list[Measurement], ctx: JobContext, expected: int, shared: bool,
-                wait_s: float = DEFAULT_WAIT_S) -> Measurement:
+def merge_parts(
+    parts: list[Measurement],
+    ctx: JobContext,
+    expected: int,
+    shared: bool,
+    wait_s: float = DEFAULT_WAIT_S,
+) -> Measurement:
     """One record from the ranks' parts: each counted thing appears in exactly one part."""
     parts = sorted(parts, key=lambda p: (p.job or {}).get("rank", 0))
     hosts = sorted({(p.job or {}).get("host", "") for p in parts})
@@ -293,8 +336,10 @@ def merge_parts(parts: list[Measurement], ctx: JobContext, expected: int, shared
         attributed.update(_relabel(p.gpu_attributed_j, pre(p)))
         if p.idle:
             idle_w.update(_relabel(p.idle["w_per_device"], pre(p)))
-        devices += [dict(g, label=pre(p) + g["label"], rank=rank, host=job.get("host"))
-                    for g in p.gpu_devices]
+        devices += [
+            dict(g, label=pre(p) + g["label"], rank=rank, host=job.get("host"))
+            for g in p.gpu_devices
+        ]
         if p.cpu_energy_j is not None:
             cpu = (cpu or 0.0) + p.cpu_energy_j
         if p.dram_energy_j is not None:
@@ -313,30 +358,62 @@ def merge_parts(parts: list[Measurement], ctx: JobContext, expected: int, shared
     missing = sorted(set(range(expected)) - set(ranks)) if shared else []
     if len(parts) < expected:
         what = f"ranks {missing}" if missing else f"{expected - len(parts)} rank(s)"
-        errors.append(f"{what} sent no part within {wait_s:g} s: what they alone counted is "
-                      f"missing from this record")
+        errors.append(
+            f"{what} sent no part within {wait_s:g} s: what they alone counted is "
+            f"missing from this record"
+        )
     scope = "job" if shared else f"node {ctx.host}"
-    job = dict(ctx.to_dict(), scope=scope, ranks=ranks, hosts=hosts,
-               summary=f"{ctx.launcher} job {ctx.job_id}: one record for the {scope}, "
-                       f"{len(parts)} of {expected} rank part(s) merged; each GPU and each "
-                       f"node's RAPL counters counted once")
+    job = dict(
+        ctx.to_dict(),
+        scope=scope,
+        ranks=ranks,
+        hosts=hosts,
+        summary=f"{ctx.launcher} job {ctx.job_id}: one record for the {scope}, "
+        f"{len(parts)} of {expected} rank part(s) merged; each GPU and each "
+        f"node's RAPL counters counted once",
+    )
     if not shared:
-        notes.append(f"{ctx.nnodes} nodes and no {JOB_DIR_ENV}: this record covers node "
-                     f"{ctx.host} only (one record per node); set {JOB_DIR_ENV} to a folder "
-                     f"all nodes share for one record per job")
+        notes.append(
+            f"{ctx.nnodes} nodes and no {JOB_DIR_ENV}: this record covers node "
+            f"{ctx.host} only (one record per node); set {JOB_DIR_ENV} to a folder "
+            f"all nodes share for one record per job"
+        )
     idle = None
     if idle_w:
-        idle = {"seconds": max(p.idle["seconds"] for p in parts if p.idle),
-                "w_per_device": idle_w,
-                "source": " | ".join(dict.fromkeys(p.idle["source"] for p in parts if p.idle))}
+        idle = {
+            "seconds": max(p.idle["seconds"] for p in parts if p.idle),
+            "w_per_device": idle_w,
+            "source": " | ".join(dict.fromkeys(p.idle["source"] for p in parts if p.idle)),
+        }
     return Measurement(
-        name=first.name, started_at=min(p.started_at for p in parts),
-        wall_s=max(p.wall_s for p in parts), gpu_energy_j=gpu, cpu_energy_j=cpu,
-        dram_energy_j=dram, pue=first.pue, grid_gco2e_per_kwh=first.grid_gco2e_per_kwh,
-        sources={k: " | ".join(v) for k, v in sources.items()}, estimated=estimated,
-        errors=errors, device=" | ".join(device), gpu_devices=devices, notes=notes, idle=idle,
-        gpu_attributed_j=attributed, job=job)
+        name=first.name,
+        started_at=min(p.started_at for p in parts),
+        wall_s=max(p.wall_s for p in parts),
+        gpu_energy_j=gpu,
+        cpu_energy_j=cpu,
+        dram_energy_j=dram,
+        pue=first.pue,
+        grid_gco2e_per_kwh=first.grid_gco2e_per_kwh,
+        sources={k: " | ".join(v) for k, v in sources.items()},
+        estimated=estimated,
+        errors=errors,
+        device=" | ".join(device),
+        gpu_devices=devices,
+        notes=notes,
+        idle=idle,
+        gpu_attributed_j=attributed,
+        job=job,
+    )
 
 
-__all__ = ["CLAIM_DIR_ENV", "JOB_DIR_ENV", "WAIT_ENV", "JobClaims", "JobContext", "default_claim_dir",
-           "job_context", "merge_parts", "tasks_on_node"]
+__all__ = [
+    "CLAIM_DIR_ENV",
+    "JOB_DIR_ENV",
+    "WAIT_ENV",
+    "JobClaims",
+    "JobContext",
+    "default_claim_dir",
+    "job_context",
+    "merge_parts",
+    "tasks_on_node",
+]

@@ -67,8 +67,11 @@ class Measurement:
         if not self.idle:
             return None
         idle_w = self.idle["w_per_device"]
-        parts = [e - idle_w[k] * self.wall_s for k, e in self.gpu_energy_j.items()
-                 if e is not None and idle_w.get(k) is not None]
+        parts = [
+            e - idle_w[k] * self.wall_s
+            for k, e in self.gpu_energy_j.items()
+            if e is not None and idle_w.get(k) is not None
+        ]
         return sum(parts) if parts else None
 
     @property
@@ -80,8 +83,9 @@ class Measurement:
     @property
     def energy_j(self) -> float:
         """Total joules at the meter: GPUs + CPU + DRAM (parts not measured count 0)."""
-        return sum(v for v in (self.gpu_total_j, self.cpu_energy_j, self.dram_energy_j)
-                   if v is not None)
+        return sum(
+            v for v in (self.gpu_total_j, self.cpu_energy_j, self.dram_energy_j) if v is not None
+        )
 
     @property
     def co2e_kg(self) -> float:
@@ -119,21 +123,35 @@ class Measurement:
 
     def summary(self) -> str:
         """A few human lines: time, energy by part with its source, CO2e."""
+
         def j(v: float | None) -> str:
             return "n/a" if v is None else f"{v:,.1f} J"
-        lines = [f"{self.name}: {self.wall_s:.2f} s, {self.energy_j:,.1f} J "
-                 f"({self.energy_j / 3.6e6 * 1000:.4f} Wh), {self.co2e_kg * 1000:.3f} g CO2e"]
+
+        lines = [
+            f"{self.name}: {self.wall_s:.2f} s, {self.energy_j:,.1f} J "
+            f"({self.energy_j / 3.6e6 * 1000:.4f} Wh), {self.co2e_kg * 1000:.3f} g CO2e"
+        ]
         lines.append(f"  gpu  {j(self.gpu_total_j):>14}  {self.sources.get('gpu', '')}")
         if self.gpu_devices:
-            lines.append("       devices " + ", ".join(
-                f"{g['label']}={g['uuid']}" + (f" (MIG {', '.join(g['mig'])})" if g['mig'] else "")
-                for g in self.gpu_devices) + f" [{self.gpu_devices[0].get('selected_by', '')}]")
+            lines.append(
+                "       devices "
+                + ", ".join(
+                    f"{g['label']}={g['uuid']}"
+                    + (f" (MIG {', '.join(g['mig'])})" if g["mig"] else "")
+                    for g in self.gpu_devices
+                )
+                + f" [{self.gpu_devices[0].get('selected_by', '')}]"
+            )
         if self.idle:
-            lines.append(f"       idle {self.gpu_idle_w:,.1f} W over {self.idle['seconds']:g} s "
-                         f"before the run; active (above idle) {j(self.gpu_active_energy_j)}")
+            lines.append(
+                f"       idle {self.gpu_idle_w:,.1f} W over {self.idle['seconds']:g} s "
+                f"before the run; active (above idle) {j(self.gpu_active_energy_j)}"
+            )
         if self.gpu_attributed_j:
-            lines.append(f"       this job's share {j(self.gpu_attributed_total_j)}  "
-                         f"{self.sources.get('gpu_attributed', '')}")
+            lines.append(
+                f"       this job's share {j(self.gpu_attributed_total_j)}  "
+                f"{self.sources.get('gpu_attributed', '')}"
+            )
         lines.append(f"  cpu  {j(self.cpu_energy_j):>14}  {self.sources.get('cpu', '')}")
         lines.append(f"  dram {j(self.dram_energy_j):>14}  {self.sources.get('dram', '')}")
         lines.append(f"  co2e {self.sources.get('co2e', '')}")

@@ -54,21 +54,33 @@ class WindowHandle:
 class EnergyMonitor:
     """Measures named, possibly overlapping windows; never raises for device errors."""
 
-    def __init__(self, gpu: Meter | None = None, cpu: Meter | None = None,
-                 dram: Meter | None = None, carbon: CarbonConfig | None = None, *,
-                 interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
-                 cpu_tdp_w: float = DEFAULT_CPU_TDP_W, cpu_mode: str = "process",
-                 gpu_indices: list[int] | None = None,
-                 powercap_root: Path = POWERCAP_ROOT, per_process: bool = False,
-                 share_poll_s: float = DEFAULT_SHARE_POLL_S, nvml=None,
-                 clock: Callable[[], float] = time.monotonic,
-                 background: bool = True, job: JobContext | str | None = "auto",
-                 job_wait_s: float = DEFAULT_WAIT_S, claim_dir: Path | None = None,
-                 job_dir: Path | None = None) -> None:
+    def __init__(
+        self,
+        gpu: Meter | None = None,
+        cpu: Meter | None = None,
+        dram: Meter | None = None,
+        carbon: CarbonConfig | None = None,
+        *,
+        interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
+        cpu_tdp_w: float = DEFAULT_CPU_TDP_W,
+        cpu_mode: str = "process",
+        gpu_indices: list[int] | None = None,
+        powercap_root: Path = POWERCAP_ROOT,
+        per_process: bool = False,
+        share_poll_s: float = DEFAULT_SHARE_POLL_S,
+        nvml=None,
+        clock: Callable[[], float] = time.monotonic,
+        background: bool = True,
+        job: JobContext | str | None = "auto",
+        job_wait_s: float = DEFAULT_WAIT_S,
+        claim_dir: Path | None = None,
+        job_dir: Path | None = None,
+    ) -> None:
         self.probes: list[Probe] = []
         self.clock = clock
-        self.gpu = gpu or make_gpu_meter(interval_s, gpu_indices, self.probes, nvml=nvml,
-                                         clock=clock, background=background)
+        self.gpu = gpu or make_gpu_meter(
+            interval_s, gpu_indices, self.probes, nvml=nvml, clock=clock, background=background
+        )
         self.cpu = cpu or make_cpu_meter(cpu_tdp_w, cpu_mode, powercap_root, self.probes)
         self.dram = dram or make_dram_meter(powercap_root, self.probes)
         self.carbon = carbon or CarbonConfig()
@@ -131,8 +143,7 @@ class EnergyMonitor:
         if self.claims is not None:  # the job's processes: every rank on this node
             claims = self.claims
             kwargs["pids"] = lambda: process_tree(claims.rank_pids() | {os.getpid()})
-        self.share = ProcessShare(nvml, handles, poll_s=poll_s, background=background,
-                                  **kwargs)
+        self.share = ProcessShare(nvml, handles, poll_s=poll_s, background=background, **kwargs)
 
     @property
     def meters(self) -> dict[str, Meter]:
@@ -141,8 +152,10 @@ class EnergyMonitor:
 
     def device(self) -> str:
         """What is being measured, in words."""
-        parts = [f"gpu: {self.gpu.device()}" if self.gpu.available else "gpu: none",
-                 f"cpu: {self.cpu.device()}"]
+        parts = [
+            f"gpu: {self.gpu.device()}" if self.gpu.available else "gpu: none",
+            f"cpu: {self.cpu.device()}",
+        ]
         return "; ".join(parts)
 
     def poll(self) -> None:
@@ -152,8 +165,9 @@ class EnergyMonitor:
         if self.share is not None:
             self.share.poll()
 
-    def measure_idle(self, seconds: float,
-                     sleep: Callable[[float], object] = time.sleep) -> dict | None:
+    def measure_idle(
+        self, seconds: float, sleep: Callable[[float], object] = time.sleep
+    ) -> dict | None:
         """Measure the GPUs for `seconds` while this process does nothing: the idle baseline.
 
         Later windows report it as gpu_idle_w and gpu_active_energy_j beside the total; it
@@ -175,15 +189,19 @@ class EnergyMonitor:
         for label, joules in reading.energy_j.items():
             if aligned.get(label) is not None:
                 watts[label] = aligned[label]
-                how.add("counter change to counter change (the ~100 ms update step "
-                        "does not bias it)")
+                how.add(
+                    "counter change to counter change (the ~100 ms update step does not bias it)"
+                )
             else:
                 watts[label] = None if joules is None else joules / wall
                 how.add("window energy / seconds")
-        self.idle = {"seconds": round(wall, 3), "w_per_device": watts,
-                     "source": f"{reading.source} over {wall:.1f} s before the window, "
-                               f"nothing running in this job; {' and '.join(sorted(how))}" +
-                               (f"; {reading.error}" if reading.error else "")}
+        self.idle = {
+            "seconds": round(wall, 3),
+            "w_per_device": watts,
+            "source": f"{reading.source} over {wall:.1f} s before the window, "
+            f"nothing running in this job; {' and '.join(sorted(how))}"
+            + (f"; {reading.error}" if reading.error else ""),
+        }
         return self.idle
 
     def begin_window(self, name: str) -> None:
@@ -201,7 +219,8 @@ class EnergyMonitor:
             except Exception as exc:  # a backend failing must not stop the user's run
                 with self._lock:
                     self._start_errors.setdefault(name, []).append(
-                        f"{meter.kind}: could not start ({exc!r})")
+                        f"{meter.kind}: could not start ({exc!r})"
+                    )
 
     def end_window(self, name: str) -> Measurement:
         """Close window `name` and return its Measurement."""
@@ -228,24 +247,37 @@ class EnergyMonitor:
         if self.share is not None:
             shares = self.share.stop(name)
             attributed = attribute(gpu_j, shares)
-            sources["gpu_attributed"] = (f"{self.share.source}: " + "; ".join(
-                shares[k].describe(k) for k in gpu_j if k in shares))
+            sources["gpu_attributed"] = f"{self.share.source}: " + "; ".join(
+                shares[k].describe(k) for k in gpu_j if k in shares
+            )
             estimated.append("gpu_attributed")
         elif self.share_unavailable:
             sources["gpu_attributed"] = f"not estimated: {self.share_unavailable}"
         if self.idle is not None:
             sources["gpu_idle"] = self.idle["source"]
         m = Measurement(
-            name=name, started_at=started_at, wall_s=t1 - t0, gpu_energy_j=gpu_j,
-            cpu_energy_j=readings["cpu"].total_j, dram_energy_j=readings["dram"].total_j,
-            pue=self.carbon.pue, grid_gco2e_per_kwh=self.carbon.grid_gco2e_per_kwh,
-            sources=sources, estimated=estimated, errors=errors, device=self.device(),
-            gpu_devices=self.gpu.gpu_devices(), notes=self.gpu.notes,
-            idle=dict(self.idle) if self.idle else None, gpu_attributed_j=attributed)
+            name=name,
+            started_at=started_at,
+            wall_s=t1 - t0,
+            gpu_energy_j=gpu_j,
+            cpu_energy_j=readings["cpu"].total_j,
+            dram_energy_j=readings["dram"].total_j,
+            pue=self.carbon.pue,
+            grid_gco2e_per_kwh=self.carbon.grid_gco2e_per_kwh,
+            sources=sources,
+            estimated=estimated,
+            errors=errors,
+            device=self.device(),
+            gpu_devices=self.gpu.gpu_devices(),
+            notes=self.gpu.notes,
+            idle=dict(self.idle) if self.idle else None,
+            gpu_attributed_j=attributed,
+        )
         if self.claims is None:
             return m
-        m.job = dict(self.job.to_dict(), counted=dict(self.counted),
-                     counted_elsewhere=dict(self.elsewhere))
+        m.job = dict(
+            self.job.to_dict(), counted=dict(self.counted), counted_elsewhere=dict(self.elsewhere)
+        )
         return self.claims.gather(m, name, self._seq[name])
 
     @contextmanager
@@ -260,6 +292,7 @@ class EnergyMonitor:
 
     def metered(self, name: str | None = None) -> Callable:
         """Decorator: measure each call; results go to `wrapper.measurements`."""
+
         def decorate(func: Callable) -> Callable:
             label = name or func.__qualname__
             counter = iter(range(1 << 62))
@@ -275,6 +308,7 @@ class EnergyMonitor:
 
             wrapper.measurements = []
             return wrapper
+
         return decorate
 
     def close(self) -> None:

@@ -29,8 +29,9 @@ def load_pynvml():
     try:
         pynvml = importlib.import_module("pynvml")
     except ImportError as exc:
-        raise MeterUnavailable("no GPU: nvidia-ml-py (pynvml) is not installed "
-                               "(pip install 'greenlens[replication]')") from exc
+        raise MeterUnavailable(
+            "no GPU: nvidia-ml-py (pynvml) is not installed (pip install 'greenlens[replication]')"
+        ) from exc
     try:
         pynvml.nvmlInit()
     except pynvml.NVMLError as exc:
@@ -55,8 +56,13 @@ def visible_indices(pynvml) -> list[int]:
 class _NvmlMeter(Meter):
     kind = "gpu"
 
-    def __init__(self, pynvml, indices: list[int] | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        pynvml,
+        indices: list[int] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.nvml = pynvml
         self.clock = clock
         if indices is None:
@@ -65,17 +71,18 @@ class _NvmlMeter(Meter):
             inventory = {d.index: d for d in resolve_visible(pynvml, {}).devices}
             missing = [i for i in indices if i not in inventory]
             if missing:
-                raise MeterUnavailable(f"no GPU with NVML index {missing} (NVML shows "
-                                       f"{len(inventory)} device(s))")
-            self.visible = VisibleGpus([inventory[i] for i in indices],
-                                       f"indices {list(indices)} given by the caller")
+                raise MeterUnavailable(
+                    f"no GPU with NVML index {missing} (NVML shows {len(inventory)} device(s))"
+                )
+            self.visible = VisibleGpus(
+                [inventory[i] for i in indices], f"indices {list(indices)} given by the caller"
+            )
         self.devices = self.visible.devices
         self.indices = [d.index for d in self.devices]
         if not self.indices:
             why = self.visible.notes[0] if self.visible.notes else "NVML found 0 devices"
             raise MeterUnavailable(f"no GPU: {why}")
-        self.handles = {d.label: pynvml.nvmlDeviceGetHandleByIndex(d.index)
-                        for d in self.devices}
+        self.handles = {d.label: pynvml.nvmlDeviceGetHandleByIndex(d.index) for d in self.devices}
         self._lock = threading.Lock()
 
     @property
@@ -120,8 +127,13 @@ class NvmlEnergyMeter(_NvmlMeter):
 
     source = "nvml-energy-counter"
 
-    def __init__(self, pynvml, indices: list[int] | None = None, *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        pynvml,
+        indices: list[int] | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(pynvml, indices, clock=clock)
         for label, handle in self.handles.items():
             try:
@@ -129,7 +141,8 @@ class NvmlEnergyMeter(_NvmlMeter):
             except pynvml.NVMLError as exc:
                 raise MeterUnavailable(
                     f"nvmlDeviceGetTotalEnergyConsumption failed on GPU {label} "
-                    f"({_msg(exc)}); the counter needs a Volta or newer GPU") from exc
+                    f"({_msg(exc)}); the counter needs a Volta or newer GPU"
+                ) from exc
         self._start: dict[str, tuple[float, dict[str, int | str]]] = {}
 
     def _read_mj(self) -> dict[str, int | str]:
@@ -141,8 +154,9 @@ class NvmlEnergyMeter(_NvmlMeter):
                 out[label] = _msg(exc)
         return out
 
-    def idle_power_w(self, seconds: float, sleep: Callable[[float], object] = time.sleep,
-                     poll_s: float = 0.005) -> dict[str, float | None]:
+    def idle_power_w(
+        self, seconds: float, sleep: Callable[[float], object] = time.sleep, poll_s: float = 0.005
+    ) -> dict[str, float | None]:
         """Mean power per GPU over `seconds`, from the counter's first to its last change.
 
         The counter moves in steps about every 100 ms, so energy over a short window is off
@@ -157,8 +171,11 @@ class NvmlEnergyMeter(_NvmlMeter):
             sleep(poll_s)
             now, t = self._read_mj(), self.clock()
             for label, value in now.items():
-                if isinstance(value, int) and isinstance(prev.get(label), int) and \
-                        value != prev[label]:
+                if (
+                    isinstance(value, int)
+                    and isinstance(prev.get(label), int)
+                    and value != prev[label]
+                ):
                     first.setdefault(label, (t, value))
                     last[label] = (t, value)
             prev = now
@@ -190,21 +207,25 @@ class NvmlEnergyMeter(_NvmlMeter):
                 # the counter updates about every 100 ms: a shorter window may see no change
                 try:
                     energy[label] = self.nvml.nvmlDeviceGetPowerUsage(handle) * (t1 - t0) / 1e3
-                    notes.append(f"GPU {label}: counter unchanged over {t1 - t0:.3f} s, "
-                                 f"instant power x time")
+                    notes.append(
+                        f"GPU {label}: counter unchanged over {t1 - t0:.3f} s, instant power x time"
+                    )
                 except self.nvml.NVMLError:
                     energy[label] = 0.0
             elif isinstance(a, int) and isinstance(b, int) and b < a and a < COUNTER_WRAP // 2:
                 energy[label] = None
-                errors.append(f"GPU {label}: energy counter went back from {a} to {b} mJ "
-                              f"(driver reloaded or GPU reset?); its energy is unknown")
+                errors.append(
+                    f"GPU {label}: energy counter went back from {a} to {b} mJ "
+                    f"(driver reloaded or GPU reset?); its energy is unknown"
+                )
             elif isinstance(a, int) and isinstance(b, int):
                 energy[label] = ((b - a) % COUNTER_WRAP) / 1000.0  # modulo: 64-bit wrap
             else:
                 energy[label] = None
                 why = b if isinstance(b, str) else a
-                errors.append(f"GPU {label}: NVML error during window ({why}); "
-                              f"its energy is unknown")
+                errors.append(
+                    f"GPU {label}: NVML error during window ({why}); its energy is unknown"
+                )
         source = f"{self.source} ({'; '.join(notes)})" if notes else self.source
         return Reading(energy, source, error="; ".join(errors) or None)
 
@@ -212,19 +233,27 @@ class NvmlEnergyMeter(_NvmlMeter):
 class NvmlPowerSamplingMeter(_NvmlMeter):
     """Per-GPU energy from power (mW) sampled every `interval_s`, trapezoid-integrated."""
 
-    def __init__(self, pynvml, indices: list[int] | None = None,
-                 interval_s: float = DEFAULT_SAMPLE_INTERVAL_S, *,
-                 clock: Callable[[], float] = time.monotonic, background: bool = True) -> None:
+    def __init__(
+        self,
+        pynvml,
+        indices: list[int] | None = None,
+        interval_s: float = DEFAULT_SAMPLE_INTERVAL_S,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        background: bool = True,
+    ) -> None:
         super().__init__(pynvml, indices, clock=clock)
         for label, handle in self.handles.items():
             try:
                 pynvml.nvmlDeviceGetPowerUsage(handle)
             except pynvml.NVMLError as exc:
                 raise MeterUnavailable(
-                    f"nvmlDeviceGetPowerUsage failed on GPU {label} ({_msg(exc)})") from exc
+                    f"nvmlDeviceGetPowerUsage failed on GPU {label} ({_msg(exc)})"
+                ) from exc
         self.interval_s = interval_s
-        self.source = (f"nvml-power-sampling: nvmlDeviceGetPowerUsage every "
-                       f"{interval_s:g} s, trapezoid")
+        self.source = (
+            f"nvml-power-sampling: nvmlDeviceGetPowerUsage every {interval_s:g} s, trapezoid"
+        )
         self._samples: list[tuple[float, dict[str, float | None]]] = []
         self._windows: dict[str, float] = {}
         self._lost: dict[str, tuple[float, str]] = {}
@@ -279,10 +308,14 @@ class NvmlPowerSamplingMeter(_NvmlMeter):
             energy[label] = _trapezoid_j(pts) if len(pts) >= 2 else None
             if label in lost and lost[label][0] <= t1:
                 why = lost[label][1]
-                covered = f"covers the first {pts[-1][0] - t0:.1f} s only (to the last " \
-                    f"good sample)" if energy[label] is not None else "is unknown"
-                errors.append(f"GPU {label}: NVML error during window ({why}); "
-                              f"its energy {covered}")
+                covered = (
+                    f"covers the first {pts[-1][0] - t0:.1f} s only (to the last good sample)"
+                    if energy[label] is not None
+                    else "is unknown"
+                )
+                errors.append(
+                    f"GPU {label}: NVML error during window ({why}); its energy {covered}"
+                )
         return Reading(energy, self.source, error="; ".join(errors) or None)
 
     def close(self) -> None:

@@ -61,8 +61,12 @@ class ReplayClock:
 class ReplayNVMLError(Exception):
     """pynvml.NVMLError's shape: `.value` is the NVML return code."""
 
-    _names = {3: "Not Supported", 6: "Not Found", 12: "NVML Shared Library Not Found",
-              15: "GPU is lost"}
+    _names = {
+        3: "Not Supported",
+        6: "Not Found",
+        12: "NVML Shared Library Not Found",
+        15: "GPU is lost",
+    }
 
     def __init__(self, value: int) -> None:
         super().__init__(value)
@@ -75,8 +79,9 @@ class ReplayNVMLError(Exception):
 def load_trace(path: str | Path) -> dict:
     """Read a trace file, checking its format tag."""
     trace = json.loads(Path(path).read_text())
-    if not str(trace.get("format", "")).startswith(("greenlens-nvml-trace/",
-                                                    "greenlens-rapl-trace/")):
+    if not str(trace.get("format", "")).startswith(
+        ("greenlens-nvml-trace/", "greenlens-rapl-trace/")
+    ):
         raise ValueError(f"{path}: not a greenlens trace (format {trace.get('format')!r})")
     return trace
 
@@ -179,8 +184,11 @@ class ReplayNvml:
         for t_s, pid, sm, mem in rows:
             ts = self.t0_us + int(t_s * 1e6)
             if last_seen_us < ts <= now_us:
-                out.append(SimpleNamespace(pid=pid, timeStamp=ts, smUtil=sm, memUtil=mem,
-                                           encUtil=0, decUtil=0))
+                out.append(
+                    SimpleNamespace(
+                        pid=pid, timeStamp=ts, smUtil=sm, memUtil=mem, encUtil=0, decUtil=0
+                    )
+                )
         if not out:
             raise ReplayNVMLError(6)
         return out
@@ -217,21 +225,33 @@ class RaplReplay:
             os.replace(tmp, path)
 
 
-def record_nvml_trace(pynvml, indices: list[int], seconds: float, step_s: float = 0.02,
-                      note: str = "") -> dict:
+def record_nvml_trace(
+    pynvml, indices: list[int], seconds: float, step_s: float = 0.02, note: str = ""
+) -> dict:
     """Read energy counter and power of `indices` every `step_s` for `seconds`: a trace."""
     handles = {i: pynvml.nvmlDeviceGetHandleByIndex(i) for i in indices}
     devices = []
     for i, h in handles.items():
         uuid, name = pynvml.nvmlDeviceGetUUID(h), pynvml.nvmlDeviceGetName(h)
-        devices.append({"index": len(devices), "recorded_index": i,
-                        "uuid": uuid.decode() if isinstance(uuid, bytes) else uuid,
-                        "name": name.decode() if isinstance(name, bytes) else name,
-                        "energy_counter": True, "lost_at_s": None})
-    trace = {"format": "greenlens-nvml-trace/1", "about": note or "recorded by "
-             "record_nvml_trace", "t0_unix_us": int(time.time() * 1e6), "devices": devices,
-             "t_s": [], "energy_mj": {str(k): [] for k in range(len(devices))},
-             "power_mw": {str(k): [] for k in range(len(devices))}}
+        devices.append(
+            {
+                "index": len(devices),
+                "recorded_index": i,
+                "uuid": uuid.decode() if isinstance(uuid, bytes) else uuid,
+                "name": name.decode() if isinstance(name, bytes) else name,
+                "energy_counter": True,
+                "lost_at_s": None,
+            }
+        )
+    trace = {
+        "format": "greenlens-nvml-trace/1",
+        "about": note or "recorded by record_nvml_trace",
+        "t0_unix_us": int(time.time() * 1e6),
+        "devices": devices,
+        "t_s": [],
+        "energy_mj": {str(k): [] for k in range(len(devices))},
+        "power_mw": {str(k): [] for k in range(len(devices))},
+    }
     t0 = time.monotonic()
     while (t := time.monotonic() - t0) < seconds:
         trace["t_s"].append(round(t, 6))
@@ -242,5 +262,11 @@ def record_nvml_trace(pynvml, indices: list[int], seconds: float, step_s: float 
     return trace
 
 
-__all__ = ["RaplReplay", "ReplayClock", "ReplayNVMLError", "ReplayNvml", "load_trace",
-           "record_nvml_trace"]
+__all__ = [
+    "RaplReplay",
+    "ReplayClock",
+    "ReplayNVMLError",
+    "ReplayNvml",
+    "load_trace",
+    "record_nvml_trace",
+]

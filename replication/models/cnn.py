@@ -47,8 +47,14 @@ def encode(texts: list[str], vocab: dict[str, int], max_len: int) -> list[list[i
     return [[vocab.get(tok, UNK) for tok in tokenize(t)][:max_len] or [UNK] for t in texts]
 
 
-def make_model(vocab_size: int, emb_dim: int, num_filters: int, widths: list[int],
-               dropout: float, num_classes: int):
+def make_model(
+    vocab_size: int,
+    emb_dim: int,
+    num_filters: int,
+    widths: list[int],
+    dropout: float,
+    num_classes: int,
+):
     """The Kim CNN as a torch module."""
     import torch
     from torch import nn
@@ -75,7 +81,7 @@ def _pad(seqs: list[list[int]], min_len: int, device):
     length = max(min_len, max(len(s) for s in seqs))
     out = torch.full((len(seqs), length), PAD, dtype=torch.long)
     for i, s in enumerate(seqs):
-        out[i, :len(s)] = torch.tensor(s, dtype=torch.long)
+        out[i, : len(s)] = torch.tensor(s, dtype=torch.long)
     return out.to(device)
 
 
@@ -92,8 +98,14 @@ def train_eval(data: TextData, params: dict[str, Any], ctx: TrialContext) -> Tri
     train_ids = encode(data.train.texts, vocab, max_len)
     dev_ids = encode(data.dev.texts, vocab, max_len)
     train_y = torch.tensor(data.train.labels, device=device)
-    model = make_model(len(vocab) + 2, int(params["emb_dim"]), int(params["num_filters"]),
-                       widths, float(params["dropout"]), data.num_classes).to(device)
+    model = make_model(
+        len(vocab) + 2,
+        int(params["emb_dim"]),
+        int(params["num_filters"]),
+        widths,
+        float(params["dropout"]),
+        data.num_classes,
+    ).to(device)
     opt = torch.optim.Adam(model.parameters(), lr=float(params["lr"]))
     epochs = ctx.epochs(params["epochs"])
     bs = int(params["batch_size"])
@@ -112,6 +124,7 @@ def train_eval(data: TextData, params: dict[str, Any], ctx: TrialContext) -> Tri
                 loss = F.cross_entropy(model(x), y)
                 loss.backward()
                 return loss
+
             opt.zero_grad(set_to_none=True)
             train_flops.run(tuple(x.shape), step)
             opt.step()
@@ -127,8 +140,12 @@ def train_eval(data: TextData, params: dict[str, Any], ctx: TrialContext) -> Tri
             pred = infer_flops.run(tuple(x.shape), lambda: model(x)).argmax(dim=1)
             correct += int((pred.cpu() == torch.tensor([data.dev.labels[i] for i in idx])).sum())
     return TrialOutcome(
-        val_metric=correct / len(dev_ids), train_flops=float(train_flops.total),
+        val_metric=correct / len(dev_ids),
+        train_flops=float(train_flops.total),
         inference_flops=float(infer_flops.total),
         flops_source=f"{FLOPS_SOURCE}, counted once per batch shape",
-        train_s=train_s, dtype="fp32", device_name=device_name(device),
-        params_used={**params, "epochs": epochs, "vocabulary": len(vocab)})
+        train_s=train_s,
+        dtype="fp32",
+        device_name=device_name(device),
+        params_used={**params, "epochs": epochs, "vocabulary": len(vocab)},
+    )

