@@ -66,7 +66,7 @@ def category_trends(rows: list[dict]) -> alt.FacetChart:
     )
 
 
-def figure2_comparison(rows: list[dict]) -> alt.Chart:
+def figure2_comparison(rows: list[dict]) -> alt.FacetChart:
     """Published (Green AI) vs greenlens raw and adjusted shares, with their intervals."""
     recs = []
     for r in rows:
@@ -132,7 +132,7 @@ def figure2_comparison(rows: list[dict]) -> alt.Chart:
     )
 
 
-def figure2_trends(rows: list[dict]) -> alt.Chart:
+def figure2_trends(rows: list[dict]) -> alt.Chart | alt.FacetChart:
     """Adjusted share targeting accuracy / efficiency (incl. both) per venue and year."""
     df = pd.DataFrame(
         [

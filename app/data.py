@@ -40,6 +40,14 @@ def reader(path: str) -> SnapshotReader | None:
     return _open(path)
 
 
+def _store(path: str) -> SnapshotReader:
+    """The reader of `path` for a page that needs one; a clear error when there is no store."""
+    db = reader(path)
+    if db is None:
+        raise GreenlensError(f"No store at `{path}`.")
+    return db
+
+
 def open_problem(path: str) -> str | None:
     """Why the store cannot be opened at all (missing, being written, unreadable), else None."""
     if not Path(path).exists():
@@ -62,7 +70,7 @@ def store_problem(path: str) -> str | None:
             "`greenlens extract`, or start the app with `greenlens app --db FILE`."
         )
     try:
-        db = reader(path)
+        db = _store(path)
     except GreenlensError as exc:
         return f"Cannot open the store: {exc}"
     if not has_findings(db):
@@ -76,7 +84,7 @@ def store_problem(path: str) -> str | None:
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def overview(path: str) -> dict:
     """Counts, the current extractor version, and the venues and years in the store."""
-    db = reader(path)
+    db = _store(path)
     vy = _papers.venues_years(db)
     return {
         "summary": _shares.summary(db),
@@ -103,7 +111,7 @@ def category_shares(
     """Share rows (k, n, share, Wilson bounds) per (pooled) venue, year and category."""
     return [
         r.as_dict()
-        for r in _shares.category_shares(reader(path), _filters(venues, y0, y1, categories, pool))
+        for r in _shares.category_shares(_store(path), _filters(venues, y0, y1, categories, pool))
     ]
 
 
@@ -120,7 +128,7 @@ def target_shares(
     return [
         r.as_dict()
         for r in _shares.target_shares(
-            reader(path), _filters(venues, y0, y1, None, pool), source=source
+            _store(path), _filters(venues, y0, y1, None, pool), source=source
         )
     ]
 
@@ -130,7 +138,7 @@ def figure2(path: str, source: str = "abstract") -> dict:
     """The Green AI comparison cells and the same question for every venue and year."""
     from analysis import figure2 as _figure2
 
-    db = reader(path)
+    db = _store(path)
     return {
         "comparison": [asdict(r) for r in _figure2.comparison_rows(db, source=source)],
         "all": [asdict(r) for r in _figure2.figure2_rows(db, source=source)],
@@ -146,7 +154,7 @@ def adjustment_note(path: str, target: bool = False, source: str = "fulltext") -
     from extractors.schema import CATEGORIES
     from extractors.target import METHOD
 
-    version = current_version(reader(path))
+    version = current_version(_store(path))
     sources = ("fulltext", "abstract") if source == "both" else (source,)
     keys = ("target",) if target else CATEGORIES
     return provenance(keys, sources, {"fulltext": version, "abstract": METHOD})
@@ -158,14 +166,14 @@ def trend_tests(
 ) -> list[dict]:
     """One logistic trend test per category."""
     return [
-        r.as_dict() for r in _shares.trend_tests(reader(path), _filters(venues, y0, y1, categories))
+        r.as_dict() for r in _shares.trend_tests(_store(path), _filters(venues, y0, y1, categories))
     ]
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def denominators(path: str, venues: tuple[str, ...], y0: int | None, y1: int | None) -> dict:
     """The sentences saying what the category and target shares are shares of."""
-    db, f = reader(path), _filters(venues, y0, y1)
+    db, f = _store(path), _filters(venues, y0, y1)
     return {
         "category": _shares.denominator_note(db, f),
         "target": _shares.denominator_note(db, f, target=True),
@@ -185,21 +193,21 @@ def search_papers(
 ) -> tuple[list[dict], int]:
     """Matching papers (at most `limit`) and how many match in all."""
     q = _papers.PaperQuery(title, author, tuple(venues), y0, y1, label, limit)
-    db = reader(path)
+    db = _store(path)
     return _papers.search_papers(db, q), _papers.count_papers(db, q)
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def paper_card(path: str, paper_id: str) -> dict | None:
     """A paper's metadata and reporting card as plain dicts."""
-    card = _papers.paper_card(reader(path), paper_id)
+    card = _papers.paper_card(_store(path), paper_id)
     return asdict(card) if card else None
 
 
 @st.cache_data(ttl=TTL_S, show_spinner=False)
 def replication_data(path: str) -> dict:
     """Recipes, their trials, their EVP curves and recent runs (empty lists if none)."""
-    db = reader(path)
+    db = _store(path)
     recipes = _replication.recipes(db)
     names = tuple(r["recipe"] for r in recipes)
     return {

@@ -206,3 +206,15 @@ def test_paper_card_of_an_older_extraction_says_so(monkeypatch, db_file):
     at = _app(monkeypatch, db_file, "pages/papers.py")
     at.text_input(key="title").set_value(title).run()
     assert any("older extractor version" in w.value for w in at.warning)
+
+
+def test_data_calls_without_a_store_raise_a_clear_error(tmp_path):
+    from app import data
+    from corpus.errors import GreenlensError
+
+    missing = str(tmp_path / "missing.duckdb")
+    assert data.reader(missing) is None
+    with pytest.raises(GreenlensError, match="No store at"):
+        data.overview(missing)
+    with pytest.raises(GreenlensError, match="No store at"):
+        data.replication_data(missing)

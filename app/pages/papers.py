@@ -40,7 +40,7 @@ st.dataframe(
 )
 
 titles = {r["id"]: f"{r['title']} ({r['venue']} {r['year']})" for r in rows}
-chosen = st.selectbox("Open a paper", list(titles), format_func=titles.get, key="paper")
+chosen = st.selectbox("Open a paper", list(titles), format_func=titles.__getitem__, key="paper")
 card = data.paper_card(path, chosen) if chosen else None
 if card:
     paper = card["paper"]
