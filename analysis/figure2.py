@@ -22,7 +22,7 @@ PUBLISHED: dict[tuple[str, int], dict[str, float | None]] = {
     ("CVPR", 2019): {"accuracy_incl_both": 0.75, "efficiency": 0.20},
 }
 PUBLISHED_N = 20
-GROUPS = {
+GROUPS: dict[str, tuple[str, ...]] = {
     "accuracy_incl_both": ("accuracy", "both"),
     "efficiency_incl_both": ("efficiency", "both"),
 }

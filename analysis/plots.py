@@ -21,6 +21,13 @@ TARGET_COLOURS = {
 }
 
 
+def _interval(s: ShareRow) -> tuple[float, float, float]:
+    """(share, Wilson low, Wilson high) of a row with papers (n > 0 always has all three)."""
+    if s.share is None or s.ci_low is None or s.ci_high is None:
+        raise ValueError(f"share row {s.venue} {s.year} {s.category} has n={s.n} but no share")
+    return s.share, s.ci_low, s.ci_high
+
+
 def category_trends(shares: list[ShareRow], categories: tuple[str, ...]) -> Figure:
     """Small multiples: share of papers reporting each category per year, Wilson 95% bars."""
     cols = 4
@@ -31,10 +38,11 @@ def category_trends(shares: list[ShareRow], categories: tuple[str, ...]) -> Figu
     for ax, category in zip(axes.flat, categories):
         mine = sorted((s for s in shares if s.category == category and s.n), key=lambda s: s.year)
         xs = [s.year for s in mine]
-        ys = [s.share for s in mine]
+        ivs = [_interval(s) for s in mine]
+        ys = [share for share, _, _ in ivs]
         err = [
-            [max(0.0, s.share - s.ci_low) for s in mine],
-            [max(0.0, s.ci_high - s.share) for s in mine],
+            [max(0.0, share - lo) for share, lo, _ in ivs],
+            [max(0.0, hi - share) for share, _, hi in ivs],
         ]
         ax.errorbar(xs, ys, yerr=err, fmt="o-", capsize=3, markersize=4)
         ax.set_title(category, fontsize=10)
@@ -125,18 +133,20 @@ def figure2_trends(rows) -> Figure:
 def compute_scatter(rows: list[ComputeRow]) -> Figure:
     """Compute estimates (and reported FLOP counts) per year, log scale."""
     fig, ax = plt.subplots(figsize=(7, 3.6))
-    est = [r for r in rows if r.estimate_flop]
+    est = [(r.year, r.estimate_flop) for r in rows if r.estimate_flop]
     ax.scatter(
-        [r.year for r in est],
-        [r.estimate_flop for r in est],
+        [year for year, _ in est],
+        [flop for _, flop in est],
         label="estimate (GPU-h x peak x utilisation)",
         marker="o",
     )
     for unit, marker in (("FLOPs", "x"), ("MACs", "+")):
-        rep = [r for r in rows if r.reported_flop and r.reported_unit == unit]
+        rep = [
+            (r.year, r.reported_flop) for r in rows if r.reported_flop and r.reported_unit == unit
+        ]
         ax.scatter(
-            [r.year for r in rep],
-            [r.reported_flop for r in rep],
+            [year for year, _ in rep],
+            [flop for _, flop in rep],
             marker=marker,
             label=f"reported {unit} (paper's own count, often per forward pass)",
         )

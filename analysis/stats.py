@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy import stats as sps
@@ -86,20 +86,20 @@ def logistic_trend(
     keep = nn > 0
     y, kk, nn = y[keep], kk[keep], nn[keep]
     total_n, total_k = int(nn.sum()), int(kk.sum())
-    base = {"n": total_n, "k": total_k, "years": int(np.unique(y).size)}
+    base = TrendFit(n=total_n, k=total_k, years=int(np.unique(y).size))
     if total_n == 0:
-        return TrendFit(**base, reason="n/a: no papers")
+        return replace(base, reason="n/a: no papers")
     if np.unique(y).size < 2:
-        return TrendFit(
-            **base, reason="n/a: papers from a single year only; a trend needs at least two years"
+        return replace(
+            base, reason="n/a: papers from a single year only; a trend needs at least two years"
         )
     if total_k == 0:
-        return TrendFit(**base, reason="n/a: no paper reports it (all 0); slope undefined")
+        return replace(base, reason="n/a: no paper reports it (all 0); slope undefined")
     if total_k == total_n:
-        return TrendFit(**base, reason="n/a: every paper reports it (all 1); slope undefined")
+        return replace(base, reason="n/a: every paper reports it (all 1); slope undefined")
     sep = _separation(y, kk, nn)
     if sep:
-        return TrendFit(**base, reason=sep)
+        return replace(base, reason=sep)
     x = y - (y * nn).sum() / nn.sum()
     X = np.column_stack([np.ones_like(x), x])
     p0 = total_k / total_n
@@ -115,8 +115,8 @@ def logistic_trend(
         if np.max(np.abs(step)) < tol:
             break
     else:
-        return TrendFit(
-            **base,
+        return replace(
+            base,
             iterations=max_iter,
             reason="n/a: Newton-Raphson did not converge (near separation)",
         )
@@ -125,8 +125,8 @@ def logistic_trend(
     cov = np.linalg.inv(info)
     slope, se = float(beta[1]), float(math.sqrt(cov[1, 1]))
     z = slope / se
-    return TrendFit(
-        **base,
+    return replace(
+        base,
         slope=slope,
         se=se,
         ci_low=slope - Z95 * se,

@@ -13,9 +13,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corpus.errors import ConfigError
 from corpus.store import Store
+
+if TYPE_CHECKING:
+    from analysis.db import Reader
 
 
 def _weights(N: int, n: int) -> list[float]:
@@ -77,7 +81,7 @@ def evp_points(
 
 
 def evp_curve(
-    store: Store, recipe: str, energy: str = "mean"
+    store: Reader, recipe: str, energy: str = "mean"
 ) -> list[tuple[int, float, float | None]]:
     """(n, EVP, energy_j) for n = 1..N over a recipe's finished trials in the store."""
     from replication.runs import load_trials

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from corpus.store import Store
 from replication.meters.measurement import Measurement
+
+if TYPE_CHECKING:
+    from analysis.db import Reader
 
 RUN_COLUMNS = (
     "id",
@@ -197,7 +200,7 @@ def save_trial(store: Store, trial: TrialRow, run: dict[str, Any] | None) -> Non
         store.insert_row("trials", {c: row[c] for c in TRIAL_COLUMNS})
 
 
-def load_trials(store: Store, recipe: str, status: str | None = "done") -> list[TrialRow]:
+def load_trials(store: Reader, recipe: str, status: str | None = "done") -> list[TrialRow]:
     """A recipe's trials in trial order (only `status` ones unless status is None)."""
     sql = "SELECT * FROM trials WHERE recipe = ?"
     params: list[Any] = [recipe]
