@@ -157,33 +157,34 @@ class NullMeter(Meter):
 class Poller:
     """A daemon thread calling `tick()` every `interval_s` while at least one window is open."""
 
-    def __init__(self, tick: Callable[[], None], interval_s: float) -> None:
-        self.tick = tick
+    def __init__(self, tick: Callable[[], object], interval_s: float) -> None:
+        self.tick = tick  # its return value, if any, is ignored
         self.interval_s = interval_s
         self._open = 0
-        self._thread: threading.Thread | None = None
-        self._stop: threading.Event | None = None
+        # the running thread and the event that stops it, set and cleared together
+        self._running: tuple[threading.Thread, threading.Event] | None = None
         self._lock = threading.Lock()
 
     def window_opened(self) -> None:
         """Start the thread on the first open window."""
         with self._lock:
             self._open += 1
-            if self._thread is None:
-                self._stop = threading.Event()
-                self._thread = threading.Thread(
-                    target=self._run, args=(self._stop,), daemon=True, name="greenlens-meter"
+            if self._running is None:
+                stop = threading.Event()
+                thread = threading.Thread(
+                    target=self._run, args=(stop,), daemon=True, name="greenlens-meter"
                 )
-                self._thread.start()
+                self._running = (thread, stop)
+                thread.start()
 
     def window_closed(self) -> None:
         """Stop the thread when the last window closes."""
         thread = None
         with self._lock:
             self._open = max(0, self._open - 1)
-            if self._open == 0 and self._thread is not None:
-                thread, self._thread = self._thread, None
-                self._stop.set()
+            if self._open == 0 and self._running is not None:
+                (thread, stop), self._running = self._running, None
+                stop.set()
         if thread is not None and thread is not threading.current_thread():
             thread.join()
 

@@ -137,7 +137,9 @@ class RaplMeter(Meter):
         with self._lock:
             begin = self._start.pop(key)
             error = self._error
-        energy = {label: (end[label] - begin[label]) / 1e6 for label in end}
+        energy: dict[str, float | None] = {
+            label: (end[label] - begin[label]) / 1e6 for label in end
+        }
         return Reading(energy, self.source, error=error)
 
 

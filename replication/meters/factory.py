@@ -80,13 +80,13 @@ def make_gpu_meter(
         _shutdown(pynvml)
         return NullMeter("gpu", reason)
     try:
-        meter = NvmlPowerSamplingMeter(
+        sampler = NvmlPowerSamplingMeter(
             pynvml, indices, interval_s, clock=clock, background=background
         )
         if replayed:
-            meter.source = f"{meter.source} (replayed from {replayed}, not read from a GPU)"
-        probes.append(Probe("gpu", "nvml-power-sampling", True, meter.device()))
-        return meter
+            sampler.source = f"{sampler.source} (replayed from {replayed}, not read from a GPU)"
+        probes.append(Probe("gpu", "nvml-power-sampling", True, sampler.device()))
+        return sampler
     except MeterUnavailable as exc:
         probes.append(Probe("gpu", "nvml-power-sampling", False, str(exc)))
         reason = f"{reason}; {exc}"
@@ -133,9 +133,9 @@ def make_cpu_meter(
         return meter
     except MeterUnavailable as exc:
         probes.append(Probe("cpu", "rapl-package", False, str(exc)))
-    meter = CpuEstimateMeter(tdp_w, mode, why="RAPL unreadable")
+    estimate = CpuEstimateMeter(tdp_w, mode, why="RAPL unreadable")
     probes.append(Probe("cpu", "estimate", True, f"{tdp_w:g} W TDP x utilisation ({mode})"))
-    return meter
+    return estimate
 
 
 def make_dram_meter(root: Path = POWERCAP_ROOT, probes: list[Probe] | None = None) -> Meter:

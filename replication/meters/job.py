@@ -32,6 +32,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import overload
 
 from replication.meters.measurement import Measurement
 
@@ -70,6 +71,10 @@ class JobContext:
         }
 
 
+@overload
+def _int(env: Mapping[str, str], key: str) -> int | None: ...
+@overload
+def _int(env: Mapping[str, str], key: str, default: int) -> int: ...
 def _int(env: Mapping[str, str], key: str, default: int | None = None) -> int | None:
     try:
         return int(env[key])
@@ -116,9 +121,8 @@ def job_context(environ: Mapping[str, str] | None = None) -> JobContext | None:
             max(1, world // max(local_world, 1)),
             host,
         )
-    elif _slurm_task(env):
+    elif _slurm_task(env) and (ntasks := _slurm_ntasks(env)) is not None:
         # the step's variables (srun sets them) first: a step may use part of the job
-        ntasks = _int(env, "SLURM_STEP_NUM_TASKS") or _int(env, "SLURM_NTASKS")
         node_id = _int(env, "SLURM_NODEID", 0)
         per_node = env.get("SLURM_STEP_TASKS_PER_NODE") or env.get("SLURM_TASKS_PER_NODE", "")
         local_world = tasks_on_node(per_node, node_id) or ntasks
@@ -151,8 +155,13 @@ def _slurm_task(env: Mapping[str, str]) -> bool:
         and "SLURM_PROCID" in env
         and step.isdigit()
         and int(step) < 0xFFFFFFF0  # batch/extern steps use sentinel ids
-        and (_int(env, "SLURM_STEP_NUM_TASKS") or _int(env, "SLURM_NTASKS")) is not None
+        and _slurm_ntasks(env) is not None
     )
+
+
+def _slurm_ntasks(env: Mapping[str, str]) -> int | None:
+    """The step's task count (srun sets it), else the job's; None when neither is set."""
+    return _int(env, "SLURM_STEP_NUM_TASKS") or _int(env, "SLURM_NTASKS")
 
 
 def _digest(text: str) -> str:
@@ -324,7 +333,8 @@ def merge_parts(
     gpu: dict[str, float | None] = {}
     attributed: dict[str, float | None] = {}
     idle_w: dict[str, float | None] = {}
-    devices, sources, notes, errors, estimated, device = [], {}, [], [], [], []
+    devices, notes, errors, estimated, device = [], [], [], [], []
+    sources: dict[str, list[str]] = {}
     cpu = dram = None
     ranks = []
     for p in parts:

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from replication.meters.attribution import (
     DEFAULT_SHARE_POLL_S,
@@ -87,26 +88,30 @@ class EnergyMonitor:
         self.idle: dict | None = None
         self.share: ProcessShare | None = None
         self.share_unavailable: str | None = None
-        self.job = job_context() if job == "auto" else job
+        if isinstance(job, str):
+            if job != "auto":
+                raise ValueError(f"job={job!r}: give a JobContext, None or 'auto'")
+            job = job_context()
+        self.job: JobContext | None = job
         self.claims: JobClaims | None = None
         self.counted: dict[str, bool] = {}
         self.elsewhere: dict[str, str] = {}
         self._seq: dict[str, int] = {}
         if self.job is not None:
             self.claims = JobClaims(self.job, claim_dir, job_dir, job_wait_s)
-            self._claim()
+            self._claim(self.claims)
         if per_process:
             self._init_share(share_poll_s, background)
         self._open: dict[str, tuple[datetime, float]] = {}
         self._start_errors: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
-    def _claim(self) -> None:
+    def _claim(self, claims: JobClaims) -> None:
         """Keep only what no other rank of the job on this node already meters."""
         devices = self.gpu.gpu_devices()
         mine, taken = [], {}
         for d in devices:
-            holder = self.claims.claim(f"gpu-{d['uuid']}")
+            holder = claims.claim(f"gpu-{d['uuid']}")
             if holder is None:
                 mine.append(d["label"])
             else:
@@ -114,7 +119,12 @@ class EnergyMonitor:
         if taken:
             self.elsewhere["gpu"] = ", ".join(f"GPU {k} by {v}" for k, v in taken.items())
             if mine:
-                self.gpu.restrict(mine)
+                restrict = getattr(self.gpu, "restrict", None)  # NVML meters have it
+                if restrict is None:
+                    raise TypeError(
+                        f"{type(self.gpu).__name__} lists GPUs but cannot meter only some of them"
+                    )
+                restrict(mine)
             else:
                 self.gpu.close()
                 self.gpu = NullMeter("gpu", f"counted by another rank: {self.elsewhere['gpu']}")
@@ -124,7 +134,7 @@ class EnergyMonitor:
             if not isinstance(meter, RaplMeter):  # the CPU estimate is per process: each rank
                 self.counted[kind] = meter.available
                 continue
-            holder = self.claims.claim(f"rapl-{kind}")
+            holder = claims.claim(f"rapl-{kind}")
             self.counted[kind] = holder is None
             if holder is not None:
                 meter.close()
@@ -273,7 +283,7 @@ class EnergyMonitor:
             idle=dict(self.idle) if self.idle else None,
             gpu_attributed_j=attributed,
         )
-        if self.claims is None:
+        if self.claims is None or self.job is None:
             return m
         m.job = dict(
             self.job.to_dict(), counted=dict(self.counted), counted_elsewhere=dict(self.elsewhere)
@@ -297,8 +307,7 @@ class EnergyMonitor:
             label = name or func.__qualname__
             counter = iter(range(1 << 62))
 
-            @functools.wraps(func)
-            def wrapper(*args, **kwargs):
+            def call(*args: Any, **kwargs: Any) -> Any:
                 handle = WindowHandle(label)
                 try:
                     with self.window(f"{label}#{next(counter)}") as handle:
@@ -306,6 +315,7 @@ class EnergyMonitor:
                 finally:
                     wrapper.measurements.append(handle.measurement)
 
+            wrapper: Any = functools.wraps(func)(call)  # Any: it also carries `measurements`
             wrapper.measurements = []
             return wrapper
 

@@ -304,7 +304,7 @@ class NvmlPowerSamplingMeter(_NvmlMeter):
         energy: dict[str, float | None] = {}
         errors = []
         for label in self.handles:
-            pts = [(t, row[label]) for t, row in samples if row.get(label) is not None]
+            pts = [(t, w) for t, row in samples if (w := row.get(label)) is not None]
             energy[label] = _trapezoid_j(pts) if len(pts) >= 2 else None
             if label in lost and lost[label][0] <= t1:
                 why = lost[label][1]

@@ -230,7 +230,7 @@ def record_nvml_trace(
 ) -> dict:
     """Read energy counter and power of `indices` every `step_s` for `seconds`: a trace."""
     handles = {i: pynvml.nvmlDeviceGetHandleByIndex(i) for i in indices}
-    devices = []
+    devices: list[dict] = []
     for i, h in handles.items():
         uuid, name = pynvml.nvmlDeviceGetUUID(h), pynvml.nvmlDeviceGetName(h)
         devices.append(
@@ -243,21 +243,24 @@ def record_nvml_trace(
                 "lost_at_s": None,
             }
         )
+    t_s: list[float] = []
+    energy_mj: dict[str, list[int]] = {str(k): [] for k in range(len(devices))}
+    power_mw: dict[str, list[int]] = {str(k): [] for k in range(len(devices))}
     trace = {
         "format": "greenlens-nvml-trace/1",
         "about": note or "recorded by record_nvml_trace",
         "t0_unix_us": int(time.time() * 1e6),
         "devices": devices,
-        "t_s": [],
-        "energy_mj": {str(k): [] for k in range(len(devices))},
-        "power_mw": {str(k): [] for k in range(len(devices))},
+        "t_s": t_s,
+        "energy_mj": energy_mj,
+        "power_mw": power_mw,
     }
     t0 = time.monotonic()
     while (t := time.monotonic() - t0) < seconds:
-        trace["t_s"].append(round(t, 6))
+        t_s.append(round(t, 6))
         for k, h in enumerate(handles.values()):
-            trace["energy_mj"][str(k)].append(int(pynvml.nvmlDeviceGetTotalEnergyConsumption(h)))
-            trace["power_mw"][str(k)].append(int(pynvml.nvmlDeviceGetPowerUsage(h)))
+            energy_mj[str(k)].append(int(pynvml.nvmlDeviceGetTotalEnergyConsumption(h)))
+            power_mw[str(k)].append(int(pynvml.nvmlDeviceGetPowerUsage(h)))
         time.sleep(max(0.0, step_s - (time.monotonic() - t0 - t)))
     return trace
 
