@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 
 from corpus.errors import FetchError, ParseError
 from corpus.records import Paper
@@ -64,7 +64,9 @@ def parse_listing(
     where = where or page_url
     soup = BeautifulSoup(html, "lxml")
     seen: set[str] = set()
-    items = [li for li in soup.find_all("li") if li.find("a", href=_HASH_PAGE)]
+    items = [
+        (li, a) for li in soup.find_all("li") if isinstance(a := li.find("a", href=_HASH_PAGE), Tag)
+    ]
     if not items:
         result.issues.append(
             SourceIssue(
@@ -72,14 +74,14 @@ def parse_listing(
             )
         )
         return result
-    for i, li in enumerate(items):
-        a = li.find("a", href=_HASH_PAGE)
-        url = urljoin(page_url, a["href"])
+    for i, (li, a) in enumerate(items):
+        href = _attr(a, "href") or ""
+        url = urljoin(page_url, href)
         m = _HASH_PAGE.search(urlsplit(url).path)
-        title = clean(a.get_text(" ")) or clean(a.get("title"))
-        if not title or int(m.group(1)) != year:
+        title = clean(a.get_text(" ")) or clean(_attr(a, "title"))
+        if m is None or not title or int(m.group(1)) != year:
             result.issues.append(
-                SourceIssue(NAME, f"{where} item #{i}", f"no title or another year: {a['href']}")
+                SourceIssue(NAME, f"{where} item #{i}", f"no title or another year: {href}")
             )
             continue
         if m.group(2) in seen:
@@ -109,23 +111,31 @@ def parse_abstract_page(html: bytes | str, paper: Paper) -> Paper:
     if "abstract" not in heads:
         raise ParseError("abstract page without an <h4>Abstract</h4> section", url=paper.url)
     abstract = _section_text(heads["abstract"])
-    meta_title = soup.find("meta", attrs={"name": "citation_title"})
-    title = (
-        clean(meta_title["content"]) if meta_title and meta_title.get("content") else paper.title
-    )
+    meta_title = _attr(soup.find("meta", attrs={"name": "citation_title"}), "content")
+    title = clean(meta_title) if meta_title else paper.title
     authors = paper.authors
     if "authors" in heads:
         authors = _split_authors(_section_text(heads["authors"])) or authors
     pdf = paper.pdf_url
-    meta_pdf = soup.find("meta", attrs={"name": "citation_pdf_url"})
-    link = soup.find("a", href=re.compile(r"-Paper[\w-]*\.pdf$"))
-    if meta_pdf and meta_pdf.get("content"):
-        pdf = meta_pdf["content"]
+    meta_pdf = _attr(soup.find("meta", attrs={"name": "citation_pdf_url"}), "content")
+    link = _attr(soup.find("a", href=re.compile(r"-Paper[\w-]*\.pdf$")), "href")
+    if meta_pdf:
+        pdf = meta_pdf
     elif link:
-        pdf = urljoin(paper.url, link["href"])
+        pdf = urljoin(paper.url or "", link)
     return replace(
         paper, title=title or paper.title, authors=authors, abstract=abstract or None, pdf_url=pdf
     )
+
+
+def _attr(tag: object, name: str) -> str | None:
+    """A single-valued attribute of `tag` (None when there is no tag or no such attribute)."""
+    if not isinstance(tag, Tag):
+        return None
+    value = tag.get(name)
+    if value is None or isinstance(value, str):
+        return value
+    return " ".join(value)  # a multi-valued attribute such as class
 
 
 def _section_text(h4) -> str:
@@ -167,6 +177,9 @@ class NeurIPSSource(IssueLog):
                 yield self._complete(fetcher, root, paper) if self.abstracts else paper
 
     def _complete(self, fetcher: Fetcher, root: Path | None, paper: Paper) -> Paper:
+        if paper.url is None:
+            self._issue(paper.id, "abstract page: the listing gave no URL")
+            return paper
         try:
             return parse_abstract_page(self._get(fetcher, root, paper.url), paper)
         except (FetchError, ParseError) as exc:
