@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from extractors.textnorm import contains_quote
 
@@ -88,21 +89,21 @@ def _page_texts(path: Path) -> list[str] | None:
         doc.close()
 
 
-def _read_jsonl(path: Path) -> Iterator[tuple[int, dict | None, str | None]]:
-    """(line number, record, error) for each non-blank line; a line that is not valid JSON
-    or not a JSON object gives (n, None, why)."""
+def _read_jsonl(path: Path) -> Iterator[tuple[int, dict[str, Any] | str]]:
+    """(line number, record) for each non-blank line; a line that is not valid JSON or not a
+    JSON object gives (n, why) with the reason as a string in place of the record."""
     for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             rec = json.loads(line)
         except json.JSONDecodeError as exc:
-            yield n, None, f"not valid JSON ({exc.msg} at column {exc.colno})"
+            yield n, f"not valid JSON ({exc.msg} at column {exc.colno})"
             continue
         if isinstance(rec, dict):
-            yield n, rec, None
+            yield n, rec
         else:
-            yield n, None, "line is not a JSON object"
+            yield n, "line is not a JSON object"
 
 
 def validate_papers(path: Path, pdfs_dir: Path | None, *, check_quotes: bool = True) -> list[Issue]:
@@ -111,13 +112,13 @@ def validate_papers(path: Path, pdfs_dir: Path | None, *, check_quotes: bool = T
     issues: list[Issue] = []
     reader = pdf_page_reader(pdfs_dir) if pdfs_dir is not None else None
     seen: dict[str, int] = {}
-    for n, rec, err in _read_jsonl(path):
+    for n, rec in _read_jsonl(path):
 
         def bad(msg: str, n: int = n) -> None:
             issues.append(Issue(name, n, msg))
 
-        if err:
-            bad(err)
+        if isinstance(rec, str):
+            bad(rec)
             continue
         for key in rec:
             if key not in ("file", "target", "labels", *PAPER_OPTIONAL, *PAPER_PROVENANCE):
@@ -222,13 +223,13 @@ def validate_abstracts(
         "stratum": str,
         "split": str,
     }
-    for n, rec, err in _read_jsonl(path):
+    for n, rec in _read_jsonl(path):
 
         def bad(msg: str, n: int = n) -> None:
             issues.append(Issue(name, n, msg))
 
-        if err:
-            bad(err)
+        if isinstance(rec, str):
+            bad(rec)
             continue
         for key in rec:
             if key == "abstract":
