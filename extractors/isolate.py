@@ -189,15 +189,17 @@ def run_isolated(
                     more = False
                     break
                 idle.send(nxt[0], nxt[1], limits.timeout_s)
-            busy = [w for w in pool if w.task is not None]
+            busy = [(w, w.task) for w in pool if w.task is not None]
             if not busy:
                 return
-            timeout = max(0.0, min(w.task[1] for w in busy) - time.monotonic())
+            timeout = max(0.0, min(task[1] for _, task in busy) - time.monotonic())
             ready = set(
-                wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=timeout)
+                wait(
+                    [w.conn for w, _ in busy] + [w.process.sentinel for w, _ in busy],
+                    timeout=timeout,
+                )
             )
-            for worker in busy:
-                key, deadline = worker.task
+            for worker, (key, deadline) in busy:
                 if worker.conn in ready or worker.process.sentinel in ready:
                     worker.task = None
                     message = _receive(worker)
