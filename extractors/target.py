@@ -15,10 +15,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from extractors.schema import TARGETS
+
+if TYPE_CHECKING:  # sklearn is imported lazily: it is slow to load
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 MODEL_PATH = Path(__file__).parent / "models" / "target.json"
 GOLD_ABSTRACTS = Path(__file__).parent / "gold" / "abstracts.jsonl"
@@ -182,8 +186,8 @@ def _features(texts: Sequence[str]) -> np.ndarray:
 class _Model:
     """Two one-vs-rest claim detectors (efficiency claim, accuracy claim) over one design."""
 
-    words: object
-    titles: object
+    words: TfidfVectorizer
+    titles: TfidfVectorizer
     coef: np.ndarray  # 2 x n_features: row 0 efficiency claim, row 1 accuracy claim
     intercept: np.ndarray
     thresholds: tuple[float, float]
