@@ -409,7 +409,12 @@ def _units(flat, sections, sizes) -> list[TextUnit]:
 def _abstract_text(flat, sections, abstract) -> str | None:
     if abstract is not None:
         start, end = abstract
-        first = _ABSTRACT.match(flat[start][1]).group(1)
+        heading = _ABSTRACT.match(flat[start][1])
+        if heading is None:  # _sections starts the abstract only on a line that matches
+            raise ValueError(
+                f"abstract range starts on a line that is no Abstract heading: {start}"
+            )
+        first = heading.group(1)
         lines = ([first] if first else []) + [ln for _, ln in flat[start + 1 : end]]
     else:
         # no Abstract heading: the prose lines before the introduction on page 1
