@@ -351,6 +351,10 @@ def decide(
         elif rule.reported:
             out[category] = Finding(category, True, rule.evidence, method)
         else:
+            if i is None:  # p is 0.0 here: only a threshold of 0 passes a paper without candidates
+                raise ValueError(
+                    f"{method}: threshold {cat_model.threshold} passes a paper with no candidate unit"
+                )
             unit = kept[i]
             ev = Evidence(unit.page, common.clip(unit.text))
             out[category] = Finding(category, True, (ev,), method)
@@ -491,7 +495,7 @@ def _fit_units(examples: Sequence[Example], category: str, c: float):
         C=c, solver="liblinear", dual=True, class_weight="balanced", max_iter=5000
     )
     clf.fit(mat, y)
-    names = sorted(vocab, key=vocab.get)
+    names = sorted(vocab, key=vocab.__getitem__)
     weights = {n: float(w) for n, w in zip(names, clf.coef_[0]) if abs(w) >= 1e-3}
     return weights, float(clf.intercept_[0])
 
