@@ -210,13 +210,14 @@ def bootstrap_intervals(
         out[cat] = (float(np.percentile(f1, lo_q)), float(np.percentile(f1, hi_q)))
     gold_t = np.array([o["truth"]["target"] for o in outcomes])[idx]
     pred_t = np.array([o["predicted"]["target"] for o in outcomes])[idx]
-    f1s, present = [], []
+    label_f1s: list[np.ndarray] = []
+    label_present: list[np.ndarray] = []
     for label in TARGETS:
         g, p = gold_t == label, pred_t == label
         tp, fp, fn = (g & p).sum(1), (~g & p).sum(1), (g & ~p).sum(1)
-        f1s.append(_f1(tp, fp, fn))
-        present.append((tp + fp + fn) > 0)
-    f1s, present = np.array(f1s), np.array(present)
+        label_f1s.append(_f1(tp, fp, fn))
+        label_present.append((tp + fp + fn) > 0)
+    f1s, present = np.array(label_f1s), np.array(label_present)
     macro = (f1s * present).sum(0) / np.maximum(present.sum(0), 1)
     out["target"] = (float(np.percentile(macro, lo_q)), float(np.percentile(macro, hi_q)))
     return out
@@ -453,9 +454,9 @@ def learning_curve(
     fold_of = {i: j % folds for j, i in enumerate(order)}
     points = []
     for n in sizes:
-        f1s = {c: [] for c in cats}
+        f1s: dict[str, list[float]] = {c: [] for c in cats}
         for seed in range(seeds):
-            counts = {c: Counter() for c in cats}
+            counts: dict[str, Counter[tuple[bool, bool]]] = {c: Counter() for c in cats}
             for k in range(folds):
                 pool = [i for i in order if fold_of[i] != k]
                 if n > len(pool):
