@@ -67,10 +67,10 @@ def _score(unit: TextUnit):
             return 1.0, common.evidence_from(unit, axis.start())
     if (
         unit.kind == "caption"
-        and _CAPTION_MENTION.search(text)
+        and (mention := _CAPTION_MENTION.search(text))
         and not _HARDWARE_SPEED.search(text)
     ):
-        return 0.8, common.evidence_from(unit, _CAPTION_MENTION.search(text).start())
+        return 0.8, common.evidence_from(unit, mention.start())
     return None
 
 

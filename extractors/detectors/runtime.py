@@ -148,13 +148,17 @@ def _score(unit: TextUnit):
         return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
     if (
         unit.kind in ("caption", "table")
-        and _HEADER.search(text)
+        and (header := _HEADER.search(text))
         and re.search(r"\d", text)
         and not _NOT_RUNTIME.search(text)
     ):
-        return 1.0, common.evidence_from(unit, _HEADER.search(text).start())
-    if unit.kind == "caption" and _RUNTIME_CAPTION.search(text) and not _NOT_RUNTIME.search(text):
-        return 1.0, common.evidence_from(unit, _RUNTIME_CAPTION.search(text).start())
+        return 1.0, common.evidence_from(unit, header.start())
+    if (
+        unit.kind == "caption"
+        and (caption := _RUNTIME_CAPTION.search(text))
+        and not _NOT_RUNTIME.search(text)
+    ):
+        return 1.0, common.evidence_from(unit, caption.start())
     return None
 
 

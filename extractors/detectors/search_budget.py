@@ -62,8 +62,8 @@ def _score(unit: TextUnit):
     text = unit.text
     if common.is_related_work(text):
         return None
-    if _EVP.search(text):
-        return 2.5, common.evidence_from(unit, _EVP.search(text).start())
+    if evp := _EVP.search(text):
+        return 2.5, common.evidence_from(unit, evp.start())
     tried = _WE_TRIED.search(text)
     if tried and _VALUE_LIST.search(text):
         return 1.2, common.evidence_from(unit, tried.start())
@@ -88,8 +88,8 @@ def _score(unit: TextUnit):
         return 2.0, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
     if not searching:
         return None
-    if _BUDGET.search(text):
-        return 2.0, common.evidence_from(unit, _BUDGET.search(text).start())
+    if budget := _BUDGET.search(text):
+        return 2.0, common.evidence_from(unit, budget.start())
     method = _METHOD_WORD.search(text)
     if method and _SET_OR_RANGE.search(text):
         return 1.5, common.evidence_from(unit, method.start())
