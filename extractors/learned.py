@@ -351,9 +351,9 @@ def decide(
         elif rule.reported:
             out[category] = Finding(category, True, rule.evidence, method)
         else:
-            if i is None:  # p is 0.0 here: only a threshold of 0 passes a paper without candidates
+            if i is None:  # p is 0.0 here: only a threshold of 0 gets a paper without candidates
                 raise ValueError(
-                    f"{method}: threshold {cat_model.threshold} passes a paper with no candidate unit"
+                    f"{method}: threshold {cat_model.threshold} passes a paper with no candidate"
                 )
             unit = kept[i]
             ev = Evidence(unit.page, common.clip(unit.text))
