@@ -347,7 +347,10 @@ def test_meter_cli_in_every_rank_gives_one_stored_record(tmp_path):
     assert outs[1]["job"]["merged_by"] == "rank 0"
     # every rank's own CPU estimate adds up; GPUs come from the one rank that claimed them
     assert merged["cpu_energy_j"] > outs[1]["cpu_energy_j"] + outs[2]["cpu_energy_j"] > 0
-    assert sum(len(o["gpu_energy_j"]) for o in outs[1:]) in (0, 8)  # 8 if rank 1 or 2 claimed
+    # each GPU is claimed by exactly one rank (ranks start together, so claims may split):
+    # no GPU twice among the other ranks' own records, and all of them within the merged 8
+    others = [set(o["gpu_energy_j"]) for o in outs[1:]]
+    assert not others[0] & others[1] and others[0] | others[1] <= set(merged["gpu_energy_j"])
     from corpus.store import Store
     from replication.runs import get_run
 
