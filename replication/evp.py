@@ -13,13 +13,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from corpus.errors import ConfigError
 from corpus.store import Store
-
-if TYPE_CHECKING:
-    from analysis.db import Reader
+from replication.runs import Reader
 
 
 def _weights(N: int, n: int) -> list[float]:

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from corpus.store import Store
 from replication.meters.measurement import Measurement
 
-if TYPE_CHECKING:
-    from analysis.db import Reader
+
+class Reader(Protocol):
+    """Anything that runs a query and returns rows as dicts: the store, or the app's
+    in-memory reader (so the analysis can read trials without this floor naming it)."""
+
+    def fetch_dicts(self, sql: str, params: Sequence[Any] | dict | None = None) -> list[dict]:
+        """Rows of a query with bound parameters, as dicts."""
+        ...
+
 
 RUN_COLUMNS = (
     "id",
