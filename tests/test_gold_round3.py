@@ -4,18 +4,22 @@ agree as documented, and the draws reproduce from the volumes' clones."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 from conftest import REPO
 
 from extractors.gold.agreement import compare, load_gold
-from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR, RESERVED, VOLUMES, load_gold_papers
+from extractors.gold.pmlr_sample import (
+    DEFAULT_PDF_DIR,
+    DEFAULT_REPOS_DIR,
+    RESERVED,
+    VOLUMES,
+    load_gold_papers,
+)
 from extractors.gold.validate import validate_abstracts, validate_papers
 
 GOLD = REPO / "extractors" / "gold"
-REPOS = Path(os.environ.get("GREENLENS_PMLR_REPOS", REPO.parent / "pmlr-repos"))
 
 
 def _need(path: Path, what: str) -> Path:
@@ -68,7 +72,9 @@ def test_second_passes_agree_as_documented():
 def test_pmlr_draw_reproduces_from_the_clones():
     from extractors.gold.pmlr_sample import draw
 
-    repos = _need(REPOS, "clones of the PMLR volumes (vNN/ folders; GREENLENS_PMLR_REPOS)")
+    repos = _need(
+        DEFAULT_REPOS_DIR, "clones of the PMLR volumes (vNN/ folders; GREENLENS_PMLR_REPOS)"
+    )
     drawn = {(d.volume, d.id) for d in draw(repos) if d.stratum == "random"}
     gold = {(p["volume"], p["id"]) for p in load_gold_papers() if p["stratum"] == "random"}
     assert drawn == gold

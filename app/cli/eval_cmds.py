@@ -251,7 +251,7 @@ def _generalisation(
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Folder of mlresearch/vNN clones holding the `pmlr:` abstracts' text "
-    "[default: $GREENLENS_PMLR_REPOS, else ../.mirror if it exists; "
+    "[default: $GREENLENS_PMLR_REPOS, else ../pmlr-repos beside the repo if it exists; "
     "without it those abstracts are skipped].",
 )
 @click.option(
@@ -276,14 +276,10 @@ def train_target(
 ) -> None:
     """Retrain the target classifier on the dev split of the gold abstracts (the gold
     papers' own abstracts left out)."""
-    import os
-
+    from extractors.gold.pmlr_sample import default_repos
     from extractors.target import GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE, MODEL_PATH, train
 
-    if pmlr_repos is None:
-        env = os.environ.get("GREENLENS_PMLR_REPOS")
-        guess = Path(env) if env else Path("../.mirror")
-        pmlr_repos = guess if guess.is_dir() else None
+    pmlr_repos = pmlr_repos or default_repos()
     report = train(
         list(gold) or [GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE],
         corpus_dir,

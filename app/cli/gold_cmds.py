@@ -143,7 +143,8 @@ def rebuild_pdfs(repos: Path, out: Path | None) -> None:
     "--pmlr-repos",
     type=_DIR,
     default=None,
-    help="Clones of the PMLR volumes, for the pmlr: gold abstracts' text.",
+    help="Clones of the PMLR volumes, for the pmlr: gold abstracts' text "
+    "[default: $GREENLENS_PMLR_REPOS, else ../pmlr-repos beside the repo if it exists].",
 )
 @clean_errors
 def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
@@ -156,12 +157,13 @@ def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
         write_error_rates,
     )
     from extractors.gold.corpus_abstracts import load_wide_index
-    from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR
+    from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR, default_repos
     from extractors.gold.sample_wide_abstracts import iter_pmlr_posts
 
     pdfs_dir = pdfs_dir or SHARED / "corpus" / "pdfs"
     gold_pdfs = gold_pdfs or DEFAULT_PDF_DIR
     corpus_dir = corpus_dir or SHARED / "corpus"
+    pmlr_repos = pmlr_repos or default_repos()
     for need in (pdfs_dir, gold_pdfs, corpus_dir):
         if not Path(need).is_dir():
             raise click.UsageError(f"{need} is not a folder (see --help)")

@@ -27,6 +27,17 @@ GOLD_FILE = Path(__file__).resolve().parent / "papers_pmlr.jsonl"
 DEFAULT_PDF_DIR = Path(
     os.environ.get("GREENLENS_GOLD_PDFS", Path(__file__).resolve().parents[3] / "gold-pdfs")
 )
+# where clones of the PMLR volumes (vNN/ folders) are looked for when no path is given
+DEFAULT_REPOS_DIR = Path(
+    os.environ.get("GREENLENS_PMLR_REPOS", Path(__file__).resolve().parents[3] / "pmlr-repos")
+)
+
+
+def default_repos() -> Path | None:
+    """$GREENLENS_PMLR_REPOS or ../pmlr-repos beside the repo, where it exists."""
+    return DEFAULT_REPOS_DIR if DEFAULT_REPOS_DIR.is_dir() else None
+
+
 # Reserved for independent evaluation: never drawn from.
 RESERVED = frozenset(
     {
