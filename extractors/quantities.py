@@ -362,10 +362,26 @@ _TRIALS_RE = re.compile(
     r"independent\s+|candidate\s+|search\s+|tuning\s+)*"
     r"(?P<unit>trials|configurations|configs|hyper-?parameter (?:settings|combinations)|"
     r"(?:candidate |child |sampled )?architectures|"
-    r"samples of hyperparameters|runs|evaluations)\b",
+    r"samples of hyperparameters|runs|evaluations|"
+    r"sets of (?:[a-z]+ ){0,4}?(?:hyper-?)?parameters)\b",
     re.IGNORECASE,
 )
 _GRID_RE = re.compile(r"\{([^{}]{1,120})\}")
+
+
+_SET_ELEMENT = re.compile(r"[\w.+\-−%×/' ]{1,24}")
+_VARIABLE = re.compile(r"[A-Za-z]\w?\d*|\d+")  # "x1", "n", "3": indices, not values tried
+
+
+def _value_set(inner: str) -> bool:
+    """A set of values a hyperparameter takes ("0.1, 0.01", "adam, sgd"), not a set of
+    symbols or an index range ("x1, x2, x3", "1, . . . , 8", "f (x1), · · ·")."""
+    items = [x.strip() for x in inner.split(",")]
+    if len(items) < 2 or any(
+        not _SET_ELEMENT.fullmatch(x) or not re.search(r"[^\W_]", x) for x in items
+    ):
+        return False
+    return not all(_VARIABLE.fullmatch(x) for x in items) or all(x.isdigit() for x in items)
 
 
 def parse_trials(text: str) -> list[Quantity]:
@@ -375,7 +391,7 @@ def parse_trials(text: str) -> list[Quantity]:
         Quantity(parse_number(m.group("num")), "trials", m.group(0))
         for m in _TRIALS_RE.finditer(text)
     ]
-    sets = [s for s in _GRID_RE.findall(text) if "," in s]
+    sets = [s for s in _GRID_RE.findall(text) if _value_set(s)]
     if not out and len(sets) >= 1 and re.search(r"grid|search|sweep|tun", text, re.IGNORECASE):
         size = 1
         for s in sets:
