@@ -25,17 +25,19 @@ _PROGRESS = (
     r"updates|training steps|training iterations))"
 )
 _CURVE = re.compile(
-    rf"{_METRIC}[^.;]{{0,80}}?\b(?:vs\.?|versus|against|over|as a function of|w\.r\.t\.|"
+    rf"{_METRIC}s?\b[^.;]{{0,80}}?\b(?:vs\.?|versus|against|over|as a function of|w\.r\.t\.|"
     rf"with respect to|during|throughout|across|per|along|by|with)\s+(?:the\s+)?(?:number of\s+)?"
     rf"{_PROGRESS}\b|\btraining curves?\b|\b(?:training|validation|test|train|dev)\s+"
     rf"(?:loss|accuracy|error|perplexity)\s+curves?\b|\bconvergence (?:curves?|plots?|speed|"
-    rf"behaviou?r|rate)\b|\bx-axis[^.]{{0,60}}\b(?:epochs?|iterations?|steps?|updates?)\b|"
+    rf"behaviou?r|rate)\b(?!\s+(?:in|of)\s+O\b)|\bx-axis[^.]{{0,60}}\b(?:epochs?|iterations?|steps?|updates?)\b|"
     rf"\b(?:epochs?|iterations?|training steps?|updates?)\s+(?:vs\.?|versus)\s+{_METRIC}|"
     rf"\blearning curves?\b|\btraining profiles?\b|\b(?:training|validation|test|train|dev|"
     rf"loss|error|accuracy)(?:\s+and\s+(?:training|validation|test|dev))?\s+(?:loss\s+|"
     rf"error\s+|accuracy\s+)?curves?\b|\bover (?:the )?number of training (?:steps|"
     rf"epochs|iterations)\b|\bduring training\b|\bover the course of training\b|"
-    rf"\btraining progress\b|\bas training progresses\b",
+    rf"\btraining progress\b|\bas training progresses\b|\bplot(?:s|ted)?\b[^.;]{{0,80}}?\b(?:across|over|"
+    rf"against|versus|vs\.?|as a function of)\s+(?:the\s+)?(?:number of\s+)?(?:training\s+)?"
+    rf"(?:epochs|iterations|steps|episodes|rounds|updates)\b",
     re.IGNORECASE,
 )
 GATE = common.keyword_gate(
@@ -64,7 +66,7 @@ _NOT_PROGRESS = re.compile(
     r"(?:of|with) varying sizes?|set sizes?\b|"
     r"number of (?:training )?(?:examples|samples|parameters|layers|"
     r"labels|labeled)|amount of (?:training )?data|fraction of|"
-    r"percentage of (?:training )?data",
+    r"percentage of (?:training )?data|(?:different|various|varying) (?:mini-?)?batch sizes?",
     re.IGNORECASE,
 )
 _FIGURE = re.compile(r"^\s*(?:Figure|Fig\.?)\s*\d", re.IGNORECASE)
@@ -118,40 +120,69 @@ def _score(unit: TextUnit):
 # A figure whose caption names a training/validation metric ("Figure 3: Training loss of
 # ResNet-50 on ImageNet") plots it over training; test metrics alone may be bar charts.
 _TRAIN_METRIC_CAPTION = re.compile(
-    r"\b(?:training|train|validation|val\.?|dev(?:elopment)?)(?:\s+set)?\s+(?:loss(?:es)?|"
-    r"errors?|accuracy|accuracies|perplexity|ppl|cost|objective|nll|likelihood|curves?)\b",
+    r"\b(?:training|train|validation|val\.?|dev(?:elopment)?|optimi[sz]ation)(?:\s+set)?\s+"
+    r"(?:loss(?:es)?|errors?|accuracy|accuracies|perplexity|ppl|cost|objective|nll|likelihood|"
+    r"curves?|histor(?:y|ies))\b|\bloss dynamics\b|\bconvergence\b(?! (?:rate|analysis|guarantee))",
     re.IGNORECASE,
 )
+# A caption that names its x-axis: "as functions of the number of inducing points".
+_STATED_AXIS = re.compile(
+    r"\b(?:as (?:a )?functions? of|vs\.?|versus|against|with respect to|w\.r\.t\.?)\s+"
+    r"(?:the\s+)?(?:number of\s+|#\s?)?(?:training\s+)?([\w-]+)",
+    re.IGNORECASE,
+)
+_PROGRESS_WORD = re.compile(
+    r"(?:epochs?|iterations?|iters?|steps?|updates?|episodes?|rounds?|time|wall-?clock|"
+    r"frames|minibatches|batches|gradient|optimi[sz]ation|training)$",
+    re.IGNORECASE,
+)
+
+
+def _other_axis(text: str) -> bool:
+    """The caption names an x-axis and it is not training progress (data size, a
+    hyperparameter, inducing points)."""
+    axes = [m.group(1) for m in _STATED_AXIS.finditer(text)]
+    return bool(axes) and not any(_PROGRESS_WORD.match(a) for a in axes)
+
+
 # A figure's own text layer: an axis title of training progress beside a metric axis.
 _AXIS_PROGRESS = re.compile(
-    r"\b(?:epochs?|iterations?|iters?|training steps?|steps?|updates|"
-    r"wall-?clock(?: time)?|training time)\b",
+    r"\b(?:epochs?|iterations?|iters?|(?:training|environment|env|gradient|optimi[sz]ation)\s+"
+    r"steps?|(?<!time )steps?|updates|episodes?|rounds|wall-?clock(?: time)?|training time)\b",
     re.IGNORECASE,
 )
 _AXIS_METRIC = re.compile(
-    r"\b(?:loss|accuracy|error|perplexity|ppl|BLEU|reward|return|"
-    r"top-?1|F1|mAP)\b",
+    r"\b(?:loss|accuracy|error|perplexity|ppl|BLEU|rewards?|returns?|regret|top-?1|F1|mAP|"
+    r"AUC|RMSE|MSE|success rate|objective|ELBO|likelihood)\b",
     re.IGNORECASE,
 )
-_MAX_AXIS_TOKENS = 25
+_MAX_AXIS_TOKENS = 30
+# Regret of an online or bandit learner is plotted against its rounds (ANNOTATION.md).
+_REGRET_CAPTION = re.compile(r"\bregrets?\b", re.IGNORECASE)
+
+
+def _axis_line(unit: TextUnit) -> bool:
+    """A figure's axis titles as the text layer gives them: a short line that is not prose
+    (tabular, or a sentence without a closing full stop)."""
+    text = unit.text
+    if len(text.split()) > _MAX_AXIS_TOKENS:
+        return False
+    return unit.kind == "table" or common.is_tabular(text) or not text.rstrip().endswith(".")
 
 
 def _figure_evidence(units: Sequence[TextUnit]):
-    """Captions naming a training metric, and figure axis text (progress + metric)."""
+    """Captions naming a training metric or a learner's regret, and figure axis text
+    (progress + metric) on a page with a figure."""
     figure_pages = {u.page for u in units if u.kind == "caption" and _FIGURE.match(u.text)}
     for unit in units:
         if unit.section == "references":
             continue
         text = unit.text
         if unit.kind == "caption" and _FIGURE.match(text):
-            m = _TRAIN_METRIC_CAPTION.search(text)
-            if m and not _NOT_PROGRESS.search(text):
+            m = _TRAIN_METRIC_CAPTION.search(text) or _REGRET_CAPTION.search(text)
+            if m and not _NOT_PROGRESS.search(text) and not _other_axis(text):
                 yield 1.5, common.evidence_from(unit, m.start())
-        elif (
-            unit.page in figure_pages
-            and len(text.split()) <= _MAX_AXIS_TOKENS
-            and (unit.kind == "table" or common.is_tabular(text))
-        ):
+        elif unit.page in figure_pages and _axis_line(unit):
             progress, metric = _AXIS_PROGRESS.search(text), _AXIS_METRIC.search(text)
             if progress and metric and not _NOT_PROGRESS.search(text):
                 yield 1.2, common.evidence_from(unit, min(progress.start(), metric.start()))
