@@ -11,7 +11,7 @@ from extractors.findings import Finding
 from extractors.quantities import parse_params
 
 METHOD = "rules:params/v2"
-PREFILTER = re.compile(r"param|weights", re.IGNORECASE)
+PREFILTER = re.compile(r"param|weights|model size", re.IGNORECASE)
 # A parameter-count column header: "#Params", "# params.", "Params (M)", "Number of parameters".
 _COLUMN = re.compile(
     r"#\s?param(?:eter)?s?\b\.?|\bParameter count\b|\bParams?\b\.?(?:\s*\((?:M|B|K|millions?)\))?|"
@@ -21,7 +21,9 @@ _COLUMN = re.compile(
     re.IGNORECASE,
 )
 _HEADER_CASE = re.compile(r"#|\bP(?:arams?|arameters?)\b|[Nn]umber of|\((?:M|B|K)\)")
-_BIG_NUMBER = re.compile(r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,4}|\d+(?:\.\d+)?[KMB])(?![\w])")
+_BIG_NUMBER = re.compile(
+    r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,4}|\d+(?:\.\d+)?\s?[KMB]|[1-9]\d{5,11})(?![\w.,-])"
+)
 _SCALED_HEADER = re.compile(r"\((?:M|B|K|millions?|billions?)\)|[×x]\s?10\s?\^?\s?[69⁶⁹]")
 _ANY_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
 _ROWS_AFTER_HEADER = 10
@@ -49,6 +51,37 @@ def _column_header(text: str) -> re.Match | None:
     return None
 
 
+# Counts parse_params leaves out: thousands split by spaces ("423 730 learned parameters")
+# and a small model's count in parentheses ("a simple linear policy (77 parameters)").
+_SPACED_COUNT = re.compile(
+    r"(?<![\w.,])(?P<num>\d{1,3}(?:[ \u00a0\u2009]\d{3})+)\s+(?:(?:trainable|learnable|learned|"
+    r"free|total|model|network)\s+)?(?:parameters|params|weights)\b",
+    re.IGNORECASE,
+)
+_PAREN_COUNT = re.compile(
+    r"\((?P<num>\d+)\s+(?:(?:trainable|learnable|learned|free)\s+)?parameters\)", re.IGNORECASE
+)
+# A figure axis in parameters counts (ANNOTATION.md D1): "the vertical axis is the number
+# of model parameters".
+_PARAMS_AXIS = re.compile(
+    r"\b(?:x|y|horizontal|vertical)[- ]axis\b[^.;]{0,40}?\b(?:number of (?:model |trainable )?"
+    r"parameters|#\s?param(?:eter)?s|param(?:eter)? counts?)\b",
+    re.IGNORECASE,
+)
+# "3k parameters" where k is the paper's variable ("a k-GMM is parametrized by 3k parameters").
+_VARIABLE_K = re.compile(r"(?<![\w.])k(?![\w])")
+
+
+def _extra_count(text: str) -> tuple[int, float | None] | None:
+    """(offset, count) of a spaced or parenthesised count, or of a params axis (no count)."""
+    for pattern in (_SPACED_COUNT, _PAREN_COUNT):
+        m = pattern.search(text)
+        if m:
+            return m.start(), float(re.sub(r"\D", "", m.group("num")))
+    m = _PARAMS_AXIS.search(text)
+    return (m.start(), None) if m else None
+
+
 def _explicit(unit: TextUnit):
     text = unit.text
     if common.is_related_work(text):
@@ -61,17 +94,23 @@ def _explicit(unit: TextUnit):
             continue
         if common.cited_nearby(text, start, start + len(q.text)):
             continue
+        if re.match(r"\d+\s*k\b", q.text) and _VARIABLE_K.search(text.replace(q.text, "")):
+            continue
         return 2.0, common.evidence_from(unit, start, q.value, q.unit)
+    extra = _extra_count(text)
+    if extra and not common.cited_nearby(text, extra[0], extra[0] + 20):
+        value = extra[1]
+        return 1.5, common.evidence_from(unit, extra[0], value, "params" if value else None)
     return None
 
 
 _TABLE_CAPTION = re.compile(r"^\s*(?:Table|Tab\.)\s*[A-Z]?\d", re.IGNORECASE)
 _CAPTION_PARAMS = re.compile(
     r"\b(?:number of (?:model |trainable )?parameters|#\s?params?|"
-    r"params|parameter counts?|model sizes? \(params)",
+    r"params|parameter counts?|model sizes?)",
     re.IGNORECASE,
 )
-_COMPACT_COUNT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[MB](?![\w])")
+_COMPACT_COUNT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[KMB](?![\w-])")
 
 
 def _from_captioned_table(units: Sequence[TextUnit], i: int):
@@ -82,14 +121,25 @@ def _from_captioned_table(units: Sequence[TextUnit], i: int):
     m = _CAPTION_PARAMS.search(caption.text)
     if not m or re.search(r"hyper-?$", caption.text[max(0, m.start() - 6) : m.start()], re.I):
         return None
-    rows = [
-        u
-        for u in units[i + 1 : i + 1 + 2 * _ROWS_AFTER_HEADER]
-        if u.page == caption.page and u.kind == "table"
+    # the caption may run into the table's own text; rows are table lines or table-like
+    # sentences that follow on the page
+    following = [u for u in units[i + 1 : i + 1 + 2 * _ROWS_AFTER_HEADER] if u.page == caption.page]
+    rows = [caption.text[m.end() :]] + [
+        u.text
+        for k, u in enumerate(following)
+        if k == 0 or u.kind == "table" or common.is_tabular(u.text)
     ]
-    if sum(1 for r in rows if _COMPACT_COUNT.search(r.text)) >= 2:
+    model_size = m.group(0).lower().startswith("model size")
+    count = _COMPACT_COUNT if model_size else _BIG_NUMBER
+    if sum(len(count.findall(r)) for r in rows) >= 2:
         return 1.2, common.evidence_from(caption, m.start())
     return None
+
+
+def _names_a_method(text: str, quantity: str) -> bool:
+    """A compact count whose magnitude letter starts a name: "0.52 T-CET"."""
+    end = text.find(quantity) + len(quantity)
+    return text[end : end + 1] in ("-", "(")
 
 
 def _from_table(units: Sequence[TextUnit], i: int):
@@ -109,7 +159,7 @@ def _from_table(units: Sequence[TextUnit], i: int):
     for row in rows:
         tail = row.text[m.end() :] if row is header else row.text
         counts = parse_params(tail, compact=True) or []
-        big = [q for q in counts if q.value >= _MIN_COUNT]
+        big = [q for q in counts if q.value >= _MIN_COUNT and not _names_a_method(tail, q.text)]
         scaled = scaled_column and row is not header and _ANY_NUMBER.search(tail)
         if big or _BIG_NUMBER.search(tail) or scaled:
             value = big[0].value if big else None
