@@ -147,7 +147,7 @@ def _from_table(units: Sequence[TextUnit], i: int):
     header = units[i]
     m = _column_header(header.text)
     if not m:
-        return _from_captioned_table(units, i)
+        return None
     rows = [header] + [
         u
         for u in units[i + 1 : i + 1 + _ROWS_AFTER_HEADER]
@@ -174,7 +174,7 @@ def detect(units: Sequence[TextUnit]) -> Finding:
     for i, unit in enumerate(units):
         if not PREFILTER.search(unit.text) or common.is_reference_like(unit.text):
             continue
-        hit = _explicit(unit) or _from_table(units, i)
+        hit = _explicit(unit) or _from_table(units, i) or _from_captioned_table(units, i)
         if hit:
             found.append(hit)
     return common.result("params", found, METHOD)

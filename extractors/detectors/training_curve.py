@@ -148,7 +148,7 @@ def _other_axis(text: str) -> bool:
 # A figure's own text layer: an axis title of training progress beside a metric axis.
 _AXIS_PROGRESS = re.compile(
     r"\b(?:epochs?|iterations?|iters?|(?:training|environment|env|gradient|optimi[sz]ation)\s+"
-    r"steps?|(?<!time )steps?|updates|episodes?|rounds|wall-?clock(?: time)?|training time)\b",
+    r"steps?|(?<!time )steps?(?! to\b)|updates|episodes?(?! to\b)|rounds|wall-?clock(?: time)?|training time)\b",
     re.IGNORECASE,
 )
 _AXIS_METRIC = re.compile(

@@ -1,0 +1,199 @@
+"""training_curve and params rules for evidence outside one sentence: figure axis titles,
+regret and convergence captions, parameter counts in table columns, captions and small
+models. Constructed units, shaped like the text layer of dev-split PMLR papers (the
+gold-paper PDFs are not part of the test fixtures)."""
+
+from __future__ import annotations
+
+import pytest
+
+from extractors.detectors import params, training_curve
+from extractors.document import TextUnit
+
+
+def _page(*texts: str, page: int = 7) -> list[TextUnit]:
+    """Units of one page; a text starting with Figure/Table is a caption, one starting with
+    "|" a table line (the bar is dropped), the rest sentences."""
+    units = []
+    for text in texts:
+        if text.startswith(("Figure", "Table")):
+            units.append(TextUnit(page, "body", "caption", text))
+        elif text.startswith("|"):
+            units.append(TextUnit(page, "body", "table", text[1:].strip()))
+        else:
+            units.append(TextUnit(page, "body", "sentence", text))
+    return units
+
+
+REWARD_CAPTION = "Figure 2: Mean and standard deviation of reward for the three environments."
+
+
+# ------------------------------------------------------------------ training_curve
+@pytest.mark.parametrize(
+    "units,expected",
+    [
+        # axis titles beside a figure caption: progress + metric
+        (
+            _page(
+                "epochs Reward ours - student ours - teacher TRPO PPO (b) Cart Pole Swing Up",
+                "|0 200 400 600 800 1000",
+                REWARD_CAPTION,
+            ),
+            True,
+        ),
+        (_page("Search Iteration (#) Validation Accuracy (%) LAHC SA RS BO", REWARD_CAPTION), True),
+        (_page("number of iterations error norm ratio", REWARD_CAPTION), True),
+        # the same axis line on a page without a figure caption is not read as an axis
+        (
+            _page("epochs Reward ours - student ours - teacher TRPO PPO (b) Cart Pole Swing Up"),
+            False,
+        ),
+        # prose (a full stop) is not an axis title
+        (_page("We train for 100 epochs and report the test loss.", REWARD_CAPTION), False),
+        # a signal over time within one run; "steps to goal" is a metric, not progress
+        (_page("time step l2 error ResNN F-VIN Ground Truth", REWARD_CAPTION), False),
+        (_page("Reward sparsity Steps to goal e-greedy EMU-Q (c)", REWARD_CAPTION), False),
+    ],
+)
+def test_figure_axis_titles(units, expected):
+    assert training_curve.detect(units).reported is expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # regret of an online/bandit learner is plotted against its rounds (ANNOTATION.md)
+        ("Figure 1: Average regret of MP-ROGD and benchmark algorithms with linear costs.", True),
+        ("Figure 1: The n-step regret of Rank1Elim, UCB1 and LinUCB in up to n = 2M steps.", True),
+        # convergence of an iterative procedure, optimisation loss, training histories
+        ("Figure 2: Convergence to the optimal policy Kopt of the learned gains.", True),
+        ("Figure 2: Mean optimization loss across 10 runs for node classification.", True),
+        ("Figure 2: Training histories of conventional RL and safe RL.", True),
+        # the caption names an x-axis that is not training progress
+        (
+            "Figure 3. Mean and standard deviation for train error, test error, and running "
+            "time, all as functions of the number of inducing points (K).",
+            False,
+        ),
+        (
+            "Figure 3: Illustration of the convergence properties of MP-DANE, for different "
+            "minibatch size b and number of machines m.",
+            False,
+        ),
+        ("Figure 4: Validation loss against the dropout rate.", False),
+    ],
+)
+def test_captions(text, expected):
+    assert training_curve.detect(_page(text)).reported is expected, text
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        (
+            "In Figure 1 (b), we plot the distance for different widths across the iterations "
+            "of gradient descent.",
+            True,
+        ),
+        # an asymptotic rate is not a plotted curve
+        ("This bound shows that with a convergence rate in O(1/n) the risk is bounded.", False),
+        # "Normalised" is not the metric "norm"
+        ("Figure 3: Normalised CEA values over time with SHAP values overlaid as dots.", False),
+    ],
+)
+def test_sentences(text, expected):
+    assert training_curve.detect(_page(text)).reported is expected, text
+
+
+# ------------------------------------------------------------------------- params
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("The slim architecture has a relatively low number of 423 730 learned parameters.", True),
+        (
+            "We evaluated a two-layer network as well as a simple linear policy (77 parameters).",
+            True,
+        ),
+        ("It computes 3 parameters for the TG (frequency, amplitude and height).", False),
+        ("For 10Hz signals each wavelet term is a vector of 220 coefficients.", False),
+        ("Thus a k-GMM is parametrized by 3k parameters; namely, the mixing weights.", False),
+        ("The final model has 3k parameters.", True),
+        (
+            "The horizontal axis is the Top-1 test error, while the vertical axis is the "
+            "number of model parameters.",
+            True,
+        ),
+    ],
+)
+def test_explicit_counts(text, expected):
+    assert params.detect(_page(text)).reported is expected, text
+
+
+@pytest.mark.parametrize(
+    "units,expected",
+    [
+        # a params row of plain integers
+        (
+            _page(
+                "Table 9: Trainable and non-trainable parameter counts for the BERT variants.",
+                "|M-BERT B-BERT NS-BERT ALT-BERT",
+                "|Trainable Parameters 9083060 9083060 8811380 9044596",
+            ),
+            True,
+        ),
+        # a "Parameters" heading over acquisition settings (small plain numbers)
+        (
+            _page(
+                "Appendix A. Scan parameters",
+                "|Field of view (mm) 225 230 220 256 240 220",
+                "|TR (ms) 22, 50 16000 4.7 / 4.7 / 3.2 7.8 3000 9502",
+            ),
+            False,
+        ),
+        # a caption that runs into its table: model sizes as M counts
+        (
+            _page(
+                "Table 2: Comparison of time consumption and model size of different methods "
+                "Methods Time Consumption Model Size 2D U-Net 153s 35M 3D U-Net 534s 83M"
+            ),
+            True,
+        ),
+        # model size in megabytes is not a parameter count
+        (
+            _page(
+                "Table 2: Model size of different methods.",
+                "|2D U-Net 153s 35 MB",
+                "|3D U-Net 534s 83 MB",
+            ),
+            False,
+        ),
+        # a "Parameter count" table with comma-grouped counts in the rows
+        (
+            _page(
+                "Table 3: Parameter count AIFB AM dim R-GCN R-GCN + MLP CompGCN",
+                "|2 1,092 1,144 262",
+                "|4 2,912 2,992 576 20,311 20,655 1,292",
+            ),
+            True,
+        ),
+        # the counts sit in the sentence-like line right after the caption
+        (
+            _page(
+                "Table G1: The number of trainable parameters across all architectures.",
+                "Architecture Evaluation Setting Number of trainable parameters ResNet50 "
+                "Linear Evaluation 10.2 K Finetuning 23.5 M ViT Linear Evaluation 7.7 K",
+            ),
+            True,
+        ),
+        # correlations in a "#Params" row; "0.52 T-CET" is not 0.52 trillion
+        (
+            _page(
+                "Benchmark BLOX NB-Macro FLOPS 0.38 0.56 #Params 0.40 0.22 NASWOT -0.00 0.63 "
+                "Synflow-SNR 0.39 0.52 T-CET(Synflow) 0.40 0.55 T-CET(SNIP) 0.34 0.55"
+            ),
+            False,
+        ),
+    ],
+)
+def test_table_counts(units, expected):
+    assert params.detect(units).reported is expected
