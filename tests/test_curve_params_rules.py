@@ -43,6 +43,11 @@ REWARD_CAPTION = "Figure 2: Mean and standard deviation of reward for the three 
         ),
         (_page("Search Iteration (#) Validation Accuracy (%) LAHC SA RS BO", REWARD_CAPTION), True),
         (_page("number of iterations error norm ratio", REWARD_CAPTION), True),
+        (
+            _page("Iteration 0.13 0.14 0.15 MAE healthy baseline tangent combined", REWARD_CAPTION),
+            True,
+        ),
+        (_page("Function evaluations Optimality gap GP-UCB EI PI", REWARD_CAPTION), True),
         # the same axis line on a page without a figure caption is not read as an axis
         (
             _page("epochs Reward ours - student ours - teacher TRPO PPO (b) Cart Pole Swing Up"),

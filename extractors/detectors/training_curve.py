@@ -148,12 +148,13 @@ def _other_axis(text: str) -> bool:
 # A figure's own text layer: an axis title of training progress beside a metric axis.
 _AXIS_PROGRESS = re.compile(
     r"\b(?:epochs?|iterations?|iters?|(?:training|environment|env|gradient|optimi[sz]ation)\s+"
-    r"steps?|(?<!time )steps?(?! to\b)|updates|episodes?(?! to\b)|rounds|wall-?clock(?: time)?|training time)\b",
+    r"steps?|(?<!time )steps?(?! to\b)|updates|episodes?(?! to\b)|rounds|(?:function |gradient )evaluations|wall-?clock(?: time)?|training time)\b",
     re.IGNORECASE,
 )
 _AXIS_METRIC = re.compile(
     r"\b(?:loss|accuracy|error|perplexity|ppl|BLEU|rewards?|returns?|regret|top-?1|F1|mAP|"
-    r"AUC|RMSE|MSE|success rate|objective|ELBO|likelihood)\b",
+    r"AUC|RMSE|MSE|MAE|NLL|WER|success rate|objective|ELBO|likelihood|scores?|Dice|PSNR|"
+    r"FID|precision|recall|(?:duality |optimality )gap|sub-?optimality)\b",
     re.IGNORECASE,
 )
 _MAX_AXIS_TOKENS = 30
