@@ -100,6 +100,13 @@ def test_captions(text, expected):
             "of gradient descent.",
             True,
         ),
+        # learning curves described as plotted (averaged, shaded), no figure number
+        (
+            "Learning curves are averaged over 5 independent trials, with standard "
+            "deviations shaded in green.",
+            True,
+        ),
+        ("Performance over time could have meant learning curves during the search.", False),
         # an asymptotic rate is not a plotted curve
         ("This bound shows that with a convergence rate in O(1/n) the risk is bounded.", False),
         # "Normalised" is not the metric "norm"

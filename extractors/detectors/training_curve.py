@@ -82,6 +82,15 @@ _WEAK = re.compile(
 )
 
 
+# How plotted curves are described: "Learning curves are averaged over 5 independent trials,
+# with standard deviations shaded".
+_PLOTTED = re.compile(
+    r"\baveraged over\b|\bshaded\b|\bstandard deviations?\b|\bconfidence (?:intervals?|bands?)\b|"
+    r"\b(?:random )?seeds\b",
+    re.IGNORECASE,
+)
+
+
 def _score(unit: TextUnit):
     text = unit.text
     m = _CURVE.search(text)
@@ -95,6 +104,8 @@ def _score(unit: TextUnit):
         return None
     generic = bool(_WEAK.fullmatch(m.group(0)))
     caption = unit.kind == "caption" or bool(_FIGURE.match(text))
+    if m.group(0).lower().startswith("learning curve") and _PLOTTED.search(text):
+        return 0.8, common.evidence_from(unit, m.start())
     if generic and not re.search(
         rf"{_METRIC}\s+(?:\w+\s+){{0,2}}{re.escape(m.group(0))}", text, re.IGNORECASE
     ):
