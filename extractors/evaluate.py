@@ -279,8 +279,9 @@ def evaluate_sources(
 def default_sources(
     shared_corpus: Path = Path("../shared/corpus"), gold_pdfs: Path | None = None
 ) -> list[GoldSource]:
-    """Both gold paper files with their PDF folders (../shared's PDFs; the PMLR gold PDFs
-    from $GREENLENS_GOLD_PDFS or ../gold-pdfs, as `greenlens gold rebuild-pdfs` writes)."""
+    """The gold paper files with their PDF folders (../shared's PDFs; the PMLR gold PDFs of
+    rounds 3 and 4 from $GREENLENS_GOLD_PDFS or ../gold-pdfs, as `greenlens gold
+    rebuild-pdfs` writes)."""
     import os
 
     gold_dir = Path(__file__).parent / "gold"
@@ -288,6 +289,7 @@ def default_sources(
     return [
         GoldSource(gold_dir / "papers.jsonl", Path(shared_corpus) / "pdfs"),
         GoldSource(gold_dir / "papers_pmlr.jsonl", pmlr),
+        GoldSource(gold_dir / "papers_pmlr_r4.jsonl", pmlr),
     ]
 
 

@@ -30,6 +30,7 @@ GOLD_ABSTRACTS_WIDE = Path(__file__).parent / "gold" / "abstracts_wide.jsonl"
 GOLD_PAPERS = (
     Path(__file__).parent / "gold" / "papers.jsonl",
     Path(__file__).parent / "gold" / "papers_pmlr.jsonl",
+    Path(__file__).parent / "gold" / "papers_pmlr_r4.jsonl",
 )
 METHOD = "tfidf+lexicon-logreg:target/v3"  # v3: trained on both gold abstract files
 _VECTORIZER_ARGS = {

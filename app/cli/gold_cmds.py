@@ -105,10 +105,10 @@ def agreement(first: Path, second: Path) -> None:
 @clean_errors
 def rebuild_pdfs(repos: Path, out: Path | None) -> None:
     """Rebuild the PMLR gold papers' PDF folder from clones of their volumes (sha256-checked)."""
-    from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR, load_gold_papers, rebuild
+    from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR, load_all_gold_papers, rebuild
 
     out = out or DEFAULT_PDF_DIR
-    papers = load_gold_papers()
+    papers = load_all_gold_papers()
     written, problems = rebuild(repos, out, papers)
     for line in problems:
         click.echo(line, err=True)
@@ -168,7 +168,11 @@ def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
         if not Path(need).is_dir():
             raise click.UsageError(f"{need} is not a folder (see --help)")
     fulltext = measure_fulltext(
-        [(GOLD_DIR / "papers.jsonl", pdfs_dir), (GOLD_DIR / "papers_pmlr.jsonl", gold_pdfs)]
+        [
+            (GOLD_DIR / "papers.jsonl", pdfs_dir),
+            (GOLD_DIR / "papers_pmlr.jsonl", gold_pdfs),
+            (GOLD_DIR / "papers_pmlr_r4.jsonl", gold_pdfs),
+        ]
     )
     index = load_wide_index(corpus_dir)
     texts = {k: (r.title, r.abstract) for k, r in index.items()}

@@ -75,6 +75,15 @@ VOLUMES: dict[str, tuple[str, str, int]] = {
 }
 PER_VOLUME = 23
 ENRICHED = 26
+# Round 4: two venues no rule writer or model has read (no abstract of theirs is in the
+# abstract gold either); every paper drawn is held out (split `test`).
+ROUND4_FILE = GOLD_FILE.with_name("papers_pmlr_r4.jsonl")
+ROUND4_SEED = 20261211
+ROUND4_VOLUMES: dict[str, tuple[str, str, int]] = {
+    "v199": ("CoLLAs", "continual learning", 2022),
+    "v177": ("CLeaR", "causal learning", 2022),
+}
+ROUND4_PER_VOLUME = 20
 ENRICH_PATTERN = re.compile(
     r"\b(?:[GTMP]?FLOPs?|MACs|multiply-accumulates?|mult-adds|kWh|CO2e?|carbon emissions?|"
     r"energy consumption|joules?)\b"
@@ -175,6 +184,20 @@ def draw(repos: Path, text_of=None) -> list[DrawnPaper]:
     return drawn
 
 
+def draw_round4(repos: Path) -> list[DrawnPaper]:
+    """Round 4's seeded draw: ROUND4_PER_VOLUME random papers of each unseen volume."""
+    rng = random.Random(ROUND4_SEED)
+    drawn: list[DrawnPaper] = []
+    for volume, (venue, community, year) in ROUND4_VOLUMES.items():
+        assert volume not in RESERVED, volume
+        papers = volume_papers(repo_dir(repos, volume), volume)
+        for i in sorted(rng.sample(range(len(papers)), ROUND4_PER_VOLUME)):
+            pid, path = papers[i]
+            url = f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf"
+            drawn.append(DrawnPaper(volume, pid, venue, community, year, path, url, "random"))
+    return drawn
+
+
 def pdf_bytes(repos: Path, rec: DrawnPaper) -> bytes:
     """The PDF's bytes from the volume's clone (a checkout or a bare snapshot)."""
     repo = repo_dir(repos, rec.volume)
@@ -212,6 +235,11 @@ def rebuild(repos: Path, out_dir: Path, papers: list[dict]) -> tuple[int, list[s
         shutil.move(tmp, dest)
         written += 1
     return written, problems
+
+
+def load_all_gold_papers() -> list[dict]:
+    """Every PMLR gold record: the round-3 file and, where present, round 4's."""
+    return [p for f in (GOLD_FILE, ROUND4_FILE) if f.is_file() for p in load_gold_papers(f)]
 
 
 def load_gold_papers(path: Path = GOLD_FILE) -> list[dict]:
