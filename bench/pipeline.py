@@ -10,8 +10,18 @@ same invocation as the baseline (on fewer papers: it is slow).
 server, workers: /proc accounting), so other jobs on a shared machine do not lower it; the
 wall-clock rates (pages/s, papers/s, pages/s per worker) are printed above it.
 
+Re-detection (issue 14 item 2): after the end-to-end runs, `extract` is timed after a
+version change of one detector (`--redetect-category`), of the target only, and of every
+detector; each re-runs only the changed parts from the stored analysed documents
+(extractors.pagecache.UnitCache). The runs of the three cases alternate.
+
 Usage: .venv/bin/python bench/pipeline.py [--papers N] [--workers W] [--repeat R]
                                           [--plumber-papers M] [--profile]
+                                          [--redetect-category C]
+Before the last line: redetect_target_only_pages_per_s_per_core=<float>,
+redetect_every_detector_pages_per_s_per_core=<float>, then
+redetect_pages_per_s_per_core=<float: the one-detector case> text_cache_mb_per_1000_pages=
+<float: page text + analysed documents>.
 The LAST line is: pages_per_s_per_core=<float> pdfplumber_pages_per_s_per_core=<float>
 """
 
@@ -195,15 +205,16 @@ def _timed_flushes(totals: dict):
     return original
 
 
-def _run(store, cache: Path, workers: int, prof=None) -> dict:
-    """One extract_store --force run; CPU of every process involved, wall, summary."""
+def _run(store, cache: Path, workers: int, prof=None, force: bool = True) -> dict:
+    """One extract_store run (--force by default); CPU of every process involved, wall,
+    summary."""
     from extractors.batch import extract_store
 
     kids0 = _children_cpu()
     cpu0, t0 = time.process_time(), time.perf_counter()
     if prof:
         prof.enable()
-    s = extract_store(store, cache, workers=workers, progress=False, force=True)
+    s = extract_store(store, cache, workers=workers, progress=False, force=force)
     if prof:
         prof.disable()
     wall, driver = time.perf_counter() - t0, time.process_time() - cpu0
@@ -215,6 +226,26 @@ def _run(store, cache: Path, workers: int, prof=None) -> dict:
         "workers": kids,
         "rate": s.pages / (driver + kids) if driver + kids else 0.0,
     }
+
+
+def _redetect(store, cache: Path, workers: int, categories, target: bool, tag: str) -> dict:
+    """One `extract` run after a version change of `categories` (and the target): the
+    current versions are those of this installation with a suffix `tag` on the changed
+    parts, so the store's rows of those parts are stale and only they are re-run."""
+    from extractors import runner
+
+    current = runner.current_versions
+    versions, tversion = current()
+    bumped = {c: v + (f"+{tag}" if c in categories else "") for c, v in versions.items()}
+    runner.current_versions = lambda: (dict(bumped), tversion + (f"+{tag}" if target else ""))
+    try:
+        r = _run(store, cache, workers, force=False)
+    finally:
+        runner.current_versions = current
+    s = r["s"]
+    if s.redetected != s.extracted or s.from_text != s.extracted:
+        raise SystemExit(f"re-detection ran other work: {s}")
+    return r
 
 
 def _spread(values: list[float]) -> str:
@@ -237,6 +268,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="end-to-end runs (default 3)")
     parser.add_argument("--plumber-papers", type=int, default=3)
     parser.add_argument(
+        "--redetect-category",
+        default="training_curve",
+        help="the one detector whose version change is timed (default: training_curve, "
+        "the costliest rule detector)",
+    )
+    parser.add_argument(
         "--profile",
         action="store_true",
         help="cProfile the driver (parent process) and print its top costs",
@@ -250,7 +287,7 @@ def main() -> None:
         rows = rows[: args.papers]
     print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
 
-    from extractors.pagecache import PageCache
+    from extractors.pagecache import PageCache, UnitCache
 
     root = Path(tempfile.mkdtemp(prefix="greenlens-bench-"))
     writes = {"cpu": 0.0, "wall": 0.0}
@@ -264,7 +301,24 @@ def main() -> None:
             runs.append(_run(store, cache, args.workers, prof))
         writes_per_run = {k: v / len(runs) for k, v in writes.items()}
         text_bytes = PageCache(cache).size_bytes()
-        redetect = [_run(store, cache, args.workers) for _ in range(max(1, args.runs))]
+        unit_bytes = UnitCache(cache).size_bytes()
+        from extractors.detectors import DETECTORS
+
+        cases = {
+            f"one detector changed ({args.redetect_category})": ((args.redetect_category,), False),
+            "target only changed": ((), True),
+            "every detector changed": (tuple(DETECTORS), False),
+        }
+        redet = {name: [] for name in cases}
+        for i in range(max(1, args.runs)):  # the cases alternate: the machine's load is shared
+            for name, (cats, target) in cases.items():
+                redet[name].append(_redetect(store, cache, args.workers, cats, target, f"b{i}"))
+        rebuilt = []  # units cache gone: layout and sentences rebuilt from the page text
+        for i in range(max(1, args.runs)):
+            shutil.rmtree(UnitCache(cache).dir, ignore_errors=True)
+            rebuilt.append(
+                _redetect(store, cache, args.workers, (args.redetect_category,), False, f"r{i}")
+            )
         n_findings = store.scalar("SELECT count(*) FROM findings")
         store.close()
     finally:
@@ -314,17 +368,29 @@ def main() -> None:
         f"{pdfium:.1f} pages per CPU-second; pipeline / pdfium = {r['rate'] / pdfium:.2f}"
     )
 
-    rd = sorted(redetect, key=lambda x: x["rate"])[len(redetect) // 2]
     print(
-        f"re-detection from stored page text (extract --force, no PDF opened: "
-        f"{rd['s'].from_text} of {rd['s'].extracted} papers from the text cache): "
-        f"{_spread([x['rate'] for x in redetect])} pages per CPU-second; wall "
-        f"{rd['s'].pages / rd['wall']:.1f} pages/s"
+        "re-detection from stored analysed documents (extract after a version change; no "
+        "PDF opened, no layout rebuilt; only the changed parts re-run), pages per CPU-second:"
+    )
+    medians = {}
+    for name, results in redet.items():
+        rates = [x["rate"] for x in results]
+        medians[name] = statistics.median(rates)
+        mid = sorted(results, key=lambda x: x["rate"])[len(results) // 2]
+        print(
+            f"  {name}: {_spread(rates)}; wall {mid['s'].pages / mid['wall']:.1f} pages/s, "
+            f"{mid['s'].redetected} papers"
+        )
+    print(
+        f"  one detector changed, units cache removed (layout and sentences rebuilt from the "
+        f"page text): {_spread([x['rate'] for x in rebuilt])}"
     )
     print(
         f"page-text cache on disk: {text_bytes / 1e6:.1f} MB for {s.pages} pages = "
-        f"{text_bytes / s.pages * 1000 / 1e6:.2f} MB per 1,000 pages"
+        f"{text_bytes / s.pages * 1000 / 1e6:.2f} MB per 1,000 pages; analysed-document "
+        f"(units) cache {unit_bytes / s.pages * 1000 / 1e6:.2f} MB per 1,000 pages"
     )
+    one, target_only, every = medians.values()
 
     plumber = 0.0
     try:
@@ -344,9 +410,11 @@ def main() -> None:
         print("pdfplumber not installed (pip install 'greenlens[pdfplumber]'): reported as 0")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     print(f"papers_per_s={s.extracted / wall:.2f}")
+    print(f"redetect_target_only_pages_per_s_per_core={target_only:.1f}")
+    print(f"redetect_every_detector_pages_per_s_per_core={every:.1f}")
     print(
-        f"redetect_pages_per_s_per_core={rd['rate']:.1f} "
-        f"text_cache_mb_per_1000_pages={text_bytes / s.pages * 1000 / 1e6:.2f}"
+        f"redetect_pages_per_s_per_core={one:.1f} "
+        f"text_cache_mb_per_1000_pages={(text_bytes + unit_bytes) / s.pages * 1000 / 1e6:.2f}"
     )
     print(
         f"pages_per_s_per_core={r['rate']:.1f} pdfplumber_pages_per_s_per_core={plumber:.1f} "

@@ -60,7 +60,7 @@ class LocalPool:
         n = max(1, min(self.workers or os.cpu_count() or 1, len(plan.tasks) or 1))
         tasks = [(sha, task_args((sha, args), ctx)) for sha, args in plan.tasks]
         for sha, result in run_isolated(analyse_task, tasks, workers=n, limits=ctx.limits):
-            yield [classify(row, result, ctx.version) for row in plan.papers_of[sha]]
+            yield [classify(row, result, ctx.version, ctx) for row in plan.papers_of[sha]]
 
 
 def extract_store(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 
 from extractors.document import Document
@@ -27,6 +30,27 @@ def extractor_version() -> str:
     return f"pdf{PDF_LAYER_VERSION}+det{DETECTORS_VERSION}+{TARGET_METHOD.split(':')[-1]}"
 
 
+def layer_of(version: str | None) -> str | None:
+    """The PDF-layer part ("pdf2") of a combined extractor version, None if it has none."""
+    head = (version or "").split("+", 1)[0]
+    return head if head.startswith("pdf") else None
+
+
+@lru_cache(maxsize=1)
+def target_version() -> str:
+    """The target classifier's version: its METHOD and the digest of its shipped model
+    (a retrained model re-runs the target even under the same METHOD)."""
+    try:
+        from extractors.target import METHOD, MODEL_PATH
+    except ModuleNotFoundError:
+        return "target/none"
+    try:
+        digest = hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest()[:12]
+    except OSError:
+        digest = "none"
+    return f"{METHOD}@{digest}"
+
+
 @dataclass(frozen=True)
 class PaperAnalysis:
     """Everything extracted from one PDF (picklable: it crosses the worker boundary)."""
@@ -37,39 +61,52 @@ class PaperAnalysis:
     scanned_pages: tuple[int, ...]
     target: str
     target_method: str
-    results: dict[str, Finding]
+    results: dict[str, Finding]  # every category, or those in `categories`
     seconds: float
     from_cache: bool = False  # analysed from stored page text (extractors.pagecache)
+    categories: tuple[str, ...] | None = None  # re-detected only these (None: all)
+    target_rerun: bool = True  # False: `target` is empty and the stored one stands
 
 
 def analyse_document(
-    doc: Document, *, title: str | None = None, abstract: str | None = None
+    doc: Document,
+    *,
+    title: str | None = None,
+    abstract: str | None = None,
+    categories: Sequence[str] | None = None,
+    target: bool = True,
 ) -> PaperAnalysis:
     """Run the detectors and the target classifier on a parsed document.
 
     `title`/`abstract` from the store's metadata, when given, are preferred to the PDF's
-    for the target classifier (the PDF's are a heuristic cut).
+    for the target classifier (the PDF's are a heuristic cut). `categories`: run only
+    these detectors (re-detection); `target=False`: leave the target out.
     """
     from extractors.detectors import detect_all
 
     t0 = time.perf_counter()
-    found = detect_all(doc)
+    wanted = CATEGORIES if categories is None else tuple(c for c in CATEGORIES if c in categories)
+    found = detect_all(doc, None if categories is None else wanted) if wanted else {}
     results = {
         c: _drop_reference_evidence(found[c], doc)
         if c in found
         else Finding(c, False, (), "missing-detector")
-        for c in CATEGORIES
+        for c in wanted
     }
-    target, method = _target(title or doc.title, abstract or doc.abstract, doc.introduction)
+    label, method = "", ""
+    if target:
+        label, method = _target(title or doc.title, abstract or doc.abstract, doc.introduction)
     return PaperAnalysis(
         doc.file,
         doc.pages,
         doc.title,
         doc.scanned_pages,
-        target,
+        label,
         method,
         results,
         time.perf_counter() - t0,
+        categories=None if categories is None else wanted,
+        target_rerun=target,
     )
 
 
@@ -98,18 +135,35 @@ def analyse_pdf(
 
 
 def analyse_cached(
-    path: str | Path, cache, sha256: str, title: str | None = None, abstract: str | None = None
+    path: str | Path,
+    cache,
+    sha256: str,
+    title: str | None = None,
+    abstract: str | None = None,
+    *,
+    units=None,
+    categories: Sequence[str] | None = None,
+    target: bool = True,
 ) -> PaperAnalysis:
-    """Analyse from the stored page text of this PDF if `cache` (a PageCache) has it, else
-    parse the PDF, store its text, and analyse it (PDFError if it is not readable)."""
+    """Analyse from the stored analysed document of this PDF if `units` (a UnitCache) has
+    it, else from its stored page text if `cache` (a PageCache) has it, else parse the PDF;
+    store what was missing, and analyse (PDFError if the PDF is not readable)."""
     t0 = time.perf_counter()
     name = os.path.basename(path)
-    raw = cache.get(sha256, name)
-    hit = raw is not None
-    if raw is None:
-        raw = read_pdf(path)
-        cache.put(sha256, raw)
-    result = analyse_document(build_document(raw), title=title, abstract=abstract)
+    doc = units.get(sha256, name) if units is not None else None
+    hit = doc is not None
+    if doc is None:
+        raw = cache.get(sha256, name)
+        hit = raw is not None
+        if raw is None:
+            raw = read_pdf(path)
+            cache.put(sha256, raw)
+        doc = build_document(raw)
+        if units is not None:
+            units.put(sha256, doc)
+    result = analyse_document(
+        doc, title=title, abstract=abstract, categories=categories, target=target
+    )
     return replace(result, seconds=time.perf_counter() - t0, from_cache=hit)
 
 
@@ -119,14 +173,31 @@ def analyse_task(
     abstract: str | None = None,
     sha256: str | None = None,
     text_root: str | None = None,
+    categories: Sequence[str] | None = None,
+    target: bool = True,
 ) -> PaperAnalysis:
-    """A worker's task: from stored page text under `text_root` when there is some (and
-    stored after parsing when not), else straight from the PDF."""
+    """A worker's task: from the stored analysed document or page text under `text_root`
+    when there is some (and stored after parsing when not), else straight from the PDF;
+    only `categories` (None: all) and the target if `target`."""
     if sha256 and text_root:
-        from extractors.pagecache import PageCache
+        from extractors.pagecache import PageCache, UnitCache
 
-        return analyse_cached(path, PageCache(text_root), sha256, title, abstract)
-    return analyse_pdf(path, title, abstract)
+        return analyse_cached(
+            path,
+            PageCache(text_root),
+            sha256,
+            title,
+            abstract,
+            units=UnitCache(text_root),
+            categories=categories,
+            target=target,
+        )
+    t0 = time.perf_counter()
+    doc = build_document(read_pdf(path))
+    result = analyse_document(
+        doc, title=title, abstract=abstract, categories=categories, target=target
+    )
+    return _with_seconds(result, time.perf_counter() - t0)
 
 
 def _with_seconds(result: PaperAnalysis, seconds: float) -> PaperAnalysis:

@@ -38,14 +38,18 @@ class Finding:
         """{"reported", "evidence": [{"page", "text", "value", "unit"}]}."""
         return {"reported": self.reported, "evidence": [e.to_json_dict() for e in self.evidence]}
 
-    def to_rows(self, paper_id: str, extractor_version: str) -> list[dict[str, Any]]:
-        """One `findings` row per piece of evidence (one row with no evidence if none)."""
+    def to_rows(
+        self, paper_id: str, extractor_version: str, category_version: str | None = None
+    ) -> list[dict[str, Any]]:
+        """One `findings` row per piece of evidence (one row with no evidence if none);
+        `category_version`: the version of this category's detector that produced it."""
         base = {
             "paper_id": paper_id,
             "category": self.category,
             "reported": self.reported,
             "method": self.method,
             "extractor_version": extractor_version,
+            "category_version": category_version,
         }
         if not self.evidence:
             return [

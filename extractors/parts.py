@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 from corpus.errors import ConfigError, StoreError
 from corpus.http import disk_error
 from corpus.store import Store
+from extractors.schema import LATER_COLUMNS
 from extractors.sink import (
     EXTRACTION_COLS,
     FINDING_COLS,
@@ -135,8 +136,8 @@ def ingest_parts(
         except (OSError, pa.ArrowException) as exc:
             skipped.append(f"{part}: {exc}")
             continue
-        missing_cols = set(EXTRACTION_COLS) - set(ext[0]) if ext else set()
-        if missing_cols or (fnd and set(FINDING_COLS) - set(fnd[0])):
+        missing_cols = set(EXTRACTION_COLS) - set(ext[0]) - LATER_COLUMNS if ext else set()
+        if missing_cols or (fnd and set(FINDING_COLS) - set(fnd[0]) - LATER_COLUMNS):
             skipped.append(f"{part}: not a greenlens results part (columns)")
             continue
         by_paper: dict[str, list[dict]] = {}

@@ -34,7 +34,16 @@ from extractors.runner import (
 )
 
 DEFAULT_CHUNK = 16  # PDFs per Ray task: enough to amortise a task's worker start-up
-_ROW_KEYS = ("id", "venue", "year", "extraction_status")  # what a task needs of a paper
+# what a task needs of a paper (the stored target stands when a re-detection leaves it)
+_ROW_KEYS = (
+    "id",
+    "venue",
+    "year",
+    "extraction_status",
+    "target",
+    "target_method",
+    "target_version",
+)
 
 
 def _import_ray():
@@ -68,7 +77,7 @@ def run_chunk(items: list[tuple], out_dir: str, ctx: RunContext) -> dict:
     where = {r["id"]: (r["venue"], r["year"]) for _, _, rows in items for r in rows}
     outcomes: list[Outcome] = []
     for sha, result in run_isolated(analyse_task, tasks, workers=1, limits=ctx.limits):
-        outcomes.extend(classify(row, result, ctx.version) for row in papers[sha])
+        outcomes.extend(classify(row, result, ctx.version, ctx) for row in papers[sha])
     parts = write_parts(
         out_dir,
         chunk_id([sha for sha, _, _ in items]),
@@ -76,7 +85,10 @@ def run_chunk(items: list[tuple], out_dir: str, ctx: RunContext) -> dict:
         [f for o in outcomes for f in o.findings],
         where,
     )
-    light = [Outcome(o.paper_id, None, [], o.reason, o.pages, o.from_text) for o in outcomes]
+    light = [
+        Outcome(o.paper_id, None, [], o.reason, o.pages, o.from_text, o.categories, o.target)
+        for o in outcomes
+    ]
     return {"parts": parts, "outcomes": light}
 
 

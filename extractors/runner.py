@@ -10,6 +10,12 @@ ingests as they arrive and marks `recorded`).
 A paper already extracted with EXTRACTOR_VERSION is skipped, except an error that is the
 limit's rather than the file's (RETRIED: over the time or memory limit), which is tried
 again; a paper that had a result keeps it when a rerun only hits a limit.
+
+Re-detection: a paper whose stored result has this PDF layer ("pdf2" of the combined
+version) but an older version of some categories (`findings.category_version`, see
+extractors.detectors.category_versions) or of the target (`extractions.target_version`)
+re-runs only those, from the stored analysed document, and only their rows are replaced
+(`Redo`); the result is the one a full run would give.
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from typing import Any, Protocol
 
 from corpus.errors import PDFError
 from corpus.store import Store
-from extractors.extract_pdf import PaperAnalysis, extractor_version
+from extractors.extract_pdf import PaperAnalysis, extractor_version, layer_of, target_version
 from extractors.isolate import Limits
 from extractors.sink import BatchWriter, analysis_rows, error_row
 
@@ -31,7 +37,30 @@ EXTRACTOR_VERSION = extractor_version()
 # Error reasons that depend on the limits given and the machine's load, not on the PDF.
 RETRIED = ("timeout", "memory")
 
-Task = tuple[str, tuple[Any, ...]]  # (sha256, (path, title, abstract))
+Task = tuple[str, tuple[Any, ...]]  # (sha256, (path, title, abstract, categories, target))
+
+
+@dataclass(frozen=True)
+class Redo:
+    """What one paper re-runs: `categories` (None: a full analysis) and the target."""
+
+    categories: tuple[str, ...] | None = None
+    target: bool = True
+
+    @property
+    def full(self) -> bool:
+        """A whole analysis (every category, the target, every row replaced)."""
+        return self.categories is None
+
+    def union(self, other: Redo) -> Redo:
+        """What two papers sharing a PDF need together."""
+        if self.full or other.full:
+            return FULL
+        cats = tuple(dict.fromkeys((*(self.categories or ()), *(other.categories or ()))))
+        return Redo(cats, self.target or other.target)
+
+
+FULL = Redo()
 
 
 @dataclass(frozen=True)
@@ -47,6 +76,8 @@ class ExtractSummary:
     seconds: float = 0.0
     error_reasons: dict[str, int] = field(default_factory=dict)
     from_text: int = 0  # of `extracted`: analysed from stored page text, no PDF opened
+    redetected: int = 0  # of `extracted`: only some categories and/or the target re-run
+    rerun: dict[str, int] = field(default_factory=dict)  # of those: papers per category/target
 
     @property
     def pages_per_s(self) -> float:
@@ -65,6 +96,7 @@ class Plan:
     tasks: list[Task]
     papers_of: dict[str, list[dict]]
     missing: list[dict]
+    redo: dict[str, Redo] = field(default_factory=dict)  # by sha256: what its task runs
 
 
 @dataclass(frozen=True)
@@ -77,6 +109,8 @@ class Outcome:
     reason: str | None = None  # the error reason; None when extracted
     pages: int = 0
     from_text: bool = False
+    categories: tuple[str, ...] | None = None  # re-detected only these (None: all)
+    target: bool = True  # the target was re-run
 
 
 @dataclass(frozen=True)
@@ -87,6 +121,8 @@ class RunContext:
     cache_dir: Path
     limits: Limits
     text_cache: bool = True  # read/store page text under <cache_dir>/pagetext
+    versions: dict[str, str] = field(default_factory=dict)  # category -> its version
+    target_version: str = ""
 
 
 class Executor(Protocol):
@@ -118,19 +154,62 @@ def _retried(row: dict) -> bool:
     return row.get("extraction_status") == "error" and error.split(":", 1)[0] in RETRIED
 
 
-def plan(store: Store, cache_dir: str | Path, *, force: bool = False) -> Plan:
-    """The work of one run (see Plan and the module doc)."""
+def current_versions() -> tuple[dict[str, str], str]:
+    """(each category's version, the target's version) of this installation."""
+    from extractors.detectors import category_versions
+
+    return category_versions(), target_version()
+
+
+def redo(row: dict, versions: dict[str, str], target: str, *, force: bool = False) -> Redo | None:
+    """What a stored paper (a `plan` row) needs re-run under these versions; None: nothing."""
+    status = row["extraction_status"]
+    if force or status is None:
+        return FULL
+    if status != "ok":
+        return FULL if row["extractor_version"] != EXTRACTOR_VERSION or _retried(row) else None
+    if layer_of(row["extractor_version"]) != layer_of(EXTRACTOR_VERSION):
+        return FULL
+    stored = dict(
+        line.split("=", 1) for line in (row.get("category_versions") or "").split("\n") if line
+    )
+    cats = tuple(c for c, v in versions.items() if stored.get(c) != v)
+    rerun_target = row.get("target_version") != target
+    if set(stored) - set(versions):
+        return FULL  # a category no longer detected: replace every row
+    if cats or rerun_target:
+        return Redo(cats, rerun_target)
+    return None if row["extractor_version"] == EXTRACTOR_VERSION else FULL
+
+
+def plan(
+    store: Store,
+    cache_dir: str | Path,
+    *,
+    force: bool = False,
+    versions: tuple[dict[str, str], str] | None = None,
+) -> Plan:
+    """The work of one run (see Plan and the module doc); `versions`: current_versions()."""
+    cat_versions, tgt_version = versions or current_versions()
     rows = store.fetch_dicts(
         "SELECT p.id, p.pdf_sha256, p.title, p.abstract, p.venue, p.year, "
-        "e.extractor_version, e.status AS extraction_status, e.error AS extraction_error "
+        "e.extractor_version, e.status AS extraction_status, e.error AS extraction_error, "
+        "e.target, e.target_method, e.target_version, f.category_versions "
         "FROM papers p LEFT JOIN extractions e ON e.paper_id = p.id "
+        "LEFT JOIN (SELECT paper_id, string_agg(DISTINCT category || '=' || "
+        "coalesce(category_version, ''), chr(10)) AS category_versions "
+        "FROM findings GROUP BY paper_id) f ON f.paper_id = p.id "
         "WHERE p.status = 'fetched' ORDER BY p.id"
     )
-    todo = [r for r in rows if force or r["extractor_version"] != EXTRACTOR_VERSION or _retried(r)]
+    needs = [(r, redo(r, cat_versions, tgt_version, force=force)) for r in rows]
+    todo = [r for r, need in needs if need is not None]
     papers_of: dict[str, list[dict]] = {}
-    tasks: list[Task] = []
+    by_sha: dict[str, Redo] = {}
+    args: dict[str, tuple[str, Any, Any]] = {}
     missing: list[dict] = []
-    for row in todo:
+    for row, need in needs:
+        if need is None:
+            continue
         path = _pdf_path(Path(cache_dir), row["pdf_sha256"])
         if path is None or not path.is_file():
             missing.append(row)
@@ -138,9 +217,13 @@ def plan(store: Store, cache_dir: str | Path, *, force: bool = False) -> Plan:
         sha = row["pdf_sha256"]
         if sha not in papers_of:
             papers_of[sha] = []
-            tasks.append((sha, (str(path), row["title"], row["abstract"])))
+            args[sha] = (str(path), row["title"], row["abstract"])
+        by_sha[sha] = by_sha[sha].union(need) if sha in by_sha else need
         papers_of[sha].append(row)
-    return Plan(rows, todo, tasks, papers_of, missing)
+    tasks: list[Task] = [
+        (sha, (*a, by_sha[sha].categories, by_sha[sha].target)) for sha, a in args.items()
+    ]
+    return Plan(rows, todo, tasks, papers_of, missing, by_sha)
 
 
 def missing_error(cache_dir: str | Path, row: dict) -> PDFError:
@@ -150,16 +233,32 @@ def missing_error(cache_dir: str | Path, row: dict) -> PDFError:
 
 def task_args(task: Task, ctx: RunContext) -> tuple[Any, ...]:
     """The arguments of extract_pdf.analyse_task for one task."""
-    sha, args = task
-    return (*args, sha, str(ctx.cache_dir)) if ctx.text_cache else tuple(args)
+    sha, (path, title, abstract, categories, target) = task
+    if ctx.text_cache:
+        return (path, title, abstract, sha, str(ctx.cache_dir), categories, target)
+    return (path, title, abstract, None, None, categories, target)
 
 
-def classify(row: dict, result: PaperAnalysis | BaseException, version: str) -> Outcome:
+def classify(
+    row: dict, result: PaperAnalysis | BaseException, version: str, ctx: RunContext | None = None
+) -> Outcome:
     """What one paper records for one PDF's result: its rows, or an error record (a paper
-    that had a result keeps it when a rerun only hits a limit: that says nothing about it)."""
+    that had a result keeps it when a rerun only hits a limit: that says nothing about it).
+    A re-detection's rows keep the stored target when the target was not re-run."""
     if isinstance(result, PaperAnalysis):
-        extraction, findings = analysis_rows(row["id"], result, version)
-        return Outcome(row["id"], extraction, findings, None, result.pages, bool(result.from_cache))
+        versions = ctx.versions if ctx else {}
+        tversion = ctx.target_version if ctx else None
+        extraction, findings = analysis_rows(row["id"], result, version, versions, tversion, row)
+        return Outcome(
+            row["id"],
+            extraction,
+            findings,
+            None,
+            result.pages,
+            bool(result.from_cache),
+            result.categories,
+            result.target_rerun,
+        )
     err = result if isinstance(result, PDFError) else PDFError(str(result))
     reason = getattr(err, "reason", "corrupt")
     keep = row.get("extraction_status") == "ok" and reason in RETRIED
@@ -172,6 +271,7 @@ class Tally:
 
     counts: Counter[str] = field(default_factory=Counter)
     reasons: Counter[str] = field(default_factory=Counter)
+    rerun: Counter[str] = field(default_factory=Counter)
 
     def add(self, outcome: Outcome) -> None:
         """Count one paper's outcome."""
@@ -179,6 +279,10 @@ class Tally:
             self.counts["extracted"] += 1
             self.counts["from_text"] += int(outcome.from_text)
             self.counts["pages"] += outcome.pages
+            if outcome.categories is not None:
+                self.counts["redetected"] += 1
+                self.rerun.update(outcome.categories)
+                self.rerun["target"] += int(outcome.target)
         else:
             self.counts["errors"] += 1
             self.reasons[outcome.reason] += 1
@@ -196,6 +300,8 @@ class Tally:
             seconds,
             dict(self.reasons),
             c["from_text"],
+            c["redetected"],
+            {k: v for k, v in self.rerun.items() if v},
         )
 
 
@@ -215,8 +321,11 @@ def run_extraction(
     Results are written every `batch_size` papers (and at least every 5 s); what finished is
     recorded even when the run is interrupted."""
     started = time.perf_counter()
-    ctx = RunContext(EXTRACTOR_VERSION, Path(cache_dir), limits or Limits(), text_cache)
-    work = plan(store, cache_dir, force=force)
+    versions, tversion = current_versions()
+    ctx = RunContext(
+        EXTRACTOR_VERSION, Path(cache_dir), limits or Limits(), text_cache, versions, tversion
+    )
+    work = plan(store, cache_dir, force=force, versions=(versions, tversion))
     tally = Tally()
     bar = _bar(len(work.todo), progress)
     writer = BatchWriter(store, every=batch_size)

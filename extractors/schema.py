@@ -18,6 +18,7 @@ EXTRACTION_COLUMNS = (
     ("target", "VARCHAR"),
     ("target_method", "VARCHAR"),
     ("extracted_at", "TIMESTAMP"),
+    ("target_version", "VARCHAR"),
 )
 FINDING_COLUMNS = (
     ("paper_id", "VARCHAR"),
@@ -30,7 +31,11 @@ FINDING_COLUMNS = (
     ("unit", "VARCHAR"),
     ("method", "VARCHAR"),
     ("extractor_version", "VARCHAR"),
+    ("category_version", "VARCHAR"),
 )
+# Added by 0120 (NULL in rows written before: re-detected once); a results part written
+# before it lacks them and is still ingested.
+LATER_COLUMNS = {"target_version", "category_version"}
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -73,6 +78,15 @@ MIGRATIONS: list[tuple[str, str]] = [
             text_source VARCHAR NOT NULL DEFAULT 'abstract',
             classified_at TIMESTAMP DEFAULT now()
         );
+    """,
+    ),
+    (
+        "0120_category_versions",
+        """
+        -- the version of the detector (or target) that produced each row, so a new version
+        -- of one category re-runs that category only (extractors.runner.redo)
+        ALTER TABLE extractions ADD COLUMN target_version VARCHAR;
+        ALTER TABLE findings ADD COLUMN category_version VARCHAR;
     """,
     ),
 ]

@@ -3,6 +3,8 @@
 One paper's result is one `extractions` row and its `findings` rows. Rows of many papers
 go to the store together: one transaction deletes whatever those papers had and inserts the
 new rows from Arrow tables (far cheaper than a transaction and an executemany per paper).
+A re-detection (only some categories re-run) brings findings of those categories only: a
+paper's other categories keep their rows, relabelled with the new combined version.
 A paper's rows are always written together, so a crash leaves each paper either with its
 old rows or its new ones, never half; results not yet flushed are simply extracted again
 on the next run (they were never recorded).
@@ -19,7 +21,7 @@ import pyarrow as pa
 
 from corpus.errors import PDFError, StoreError
 from corpus.store import Store, arrow_schema
-from extractors.schema import EXTRACTION_COLUMNS, FINDING_COLUMNS
+from extractors.schema import CATEGORIES, EXTRACTION_COLUMNS, FINDING_COLUMNS
 
 EXTRACTION_COLS = tuple(name for name, _ in EXTRACTION_COLUMNS)
 FINDING_COLS = tuple(name for name, _ in FINDING_COLUMNS)
@@ -31,11 +33,25 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def analysis_rows(paper_id: str, result, version: str) -> tuple[dict, list[dict]]:
-    """(extractions row, findings rows) of one successfully analysed paper."""
+def analysis_rows(
+    paper_id: str,
+    result,
+    version: str,
+    versions: dict[str, str] | None = None,
+    target_version: str | None = None,
+    stored: dict | None = None,
+) -> tuple[dict, list[dict]]:
+    """(extractions row, findings rows) of one successfully analysed paper; `versions`:
+    each category's version, `target_version` the target's; `stored`: the paper's stored
+    row, whose target stands when the result did not re-run it."""
+    versions = versions or {}
     findings: list[dict] = []
-    for finding in result.results.values():
-        findings.extend(finding.to_rows(paper_id, version))
+    for category, finding in result.results.items():
+        findings.extend(finding.to_rows(paper_id, version, versions.get(category)))
+    target = (result.target, result.target_method, target_version)
+    if not getattr(result, "target_rerun", True):
+        s = stored or {}
+        target = (s.get("target"), s.get("target_method"), s.get("target_version"))
     extraction = {
         "paper_id": paper_id,
         "extractor_version": version,
@@ -43,8 +59,9 @@ def analysis_rows(paper_id: str, result, version: str) -> tuple[dict, list[dict]
         "error": None,
         "pages": result.pages,
         "scanned_pages": len(result.scanned_pages),
-        "target": result.target,
-        "target_method": result.target_method,
+        "target": target[0],
+        "target_method": target[1],
+        "target_version": target[2],
         "extracted_at": _now(),
     }
     return extraction, findings
@@ -109,7 +126,14 @@ def _replace_extractions(store: Store, extractions: pa.Table, findings: pa.Table
         store.execute(
             "CREATE OR REPLACE TEMP TABLE _gl_ids AS SELECT DISTINCT paper_id FROM _gl_extractions"
         )
-        store.execute("DELETE FROM findings WHERE paper_id IN (SELECT paper_id FROM _gl_ids)")
+        # every row of a paper, except those of categories a re-detection left alone
+        current = ", ".join(f"'{c}'" for c in CATEGORIES)
+        store.execute(
+            "DELETE FROM findings f WHERE f.paper_id IN (SELECT paper_id FROM _gl_ids) AND ("
+            "f.paper_id IN (SELECT paper_id FROM _gl_extractions WHERE status <> 'ok') "
+            f"OR f.category NOT IN ({current}) OR EXISTS (SELECT 1 FROM _gl_findings n "
+            "WHERE n.paper_id = f.paper_id AND n.category = f.category))"
+        )
         store.execute("DELETE FROM extractions WHERE paper_id IN (SELECT paper_id FROM _gl_ids)")
         cols = ", ".join(EXTRACTION_COLS)
         # last row per paper wins (a rerun part, a twin listed twice)
@@ -123,6 +147,11 @@ def _replace_extractions(store: Store, extractions: pa.Table, findings: pa.Table
             f"INSERT INTO findings ({fcols}) SELECT {fcols} FROM ("
             f"SELECT *, row_number() OVER (PARTITION BY paper_id, category, rank "
             f"ORDER BY extractor_version) AS _n FROM _gl_findings) WHERE _n = 1"
+        )
+        store.execute(
+            "UPDATE findings SET extractor_version = e.extractor_version FROM extractions e "
+            "WHERE findings.paper_id = e.paper_id AND findings.extractor_version <> "
+            "e.extractor_version AND e.paper_id IN (SELECT paper_id FROM _gl_ids)"
         )
         n = store.scalar("SELECT count(*) FROM _gl_ids")
         store.execute("DROP TABLE _gl_ids")

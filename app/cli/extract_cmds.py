@@ -119,8 +119,14 @@ def extract(
     )
     if getattr(s, "from_text", 0):
         click.echo(
-            f"{s.from_text} of them from stored page text (no PDF opened: only the "
+            f"{s.from_text} of them from stored text (no PDF opened: only the "
             f"detectors or the target changed)"
+        )
+    if getattr(s, "redetected", 0):
+        rerun = ", ".join(f"{k} {v}" for k, v in s.rerun.items()) or "nothing"
+        click.echo(
+            f"{s.redetected} of them re-detected (only what changed re-run; papers per "
+            f"category: {rerun})"
         )
     if s.error_reasons:
         click.echo(

@@ -1,0 +1,192 @@
+"""Re-detection: per-category versions, the stored analysed document, and a run that re-runs
+only what changed giving the store a full run would."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from corpus.pdfcache import PdfCache
+from corpus.records import Paper
+from extractors import batch, runner
+from extractors.detectors import category_versions
+from extractors.document import Document, TextUnit
+from extractors.extract_pdf import analyse_document, analyse_task
+from extractors.layout import build_document
+from extractors.pagecache import UnitCache, decode_document, encode_document
+from extractors.pdftext import read_pdf
+from extractors.runner import FULL, Redo, redo
+
+REAL = (
+    "neurips2017-vaswani-transformer.pdf",
+    "arxiv2017-howard-mobilenets.pdf",
+    "mirror/proceedings.mlr.press/v48/achim16.pdf",
+)
+ROWS = (
+    "SELECT f.*, e.target, e.target_method, e.target_version, e.extractor_version AS ev "
+    "FROM findings f JOIN extractions e USING (paper_id) ORDER BY paper_id, category, rank"
+)
+
+
+def _doc() -> Document:
+    units = (
+        TextUnit(1, "front", "sentence", "A title line."),
+        TextUnit(1, "abstract", "sentence", "We train on 8 V100 GPUs."),
+        TextUnit(3, "references", "table", "[1] \u00e9 \U0001d400 ref"),
+    )
+    return Document("x.pdf", 3, ("p1", "", "p3 \ufffe"), units, "T", None, "intro", (2,))
+
+
+def test_document_round_trip_is_exact():
+    doc = _doc()
+    assert decode_document(encode_document(doc), "x.pdf") == doc
+    empty = Document("e.pdf", 0, (), ())
+    assert decode_document(encode_document(empty), "e.pdf") == empty
+
+
+def test_units_out_of_page_order_are_not_cached(tmp_path):
+    doc = _doc()
+    shuffled = Document(doc.file, doc.pages, doc.page_texts, doc.units[::-1])
+    assert encode_document(shuffled) is None
+    assert not UnitCache(tmp_path, "9").put("ab" * 32, shuffled)
+
+
+def test_damaged_unit_entry_is_a_miss(tmp_path):
+    cache, sha = UnitCache(tmp_path, "9"), "cd" * 32
+    assert cache.get(sha, "x.pdf") is None
+    assert cache.put(sha, _doc())
+    assert cache.get(sha, "x.pdf") == _doc()
+    cache.path_for(sha).write_bytes(b"\x78\x9c garbage")
+    assert cache.get(sha, "x.pdf") is None
+    assert UnitCache(tmp_path, "10").get(sha, "x.pdf") is None  # another layer version
+
+
+def _row(**kw) -> dict:
+    row = {
+        "extraction_status": "ok",
+        "extractor_version": runner.EXTRACTOR_VERSION,
+        "extraction_error": None,
+        "target_version": "t1",
+        "category_versions": "a=1\nb=1",
+    }
+    return {**row, **kw}
+
+
+def test_redo_reruns_only_what_changed():
+    v = {"a": "1", "b": "1"}
+    assert redo(_row(), v, "t1") is None
+    assert redo(_row(), {"a": "2", "b": "1"}, "t1") == Redo(("a",), False)
+    assert redo(_row(), v, "t2") == Redo((), True)
+    assert redo(_row(category_versions="a=1\nb="), v, "t1") == Redo(("b",), False)
+    assert redo(_row(), {**v, "c": "1"}, "t1") == Redo(("c",), False)  # a new category
+    assert redo(_row(), {"a": "1"}, "t1") == FULL  # a category gone: every row replaced
+    assert redo(_row(), v, "t1", force=True) == FULL
+    assert redo(_row(extraction_status=None), v, "t1") == FULL
+    assert redo(_row(extractor_version="pdf1+det6+target/v3"), v, "t1") == FULL
+    assert redo(_row(extraction_status="error", extraction_error="corrupt: x"), v, "t1") is None
+    assert redo(_row(extraction_status="error", extraction_error="timeout: x"), v, "t1") == FULL
+    assert Redo(("a",), False).union(Redo(("b", "a"), True)) == Redo(("a", "b"), True)
+    assert Redo(("a",), False).union(FULL) == FULL
+
+
+def test_versions_name_rules_and_learned_model():
+    versions = category_versions()
+    assert set(versions) == {
+        "flops",
+        "energy",
+        "runtime",
+        "hardware",
+        "params",
+        "training_curve",
+        "search_budget",
+    }
+    from extractors.detectors import DETECTORS_VERSION, flops
+    from extractors.learned import load_model
+
+    assert versions["flops"] == f"det{DETECTORS_VERSION}+{flops.METHOD}"
+    for category in load_model().categories:
+        assert load_model().method in versions[category]
+
+
+@pytest.mark.shared
+def test_only_some_categories_equal_the_full_analysis(pdfs_dir):
+    doc = build_document(read_pdf(pdfs_dir / REAL[1]))
+    full = analyse_document(doc)
+    some = analyse_document(doc, categories=("hardware", "runtime"), target=False)
+    assert some.results == {c: full.results[c] for c in ("runtime", "hardware")}
+    assert (some.categories, some.target_rerun, some.target) == (
+        ("runtime", "hardware"),
+        False,
+        "",
+    )
+
+
+def _fill(store, tmp_path, pdfs_dir) -> PdfCache:
+    pdf_cache = PdfCache(tmp_path / "cache")
+    for i, name in enumerate(REAL):
+        cached = pdf_cache.put_file(pdfs_dir / name, paper_id=f"p{i}")
+        store.upsert_papers([Paper(f"p{i}", "test", "TEST", 2020, f"paper {i}")])
+        store.set_pdf_state(f"p{i}", status="fetched", pdf_sha256=cached.sha256, pages=cached.pages)
+    return pdf_cache
+
+
+_CURRENT = runner.current_versions
+
+
+def _bumped(monkeypatch, categories=(), target=False):
+    versions, tversion = _CURRENT()
+    versions = {c: v + ("+next" if c in categories else "") for c, v in versions.items()}
+    tversion += "+next" if target else ""
+    monkeypatch.setattr(runner, "current_versions", lambda: (dict(versions), tversion))
+
+
+@pytest.mark.shared
+def test_rerun_of_changed_categories_equals_a_full_run(store, tmp_path, pdfs_dir, monkeypatch):
+    pdf_cache = _fill(store, tmp_path, pdfs_dir)
+    first = batch.extract_store(store, pdf_cache.root, workers=2, progress=False)
+    assert (first.extracted, first.redetected) == (3, 0)
+    assert store.scalar("SELECT count(*) FROM findings WHERE category_version IS NULL") == 0
+    # rows a re-detection must replace (stale), and rows it must leave alone (marked)
+    store.execute("UPDATE findings SET evidence = 'stale' WHERE category = 'runtime'")
+    store.execute("UPDATE findings SET method = 'kept' WHERE category = 'flops'")
+    # only the stored analysed documents can give the findings: PDFs and page text gone
+    for pdf in (pdf_cache.root / "pdfs").rglob("*.pdf"):
+        pdf.write_bytes(b"%PDF-1.7\n garbage \n%%EOF\n")
+    for entry in (pdf_cache.root / "pagetext").rglob("*.json.z"):
+        entry.unlink()
+
+    _bumped(monkeypatch, ("runtime", "hardware"))
+    again = batch.extract_store(store, pdf_cache.root, workers=2, progress=False)
+    assert (again.extracted, again.errors, again.redetected, again.from_text) == (3, 0, 3, 3)
+    assert again.rerun == {"runtime": 3, "hardware": 3}
+    assert store.scalar("SELECT count(*) FROM findings WHERE evidence = 'stale'") == 0
+    assert store.scalar("SELECT count(*) FROM findings WHERE method = 'kept'") > 0
+    assert batch.extract_store(store, pdf_cache.root, workers=2, progress=False).extracted == 0
+
+    _bumped(monkeypatch, ("runtime", "hardware"), target=True)
+    store.execute("UPDATE extractions SET target = 'stale'")
+    target_only = batch.extract_store(store, pdf_cache.root, workers=2, progress=False)
+    assert (target_only.redetected, target_only.rerun) == (3, {"target": 3})
+    assert store.scalar("SELECT count(*) FROM extractions WHERE target = 'stale'") == 0
+
+    from extractors.detectors import flops
+
+    store.execute("UPDATE findings SET method = ? WHERE method = 'kept'", [flops.METHOD])
+    partial = store.fetch_dicts(ROWS)
+    full = batch.extract_store(store, pdf_cache.root, workers=2, progress=False, force=True)
+    assert (full.extracted, full.redetected) == (3, 0)
+    assert store.fetch_dicts(ROWS) == partial
+    assert {r["category_version"] for r in partial if r["category"] == "runtime"} == {
+        runner.current_versions()[0]["runtime"]
+    }
+
+
+@pytest.mark.shared
+def test_task_reads_the_stored_document(tmp_path, pdfs_dir):
+    path = pdfs_dir / REAL[0]
+    sha = hashlib.sha256(path.read_bytes()).hexdigest()
+    first = analyse_task(str(path), None, None, sha, str(tmp_path))
+    assert not first.from_cache and UnitCache(tmp_path).path_for(sha).is_file()
+    again = analyse_task(str(tmp_path / "gone.pdf"), None, None, sha, str(tmp_path), ("flops",))
+    assert again.from_cache and again.results == {"flops": first.results["flops"]}
