@@ -236,6 +236,13 @@ def _redetect(store, cache: Path, workers: int, categories, target: bool, tag: s
 
     current = runner.current_versions
     versions, tversion = current()
+    # the store as this installation left it: every part current (an earlier case's
+    # change undone), so that only the parts changed below are stale
+    for category, version in versions.items():
+        store.execute(
+            "UPDATE findings SET category_version = ? WHERE category = ?", [version, category]
+        )
+    store.execute("UPDATE extractions SET target_version = ?", [tversion])
     bumped = {c: v + (f"+{tag}" if c in categories else "") for c, v in versions.items()}
     runner.current_versions = lambda: (dict(bumped), tversion + (f"+{tag}" if target else ""))
     try:
@@ -243,8 +250,9 @@ def _redetect(store, cache: Path, workers: int, categories, target: bool, tag: s
     finally:
         runner.current_versions = current
     s = r["s"]
-    if s.redetected != s.extracted or s.from_text != s.extracted:
-        raise SystemExit(f"re-detection ran other work: {s}")
+    expected = set(categories) | ({"target"} if target else set())
+    if s.redetected != s.extracted or s.from_text != s.extracted or set(s.rerun) != expected:
+        raise SystemExit(f"re-detection ran other work than {sorted(expected)}: {s}")
     return r
 
 
