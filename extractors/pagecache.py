@@ -117,7 +117,9 @@ def decode_document(data: bytes, file: str) -> Document:
             raise ValueError("another format")
         units: list[TextUnit] = []
         for p, (_, codes, texts) in enumerate(pages, 1):
-            units.extend(TextUnit(p, *pairs[c], t) for c, t in zip(codes, texts, strict=True))
+            for code, text in zip(codes, texts, strict=True):
+                section, kind = pairs[code]
+                units.append(TextUnit(p, section, kind, text))
         return Document(
             file, n, tuple(pg[0] for pg in pages), tuple(units), title, abstract, intro, scanned
         )

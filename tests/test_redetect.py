@@ -190,3 +190,10 @@ def test_task_reads_the_stored_document(tmp_path, pdfs_dir):
     assert not first.from_cache and UnitCache(tmp_path).path_for(sha).is_file()
     again = analyse_task(str(tmp_path / "gone.pdf"), None, None, sha, str(tmp_path), ("flops",))
     assert again.from_cache and again.results == {"flops": first.results["flops"]}
+    whole = analyse_task(str(tmp_path / "gone.pdf"), None, None, sha, str(tmp_path))
+    assert (whole.results, whole.target, whole.pages, whole.title) == (
+        first.results,
+        first.target,
+        first.pages,
+        first.title,
+    )
