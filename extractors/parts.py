@@ -10,7 +10,9 @@ A chunk's part names derive from the PDFs in it, so a retried chunk overwrites i
 parts instead of adding copies. Each file is written to a temporary name and renamed; the
 findings part is written before the extractions part, which thus marks the pair complete.
 Ingestion replaces each paper's rows in the store (extractors.sink), so it is idempotent:
-ingesting the same directory twice leaves the store as ingesting it once.
+ingesting the same directory twice leaves the store as ingesting it once. A re-detection
+(extractors.runner.Redo) writes parts of its own (named from the PDFs and what was re-run)
+holding only the categories it re-ran; ingestion lays them over the paper's older parts.
 """
 
 from __future__ import annotations
@@ -126,7 +128,7 @@ def ingest_parts(
     else:
         found = [Path(p) for p in parts]
     found.sort(key=lambda p: (p.stat().st_mtime_ns, str(p)))
-    latest: dict[str, tuple[dict, list[dict]]] = {}
+    latest: dict[str, tuple[dict, dict[str, list[dict]]]] = {}
     skipped = []
     for part in found:
         fpart = _findings_of(root, part)
@@ -144,7 +146,13 @@ def ingest_parts(
         for row in fnd:
             by_paper.setdefault(row["paper_id"], []).append(row)
         for row in ext:
-            latest[row["paper_id"]] = (row, by_paper.get(row["paper_id"], []))
+            # a re-detection's part holds only the categories it re-ran: they replace
+            # those of the paper's earlier parts; an error, or a full result, replaces all
+            pid = row["paper_id"]
+            merged = latest[pid][1] if pid in latest and row["status"] == "ok" else {}
+            for category in {f["category"] for f in by_paper.get(pid, [])}:
+                merged[category] = [f for f in by_paper[pid] if f["category"] == category]
+            latest[pid] = (row, merged)
     known = {r[0] for r in store.fetchall("SELECT id FROM papers")}
     unknown = sorted(set(latest) - known)
     if unknown:
@@ -158,6 +166,6 @@ def ingest_parts(
         replace_extractions(
             store,
             extraction_table([e for _, (e, _) in batch]),
-            finding_table([f for _, (_, fs) in batch for f in fs]),
+            finding_table([f for _, (_, fs) in batch for rows in fs.values() for f in rows]),
         )
     return IngestResultsSummary(len(found) - len(skipped), len(latest), tuple(skipped))

@@ -80,7 +80,7 @@ def run_chunk(items: list[tuple], out_dir: str, ctx: RunContext) -> dict:
         outcomes.extend(classify(row, result, ctx.version, ctx) for row in papers[sha])
     parts = write_parts(
         out_dir,
-        chunk_id([sha for sha, _, _ in items]),
+        chunk_id([_part_key(sha, args) for sha, args, _ in items]),
         [o.extraction for o in outcomes if o.extraction is not None],
         [f for o in outcomes for f in o.findings],
         where,
@@ -90,6 +90,13 @@ def run_chunk(items: list[tuple], out_dir: str, ctx: RunContext) -> dict:
         for o in outcomes
     ]
     return {"parts": parts, "outcomes": light}
+
+
+def _part_key(sha: str, args: tuple) -> str:
+    """A PDF's share of a chunk's part name: its sha256, plus what a re-detection re-ran
+    (so its partial parts never overwrite the full ones of an earlier run)."""
+    categories, target = (args[3], args[4]) if len(args) > 4 else (None, True)
+    return sha if categories is None else f"{sha}:{','.join(categories)}:{int(target)}"
 
 
 @dataclass(frozen=True)

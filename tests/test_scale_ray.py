@@ -135,6 +135,34 @@ def test_ray_executor_matches_local_pool_and_ingest_is_idempotent(ray_local, tmp
     assert "0 extracted, 4 already up to date" in out.stdout
 
 
+def test_ray_redetection_replaces_only_the_changed_categories(
+    ray_local, tmp_path, pdfs_dir, monkeypatch
+):
+    from extractors import runner
+    from extractors.raypool import extract_ray
+
+    db, cache, results = tmp_path / "s.duckdb", tmp_path / "cache", tmp_path / "results"
+    _fill(db, cache, pdfs_dir)
+    with Store(db) as s:
+        assert extract_ray(s, cache, results, progress=False).extracted == 3
+        s.execute("UPDATE findings SET evidence = 'stale' WHERE category = 'params'")
+    versions, tversion = runner.current_versions()
+    bumped = {**versions, "params": versions["params"] + "+next"}
+    monkeypatch.setattr(runner, "current_versions", lambda: (dict(bumped), tversion))
+    with Store(db) as s:
+        again = extract_ray(s, cache, results, progress=False)
+    assert (again.extracted, again.redetected, again.rerun) == (3, 3, {"params": 3})
+    before = _tables(db)
+    assert not any(r[4] == "stale" for r in before[1])
+    # the results directory alone (full parts, then the re-detection's) rebuilds the store
+    with Store(db) as s:
+        s.execute("DELETE FROM findings")
+        s.execute("DELETE FROM extractions")
+    out = CliRunner().invoke(cli, ["ingest-results", "--db", str(db), str(results)])
+    assert out.exit_code == 0, out.output
+    assert _tables(db) == before
+
+
 def test_a_node_that_cannot_see_the_cache_is_a_clear_error(ray_local, tmp_path):
     from corpus.errors import ConfigError
     from extractors.isolate import Limits
