@@ -140,6 +140,31 @@ MODEL_PATTERNS = (
     r"RTX\s?\d{4}(?:\s?Ti)?",
     r"Quadro\s[A-Z]?\d{3,4}",
     r"GeForce\s\d{3,4}[A-Z]{0,2}",
+    # CPUs as papers write them: "Core(TM) i7-6700", "Intel i5", "i7-3770K", "an i7 2.5GHz
+    # CPU", "Intel E5-2620", "Xeonr" (a lost (R) sign), Opteron/Pentium/Celeron/Athlon
+    r"Core\s?(?:\(TM\)|TM|™)\s?(?:i[3579]|2)",
+    r"Intel\s?(?:\(R\)|®|R)?\s(?:Core\s)?i[3579]\b(?:-\d{4,5}[A-Z]{0,3})?",
+    r"i[3579]-\d{4,5}[A-Z]{0,3}",
+    r"i[3579](?=\s(?:CPU|processor|\d(?:\.\d+)?\s?GHz))",
+    r"Intel\s?(?:\(R\)|®|R)?\s(?:[EX]\d-\d{4}[A-Z]?(?:\s?v\d)?|[EXLW]\d{4}[A-Z]?)",
+    r"Xeon[r®]",
+    r"(?:Opteron|Pentium|Celeron|Athlon)",
+    r"Core\s?2\s?(?:Duo|Quad)",
+    # named systems and other compute devices: Macs, DGX, AMD Instinct, FPGAs, Graviton
+    r"Mac[Bb]ook(?:\s(?:Pro|Air))?|Mac\s?mini|Mac\sStudio|iMac",
+    r"NVIDIA\sDGX|DGX[-\s]?(?:1|2|A100|H100|H200|B200|Station|SuperPOD)\b",
+    r"Tesla-[VPKMT]\d{2,3}",
+    r"MI(?:25|50|60|200|210|250X|300X)\b",
+    r"Apple\sM[1-4](?:\s(?:Pro|Max|Ultra))?",
+    r"(?:Zynq|Virtex|Kintex|Alveo|Arria|Stratix)",
+    r"Graviton\d?",
+    r"Intel\sNUC|NUC(?=\s(?:computer|PC|mini\s?PC))",
+    # cloud instance types name a system (ruling D6): AWS p3.2xlarge / m6i.4xlarge,
+    # GCP n1-standard-8 / a2-highgpu-1g, Azure Standard_NC6s_v3
+    r"(?:p[2-5]|g[2-6]|inf[12]|trn1|dl1|[mcrxtz][1-7])[a-z]{0,3}\.(?:\d{1,2})?x?large|"
+    r"(?:p[2-5]|g[2-6]|[mcr][4-7])[a-z]{0,3}\.metal",
+    r"[neca][12][a-z]?-(?:standard|highmem|highcpu|highgpu|megagpu|ultragpu)-\d+g?",
+    r"Standard_[A-Z]{1,3}\d+[a-z]*(?:_[A-Z]\d+)?(?:_v\d)?",
 )
 
 PRECISIONS = ("fp32", "tf32", "bf16", "fp16")

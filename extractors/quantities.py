@@ -103,19 +103,36 @@ def _sane(match: re.Match) -> bool:
 
 # ---------------------------------------------------------------------------- FLOPs
 _FLOP_PREFIX = {"": 1.0, "k": 1e3, "m": 1e6, "g": 1e9, "b": 1e9, "t": 1e12, "p": 1e15, "e": 1e18}
+_HYPHEN = "[-‐‑–]"  # PDFs write "multiply-adds" with any of these
+_E_NOTATION = r"(?:[eE](?P<e>[+-]?\d{1,3}))?"
 _FLOPS_RE = re.compile(
-    rf"(?P<num>{_NUM}){_SCI}\s*(?P<mag>thousand|million|billion|trillion|[KMBGTPE])?\s*"
+    rf"(?P<num>{_NUM}){_E_NOTATION}{_SCI}\s*(?P<mag>thousand|million|billion|trillion|[KMBGTPE])?\s*"
     r"(?P<unit>(?P<pre>[kKMGTPEB])?(?:FLOPs|FLOPS|Flops|flops|FLOP|MACs|MACS|MAC|Macs)"
-    r"|mult-adds|Mult-Adds|multiply-adds|Multiply-Adds|multiply-accumulates"
-    r"|multiplications-additions|operations|OPs|ops)\b"
+    rf"|[Mm]ult{_HYPHEN}[Aa]dds|[Mm]ultiply{_HYPHEN}[Aa]dds|MAdds|Madds"
+    rf"|multiply{_HYPHEN}accumulates|multiply{_HYPHEN}accumulate operations"
+    rf"|multiplications{_HYPHEN}additions|(?:floating{_HYPHEN}?\s?point|arithmetic)\s+operations"
+    r"|operations|OPs|ops)\b"
+)
+# The unit first, then the amount with a magnitude: "FLOPs of 4.1G", "MACs: 569M",
+# "FLOPs around 4.5×10^9" (a bare "FLOPs of 2 models" has no magnitude and is no count).
+_FLOPS_UNIT_FIRST_RE = re.compile(
+    rf"\b(?P<pre>[GMTBK])?(?P<unit>FLOPs|MACs|Mult{_HYPHEN}Adds|MAdds)\s*"
+    r"(?:of|:|=|≈|~|is|are|around|about|approximately|reaches|reduced to)\s*"
+    r"(?:about|around|approximately|only|just|~|≈)?\s*"
+    rf"(?P<num>{_NUM}){_SCI}\s*(?P<mag>[KMBGT]\b|thousand|million|billion|trillion)?(?!\w)"
 )
 _PFS_DAYS_RE = re.compile(
     rf"(?P<num>{_NUM})\s*(?:petaflop/s-days?|PF-days?|pfs-days?)", re.IGNORECASE
 )
 
 
+def _flops_kind(unit: str) -> str:
+    return "MACs" if re.search(r"mac|mult|multipl|madd", unit, re.IGNORECASE) else "FLOPs"
+
+
 def parse_flops(text: str) -> list[Quantity]:
-    """FLOP and MAC counts: '4.1 GFLOPs', '569M Mult-Adds', '3.8 × 10^9 FLOPs'."""
+    """FLOP and MAC counts: '4.1 GFLOPs', '569M Mult-Adds', '3.8 × 10^9 FLOPs', '6e23
+    FLOPs', '4.1 billion floating-point operations', 'FLOPs of 4.1G'."""
     out = []
     for m in _FLOPS_RE.finditer(text):
         if not _sane(m):
@@ -124,18 +141,31 @@ def parse_flops(text: str) -> list[Quantity]:
         pre = (m.group("pre") or "").lower()
         mag = (m.group("mag") or "").lower()
         scale = _FLOP_PREFIX.get(pre, 1.0) * _MAGNITUDE.get(mag, 1.0)
-        if unit.lower() in ("operations", "ops") and not mag and scale == 1.0:
+        e = int(m.group("e")) if m.group("e") else 0
+        if e < 0:
+            continue  # "1e-3 ops": a rate or a tolerance, not a count
+        if unit.lower() in ("operations", "ops") and not mag and scale == 1.0 and not e:
             continue  # "3 operations" is not a FLOP count without a magnitude
-        kind = "MACs" if re.search(r"mac|mult|multipl", unit, re.IGNORECASE) else "FLOPs"
-        out.append(Quantity(parse_number(m.group("num")) * _exp(m) * scale, kind, m.group(0)))
+        value = parse_number(m.group("num")) * 10.0**e * _exp(m) * scale
+        out.append(Quantity(value, _flops_kind(unit), m.group(0)))
+    for m in _FLOPS_UNIT_FIRST_RE.finditer(text):
+        mag = (m.group("mag") or "").lower()
+        if not _sane(m) or not (m.group("pre") or mag or m.group("exp")):
+            continue
+        scale = _FLOP_PREFIX.get((m.group("pre") or "").lower(), 1.0) * _MAGNITUDE.get(mag, 1.0)
+        value = parse_number(m.group("num")) * _exp(m) * scale
+        out.append(Quantity(value, _flops_kind(m.group("unit")), m.group(0)))
     for m in _PFS_DAYS_RE.finditer(text):
         out.append(Quantity(parse_number(m.group("num")) * 1e15 * 86400, "FLOPs", m.group(0)))
     return out
 
 
 # ---------------------------------------------------------------- energy, CO2, power
+# A number glued to a letter or operator before it ("ε_{t+1}W_h", "x2J") is part of a
+# formula: energy and power amounts start after a space, bracket or the text's start.
+_NOT_IN_FORMULA = r"(?<![\w.+*/^=∗·])"
 _ENERGY_RE = re.compile(
-    rf"(?P<num>{_NUM}){_SCI}\s*(?P<unit>MWh|kWh|KWh|kwh|Wh|kJ|MJ|GJ|J|joules?|"
+    rf"{_NOT_IN_FORMULA}(?P<num>{_NUM}){_SCI}\s*(?P<unit>MWh|kWh|KWh|kwh|Wh|kJ|MJ|GJ|J|joules?|"
     r"kilowatt[- ]hours?|megawatt[- ]hours?)\b"
 )
 _ENERGY_SCALE = {
@@ -177,7 +207,7 @@ _CO2_SCALE = {
     "pound": 0.45359237,
     "pounds": 0.45359237,
 }
-_POWER_RE = re.compile(rf"(?P<num>{_NUM})\s*(?P<unit>kW|MW|W|watts?|kilowatts?)\b")
+_POWER_RE = re.compile(rf"{_NOT_IN_FORMULA}(?P<num>{_NUM})\s*(?P<unit>kW|MW|W|watts?|kilowatts?)\b")
 _POWER_SCALE = {
     "w": 1.0,
     "watt": 1.0,

@@ -24,6 +24,37 @@ _POWER_LIMIT_AFTER = re.compile(r"^\s*(?:power\s+)?(?:budget|limit|envelope|cap)
 _POWER_LIMIT_BEFORE = re.compile(
     r"\b(?:within|under|below|up to|at most|less than)\s+(?:a\s+|an\s+)?$", re.IGNORECASE
 )
+# "2J(K)", "∇ 2J(θ)", "3J_t": J as a cost or objective symbol times a number, not joules.
+# A bare J (not kJ/MJ/GJ/joules) counts only apart from its number and not applied to
+# an argument, subscripted or raised.
+_J_SYMBOL_AFTER = re.compile(r"^\s*[(\[_^*∗′'=⋆⊤]")
+
+
+def _symbol_j(q_text: str, after: str) -> bool:
+    """A bare "J" glued to its number or used as a function/subscripted symbol."""
+    if not q_text.endswith("J") or q_text[-2:-1] in ("k", "M", "G"):
+        return False
+    return not q_text[-2:-1].isspace() or bool(_J_SYMBOL_AFTER.match(after))
+
+
+# Energy or power of the system a paper studies or controls (a building, a grid, a battery,
+# a vehicle or robot, a radio transmitter, a molecule), not of the computers that ran it:
+# such a figure counts only where the same unit names compute too.
+_PHYSICAL_SYSTEM = re.compile(
+    r"\b(?:building|HVAC|heating|cooling|thermal|grid|power (?:system|plant|line|flow)|"
+    r"batter(?:y|ies)|charging|vehicles?|EVs?|motors?|engines?|turbines?|generators?|"
+    r"wind|solar|photovoltaic|household|appliances?|residential|demand response|load profile|"
+    r"robots?|actuators?|torque|locomotion|transmit(?:ter|ted)?|antennas?|"
+    r"base stations?|signal|channel|SNR|wireless|laser|molecul\w*|atom\w*|enthalpy|"
+    r"kinetic|potential energy|Hamiltonian|particles?|physical system|mol\b)",
+    re.IGNORECASE,
+)
+_COMPUTE = re.compile(
+    r"\b(?:GPUs?|CPUs?|TPUs?|FPGAs?|ASICs?|accelerators?|chips?|processors?|hardware|"
+    r"servers?|nodes?|clusters?|Jetson|Raspberry|smartphones?|laptops?|training|trained|"
+    r"inference|carbon footprint|neural networks?|compute|computing|computation)\b",
+    re.IGNORECASE,
+)
 _INTENSITY_AFTER = re.compile(r"^[\w-]*\s*(?:/|per)\s*k?Wh\b", re.IGNORECASE)
 # An energy or emission figure must be about running something, not energy in general.
 _RUN_CONTEXT = re.compile(
@@ -37,6 +68,8 @@ def _score(unit: TextUnit):
     text = unit.text
     if common.is_related_work(text):
         return None
+    if _PHYSICAL_SYSTEM.search(text) and not _COMPUTE.search(text):
+        return None
     for q in parse_energy(text):
         if q.unit == "W" and not _POWER_CONTEXT.search(text):
             continue
@@ -49,6 +82,8 @@ def _score(unit: TextUnit):
         weight = 2.0 if q.unit in ("kWh", "kgCO2e") else 1.5
         end = text.find(q.text) + len(q.text)
         if common.cited_nearby(text, end - len(q.text), end):
+            continue
+        if q.unit == "kWh" and _symbol_j(q.text, text[end : end + 3]):
             continue
         if q.unit == "W" and (
             _POWER_LIMIT_AFTER.match(text[end : end + 30])

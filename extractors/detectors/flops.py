@@ -12,13 +12,13 @@ from extractors.quantities import parse_flops
 
 METHOD = "rules:flops/v1"
 PREFILTER = re.compile(
-    r"flop|mult-?add|multiply-(?:add|accum)|\bmacs?\b|\bops\b|"
+    r"flop|mult\W?add|multiply\W(?:add|accum)|\b[gmk]?macs?\b|\bmadds\b|\bops\b|"
     r"operations|petaflop|pf-day",
     re.IGNORECASE,
 )
 # "FLOPS" as hardware speed: peak TFLOPS of a GPU, FLOP/s, "per second".
 _HARDWARE_SPEED = re.compile(
-    r"FLOP/s|FLOPs? per second|\bpeak\b|TFLOPS\b|teraflops|"
+    r"FLOP/s|FLOPs? per second|\bpeak\b|(?-i:TFLOPS)\b|teraflops|"
     r"petaflops\b(?!/s-day)|GFLOPS\b(?=[^.]{0,40}(?:GPU|CPU|device|"
     r"hardware|chip))|\butiliz|throughput of",
     re.IGNORECASE,
@@ -26,11 +26,12 @@ _HARDWARE_SPEED = re.compile(
 # A FLOPs/MACs axis or column: "Accuracy vs. FLOPs", "#FLOPs", "FLOPs (G)", "MAdds".
 _AXIS_OR_COLUMN = re.compile(
     r"(?:#|\bnumber of\s+)(?:FLOPs|MACs|Mult-Adds|operations)|"
-    r"\b(?:G?FLOPs|MACs|Mult-Adds|MAdds)\s*\((?:G|M|B|billions?|"
+    r"\b(?:G?FLOPs|[GM]?MACs|Mult-Adds|MAdds)\s*\((?:G|M|B|billions?|"
     r"millions?)\)|(?:vs\.?|versus|against|and)\s+(?:the\s+)?"
     r"(?:number of\s+)?(?:G?FLOPs|MACs|Mult-Adds)\b|\bFLOPs\s*"
-    r"(?:\(|\||$)|\b(?:GFLOPs|MFLOPs|FLOPs|MACs|Mult-Adds)\b\s+"
-    r"(?:Top-?1|Acc|Params|Latency|mAP)|\((?:G|M|T|P)?FLOPs\)|"
+    r"(?:\(|\||$)|\b(?:GFLOPs|MFLOPs|FLOPs|[GM]?MACs|Mult-Adds)\b\s+"
+    r"(?:Top-?1|Acc|Params|Latency|mAP)|\((?:G|M|T|P)?FLOPs\)|\([GM]MACs\)|"
+    r"\b[GM]MACs\s*(?:\||$)|"
     r"\bcost\s*\((?:G|M|T|P)?FLOPs",
     re.IGNORECASE,
 )
@@ -61,8 +62,10 @@ def _score(unit: TextUnit):
     axis = _AXIS_OR_COLUMN.search(text)
     if axis and not _HARDWARE_SPEED.search(text):
         prose_ok = "operations" not in axis.group(0).lower()
-        if unit.kind in ("caption", "table") or (
-            prose_ok and re.search(r"\b(?:we|our)\b", text, re.IGNORECASE)
+        if (
+            unit.kind in ("caption", "table")
+            or common.is_tabular(text)
+            or (prose_ok and re.search(r"\b(?:we|our)\b", text, re.IGNORECASE))
         ):
             return 1.0, common.evidence_from(unit, axis.start())
     if (

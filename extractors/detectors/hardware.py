@@ -79,6 +79,50 @@ GATE = common.keyword_gate(
         "maxwell",
         "volta",
         "geforce",
+        # CPUs, named systems and FPGAs of corpus.hardware_facts.MODEL_PATTERNS
+        "intel",
+        "i3",
+        "i5",
+        "i7",
+        "i9",
+        "core(tm)",
+        "coretm",
+        "core™",
+        "core2",
+        "core 2",
+        "opteron",
+        "pentium",
+        "celeron",
+        "athlon",
+        "macbook",
+        "mac mini",
+        "macmini",
+        "mac studio",
+        "imac",
+        "dgx",
+        "mi2",
+        "mi5",
+        "mi6",
+        "mi300x",
+        "zynq",
+        "virtex",
+        "kintex",
+        "alveo",
+        "arria",
+        "stratix",
+        "graviton",
+        "nuc",
+        # cloud instance types (ruling D6)
+        "xlarge",
+        ".large",
+        ".metal",
+        "-standard-",
+        "-highmem-",
+        "-highcpu-",
+        "-highgpu-",
+        "-megagpu-",
+        "-ultragpu-",
+        "standard_",
     )
 )
 _RUN_CONTEXT = re.compile(
@@ -157,8 +201,9 @@ def _score(unit: TextUnit):
         if _EXAMPLE_BEFORE.search(text[max(0, start - 30) : start]):
             continue  # "GPUs such as the Jetson AGX Xavier": an example, not the testbed
         if not _confirmed_by_tokens(re.sub(r"s$", "", q.text)) and not re.search(
-            r"TPU\s?v\d|GTX|RTX|Quadro|"
-            r"GeForce",
+            r"TPU\s?v\d|GTX|RTX|Quadro|GeForce|Core|Intel|i[3579]|Xeon|Opteron|Pentium|"
+            r"Celeron|Athlon|Mac|DGX|Tesla-|MI\d|Apple|Zynq|Virtex|Kintex|Alveo|Arria|"
+            r"Stratix|Graviton|NUC|large|\.metal|-\d+g?$|Standard_",
             q.text,
             re.IGNORECASE,
         ):
