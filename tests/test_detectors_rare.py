@@ -204,3 +204,26 @@ def test_cloud_instance_types_are_named_systems(text, name):
 )
 def test_ordinary_words_are_not_instance_types(text):
     assert parse_hardware(text) == []
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # real (arxiv2022-aytekin-nndecisiontrees, dev): the paper's own operation counts
+        (
+            "In Table 1, we compare the number of parameters, floatpoint comparisons and "
+            "multiplication or addition operations of the neural network and the tree.",
+            True,
+        ),
+        # real (v231/dudzik24a): bare "operations" is no FLOP count (ruling D1)
+        (
+            "Figure 2: under our framework, at any step the GNN may choose to execute any "
+            "number of possible operations.",
+            False,
+        ),
+        # constructed: operation counts without a table or figure of the paper's own
+        ("This greatly reduces the number of multiplication operations.", False),
+    ],
+)
+def test_operation_counts_pointed_at_in_a_table(text, expected):
+    assert flops.detect([_unit(text)]).reported is expected

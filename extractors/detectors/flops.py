@@ -35,6 +35,14 @@ _AXIS_OR_COLUMN = re.compile(
     r"\bcost\s*\((?:G|M|T|P)?FLOPs",
     re.IGNORECASE,
 )
+# Prose pointing at a table or figure of the paper's own operation counts ("In Table 1, we
+# compare the number of parameters, comparisons and multiplication or addition
+# operations"); ruling D1: counts of arithmetic operations count, bare "operations" not.
+_COUNTS_IN_TABLE = re.compile(
+    r"\bnumber of (?:\S+\s+){0,6}?(?:(?:floating[-\s]?point|arithmetic|multiplication|"
+    r"addition|multiply-accumulate)\s+operations|multiplications|FLOPs|MACs)\b",
+    re.IGNORECASE,
+)
 _COMPLEXITY_ONLY = re.compile(r"\bO\s*\(", re.IGNORECASE)
 _HARDWARE_UNITS = re.compile(
     r"MACs? (?:in|units?|arrays?|per cycle|arranged)|systolic|\bPEs?\b|GOP/s|TOP/s|"
@@ -68,6 +76,14 @@ def _score(unit: TextUnit):
             or (prose_ok and re.search(r"\b(?:we|our)\b", text, re.IGNORECASE))
         ):
             return 1.0, common.evidence_from(unit, axis.start())
+    counts = _COUNTS_IN_TABLE.search(text)
+    if (
+        counts
+        and re.search(r"\b(?:we|our)\b", text, re.IGNORECASE)
+        and re.search(r"\b(?:Table|Figure|Fig\.)\s?\d", text)
+        and not _HARDWARE_SPEED.search(text)
+    ):
+        return 1.0, common.evidence_from(unit, counts.start())
     if (
         unit.kind == "caption"
         and (mention := _CAPTION_MENTION.search(text))
