@@ -64,11 +64,18 @@ _RUN_CONTEXT = re.compile(
 )
 
 
+def _physical(text: str) -> bool:
+    return bool(_PHYSICAL_SYSTEM.search(text)) and not _COMPUTE.search(text)
+
+
 def _score(unit: TextUnit):
+    hit = _figure(unit)
+    return None if hit is None or _physical(unit.text) else hit
+
+
+def _figure(unit: TextUnit):
     text = unit.text
     if common.is_related_work(text):
-        return None
-    if _PHYSICAL_SYSTEM.search(text) and not _COMPUTE.search(text):
         return None
     for q in parse_energy(text):
         if q.unit == "W" and not _POWER_CONTEXT.search(text):
