@@ -303,7 +303,7 @@ def parse_duration(text: str) -> list[Quantity]:
         unit = m.group("unit").lower()
         if unit not in _DURATION_UNITS:
             continue
-        if unit in ("s", "h", "min") and _IN_FORMULA.search(text[m.end() : m.end() + 3]):
+        if unit in ("s", "h", "min") and _IN_FORMULA.search(text[m.end() : m.end() + 5]):
             continue
         out.append(Quantity(parse_number(m.group("num")) * _DURATION_UNITS[unit], "h", m.group(0)))
     return out

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.detectors import search_budget
+from extractors.detectors import runtime, search_budget
 from extractors.document import TextUnit
 from extractors.quantities import parse_trials
 
@@ -72,3 +72,46 @@ def test_grid_size_needs_value_sets_not_symbols():
     assert parse_trials("grid search over lr ∈ {0.1, 0.01} and batch ∈ {16, 32, 64}")[0].value == 6
     assert parse_trials("a grid search where k ∈ {1, . . . , 8}") == []
     assert parse_trials("the search picks {x1, x2, x3} and grid points") == []
+
+
+@pytest.mark.parametrize(
+    "expected,text",
+    [
+        # a computing-time column or axis with its unit, in any unit kind
+        (True, "Methods Reward Cost Clock Time (s)"),
+        (True, "Model Params Dropout Inference speed (ms) 4.4 46.3"),
+        (True, "Time(seconds) 963.1 691.8 365.1 188.3"),
+        (True, "Table 2: Results on Letter. The times are in sec."),
+        (True, "Table 1: Accuracy and seconds per epoch of each method."),
+        (True, "Speedup 1x 1.4x 2.6x 5.1x"),
+        (True, "Table 3: Search cost (GPU hrs) and accuracy of each framework."),
+        (True, "Figure 9: Comparison of the compression time of both sketches."),
+        # measured relative time and times shown in a figure or table
+        (True, "The run-time of the baseline was 820 seconds, while ours was 6 seconds."),
+        (True, "Training in our framework took about 50 times longer than in PyTorch."),
+        (True, "The extra layer adds less than 10% to the training time."),
+        (True, "Fig. 3 compares the wall-clock time of the three methods."),
+        (True, "We present the cost of our experiments in GPU hours in Table 5."),
+        # time inside the modelled world, formulas, asymptotics, limits
+        (False, "Time (s) 0 2 4 6 8 10"),
+        (False, "Its average speed fell by 200 km/hr and the time of flight rose by 30 minutes."),
+        (False, "The gantry rotation speed is 0.27 sec per turn."),
+        (False, "The agent was injected over 10 seconds, right after completion of the scan."),
+        (False, "Waveforms are split into sub-sequences of 200 ms, computed every 10 ms."),
+        (False, "Colour: cost of the trajectory for a 1 second simulation of the trained policy."),
+        (
+            False,
+            "We used between 1 minute and 10 hours worth of motion data; it converged by 2 hours.",
+        ),
+        (False, "Only 2416 day-night image pairs are used to train the model."),
+        (False, "If B(1s , 1 t ,(y1, b1)) = 1, we output c; B is trained on n samples."),
+        (False, "For each task i ∈ [M] compute K = min(2h ̄ , 12h ̄) ≤ 4h ̄ and σ ≥ 0."),
+        (False, "The learner's running time is polynomial in 1s and 1t."),
+        (False, "We will evaluate the actual running time in Sec 4.5."),
+        (False, "MobileNet spends 95% of its computation time in 1 × 1 convolutions."),
+        (False, "Throughout we measure runtime in terms of vector operations, see Table 1."),
+        (False, "A dash marks runs over a 4-day training time limit in Table 3."),
+    ],
+)
+def test_runtime_sentence(expected, text):
+    assert runtime.detect([_unit(text)]).reported is expected, text

@@ -9,6 +9,7 @@ from extractors.detectors import common
 from extractors.document import TextUnit
 from extractors.findings import Finding
 from extractors.quantities import parse_duration
+from extractors.regexgate import matches
 
 METHOD = "rules:runtime/v1"
 PREFILTER = re.compile(
@@ -21,7 +22,12 @@ PREFILTER = re.compile(
     r"latency|fps\b|frames per second|(?:images|examples|samples|tokens|"
     r"sentences|queries|steps|it|iterations)\s*(?:/|per)\s*(?:s|sec|second)|"
     r"wall-?clock|GPU[- ]?(?:hours|days)|TPU[- ]?(?:hours|days)|"
-    r"(?:time|latency|runtime)\s*\((?:s|ms|h|min|sec|hours)\)",
+    r"(?:time|latency|runtime)\s*\((?:s|ms|h|min|sec|hours)\)|"
+    r"(?:time|latency|speed|run-?time)\s*\((?:in\s+)?(?:s|ms|h|min|mins|sec|secs|seconds|minutes|"
+    r"hours)\)|\((?:GPU|TPU)[- ]?(?:h|hrs?|hours|days)\)|"
+    r"times? (?:\(?in|are in|is in) (?:ms|sec|seconds|minutes|hours)\b|seconds per|"
+    r"sec/|run-time|times longer|(?:clock|compression|fitting|planning) times?|time cost|"
+    r"\d\s*%\s+(?:\w+\s+){0,3}(?:training|inference|running|execution) time",
     re.IGNORECASE,
 )
 GATE = common.keyword_gate(
@@ -54,15 +60,23 @@ GATE = common.keyword_gate(
         "gpu",
         "tpu",
         "µs",
+        "time (",
+        "run-time",
+        "clock",
+        "times longer",
+        "compression time",
+        "fitting time",
+        "planning time",
     ),
     r"\d\s?(?:s|h|min)\b",
 )
 _TIME_CONTEXT = re.compile(
     r"train|inference|latency|took|takes|taking|run(?:s|ning)? time|"
-    r"runtime|wall|speed|faster|slower|converge|fine-?tun|decod|"
-    r"process|comput|per (?:image|sample|sentence|batch|epoch|iteration|"
-    r"step)|each (?:epoch|iteration)|GPU|TPU|CPU|solv|workstation|"
-    r"machine|execut|finish|complet|(?:training|inference|running|"
+    r"run-?time|wall|speed-?ups?|(?:training|inference|decoding|processing|computation(?:al)?|"
+    r"running) speed|faster|slower|converge|fine-?tun|decod|"
+    r"process(?:ing|ed|es)?\b(?! of)|computation|computing|\bcompute\b|per (?:image|sample|sentence|"
+    r"batch|epoch|iteration|step)|each (?:epoch|iteration)|GPU|TPU|CPU|solver|solving|solved in|workstation|"
+    r"machine|execution (?:time|speed)|execut(?:ed|es) in|finish|complet\w* (?:in|within)|(?:training|inference|running|"
     r"execution|search) time",
     re.IGNORECASE,
 )
@@ -73,7 +87,10 @@ _NOT_RUNTIME = re.compile(
     r"(?:speech|audio|video) (?:of|with) \d|years? old|"
     r"frame rate of|sampled at|sampling rate|\d+\s*ms (?:window|frames?|"
     r"hop|shift|stride)|window of \d+\s*ms|time steps?|"
-    r"timesteps?|half-life|per day|a day|days? of)",
+    r"timesteps?|half-life|per day|a day|days? of|"
+    r"(?:sub-?sequences?|segments?|clips?|chunks?|windows?|snippets?) of \d|"
+    r"(?:computed|sampled|recorded|measured) every \d|predicted for \d|"
+    r"running time (?:is )?(?:polynomial|linear|quadratic|exponential)|polynomial[- ]time)",
     re.IGNORECASE,
 )
 _THROUGHPUT = re.compile(
@@ -93,14 +110,17 @@ _RUNTIME_CAPTION = re.compile(
     r"\b(?:run(?:ning)?\s?times?|runtimes?|wall-?clock|inference (?:time|"
     r"speed)|training (?:time|speed)|latenc(?:y|ies)|throughput|"
     r"speed-?ups?|execution times?|time (?:cost|consumption)|"
-    r"computation(?:al)? times?)\b",
+    r"computation(?:al)? times?|(?:compression|fitting|planning|clock) times?)\b",
     re.IGNORECASE,
 )
 _NOT_A_RUN_AFTER = re.compile(
-    r"^\s*(?:long\b|of\s+(?:[A-Z]\w+|transcribed|untranscribed|labell?ed|"
+    r"^\s*(?:(?:and|or|to|-|–)\s*\d[\d.,]*\s*[a-z]+\s*)?(?:[’']s\s+)?(?:long\b|of\s+(?:[A-Z]\w+|transcribed|untranscribed|labell?ed|"
     r"unlabell?ed|speech|audio|video|recordings?|data|training data|"
     r"conversational|read|spoken|footage|[\w-]+\s+(?:budget|limit)|"
-    r"budget|compute budget)|(?:budget|limit|timeout)\b)"
+    r"budget|compute budget)|(?:budget|limit|timeout)\b|"
+    r"-\s*(?:night|to-day)|worth of|(?:of\s+)?(?:[\w-]+\s+){0,2}(?:simulation|trajector(?:y|ies)|"
+    r"episodes?|rollouts?|demonstrations?)\b|of\s+(?:[\w-]+\s+){0,2}(?:data|motion|"
+    r"recordings?|footage|experience|interactions?|gameplay|driving|play)\b)"
 )
 _FORMULA_BEFORE = re.compile(r"=\s*$")
 # a speedup that is argued, not measured
@@ -109,6 +129,69 @@ _HYPOTHETICAL = re.compile(
     r"\bcould\b|\bideal(?:ly)?\b|\bpotential(?:ly)?\b",
     re.IGNORECASE,
 )
+# a column or axis whose name is a computing time with its unit: "Clock Time (s)",
+# "Runtime (sec)", "Inference speed (ms)", "Time(seconds)", "time (in seconds)"
+_TIMED_COLUMN = re.compile(
+    r"(?:(?:clock|cpu|wall-?clock|run(?:ning)?|execution|training|inference|solv(?:e|er|ing)|"
+    r"planning|compression|fitting|query|encoding|decoding|computation(?:al)?|elapsed)\s*"
+    r"times?|run-?time|latency|(?:inference|training|decoding) speed)\s*\((?:in\s+)?(?:s|ms|"
+    r"h|min|mins|sec|secs|seconds|minutes|hours)\)|"
+    r"\btimes? (?:\(?in|are in|is in|reported in) (?:s|ms|sec|secs|seconds|minutes|hours)\b"
+    r"(?!\s*\.?\s*\d)|"
+    r"seconds per (?:epoch|iteration|step|batch|image|sample)|\bsec/(?:epo|iter|it|step)|"
+    r"^\s*speed-?up\s+(?:[\d.]+\s*[x×]\s*){2,}|\((?:GPU|TPU)[- ]?(?:h|hrs?|hours|days)\)",
+    re.IGNORECASE,
+)
+# a bare "Time (s)" row: measured values, unless they are an axis's evenly spaced ticks
+# (a signal over simulated time: "Time (s) 0 2 4 6 8")
+_BARE_TIME_ROW = re.compile(
+    r"^\s*time\s*\((?:in\s+)?(?:s|ms|sec|secs|seconds|minutes|hours)\)\s*(?P<values>[\d.\s]+)",
+    re.IGNORECASE,
+)
+
+
+def _measured_row(text: str) -> bool:
+    row = _BARE_TIME_ROW.match(text)
+    if row is None:
+        return False
+    values = [float(v) for v in re.findall(r"\d+(?:\.\d+)?", row.group("values"))[:6]]
+    steps = {round(b - a, 6) for a, b in zip(values, values[1:])}
+    return len(values) >= 2 and not (len(values) >= 3 and len(steps) == 1)
+
+
+# measured relative time: "85% more training time", "adds less than 10% to the training time"
+_RELATIVE_TIME = re.compile(
+    r"\d[\d.]*\s*%\s+(?:\w+\s+){0,3}(?:training|inference|running|execution|wall-?clock) "
+    r"time|(?:took|takes|taking|ran|runs?)\s+(?:about |around |roughly |approximately |up to "
+    r")?\d[\d.,]*\s*(?:[x×]|times)\s+(?:longer|shorter)",
+    re.IGNORECASE,
+)
+# a time measurement shown in a figure or table: "Fig. 3 compares the time cost
+# (wall-clock time) of ...", "We present the cost ... in GPU hours in Table B.1"
+_TIME_SHOWN = re.compile(
+    r"(?:time cost|wall-?clock time|running times?|run-?times?|training times?|inference "
+    r"times?|execution times?|CPU times?|computation(?:al)? times?|compression times?|"
+    r"(?:in|as) (?:GPU|TPU)[- ]hours)",
+    re.IGNORECASE,
+)
+_SHOWN_WHERE = re.compile(
+    r"(?:\b(?:Fig(?:ure)?\.?|Table|Tab\.)\s*[A-Z]?\.?\d[^.]{0,80}\b(?:compares?|compared|shows?|"
+    r"shown|reports?|reported|presents?|presented|lists?|listed|plots?|plotted|summari[sz]es)\b|"
+    r"\b(?:compares?|compared|shows?|shown|reports?|reported|presents?|presented|lists?|listed|"
+    r"plots?|plotted|summari[sz]es)\b[^.]{0,120}\b(?:Fig(?:ure)?\.?|Table|Tab\.)\s*[A-Z]?\.?\d|"
+    r"\bwe (?:also )?(?:measure|report|record|compare)d?\b)",
+    re.IGNORECASE,
+)
+# runtime counted in operations or stated asymptotically, or a limit on it
+_NOT_MEASURED = re.compile(
+    r"in terms of|schematic|complexit|asymptotic|\bO\(|(?:limit|budget)s?\b", re.IGNORECASE
+)
+_STRONG_CONTEXT = re.compile(
+    r"took|takes|taking|wall-?clock|GPU|TPU|latency|inference|run-?time|running time",
+    re.IGNORECASE,
+)
+_HAS_COLUMN, _HAS_RELATIVE, _HAS_SHOWN = map(matches, (_TIMED_COLUMN, _RELATIVE_TIME, _TIME_SHOWN))
+_MATH = re.compile(r"[=∈≤≥←→∥∑∏√⩽⩾∀∄]")
 _HEADER = re.compile(
     r"(?:time|latency|runtime|speed)\s*\((?:s|ms|h|min|sec|hours|GPU-?h)\)|"
     r"(?:training|inference|wall-clock) time|latency|throughput",
@@ -116,8 +199,23 @@ _HEADER = re.compile(
 )
 
 
+# bool(pattern.search(text)), cheaper (extractors.regexgate)
+_is_time_context = matches(_TIME_CONTEXT)
+_is_not_runtime = matches(_NOT_RUNTIME)
+_is_hypothetical = matches(_HYPOTHETICAL)
+_is_shown_where = matches(_SHOWN_WHERE)
+_is_not_measured = matches(_NOT_MEASURED)
+_is_strong_context = matches(_STRONG_CONTEXT)
+
+
 def _score(unit: TextUnit):
     text = unit.text
+    column = _TIMED_COLUMN.search(text) if _HAS_COLUMN(text) else None
+    if column and unit.kind in ("caption", "table"):
+        # a table's own time column, whatever tool its caption cites
+        return 1.5, common.evidence_from(unit, column.start())
+    if _measured_row(text):
+        return 1.5, common.evidence_from(unit)
     if common.is_related_work(text):
         return None
     for pattern, weight in ((_THROUGHPUT, 2.0), (_SPEEDUP, 1.5)):
@@ -126,19 +224,42 @@ def _score(unit: TextUnit):
             m
             and not common.cited_nearby(text, m.start(), m.end())
             and not _FORMULA_BEFORE.search(text[max(0, m.start() - 12) : m.start()])
-            and not _HYPOTHETICAL.search(text)
+            and not _is_hypothetical(text)
         ):
             return weight, common.evidence_from(unit, m.start())
-    if _NOT_RUNTIME.search(text) and not re.search(r"train|inference|latency", text, re.IGNORECASE):
+    if column:
+        return 1.5, common.evidence_from(unit, column.start())
+    if (
+        _HAS_RELATIVE(text)
+        and (relative := _RELATIVE_TIME.search(text))
+        and not _is_hypothetical(text)
+    ):
+        return 1.5, common.evidence_from(unit, relative.start())
+    if (
+        _HAS_SHOWN(text)
+        and (shown := _TIME_SHOWN.search(text))
+        and _is_shown_where(text)
+        and not _is_not_measured(text)
+        and not common.cited_nearby(text, shown.start(), shown.end())
+        and not _is_hypothetical(text)
+    ):
+        return 1.2, common.evidence_from(unit, shown.start())
+    if _is_not_runtime(text) and not re.search(r"train|inference|latency", text, re.IGNORECASE):
         return None
+    data_amount = False
     for q in parse_duration(text):
         if q.unit == "GPU-h":
             return 2.5, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
-        if not _TIME_CONTEXT.search(text) or _NOT_RUNTIME.search(text):
+        if not _is_time_context(text) or _is_not_runtime(text):
             continue
         end = text.find(q.text) + len(q.text)
+        if re.search(r"\d\s*[sh]$", q.text) and len(_MATH.findall(text)) >= 3:
+            continue  # "A(1s , 1 t, ...)", "≤ min(2hH, ...)": symbols in a formula
         if _NOT_A_RUN_AFTER.match(text[end : end + 40]):
+            data_amount = True
             continue  # "960 hours of LibriSpeech", "24 hours of wall-clock budget"
+        if data_amount and not _is_strong_context(text):
+            continue  # "... 10 hours worth of motion data, ... not converge by 2 hours"
         if common.cited_nearby(text, end - len(q.text), end):
             continue
         if re.search(
@@ -150,13 +271,13 @@ def _score(unit: TextUnit):
         unit.kind in ("caption", "table")
         and (header := _HEADER.search(text))
         and re.search(r"\d", text)
-        and not _NOT_RUNTIME.search(text)
+        and not _is_not_runtime(text)
     ):
         return 1.0, common.evidence_from(unit, header.start())
     if (
         unit.kind == "caption"
         and (caption := _RUNTIME_CAPTION.search(text))
-        and not _NOT_RUNTIME.search(text)
+        and not _is_not_runtime(text)
     ):
         return 1.0, common.evidence_from(unit, caption.start())
     return None
