@@ -115,3 +115,13 @@ def test_grid_size_needs_value_sets_not_symbols():
 )
 def test_runtime_sentence(expected, text):
     assert runtime.detect([_unit(text)]).reported is expected, text
+
+
+def test_own_search_over_a_range_counts():
+    text = "We searched over k in the range [1, 100] and kept the best k."
+    assert search_budget.detect([_unit(text)]).reported
+
+
+def test_a_data_amount_does_not_hide_the_training_time_of_the_same_sentence():
+    text = "We train on 100 hours of transcribed speech; the model is trained for 2 days."
+    assert runtime.detect([_unit(text)]).reported

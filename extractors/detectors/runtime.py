@@ -187,7 +187,8 @@ _NOT_MEASURED = re.compile(
     r"in terms of|schematic|complexit|asymptotic|\bO\(|(?:limit|budget)s?\b", re.IGNORECASE
 )
 _STRONG_CONTEXT = re.compile(
-    r"took|takes|taking|wall-?clock|GPU|TPU|latency|inference|run-?time|running time",
+    r"took|takes|taking|wall-?clock|GPU|TPU|latency|inference|run-?time|running time|"
+    r"train(?:ed|ing)? (?:for|in|took)",
     re.IGNORECASE,
 )
 _HAS_COLUMN, _HAS_RELATIVE, _HAS_SHOWN = map(matches, (_TIMED_COLUMN, _RELATIVE_TIME, _TIME_SHOWN))

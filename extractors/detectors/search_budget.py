@@ -52,7 +52,8 @@ _SET_OR_RANGE = re.compile(
 _HP_CONTEXT = re.compile(
     r"hyper-?param|learning rates?|\blr\b|batch sizes?|dropout|weight decay|"
     r"regulari[sz]|momentum|tun(?:e|ed|ing)\b|grid[- ]search|random search|sweep|"
-    r"validat|selected|chosen|optimi[sz]ed over|search (?:area|space|range)",
+    r"validat|selected|chosen|optimi[sz]ed over|search (?:area|space|range)|"
+    r"\bwe (?:also )?search(?:ed)?\b",
     re.IGNORECASE,
 )
 _NOT_HP_SEARCH = re.compile(
