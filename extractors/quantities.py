@@ -165,9 +165,12 @@ def parse_flops(text: str) -> list[Quantity]:
 # formula: energy and power amounts start after a space, bracket or the text's start.
 _NOT_IN_FORMULA = r"(?<![\w.+*/^=∗·])"
 _ENERGY_RE = re.compile(
-    rf"{_NOT_IN_FORMULA}(?P<num>{_NUM}){_SCI}\s*(?P<unit>MWh|kWh|KWh|kwh|Wh|kJ|MJ|GJ|J|joules?|"
+    rf"{_NOT_IN_FORMULA}(?P<num>{_NUM}){_SCI}\s*(?P<unit>MWh|kWh|KWh|kwh|mWh|Wh|kJ|MJ|GJ|mJ|[µμu]J|J|joules?|"
     r"kilowatt[- ]hours?|megawatt[- ]hours?)\b"
 )
+# milli/micro units whose lower case would read as mega (mWh/MWh, mJ/MJ): case-sensitive
+_SMALL_ENERGY = {"mWh": 1e-6, "mJ": 1e-3 / 3.6e6, "µJ": 1e-6 / 3.6e6, "μJ": 1e-6 / 3.6e6}
+_SMALL_ENERGY["uJ"] = _SMALL_ENERGY["µJ"]
 _ENERGY_SCALE = {
     "mwh": 1000.0,
     "kwh": 1.0,
@@ -207,7 +210,10 @@ _CO2_SCALE = {
     "pound": 0.45359237,
     "pounds": 0.45359237,
 }
-_POWER_RE = re.compile(rf"{_NOT_IN_FORMULA}(?P<num>{_NUM})\s*(?P<unit>kW|MW|W|watts?|kilowatts?)\b")
+_POWER_RE = re.compile(
+    rf"{_NOT_IN_FORMULA}(?P<num>{_NUM})\s*(?P<unit>kW|MW|mW|W|watts?|kilowatts?|milliwatts?)\b"
+)
+_SMALL_POWER = {"mW": 1e-3, "milliwatt": 1e-3, "milliwatts": 1e-3}
 _POWER_SCALE = {
     "w": 1.0,
     "watt": 1.0,
@@ -225,12 +231,9 @@ def parse_energy(text: str) -> list[Quantity]:
     for m in _ENERGY_RE.finditer(text):
         if not _sane(m):
             continue
-        unit = m.group("unit").lower()
-        out.append(
-            Quantity(
-                parse_number(m.group("num")) * _exp(m) * _ENERGY_SCALE[unit], "kWh", m.group(0)
-            )
-        )
+        raw = m.group("unit")
+        scale = _SMALL_ENERGY.get(raw) or _ENERGY_SCALE[raw.lower()]
+        out.append(Quantity(parse_number(m.group("num")) * _exp(m) * scale, "kWh", m.group(0)))
     for m in _CO2_RE.finditer(text):
         if not _sane(m):
             continue
@@ -243,7 +246,8 @@ def parse_energy(text: str) -> list[Quantity]:
     for m in _POWER_RE.finditer(text):
         out.append(
             Quantity(
-                parse_number(m.group("num")) * _POWER_SCALE[m.group("unit").lower()],
+                parse_number(m.group("num"))
+                * (_SMALL_POWER.get(m.group("unit")) or _POWER_SCALE[m.group("unit").lower()]),
                 "W",
                 m.group(0),
             )

@@ -31,6 +31,9 @@ def _unit(text: str, kind: str = "sentence") -> TextUnit:
         "Our MPC controller reduced the building's heating energy by 120 kWh over the week.",
         "Each base station transmits at 40 W of power to the users in its cell.",
         "The battery pack delivers 3.2 kWh, which we model as a linear power constraint.",
+        # an energy data set's values
+        "The Electricity dataset records the hourly consumption in kWh of 321 clients, "
+        "e.g. 1200 kWh in 2014.",
     ],
 )
 def test_energy_of_symbols_and_physical_systems_is_not_reported(text):
@@ -45,6 +48,9 @@ def test_energy_of_symbols_and_physical_systems_is_not_reported(text):
         "Inference of one image consumes 12 J on the embedded processor.",
         # a physical word does not veto a figure about the compute that ran it
         "Training the robot policy on a single GPU consumed 1.2 kWh of energy.",
+        # milli units of J and W are J and W
+        "On the Jetson Nano our network consumes 2.3 mJ of energy per image.",
+        "The accelerator draws 350 mW of power while running our model.",
     ],
 )
 def test_energy_of_the_runs_is_still_reported(text):
@@ -60,10 +66,14 @@ def test_energy_of_the_runs_is_still_reported(text):
         ("consumed 27kWh", [27.0]),
         ("(0.5 kWh)", [0.5]),
         ("a draw of 250 W", [250.0]),
+        # milli and mega read apart although their lower case is the same
+        ("2 MWh and 3 mWh", [2000.0, 3e-6]),
+        ("3.6 MJ and 3.6 mJ", [1.0, 1e-9]),
+        ("5 MW and 350 mW", [5e6, 0.35]),
     ],
 )
 def test_energy_amounts_start_outside_a_formula(text, values):
-    assert [q.value for q in parse_energy(text)] == values
+    assert [q.value for q in parse_energy(text)] == pytest.approx(values)
 
 
 # ----------------------------------------------------------------------------- flops

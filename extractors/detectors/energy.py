@@ -32,7 +32,7 @@ _J_SYMBOL_AFTER = re.compile(r"^\s*[(\[_^*∗′'=⋆⊤]")
 
 def _symbol_j(q_text: str, after: str) -> bool:
     """A bare "J" glued to its number or used as a function/subscripted symbol."""
-    if not q_text.endswith("J") or q_text[-2:-1] in ("k", "M", "G"):
+    if not q_text.endswith("J") or q_text[-2:-1] in ("k", "M", "G", "m", "µ", "μ", "u"):
         return False
     return not q_text[-2:-1].isspace() or bool(_J_SYMBOL_AFTER.match(after))
 
@@ -46,7 +46,9 @@ _PHYSICAL_SYSTEM = re.compile(
     r"wind|solar|photovoltaic|household|appliances?|residential|demand response|load profile|"
     r"robots?|actuators?|torque|locomotion|transmit(?:ter|ted)?|antennas?|"
     r"base stations?|signal|channel|SNR|wireless|laser|molecul\w*|atom\w*|enthalpy|"
-    r"kinetic|potential energy|Hamiltonian|particles?|physical system|mol\b)",
+    r"kinetic|potential energy|Hamiltonian|particles?|physical system|mol\b|"
+    # energy data sets: a meter's or a country's consumption is data, not the runs' cost
+    r"clients|customers|consumers|smart meters?|per capita|countr(?:y|ies))",
     re.IGNORECASE,
 )
 _COMPUTE = re.compile(
