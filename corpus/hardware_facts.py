@@ -136,10 +136,12 @@ MODEL_NAMES = (
 )
 # Families named by a pattern rather than a list: GTX 750, RTX8000, GeForce 940M...
 MODEL_PATTERNS = (
-    r"GTX\s?\d{3,4}(?:\s?Ti)?",
-    r"RTX\s?\d{4}(?:\s?Ti)?",
-    r"Quadro\s[A-Z]?\d{3,4}",
+    r"GTX[\s-]?\d{3,4}(?:\s?Ti)?",
+    r"RTX[\s-]?\d{4}(?:\s?Ti)?",
+    r"Quadro\s[A-Z]?\d{3,4}[A-Z]?",
     r"GeForce\s\d{3,4}[A-Z]{0,2}",
+    # a GeForce number without its family: "NVIDIA 1080Ti GPU", "2080 Ti", "3090 GPUs"
+    r"[1-4]0[5-9]0\s?Ti\b|[1-4]0[5-9]0(?=\s(?:GPU|graphics))",
     # CPUs as papers write them: "Core(TM) i7-6700", "Intel i5", "i7-3770K", "an i7 2.5GHz
     # CPU", "Intel E5-2620", "Xeonr" (a lost (R) sign), Opteron/Pentium/Celeron/Athlon
     r"Core\s?(?:\(TM\)|TM|™)\s?(?:i[3579]|2)",

@@ -237,3 +237,43 @@ def test_ordinary_words_are_not_instance_types(text):
 )
 def test_operation_counts_pointed_at_in_a_table(text, expected):
     assert flops.detect([_unit(text)]).reported is expected
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        # real (v102/oksuz19a, dev): the model letter after the number
+        (
+            "training the network took around 3 days on a NVIDIA Quadro 6000P GPU.",
+            "Quadro 6000P",
+        ),
+        # real (v121/ramanarayanan20a, dev): a hyphen in the name
+        ("the models are trained for 150 epochs on Nvidia GTX-1070 GPUs.", "GTX-1070"),
+        # real (v129/ren20a, dev): a GeForce number without its family
+        (
+            "The model is implemented on the Pytorch platform and trained with one NVIDIA "
+            "1080Ti GPU.",
+            "1080Ti",
+        ),
+    ],
+)
+def test_gpu_names_as_papers_spell_them(text, name):
+    assert name in {q.unit for q in parse_hardware(text)}
+    assert hardware.detect([_unit(text)]).reported
+
+
+@pytest.mark.parametrize("text", ["The 2080 patients were scanned.", "In 1070 images, the GPU"])
+def test_bare_numbers_are_not_gpus(text):
+    assert not hardware.detect([_unit(text)]).reported
+
+
+def test_a_citation_after_the_device_does_not_make_it_related_work():
+    # real (v224/loni23a, dev): a spec table run into one unit, a carbon-calculator citation
+    own = (
+        "Parameter Specification GPU NVIDIA® RTX A4000 (735 MHz) GPU Memory 16 GB GDDR6 "
+        "Operating System Ubuntu 18.04 CO2 Emission/Day † 1.45 Kg † Calculated using the ML "
+        "CO2 impact framework (Lacoste et al., 2019)."
+    )
+    cited = "He et al. (2016) trained ResNet on 8 Tesla K80 GPUs."
+    assert hardware.detect([_unit(own)]).reported
+    assert not hardware.detect([_unit(cited)]).reported

@@ -112,6 +112,14 @@ GATE = common.keyword_gate(
         "stratix",
         "graviton",
         "nuc",
+        "0ti",
+        "0 ti",
+        "050 gpu",
+        "060 gpu",
+        "070 gpu",
+        "080 gpu",
+        "090 gpu",
+        "0 graphics",
         # cloud instance types (ruling D6)
         "xlarge",
         ".large",
@@ -188,14 +196,17 @@ def _confirmed_by_tokens(text: str) -> bool:
 
 def _score(unit: TextUnit):
     text = unit.text
-    if common.is_related_work(text):
-        return None
+    related = common.is_related_work(text)
     for q in parse_hardware(text):
         if q.unit in _AMBIGUOUS and not _DEVICE_WORD.search(text):
             continue
         if not _RUN_CONTEXT.search(text):
             continue
         start = text.find(q.text)
+        # related work only where the citation comes before the device: a spec table
+        # run into one unit with a footnote citing a carbon calculator still names it
+        if related and common.is_related_work(text[: start + len(q.text)]):
+            continue
         if common.cited_nearby(text, start, start + len(q.text)):
             continue
         if _EXAMPLE_BEFORE.search(text[max(0, start - 30) : start]):
@@ -203,7 +214,7 @@ def _score(unit: TextUnit):
         if not _confirmed_by_tokens(re.sub(r"s$", "", q.text)) and not re.search(
             r"TPU\s?v\d|GTX|RTX|Quadro|GeForce|Core|Intel|i[3579]|Xeon|Opteron|Pentium|"
             r"Celeron|Athlon|Mac|DGX|Tesla-|MI\d|Apple|Zynq|Virtex|Kintex|Alveo|Arria|"
-            r"Stratix|Graviton|NUC|large|\.metal|-\d+g?$|Standard_",
+            r"Stratix|Graviton|NUC|large|\.metal|-\d+g?$|Standard_|0\s?Ti|^\w*\s?\d{4}$",
             q.text,
             re.IGNORECASE,
         ):
