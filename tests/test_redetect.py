@@ -197,3 +197,25 @@ def test_task_reads_the_stored_document(tmp_path, pdfs_dir):
         first.pages,
         first.title,
     )
+
+
+@pytest.mark.shared
+def test_extract_says_what_it_reran(tmp_path, pdfs_dir, monkeypatch):
+    from click.testing import CliRunner
+
+    from app.cli import cli
+    from corpus.store import Store
+
+    db = tmp_path / "s.duckdb"
+    with Store(db) as store:
+        _fill(store, tmp_path, pdfs_dir)
+    args = ["extract", "--db", str(db), "--cache-dir", str(tmp_path / "cache"), "--no-progress"]
+    first = CliRunner().invoke(cli, [*args, "--no-abstracts"])
+    assert first.exit_code == 0, first.output
+    assert "re-detected" not in first.output
+    _bumped(monkeypatch, ("params",), target=True)
+    again = CliRunner().invoke(cli, [*args, "--no-abstracts"])
+    assert again.exit_code == 0, again.output
+    assert "3 extracted" in again.output
+    assert "3 of them re-detected" in again.output
+    assert "params 3, target 3" in again.output
