@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from functools import lru_cache
 from types import ModuleType
 
@@ -72,7 +73,7 @@ def detect_all(doc: Document, only: Sequence[str] | None = None) -> dict[str, Fi
     if only is not None:
         keep = {c: m for c, m in model.categories.items() if c in only}
         if keep != model.categories:
-            model = type(model)(keep, model.method, model.report)
+            model = replace(model, categories=keep)
     return decide(model, doc.units, run_rules(doc, only))
 
 
