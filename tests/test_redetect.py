@@ -62,6 +62,11 @@ def test_damaged_unit_entry_is_a_miss(tmp_path):
     assert UnitCache(tmp_path, "10").get(sha, "x.pdf") is None  # another layer version
 
 
+def test_unwritable_unit_cache_is_not_an_error(tmp_path):
+    (tmp_path / "pagetext").write_text("a file where the folder should be")
+    assert not UnitCache(tmp_path, "9").put("ab" * 32, _doc())
+
+
 def _row(**kw) -> dict:
     row = {
         "extraction_status": "ok",
