@@ -209,3 +209,98 @@ def test_explicit_counts(text, expected):
 )
 def test_table_counts(units, expected):
     assert params.detect(units).reported is expected
+
+
+# ------------------------------------------- patterns from the unlabelled PMLR review pool
+@pytest.mark.parametrize(
+    "units,expected",
+    [
+        # "trained until convergence" is a stopping rule, not a plotted curve
+        (
+            _page(
+                "Figure 2: (Left) TEB for system (6) with different planner control bounds. "
+                "The model is trained until convergence. As the bound increases, the TEB "
+                "grows larger."
+            ),
+            False,
+        ),
+        (_page("Figure 2: Convergence of the training loss for the three runs."), True),
+        # regret against a parameter, not against rounds
+        (
+            _page(
+                "Figure 1: (a) The worst-case expected regret cost of each controller for "
+                "different values of r, for system [REA4]."
+            ),
+            False,
+        ),
+        # the same sweep with the rounds named is a regret curve per value
+        (
+            _page(
+                "Figure 1: Cumulative regret over rounds for different values of the "
+                "exploration parameter."
+            ),
+            True,
+        ),
+        # an n-step prediction horizon on an axis is not training progress
+        (
+            _page("n step 0.0000 0.0005 0.0010 0.0015 0.0020 NRMS n-step error", REWARD_CAPTION),
+            False,
+        ),
+        (_page("Training steps 0.0000 0.0005 0.0010 NRMS error", REWARD_CAPTION), True),
+    ],
+)
+def test_pool_curve_patterns(units, expected):
+    assert training_curve.detect(units).reported is expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # a learning-theory rate, however worded, is not a plotted rate
+        (
+            "Since f is the empirical risk of a linear classifier, its uniform convergence "
+            "rate can be characterized by the VC-dimension, as this shows.",
+            False,
+        ),
+        ("As Figure 3 shows, the convergence rate is bounded by the spectral gap.", False),
+        ("Figure 3 shows the convergence rate of each optimizer on CIFAR-10.", True),
+    ],
+)
+def test_theory_rates(text, expected):
+    assert training_curve.detect(_page(text)).reported is expected, text
+
+
+@pytest.mark.parametrize(
+    "units,expected",
+    [
+        # counts with a comma and a space between the thousands
+        (
+            _page(
+                "Table 2: The number of trainable parameters.",
+                "|165, 171 307, 921 112, 832 433, 288 138, 176",
+            ),
+            True,
+        ),
+        # the same caption over small lists ("1, 2, 3") is not a count
+        (_page("Table 2: The number of trainable parameters.", "|1, 2, 3 4, 5"), False),
+        # "Parameters for ..." in a caption is a table of settings
+        (
+            _page(
+                "Table 8: Parameters for outlier injection.",
+                "|Dataset Cora Amazon Flickr",
+                "|o 150000 270000 450000",
+            ),
+            False,
+        ),
+        (
+            _page(
+                "Table 8: Parameters of the compared models.",
+                "|Model ResNet-50 ViT-B",
+                "|25,557,032 86,567,656",
+            ),
+            True,
+        ),
+    ],
+)
+def test_pool_params_patterns(units, expected):
+    assert params.detect(units).reported is expected

@@ -111,6 +111,8 @@ _CAPTION_PARAMS = re.compile(
     re.IGNORECASE,
 )
 _COMPACT_COUNT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[KMB](?![\w-])")
+# Thousands split by a comma and a space in a counts table: "165, 171 307, 921".
+_COMMA_SPACE_COUNT = re.compile(r"(?<![\d,.])\d{1,3}(?:, \d{3})+(?![\d.])")
 
 
 def _from_captioned_table(units: Sequence[TextUnit], i: int):
@@ -130,8 +132,8 @@ def _from_captioned_table(units: Sequence[TextUnit], i: int):
         if k == 0 or u.kind == "table" or common.is_tabular(u.text)
     ]
     model_size = m.group(0).lower().startswith("model size")
-    count = _COMPACT_COUNT if model_size else _BIG_NUMBER
-    if sum(len(count.findall(r)) for r in rows) >= 2:
+    counts = (_COMPACT_COUNT,) if model_size else (_BIG_NUMBER, _COMMA_SPACE_COUNT)
+    if max(sum(len(c.findall(r)) for r in rows) for c in counts) >= 2:
         return 1.2, common.evidence_from(caption, m.start())
     return None
 
@@ -142,11 +144,27 @@ def _names_a_method(text: str, quantity: str) -> bool:
     return text[end : end + 1] in ("-", "(")
 
 
+# "Table 8: Parameters for outlier injection": a table of settings, not of counts.
+_SETTINGS_CAPTION = re.compile(
+    r"param(?:eter)?s?\s+(?:for|used|in|"
+    r"settings?|values|chosen|selected|adopted)\b",
+    re.IGNORECASE,
+)
+
+
+def _settings_header(header: TextUnit, m: re.Match) -> bool:
+    """A table caption (or a hyper-parameters header) whose "Parameters" names settings."""
+    text = header.text
+    if re.search(r"hyper-\s?$", text[max(0, m.start() - 7) : m.start()], re.IGNORECASE):
+        return True
+    return bool(_TABLE_CAPTION.match(text)) and bool(_SETTINGS_CAPTION.match(text, m.start()))
+
+
 def _from_table(units: Sequence[TextUnit], i: int):
     """A header with a count in the same line or in the rows that follow on its page."""
     header = units[i]
     m = _column_header(header.text)
-    if not m:
+    if not m or _settings_header(header, m):
         return None
     rows = [header] + [
         u

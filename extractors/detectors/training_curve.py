@@ -24,12 +24,24 @@ _PROGRESS = (
     r"episodes|frames|samples seen|tokens seen|numbers? of (?:training\s+)?(?:epochs|iterations|steps|"
     r"updates|training steps|training iterations))"
 )
+# A convergence rate of learning theory or numerical analysis, not a plotted one: "uniform
+# convergence rate", "a convergence rate in O(1/n)", "its convergence rate is characterized
+# by the VC-dimension".
+_THEORY_RATE = (
+    r"(?<!uniform )(?<!asymptotic )(?<!theoretical )(?<!linear )(?<!sublinear )"
+    r"(?<!superlinear )(?<!quadratic )(?<!geometric )(?<!minimax )"
+)
+_RATE_STATEMENT = (
+    r"(?!\s+(?:(?:in|of)\s+O\b|(?:of|is|are)\s+(?:order|\d|1/|√)|"
+    r"(?:is|are|can be|could be|will be)\s+(?:\w+\s+)?(?:characteri[sz]ed|bounded|"
+    r"determined|governed|proven|proved|guaranteed|established|derived)))"
+)
 _CURVE = re.compile(
     rf"{_METRIC}s?\b[^.;]{{0,80}}?\b(?:vs\.?|versus|against|over|as a function of|w\.r\.t\.|"
     rf"with respect to|during|throughout|across|per|along|by|with)\s+(?:the\s+)?(?:number of\s+)?"
     rf"{_PROGRESS}\b|\btraining curves?\b|\b(?:training|validation|test|train|dev)\s+"
-    rf"(?:loss|accuracy|error|perplexity)\s+curves?\b|\bconvergence (?:curves?|plots?|speed|"
-    rf"behaviou?r|rate)\b(?!\s+(?:in|of)\s+O\b)|\bx-axis[^.]{{0,60}}\b(?:epochs?|iterations?|steps?|updates?)\b|"
+    rf"(?:loss|accuracy|error|perplexity)\s+curves?\b|{_THEORY_RATE}\bconvergence (?:curves?|"
+    rf"plots?|speed|behaviou?r|rate)\b{_RATE_STATEMENT}|\bx-axis[^.]{{0,60}}\b(?:epochs?|iterations?|steps?|updates?)\b|"
     rf"\b(?:epochs?|iterations?|training steps?|updates?)\s+(?:vs\.?|versus)\s+{_METRIC}|"
     rf"\blearning curves?\b|\btraining profiles?\b|\b(?:training|validation|test|train|dev|"
     rf"loss|error|accuracy)(?:\s+and\s+(?:training|validation|test|dev))?\s+(?:loss\s+|"
@@ -133,7 +145,9 @@ def _score(unit: TextUnit):
 _TRAIN_METRIC_CAPTION = re.compile(
     r"\b(?:training|train|validation|val\.?|dev(?:elopment)?|optimi[sz]ation)(?:\s+set)?\s+"
     r"(?:loss(?:es)?|errors?|accuracy|accuracies|perplexity|ppl|cost|objective|nll|likelihood|"
-    r"curves?|histor(?:y|ies))\b|\bloss dynamics\b|\bconvergence\b(?! (?:rate|analysis|guarantee))",
+    r"curves?|histor(?:y|ies))\b|\bloss dynamics\b|"
+    # not a stopping rule ("trained until convergence") nor learning theory
+    r"(?<!until )(?<!till )(?<!to )(?<!uniform )\bconvergence\b(?! (?:rate|analysis|guarantee))",
     re.IGNORECASE,
 )
 # A caption that names its x-axis: "as functions of the number of inducing points".
@@ -149,17 +163,34 @@ _PROGRESS_WORD = re.compile(
 )
 
 
+# A caption comparing values of a parameter ("for different values of r") with no word of
+# training progress anywhere: the parameter is the x-axis.
+_PARAMETER_SWEEP = re.compile(
+    r"\b(?:for|with|across|under|over)\s+(?:different|various|varying|several|a range of)\s+"
+    r"(?:values?|choices|settings|levels)\s+(?:of|for)\b|\bas\s+\S+\s+(?:increases|decreases|"
+    r"varies|grows)\b",
+    re.IGNORECASE,
+)
+_ANY_PROGRESS = re.compile(
+    r"\b(?:epochs?|iterations?|iters?|steps?|updates?|episodes?|rounds?|time|horizon|"
+    r"wall-?clock|frames|minibatches|batches|training|trials|(?-i:T))\b",
+    re.IGNORECASE,
+)
+
+
 def _other_axis(text: str) -> bool:
     """The caption names an x-axis and it is not training progress (data size, a
-    hyperparameter, inducing points)."""
+    hyperparameter, inducing points), or it sweeps a parameter and names no progress."""
     axes = [m.group(1) for m in _STATED_AXIS.finditer(text)]
-    return bool(axes) and not any(_PROGRESS_WORD.match(a) for a in axes)
+    if axes:
+        return not any(_PROGRESS_WORD.match(a) for a in axes)
+    return bool(_PARAMETER_SWEEP.search(text)) and not _ANY_PROGRESS.search(text)
 
 
 # A figure's own text layer: an axis title of training progress beside a metric axis.
 _AXIS_PROGRESS = re.compile(
     r"\b(?:epochs?|iterations?|iters?|(?:training|environment|env|gradient|optimi[sz]ation)\s+"
-    r"steps?|(?<!time )steps?(?! to\b)|updates|episodes?(?! to\b)|rounds|(?:function |gradient )evaluations|wall-?clock(?: time)?|training time)\b",
+    r"steps?|(?<!time )(?<!-)(?:steps|(?<!\b[nkNK] )step)(?! to\b| ahead\b)|updates|episodes?(?! to\b)|rounds|(?:function |gradient )evaluations|wall-?clock(?: time)?|training time)\b",
     re.IGNORECASE,
 )
 _AXIS_METRIC = re.compile(
