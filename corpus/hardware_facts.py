@@ -141,7 +141,7 @@ MODEL_PATTERNS = (
     r"Quadro\s[A-Z]?\d{3,4}[A-Z]?",
     r"GeForce\s\d{3,4}[A-Z]{0,2}",
     # a GeForce number without its family: "NVIDIA 1080Ti GPU", "2080 Ti", "3090 GPUs"
-    r"[1-4]0[5-9]0\s?Ti\b|[1-4]0[5-9]0(?=\s(?:GPU|graphics))",
+    r"[1-4]0[5-9]0(?:Ti\b|\sTi(?=\s))|[1-4]0[5-9]0(?=\s(?:GPU|graphics))",
     # CPUs as papers write them: "Core(TM) i7-6700", "Intel i5", "i7-3770K", "an i7 2.5GHz
     # CPU", "Intel E5-2620", "Xeonr" (a lost (R) sign), Opteron/Pentium/Celeron/Athlon
     r"Core\s?(?:\(TM\)|TM|™)\s?(?:i[3579]|2)",
@@ -153,19 +153,19 @@ MODEL_PATTERNS = (
     r"(?:Opteron|Pentium|Celeron|Athlon)",
     r"Core\s?2\s?(?:Duo|Quad)",
     # named systems and other compute devices: Macs, DGX, AMD Instinct, FPGAs, Graviton
-    r"Mac[Bb]ook(?:\s(?:Pro|Air))?|Mac\s?mini|Mac\sStudio|iMac",
+    r"Mac[Bb]ook(?:\s(?:Pro|Air))?|Mac\smini|Mac\sStudio|iMac(?=\s)",
     r"NVIDIA\sDGX|DGX[-\s]?(?:1|2|A100|H100|H200|B200|Station|SuperPOD)\b",
     r"Tesla-[VPKMT]\d{2,3}",
     r"MI(?:25|50|60|200|210|250X|300X)\b",
     r"Apple\sM[1-4](?:\s(?:Pro|Max|Ultra))?",
     r"(?:Zynq|Virtex|Kintex|Alveo|Arria|Stratix)",
     r"Graviton\d?",
-    r"Intel\sNUC|NUC(?=\s(?:computer|PC|mini\s?PC))",
+    r"Intel\sNUC(?=\s)|NUC(?=\s(?:computer|PC|mini\s?PC))",
     # cloud instance types name a system (ruling D6): AWS p3.2xlarge / m6i.4xlarge,
     # GCP n1-standard-8 / a2-highgpu-1g, Azure Standard_NC6s_v3
     r"(?:p[2-5]|g[2-6]|inf[12]|trn1|dl1|[mcrxtz][1-7])[a-z]{0,3}\.(?:\d{1,2})?x?large|"
     r"(?:p[2-5]|g[2-6]|[mcr][4-7])[a-z]{0,3}\.metal",
-    r"[neca][12][a-z]?-(?:standard|highmem|highcpu|highgpu|megagpu|ultragpu)-\d+g?",
+    r"[neca][12][a-z]?-(?:standard|highmem|highcpu|highgpu)-\d+g?",
     r"Standard_[A-Z]{1,3}\d+[a-z]*(?:_[A-Z]\d+)?(?:_v\d)?",
 )
 
