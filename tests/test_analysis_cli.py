@@ -158,7 +158,8 @@ def test_report_escapes_titles(tmp_path, store):
         "VALUES ('x:1', 'v', 'ok', 'accuracy')"
     )
     store.execute(
-        "INSERT INTO findings VALUES ('x:1', 'flops', 0, true, '<img src=x>', 1, "
+        "INSERT INTO findings (paper_id, category, rank, reported, evidence, page, "
+        "value, unit, method, extractor_version) VALUES ('x:1', 'flops', 0, true, '<img src=x>', 1, "
         "5e9, 'FLOPs', 'm', 'v')"
     )
     from analysis.report import build_report

@@ -124,7 +124,8 @@ def test_titles_with_html_are_shown_escaped(monkeypatch, tmp_path):
             "VALUES ('x:1', 'v', 'ok', 'accuracy')"
         )
         s.execute(
-            "INSERT INTO findings VALUES ('x:1', 'flops', 0, true, '<b>3 GFLOPs</b>', 2,"
+            "INSERT INTO findings (paper_id, category, rank, reported, evidence, page, "
+            "value, unit, method, extractor_version) VALUES ('x:1', 'flops', 0, true, '<b>3 GFLOPs</b>', 2,"
             " 3e9, 'FLOPs', 'm', 'v')"
         )
     at = _app(monkeypatch, db, "pages/papers.py")
