@@ -141,7 +141,7 @@ MODEL_PATTERNS = (
     r"Quadro\s[A-Z]?\d{3,4}[A-Z]?",
     r"GeForce\s\d{3,4}[A-Z]{0,2}",
     # a GeForce number without its family: "NVIDIA 1080Ti GPU", "2080 Ti", "3090 GPUs"
-    r"[1-4]0[5-9]0(?:Ti\b|\sTi(?=\s))|[1-4]0[5-9]0(?=\s(?:GPU|graphics))",
+    r"[1-4]0[5-9]0(?:Ti\b|\sTi(?=\s))|[1-4]0[5-9]0(?=\s(?:GPU(?![-\s]?(?:hours?|hrs?|days?|years?|h\b))|graphics))",
     # CPUs as papers write them: "Core(TM) i7-6700", "Intel i5", "i7-3770K", "an i7 2.5GHz
     # CPU", "Intel E5-2620", "Xeonr" (a lost (R) sign), Opteron/Pentium/Celeron/Athlon
     r"Core\s?(?:\(TM\)|TM|™)\s?(?:i[3579]|2)",

@@ -262,7 +262,14 @@ def test_gpu_names_as_papers_spell_them(text, name):
     assert hardware.detect([_unit(text)]).reported
 
 
-@pytest.mark.parametrize("text", ["The 2080 patients were scanned.", "In 1070 images, the GPU"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The 2080 patients were scanned.",
+        "In 1070 images, the GPU",
+        "Training took 1060 GPU hours in total.",  # a GPU-hour count, not a GeForce number
+    ],
+)
 def test_bare_numbers_are_not_gpus(text):
     assert not hardware.detect([_unit(text)]).reported
 
