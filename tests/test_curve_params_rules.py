@@ -304,3 +304,32 @@ def test_theory_rates(text, expected):
 )
 def test_pool_params_patterns(units, expected):
     assert params.detect(units).reported is expected
+
+
+LOSS_CAPTION = (
+    "Figure 2: (b) Loss values and reconstructed images when only the first regressor is known."
+)
+
+
+@pytest.mark.parametrize(
+    "units,expected",
+    [
+        # the metric axis is a symbol; the caption names the loss, the axis the iterations
+        (_page("Iteration Number, k L(θk) Gradient Descent Nesterov (b)", LOSS_CAPTION), True),
+        (_page("number k of iterations 10−8 10−4 log[f(k) − f(*)] Adam", LOSS_CAPTION), True),
+        # no progress word on the axis, or a horizon, or a caption without the metric
+        (_page("Noise level σ 0.1 0.2 0.3 L(θ)", LOSS_CAPTION), False),
+        (_page("n step 0.1 0.2 L(θ)", LOSS_CAPTION), False),
+        (_page("Iteration Number, k L(θk) (b)", "Figure 2: Reconstructed images."), False),
+        # the caption's x-axis is data size
+        (
+            _page(
+                "Iteration Number, k L(θk)",
+                "Figure 2: Loss as a function of the number of training samples.",
+            ),
+            False,
+        ),
+    ],
+)
+def test_symbol_metric_axis(units, expected):
+    assert training_curve.detect(units).reported is expected

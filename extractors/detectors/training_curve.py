@@ -200,6 +200,9 @@ _AXIS_METRIC = re.compile(
     re.IGNORECASE,
 )
 _MAX_AXIS_TOKENS = 30
+_CAPTION_LOSS = re.compile(
+    r"\b(?:loss(?:es)?|objective(?: function)?(?: values?)?|cost)\b", re.IGNORECASE
+)
 # Regret of an online or bandit learner is plotted against its rounds (ANNOTATION.md).
 _REGRET_CAPTION = re.compile(r"\bregrets?\b", re.IGNORECASE)
 
@@ -217,6 +220,17 @@ def _figure_evidence(units: Sequence[TextUnit]):
     """Captions naming a training metric or a learner's regret, and figure axis text
     (progress + metric) on a page with a figure."""
     figure_pages = {u.page for u in units if u.kind == "caption" and _FIGURE.match(u.text)}
+    # pages whose figure caption names the metric while the axis title is a symbol
+    # ("Iteration Number, k" beside "L(θk)"; "(b) Loss values and reconstructed images")
+    metric_pages = {
+        u.page
+        for u in units
+        if u.kind == "caption"
+        and _FIGURE.match(u.text)
+        and _CAPTION_LOSS.search(u.text)
+        and not _NOT_PROGRESS.search(u.text)
+        and not _other_axis(u.text)
+    }
     for unit in units:
         if unit.section == "references":
             continue
@@ -229,6 +243,8 @@ def _figure_evidence(units: Sequence[TextUnit]):
             progress, metric = _AXIS_PROGRESS.search(text), _AXIS_METRIC.search(text)
             if progress and metric and not _NOT_PROGRESS.search(text):
                 yield 1.2, common.evidence_from(unit, min(progress.start(), metric.start()))
+            elif progress and unit.page in metric_pages and not _NOT_PROGRESS.search(text):
+                yield 1.2, common.evidence_from(unit, progress.start())
 
 
 def detect(units: Sequence[TextUnit]) -> Finding:
