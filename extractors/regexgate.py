@@ -23,7 +23,8 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -283,53 +284,57 @@ def _lowered(branch: str, flags: int) -> str | None:
     return low if _same_but_case(a, b) and _caseless_safe(b) else None
 
 
-@lru_cache(maxsize=256)
-def matches(pattern: re.Pattern) -> Callable[[str], bool]:
-    """`bool(pattern.search(text))`, faster: see the module doc."""
-    branches = (
-        split_branches(pattern.pattern)
-        if isinstance(pattern.pattern, str) and not pattern.flags & (re.VERBOSE | re.LOCALE)
-        else None
-    )
-    whole = gated_search(pattern)
-    if branches is None:
-        return lambda text: whole(text) is not None
-    flags = pattern.flags & ~re.UNICODE
-    ignorecase = bool(flags & re.IGNORECASE)
-    # (gated?, lowered?) -> branches; lowered ones run without IGNORECASE on text.lower()
-    groups: dict[tuple[bool, bool], list[str]] = {}
-    needles: set[str] = set()
-    for branch in branches:
-        req = requirement(re.compile(branch, flags))
-        gated = req is not None and min(map(len, req)) >= _WEAK
-        low = _lowered(branch, flags) if ignorecase else None
-        groups.setdefault((gated, low is not None), []).append(low or branch)
-        if gated and req is not None:
-            needles |= req
-    if set(groups) <= {(False, False)}:
-        return lambda text: whole(text) is not None
-    compiled = {
-        key: (
-            re.compile("|".join(srcs), flags & ~re.IGNORECASE).search
-            if key[1]
-            else re.compile("|".join(srcs), flags).search,
-            re.compile("|".join(srcs), flags).search,
-        )
-        for key, srcs in groups.items()
-    }
-    order = sorted(needles, key=len, reverse=True)
-    casefold = ignorecase
+class Matcher:
+    """`bool(pattern.search(text))` (call it with the text), and `check` for a text whose
+    lower-cased form and pre-test answers a `TextIndex` already has."""
 
-    def test(text: str) -> bool:
-        low = text.lower() if casefold else text
-        trap = casefold and not _FOLD_TRAPS.isdisjoint(text)
-        hit = None
-        for (gated, lowered), (search, folded) in compiled.items():
-            if gated:
-                if hit is None:
-                    hit = trap or any(n in low for n in order)
-                if not hit:
-                    continue
+    def __init__(self, pattern: re.Pattern) -> None:
+        self.pattern = pattern
+        branches = (
+            split_branches(pattern.pattern)
+            if isinstance(pattern.pattern, str) and not pattern.flags & (re.VERBOSE | re.LOCALE)
+            else None
+        )
+        self.casefold = bool(pattern.flags & re.IGNORECASE)
+        # (gated?, lowered?) -> (search, search with the original flags); lowered ones run
+        # without IGNORECASE on text.lower(). Empty: the whole pattern, gated_search-style.
+        self.groups: list[tuple[bool, bool, Callable, Callable]] = []
+        whole = requirement(pattern)
+        self.needles: tuple[str, ...] = tuple(sorted(whole, key=len, reverse=True)) if whole else ()
+        if branches is None:
+            return
+        flags = pattern.flags & ~re.UNICODE
+        groups: dict[tuple[bool, bool], list[str]] = {}
+        needles: set[str] = set()
+        for branch in branches:
+            req = requirement(re.compile(branch, flags))
+            gated = req is not None and min(map(len, req)) >= _WEAK
+            low = _lowered(branch, flags) if self.casefold else None
+            groups.setdefault((gated, low is not None), []).append(low or branch)
+            if gated and req is not None:
+                needles |= req
+        if set(groups) <= {(False, False)}:
+            return
+        self.needles = tuple(sorted(needles, key=len, reverse=True))
+        for (gated, lowered), srcs in groups.items():
+            source = "|".join(srcs)
+            search = re.compile(source, flags & ~re.IGNORECASE if lowered else flags).search
+            self.groups.append((gated, lowered, search, re.compile(source, flags).search))
+
+    def __call__(self, text: str) -> bool:
+        low = text.lower() if self.casefold else text
+        trap = self.casefold and not _FOLD_TRAPS.isdisjoint(text)
+        hit = trap or any(n in low for n in self.needles)
+        return self.check(text, low, hit, trap)
+
+    def check(self, text: str, low: str, hit: bool, trap: bool) -> bool:
+        """The answer for `text`, given `low` (`text.lower()` if the pattern ignores case,
+        else `text`), `hit` (it holds a needle, or a fold trap) and `trap` (a fold trap)."""
+        if not self.groups:
+            return (hit or not self.needles) and self.pattern.search(text) is not None
+        for gated, lowered, search, folded in self.groups:
+            if gated and not hit:
+                continue
             if lowered:
                 found = folded(text) if trap else search(low)
             else:
@@ -338,4 +343,95 @@ def matches(pattern: re.Pattern) -> Callable[[str], bool]:
                 return True
         return False
 
-    return test
+
+@lru_cache(maxsize=256)
+def matches(pattern: re.Pattern) -> Matcher:
+    """`bool(pattern.search(text))`, faster: see the module doc."""
+    return Matcher(pattern)
+
+
+_SEP = "\x00"
+_FEW = 4  # under 1/_FEW of a document's texts are tested one by one
+
+
+class TextIndex:
+    """One document's texts, lower-cased once and joined, so that the texts holding any of
+    a set of substrings are found with one `str.find` pass per substring instead of a
+    test per text (the same answers as `any(n in text.lower() for n in needles)`)."""
+
+    def __init__(self, texts: Sequence[str]) -> None:
+        self.texts = list(texts)
+        self.lows = [t.lower() for t in self.texts]
+        self._joined: dict[bool, tuple[str, list[int]]] = {}
+        self._found: dict[tuple[bool, tuple[str, ...]], frozenset[int]] = {}
+        self.outside_references: list[int] = list(range(len(self.texts)))  # set by the caller
+
+    def _join(self, lower: bool) -> tuple[str, list[int]]:
+        got = self._joined.get(lower)
+        if got is None:
+            parts = self.lows if lower else self.texts
+            starts, pos = [], 0
+            for part in parts:
+                starts.append(pos)
+                pos += len(part) + 1
+            got = self._joined[lower] = (_SEP.join(parts), starts)
+        return got
+
+    def holding(self, needles: tuple[str, ...], *, lower: bool = True) -> frozenset[int]:
+        """Indices of the texts (lower-cased, unless `lower` is False) holding any needle."""
+        key = (lower, needles)
+        got = self._found.get(key)
+        if got is not None:
+            return got
+        needles = _minimal(needles)
+        parts = self.lows if lower else self.texts
+        if "" in needles:
+            got = frozenset(range(len(parts)))
+        elif any(_SEP in n for n in needles):  # could span two texts: test each text
+            got = frozenset(i for i, p in enumerate(parts) if any(n in p for n in needles))
+        else:
+            joined, starts = self._join(lower)
+            out: set[int] = set()
+            n_parts, find = len(starts), joined.find
+            for needle in needles:
+                at = find(needle)
+                while at >= 0:
+                    i = bisect_right(starts, at) - 1
+                    out.add(i)
+                    if i + 1 >= n_parts:
+                        break
+                    at = find(needle, starts[i + 1])
+            got = frozenset(out)
+        self._found[key] = got
+        return got
+
+    def traps(self) -> frozenset[int]:
+        """Indices of the texts holding a character `str.lower` and `re` fold differently."""
+        return self.holding(_TRAP_NEEDLES, lower=False)
+
+    def matching(self, matcher: Matcher, among: Iterable[int]) -> list[int]:
+        """Those of the indices `among` (in their order) whose text `matcher` matches."""
+        texts, lows = self.texts, (self.lows if matcher.casefold else self.texts)
+        among = list(among)
+        check, needles = matcher.check, matcher.needles
+        if len(among) * _FEW < len(texts):  # a few texts: test them, not the whole document
+            out = []
+            for i in among:
+                text, low = texts[i], lows[i]
+                trap = matcher.casefold and not _FOLD_TRAPS.isdisjoint(text)
+                if check(text, low, trap or any(n in low for n in needles), trap):
+                    out.append(i)
+            return out
+        traps = self.traps() if matcher.casefold else frozenset()
+        hits = self.holding(needles, lower=matcher.casefold) | traps
+        return [i for i in among if check(texts[i], lows[i], i in hits, i in traps)]
+
+
+_TRAP_NEEDLES = tuple(sorted(_FOLD_TRAPS))
+
+
+@lru_cache(maxsize=256)
+def _minimal(needles: tuple[str, ...]) -> tuple[str, ...]:
+    """The needles without those holding another one (a text holding "a100" holds "a10")."""
+    uniq = sorted(set(needles), key=len)
+    return tuple(n for k, n in enumerate(uniq) if not any(m in n for m in uniq[:k]))

@@ -188,3 +188,63 @@ def test_upper_case_patterns_same_answers(text):
         re.compile(r"TFLOPS|\bK\d|\d\s*(?:ms|s)\b|S\b", re.I),
     ):
         assert matches(pat)(text) == bool(pat.search(text)), (pat.pattern, text)
+
+
+INDEX_TEXTS = st.lists(
+    st.text(
+        alphabet=st.sampled_from(list("flopmacsFLOPMACSwhJW -0123456789.,()\x00") + list(TRAPS)),
+        max_size=25,
+    ),
+    max_size=8,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(INDEX_TEXTS)
+def test_text_index_finds_what_a_test_per_text_finds(texts):
+    from extractors.regexgate import TextIndex
+
+    index = TextIndex(texts)
+    for needles in (("flop", "mac"), ("s",), ("a100", "a10"), ("", "x"), ("w\x00h",), ()):
+        want = {i for i, t in enumerate(texts) if any(n in t.lower() for n in needles)}
+        assert index.holding(needles) == want, needles
+        assert index.holding(needles, lower=False) == {
+            i for i, t in enumerate(texts) if any(n in t for n in needles)
+        }
+    for pat in (
+        re.compile(r"flop|mult-?add|\bmacs?\b|\bops\b", re.I),
+        re.compile(r"wh\b|\d\s*k?J\b|co2|watt|\d\s*k?W\b|power", re.I),
+        re.compile(r"Kiss|silk|ISO\d"),
+    ):
+        want = [i for i, t in enumerate(texts) if pat.search(t)]
+        assert index.matching(matches(pat), range(len(texts))) == want
+        # a few of many texts are tested one by one: the same answers
+        many = TextIndex(texts + ["padding"] * 40)
+        assert many.matching(matches(pat), range(len(texts))) == want
+
+
+@pytest.mark.shared
+def test_candidates_are_the_units_a_test_per_unit_selects(pdfs_dir):
+    from extractors.detectors import common, hardware, runtime, training_curve
+    from extractors.layout import build_document
+    from extractors.pdftext import read_pdf
+
+    names = ["neurips2017-vaswani-transformer.pdf", "arxiv2017-howard-mobilenets.pdf"]
+    for name in names:
+        units = build_document(read_pdf(pdfs_dir / name)).units
+        for pat, gate in (
+            (hardware.PREFILTER, hardware.GATE),
+            (runtime.PREFILTER, runtime.GATE),
+            (training_curve._CURVE, training_curve.GATE),
+            *((p, None) for p in PATTERNS),
+        ):
+            want = [
+                u
+                for u in units
+                if u.section != "references"
+                and (gate is None or gate(u.text))
+                and pat.search(u.text)
+                and not common.is_reference_like(u.text)
+            ]
+            assert list(common.candidates(units, pat, gate)) == want, pat.pattern[:60]
+            assert list(common.candidates(list(units), pat, gate)) == want  # no shared index

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from extractors.document import TextUnit
 from extractors.findings import Evidence, Finding
-from extractors.regexgate import matches
+from extractors.regexgate import TextIndex, matches
 
 MAX_EVIDENCE = 3
 MAX_CHARS = 300
@@ -89,15 +89,30 @@ def candidates(
 ) -> Iterable[TextUnit]:
     """Units outside the references that pass the category's gate (a fast substring test
     that every match of the prefilter also passes) and match its prefilter."""
-    found = matches(prefilter)  # bool(prefilter.search(text)), skipping hopeless texts
-    for unit in units:
-        if unit.section == "references" or (gate is not None and not gate(unit.text)):
-            continue
-        if not found(unit.text):
-            continue
-        if is_reference_like(unit.text):
-            continue
-        yield unit
+    index = unit_index(units)
+    among: Iterable[int] = index.outside_references
+    if isinstance(gate, KeywordGate):
+        among = gate.select(index, among)
+    elif gate is not None:
+        among = [i for i in among if gate(index.texts[i])]
+    for i in index.matching(matches(prefilter), among):
+        if not is_reference_like(index.texts[i]):
+            yield units[i]
+
+
+_LAST_INDEX: list = [None, None]  # (units tuple, its TextIndex): the detectors share one
+
+
+def unit_index(units: Sequence[TextUnit]) -> TextIndex:
+    """The TextIndex of the units' texts; built once per document when `units` is a tuple
+    (immutable: the detectors all run on the same `doc.units`)."""
+    if _LAST_INDEX[0] is units:
+        return _LAST_INDEX[1]
+    index = TextIndex([u.text for u in units])
+    index.outside_references = [i for i, u in enumerate(units) if u.section != "references"]
+    if isinstance(units, tuple):
+        _LAST_INDEX[:] = [units, index]
+    return index
 
 
 def clip(text: str, around: int = 0) -> str:
@@ -150,15 +165,29 @@ def join_continuations(units: Sequence[TextUnit]) -> list[TextUnit]:
     return out
 
 
-def keyword_gate(keywords: Sequence[str], pattern: str | None = None) -> Callable[[str], bool]:
+class KeywordGate:
     """A cheap test: any keyword in the lower-cased text (or, optionally, a small regex)."""
-    extra = re.compile(pattern) if pattern else None
 
-    def gate(text: str) -> bool:
+    def __init__(self, keywords: Sequence[str], pattern: str | None = None) -> None:
+        self.keywords = tuple(keywords)
+        self.extra = re.compile(pattern) if pattern else None
+
+    def __call__(self, text: str) -> bool:
         low = text.lower()
-        return any(k in low for k in keywords) or bool(extra and extra.search(text))
+        return any(k in low for k in self.keywords) or bool(self.extra and self.extra.search(text))
 
-    return gate
+    def select(self, index: TextIndex, among: Iterable[int]) -> list[int]:
+        """Those of the indices `among` (in their order) whose text passes the gate."""
+        held = index.holding(self.keywords)
+        extra, texts = self.extra, index.texts
+        if extra is None:
+            return [i for i in among if i in held]
+        return [i for i in among if i in held or extra.search(texts[i])]
+
+
+def keyword_gate(keywords: Sequence[str], pattern: str | None = None) -> KeywordGate:
+    """A cheap test: any keyword in the lower-cased text (or, optionally, a small regex)."""
+    return KeywordGate(keywords, pattern)
 
 
 def run(
