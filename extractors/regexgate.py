@@ -46,6 +46,14 @@ def _usable(ch: int, ignorecase: bool) -> bool:
 
 def _sequence(items, ignorecase: bool) -> Requirement:
     """The most selective requirement of a concatenation (any item's holds for it all)."""
+    options = _options(items, ignorecase)
+    if not options:
+        return None
+    return max(options, key=lambda s: (min(len(x) for x in s), -len(s)))
+
+
+def _options(items, ignorecase: bool) -> list[frozenset[str]]:
+    """The requirements of a concatenation's items: each holds for every match of it."""
     options: list[frozenset[str]] = []
     run: list[str] = []
 
@@ -63,9 +71,7 @@ def _sequence(items, ignorecase: bool) -> Requirement:
         if req:
             options.append(req)
     close_run()
-    if not options:
-        return None
-    return max(options, key=lambda s: (min(len(x) for x in s), -len(s)))
+    return options
 
 
 def _node(op, av, ignorecase: bool) -> Requirement:
@@ -101,6 +107,17 @@ def _node(op, av, ignorecase: bool) -> Requirement:
             chars.add(chr(value).lower() if ignorecase else chr(value))
         return frozenset(chars)
     return None  # anchors, look-arounds, classes, any char, back-references
+
+
+def conjuncts(pattern: re.Pattern) -> tuple[frozenset[str], ...]:
+    """Substring sets of which every match of `pattern` holds one of EACH (lower-cased when
+    the pattern ignores case): the requirements of its top-level items, selective ones
+    only (no needle under two characters)."""
+    if not isinstance(pattern.pattern, str) or pattern.flags & re.LOCALE:
+        return ()
+    tree = _parser.parse(pattern.pattern, pattern.flags)
+    options = _options(list(tree), bool(tree.state.flags & re.IGNORECASE))
+    return tuple(dict.fromkeys(o for o in options if min(map(len, o)) >= 2))
 
 
 def requirement(pattern: re.Pattern) -> Requirement:
@@ -298,7 +315,7 @@ class Matcher:
         self.casefold = bool(pattern.flags & re.IGNORECASE)
         # (gated?, lowered?) -> (search, search with the original flags); lowered ones run
         # without IGNORECASE on text.lower(). Empty: the whole pattern, gated_search-style.
-        self.groups: list[tuple[bool, bool, Callable, Callable]] = []
+        self.groups: list[tuple[bool, bool, Callable, Callable, Any]] = []
         whole = requirement(pattern)
         self.needles: tuple[str, ...] = tuple(sorted(whole, key=len, reverse=True)) if whole else ()
         if branches is None:
@@ -306,11 +323,14 @@ class Matcher:
         flags = pattern.flags & ~re.UNICODE
         groups: dict[tuple[bool, bool], list[str]] = {}
         needles: set[str] = set()
+        musts: dict[tuple[bool, bool], list[tuple[frozenset[str], ...]]] = {}
         for branch in branches:
-            req = requirement(re.compile(branch, flags))
+            compiled = re.compile(branch, flags)
+            req = requirement(compiled)
             gated = req is not None and min(map(len, req)) >= _WEAK
             low = _lowered(branch, flags) if self.casefold else None
             groups.setdefault((gated, low is not None), []).append(low or branch)
+            musts.setdefault((gated, low is not None), []).append(conjuncts(compiled))
             if gated and req is not None:
                 needles |= req
         if set(groups) <= {(False, False)}:
@@ -319,7 +339,11 @@ class Matcher:
         for (gated, lowered), srcs in groups.items():
             source = "|".join(srcs)
             search = re.compile(source, flags & ~re.IGNORECASE if lowered else flags).search
-            self.groups.append((gated, lowered, search, re.compile(source, flags).search))
+            # a gated branch needing two substring sets or more: test them before the regex
+            # (a text it can match holds one needle of each of its sets)
+            ands = musts[(gated, lowered)]
+            cnf = tuple(ands) if gated and any(len(a) > 1 for a in ands) else None
+            self.groups.append((gated, lowered, search, re.compile(source, flags).search, cnf))
 
     def __call__(self, text: str) -> bool:
         low = text.lower() if self.casefold else text
@@ -332,8 +356,10 @@ class Matcher:
         else `text`), `hit` (it holds a needle, or a fold trap) and `trap` (a fold trap)."""
         if not self.groups:
             return (hit or not self.needles) and self.pattern.search(text) is not None
-        for gated, lowered, search, folded in self.groups:
+        for gated, lowered, search, folded, cnf in self.groups:
             if gated and not hit:
+                continue
+            if cnf is not None and not trap and not _any_branch(cnf, low):
                 continue
             if lowered:
                 found = folded(text) if trap else search(low)
@@ -342,6 +368,11 @@ class Matcher:
             if found is not None:
                 return True
         return False
+
+
+def _any_branch(cnf: tuple[tuple[frozenset[str], ...], ...], low: str) -> bool:
+    """Whether some branch has a needle of each of its sets in `low`."""
+    return any(all(any(n in low for n in needles) for needles in sets) for sets in cnf)
 
 
 @lru_cache(maxsize=256)

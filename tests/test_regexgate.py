@@ -248,3 +248,21 @@ def test_candidates_are_the_units_a_test_per_unit_selects(pdfs_dir):
             ]
             assert list(common.candidates(units, pat, gate)) == want, pat.pattern[:60]
             assert list(common.candidates(list(units), pat, gate)) == want  # no shared index
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.text(
+            alphabet=st.sampled_from(list("abzAZ- -\n\t.,9") + list(TRAPS) + ["\u00e9", "\u0307"]),
+            max_size=20,
+        ),
+        max_size=4,
+    )
+)
+def test_lexicon_is_the_words_the_regex_finds(lines):
+    from extractors.layout import _WORDS, _lexicon
+
+    pages = [lines, lines[::-1]]
+    text = "\n".join("\n".join(page) for page in pages)
+    assert _lexicon(pages) == set(_WORDS.findall(text.lower()))
