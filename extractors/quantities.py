@@ -307,8 +307,11 @@ def parse_duration(text: str) -> list[Quantity]:
         unit = m.group("unit").lower()
         if unit not in _DURATION_UNITS:
             continue
-        if unit in ("s", "h", "min") and _IN_FORMULA.search(text[m.end() : m.end() + 5]):
-            continue
+        follow = text[m.end() : m.end() + 5]
+        if unit in ("s", "h", "min") and _IN_FORMULA.search(follow):
+            # "f(2s)" is a formula, "(computation time 1.14s)" a measurement
+            if not ("." in m.group("num") and follow.lstrip().startswith(")")):
+                continue
         out.append(Quantity(parse_number(m.group("num")) * _DURATION_UNITS[unit], "h", m.group(0)))
     return out
 

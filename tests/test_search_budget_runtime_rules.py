@@ -125,3 +125,82 @@ def test_own_search_over_a_range_counts():
 def test_a_data_amount_does_not_hide_the_training_time_of_the_same_sentence():
     text = "We train on 100 hours of transcribed speech; the model is trained for 2 days."
     assert runtime.detect([_unit(text)]).reported
+
+
+# shapes of the wrong additions on the unlabelled review pool (reworded)
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Let A be chosen from D and B ∈ {0, 1} the label of the proof.",
+        "The output is an iterate uniformly randomly chosen from {x0, x1, ..., xT}.",
+        "The choice of the kernel can be optimized over a family {k1(·,·), k2(·,·)}.",
+        "For the selected values of N, random trajectories {x1, ..., xN} are drawn.",
+        "The tolerance ε is chosen from 10−3 to 10−6 for the solver.",
+        "The step size μ is chosen from the range [0.0001, 0.001].",
+        "We search over the space of hypothesis G to find a function g that minimizes this "
+        "objective with λ ∈ [0, 1].",
+    ],
+)
+def test_search_budget_choice_without_a_search_of_values_is_not_a_budget(text):
+    assert not search_budget.detect([_unit(text)]).reported, text
+
+
+def test_search_budget_hyperparameter_set_still_counts():
+    text = "The dropout rate was selected from {0.1, 0.3, 0.5} on the validation set."
+    assert search_budget.detect([_unit(text)]).reported
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The search space contains 15625 different architectures we searched.",
+        "We randomly sample 1000 architectures from NAS-Bench-101 search space to compute ρ.",
+    ],
+)
+def test_search_paper_drops_its_own_architecture_space(text):
+    units = [
+        TextUnit(1, "abstract", "sentence", "We propose a neural architecture search method."),
+        _unit(text),
+    ]
+    assert not search_budget.detect(units).reported
+
+
+@pytest.mark.parametrize(
+    "expected,text",
+    [
+        (False, "Time (s) 2.5 0.0 2.5 Pitch Velocity (rad/s)"),
+        (True, "Time (s) 12.4 3.1 7.7"),
+        (
+            False,
+            "We record the number of calls to f, which is a machine-independent measure of "
+            "run-time, as shown in Figure 2.",
+        ),
+        (
+            True,
+            "The AUC-ROC is computed every 100 iterations. On the large graph the simulation "
+            "on our machine takes 378.87 sec in total.",
+        ),
+        (True, "Our solver is fast (computation time 1.14s) on a CPU."),
+        (
+            False,
+            "We minimize the following total loss while training our segmentation network: "
+            "Ls(Xs, Xt) = 1 H × W × C (Xt − R(Yt))2.",
+        ),
+        (False, "The model makes a 20 second end-point prediction for each trained agent."),
+        (False, "The data were processed with a sampling period of 10 min."),
+        (
+            False,
+            "During training we find the user's reaction to it takes another 0.91s on average.",
+        ),
+    ],
+)
+def test_runtime_review_pool_shapes(expected, text):
+    assert runtime.detect([_unit(text)]).reported is expected, text
+
+
+def test_search_paper_keeps_the_architectures_its_search_trained():
+    units = [
+        TextUnit(1, "abstract", "sentence", "We propose a neural architecture search method."),
+        _unit("After the controller trains 12,800 architectures, we keep the best one."),
+    ]
+    assert search_budget.detect(units).reported

@@ -90,7 +90,8 @@ _NOT_RUNTIME = re.compile(
     r"timesteps?|half-life|per day|a day|days? of|"
     r"(?:sub-?sequences?|segments?|clips?|chunks?|windows?|snippets?) of \d|"
     r"(?:computed|sampled|recorded|measured) every \d|predicted for \d|"
-    r"running time (?:is )?(?:polynomial|linear|quadratic|exponential)|polynomial[- ]time)",
+    r"running time (?:is )?(?:polynomial|linear|quadratic|exponential)|polynomial[- ]time|"
+    r"sampling (?:period|interval|time)s?|reaction (?:times?|to)\b)",
     re.IGNORECASE,
 )
 _THROUGHPUT = re.compile(
@@ -120,7 +121,9 @@ _NOT_A_RUN_AFTER = re.compile(
     r"budget|compute budget)|(?:budget|limit|timeout)\b|"
     r"-\s*(?:night|to-day)|worth of|(?:of\s+)?(?:[\w-]+\s+){0,2}(?:simulation|trajector(?:y|ies)|"
     r"episodes?|rollouts?|demonstrations?)\b|of\s+(?:[\w-]+\s+){0,2}(?:data|motion|"
-    r"recordings?|footage|experience|interactions?|gameplay|driving|play)\b)"
+    r"recordings?|footage|experience|interactions?|gameplay|driving|play)\b|"
+    # a prediction horizon: "20 second end-point prediction", "5 s ahead forecasts"
+    r"(?:[\w-]+\s+){0,2}(?:predictions?|forecasts?|predicted)\b)"
 )
 _FORMULA_BEFORE = re.compile(r"=\s*$")
 # a speedup that is argued, not measured
@@ -155,6 +158,8 @@ def _measured_row(text: str) -> bool:
     if row is None:
         return False
     values = [float(v) for v in re.findall(r"\d+(?:\.\d+)?", row.group("values"))[:6]]
+    if 0.0 in values:
+        return False  # an axis through 0 (its minus signs lost: "Time (s) 2.5 0.0 2.5")
     steps = {round(b - a, 6) for a, b in zip(values, values[1:])}
     return len(values) >= 2 and not (len(values) >= 3 and len(steps) == 1)
 
@@ -184,7 +189,9 @@ _SHOWN_WHERE = re.compile(
 )
 # runtime counted in operations or stated asymptotically, or a limit on it
 _NOT_MEASURED = re.compile(
-    r"in terms of|schematic|complexit|asymptotic|\bO\(|(?:limit|budget)s?\b", re.IGNORECASE
+    r"in terms of|schematic|complexit|asymptotic|\bO\(|(?:limit|budget)s?\b|"
+    r"(?:machine|hardware|implementation|platform)[- ]independent",
+    re.IGNORECASE,
 )
 _STRONG_CONTEXT = re.compile(
     r"took|takes|taking|wall-?clock|GPU|TPU|latency|inference|run-?time|running time|"
@@ -192,7 +199,17 @@ _STRONG_CONTEXT = re.compile(
     re.IGNORECASE,
 )
 _HAS_COLUMN, _HAS_RELATIVE, _HAS_SHOWN = map(matches, (_TIMED_COLUMN, _RELATIVE_TIME, _TIME_SHOWN))
-_MATH = re.compile(r"[=∈≤≥←→∥∑∏√⩽⩾∀∄]")
+_MATH = re.compile(r"[=∈≤≥←→∥∑∏√⩽⩾∀∄×]")
+_SENTENCE_END = re.compile(r"[.;!?](?:\s+|$)")
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    """The sentence of text[start:end] (a joined unit may hold several)."""
+    begin = max((m.end() for m in _SENTENCE_END.finditer(text, 0, start)), default=0)
+    after = _SENTENCE_END.search(text, end)
+    return text[begin : after.end() if after else len(text)]
+
+
 _HEADER = re.compile(
     r"(?:time|latency|runtime|speed)\s*\((?:s|ms|h|min|sec|hours|GPU-?h)\)|"
     r"(?:training|inference|wall-clock) time|latency|throughput",
@@ -245,15 +262,24 @@ def _score(unit: TextUnit):
         and not _is_hypothetical(text)
     ):
         return 1.2, common.evidence_from(unit, shown.start())
-    if _is_not_runtime(text) and not re.search(r"train|inference|latency", text, re.IGNORECASE):
-        return None
+    not_runtime = _is_not_runtime(text)
     data_amount = False
     for q in parse_duration(text):
         if q.unit == "GPU-h":
             return 2.5, common.evidence_from(unit, text.find(q.text), q.value, q.unit)
-        if not _is_time_context(text) or _is_not_runtime(text):
+        if not _is_time_context(text):
             continue
-        end = text.find(q.text) + len(q.text)
+        start = text.find(q.text)
+        end = start + len(q.text)
+        # the veto covers the unit, save a sentence of its own that says a run took the
+        # time: "AUC computed every 100 iterations" does not hide "the simulation takes 378
+        # sec" in the next sentence
+        if not_runtime:
+            sentence = _sentence(text, start, end)
+            if _is_not_runtime(sentence) or not _is_strong_context(sentence):
+                continue
+        if _FORMULA_BEFORE.search(text[max(0, start - 12) : start]):
+            continue  # "= 1 H × W × C"
         if re.search(r"\d\s*[sh]$", q.text) and len(_MATH.findall(text)) >= 3:
             continue  # "A(1s , 1 t, ...)", "≤ min(2hH, ...)": symbols in a formula
         if _NOT_A_RUN_AFTER.match(text[end : end + 40]):

@@ -52,10 +52,52 @@ _SET_OR_RANGE = re.compile(
 _HP_CONTEXT = re.compile(
     r"hyper-?param|learning rates?|\blr\b|batch sizes?|dropout|weight decay|"
     r"regulari[sz]|momentum|tun(?:e|ed|ing)\b|grid[- ]search|random search|sweep|"
-    r"validat|selected|chosen|optimi[sz]ed over|search (?:area|space|range)|"
-    r"\bwe (?:also )?search(?:ed)?\b",
+    r"validat|search (?:area|space|range)|"
+    r"\bwe (?:also )?(?:optimi[sz]ed|selected|chose|picked) (?:\w+ ){0,4}(?:over|from|among|in)\b|"
+    # an own search over values: "we searched over k in [1, 100]", not "we search over
+    # the space of hypothesis G" (the method's own search)
+    r"\bwe (?:also )?search(?:ed)? (?:over|in|among)\b[^.]{0,60}?(?:[\[{]\s*[-−]?\d|\d\s*(?:,|to)\s*\d)",
     re.IGNORECASE,
 )
+# a set whose members are symbols, iterates or functions ("{x0, ..., xT}", "{0, 1}",
+# "{k(·,·)}"), not values tried for a hyperparameter
+_SET = re.compile(r"\{([^{}]{1,120},[^{}]{1,120})\}")
+_SYMBOL = re.compile(r"^[A-Za-zα-ωΑ-Ω](?:[\d_ijtkn′'̃^*]|\(.*\))*$|[(·]")
+# a range that is a draw, a tolerance or an analysis, not a search
+_NOT_SEARCH_RANGE = re.compile(
+    r"toleran|stopping (?:criterion|threshold)|precision of|accuracy of \d", re.IGNORECASE
+)
+_RANDOM_DRAW = re.compile(r"distribution|at random|randomly|uniformly", re.IGNORECASE)
+_HP_SEARCH_NAMED = re.compile(r"random search|hyper-?param", re.IGNORECASE)
+# a method naming a search, not just a choice ("chosen from", "selected from")
+_REAL_METHOD = re.compile(
+    r"grid|random(?:ly)? search|bayesian optimi|hyperband|\bTPE\b|sweep|search|tun(?:e|ed|ing)\b|"
+    r"we (?:tried|tested|explored|considered|swept|varied)|values? (?:explored|tried|tested)|"
+    r"cross[- ]validat|on the validation|validation (?:set|data|loss|accuracy|performance)|"
+    r"combinations of|\b\d+ (?:\w+ )?values\b",
+    re.IGNORECASE,
+)
+
+
+def _value_set(text: str) -> bool:
+    """Whether the text lists values tried: a set of numbers or names, or a range."""
+    for m in _SET.finditer(text):
+        members = [x.strip() for x in m.group(1).split(",") if x.strip()]
+        members = [x for x in members if x not in ("...", "…", ". . .", "..")]
+        if not members or any(_SYMBOL.search(x) for x in members):
+            continue
+        if {x for x in members} <= {"0", "1"}:
+            continue  # a binary domain, "B ∈ {0, 1}"
+        return True
+    rest = _SET.sub(" ", text)
+    if not _SET_OR_RANGE.search(rest):
+        return False
+    if _VALUE_LIST.search(rest):
+        return True
+    # a range alone: counts with a named search, not with "chosen from" (ANNOTATION.md)
+    return bool(_REAL_METHOD.search(rest))
+
+
 _NOT_HP_SEARCH = re.compile(
     r"bisection|line search|binary search|beam search|tree search|MCTS|planning",
     re.IGNORECASE,
@@ -94,6 +136,13 @@ _STUDIES_SEARCH = re.compile(
     r"hyper-?parameter (?:optimi[sz]ation|search|tuning)|neural architecture search|"
     r"\bNAS\b|\bAutoML\b|automated machine learning|bayesian optimi[sz]ation|"
     r"algorithm (?:selection|configuration)",
+    re.IGNORECASE,
+)
+# architectures a NAS paper did not train for its search: the size of the searched space, or
+# ones looked up in a tabular benchmark (NAS-Bench)
+_SPACE_SIZE = re.compile(
+    r"\b(?:contains?|containing|consists? of|consisting of|compris\w*|includ\w*)\b|"
+    r"space (?:of|with)\b|NAS[- ]?Bench",
     re.IGNORECASE,
 )
 _OWN_TUNING = re.compile(
@@ -149,8 +198,10 @@ def _hit(unit: TextUnit) -> tuple[float, Evidence, str] | None:
         and (where := _METHOD_WORD.search(text))
         and _SET_OR_RANGE.search(text)
         and _HP_CONTEXT.search(text)
+        and _value_set(text)
         and not _NOT_HP_SEARCH.search(text)
-        and (searching or not re.search(r"distribution|at random", text, re.IGNORECASE))
+        and not _NOT_SEARCH_RANGE.search(text)
+        and (not _RANDOM_DRAW.search(text) or _HP_SEARCH_NAMED.search(text))
     ):
         return 1.5, common.evidence_from(unit, where.start()), "space"
     if unit.kind == "caption":
@@ -173,6 +224,8 @@ def _score_search_paper(unit: TextUnit) -> tuple[float, Evidence] | None:
     if hit is None:
         return None
     if hit[2] in ("count", "space") and not _OWN_TUNING.search(unit.text):
+        return None
+    if hit[2] == "arch" and _SPACE_SIZE.search(unit.text) and not _OWN_TUNING.search(unit.text):
         return None
     return hit[:2]
 
