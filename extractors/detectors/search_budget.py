@@ -201,7 +201,7 @@ def _hit(unit: TextUnit) -> tuple[float, Evidence, str] | None:
         and _value_set(text)
         and not _NOT_HP_SEARCH.search(text)
         and not _NOT_SEARCH_RANGE.search(text)
-        and (not _RANDOM_DRAW.search(text) or _HP_SEARCH_NAMED.search(text))
+        and (searching or _HP_SEARCH_NAMED.search(text) or not _RANDOM_DRAW.search(text))
     ):
         return 1.5, common.evidence_from(unit, where.start()), "space"
     if unit.kind == "caption":
