@@ -1,17 +1,20 @@
 """target: does a paper's main claim concern accuracy, efficiency, both, or neither?
 
-Two logistic regressions over TF-IDF n-grams, title words and a small claim lexicon: one
-detects an efficiency claim, one an accuracy claim; both -> "both", neither -> "other".
-Trained on the gold abstracts' dev split only (thresholds by 5-fold CV on dev), shipped as
-plain JSON (vocabularies, idf, weights) so it loads under any scikit-learn version, and
-retrainable with `greenlens train-target`.
+One four-way (multinomial) logistic regression over TF-IDF n-grams, title words and a
+claim lexicon built from ANNOTATION.md's definitions (efficiency terms and cost claims,
+accuracy claims, method proposals, theory/analysis/dataset/position cues, sample
+efficiency). The label is argmax(score + bias), the per-label biases chosen by
+leave-one-venue-out CV on the dev split. Trained on the gold abstracts' dev split only,
+shipped as plain JSON (vocabularies, idf, weights) so it loads under any scikit-learn
+version, and retrainable with `greenlens train-target`.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +35,7 @@ GOLD_PAPERS = (
     Path(__file__).parent / "gold" / "papers_pmlr.jsonl",
     Path(__file__).parent / "gold" / "papers_pmlr_r4.jsonl",
 )
-METHOD = "tfidf+lexicon-logreg:target/v3"  # v3: trained on both gold abstract files
+METHOD = "tfidf+lexicon-mlogreg:target/v4"  # v4: one 4-way head, venue-CV biases, lexicon v2
 _VECTORIZER_ARGS = {
     "ngram_range": (1, 2),
     "min_df": 2,
@@ -47,7 +50,7 @@ _TITLE_VECTORIZER_ARGS = {
     "sublinear_tf": True,
     "lowercase": True,
 }
-_C, _TITLE_WEIGHT, _LEXICON_WEIGHT = 16.0, 0.5, 2.0  # chosen by 5-fold CV on the dev split
+_C, _TITLE_WEIGHT, _LEXICON_WEIGHT = 16.0, 0.5, 2.0  # chosen by CV on the dev split
 _EFF = re.compile(
     r"efficien|fast|speed|accelerat|compress|prun|quantiz|distill|lightweight|"
     r"light-weight|low-cost|cheap|flops|latency|memory|energy|smaller|compact|"
@@ -74,6 +77,28 @@ _OTHER = re.compile(
     re.IGNORECASE,
 )
 _DATASET_TITLE = re.compile(r"dataset|benchmark|corpus", re.IGNORECASE)
+# Lexicon v2, one cue per concept of ANNOTATION.md's target definitions (not single papers):
+# a proposed method (the usual carrier of an accuracy claim), a task metric named,
+# sample efficiency (an efficiency claim), a position/survey paper, a theory result.
+_PROPOSE = re.compile(
+    r"\bwe (?:propose|present|introduce|develop|design)\b[^.]{0,60}\b(?:method|algorithm|"
+    r"framework|model|approach|architecture|loss|network|technique|scheme|strategy|estimator)"
+)
+_METRIC = re.compile(
+    r"\b(?:accuracy|f1|bleu|rouge|map|auc|error rate|performance|precision|recall|dice)\b"
+)
+_DATA_EFF = re.compile(
+    r"\b(?:sample[- ]efficien\w*|fewer (?:samples|labels|interactions|examples|annotations)|"
+    r"less (?:data|supervision|labell?ed data))"
+)
+_POSITION = re.compile(
+    r"\b(?:we argue|position paper|survey|review of|we revisit|case study|lessons|"
+    r"perspective|tutorial)\b"
+)
+_THEORY = re.compile(
+    r"\b(?:we prove|theorem|upper bound|lower bound|minimax|regret bound|sample complexity|"
+    r"convergence rate|identifiab\w*|guarantee)"
+)
 # The same lexicon matched case-sensitively on lower-cased text: several times faster than
 # IGNORECASE over 66k abstracts, and the same counts (the patterns are lower-case ASCII).
 _EFF_LC, _COST_LC, _ACC_LC, _OTHER_LC, _DATASET_LC = (
@@ -163,7 +188,8 @@ def _title(text: str) -> str:
 
 def _features(texts: Sequence[str]) -> np.ndarray:
     """Claim-lexicon counts (log1p): efficiency terms, efficiency claims, accuracy claims,
-    'other' cues, and the same cues in the title."""
+    'other' cues, the same cues in the title, then lexicon v2's concept cues (matched on
+    the lower-cased text)."""
     rows = []
     for text in texts:
         text = text.lower()
@@ -178,6 +204,11 @@ def _features(texts: Sequence[str]) -> np.ndarray:
                 len(_OTHER_LC.findall(text)),
                 bool(_OTHER_LC.search(title)),
                 bool(_DATASET_LC.search(title)),
+                len(_PROPOSE.findall(text)),
+                len(_METRIC.findall(text)) if _PROPOSE.search(text) else 0,
+                len(_DATA_EFF.findall(text)),
+                len(_POSITION.findall(text)),
+                len(_THEORY.findall(text)),
             ]
         )
     return np.log1p(np.asarray(rows, dtype=float))
@@ -185,13 +216,13 @@ def _features(texts: Sequence[str]) -> np.ndarray:
 
 @dataclass
 class _Model:
-    """Two one-vs-rest claim detectors (efficiency claim, accuracy claim) over one design."""
+    """One four-way logistic regression over one design; label = argmax(score + bias)."""
 
     words: TfidfVectorizer
     titles: TfidfVectorizer
-    coef: np.ndarray  # 2 x n_features: row 0 efficiency claim, row 1 accuracy claim
+    coef: np.ndarray  # 4 x n_features, rows in TARGETS order
     intercept: np.ndarray
-    thresholds: tuple[float, float]
+    bias: tuple[float, ...]  # added to each label's score before the argmax
 
     def design(self, texts: Sequence[str]):
         from scipy.sparse import csr_matrix, hstack
@@ -204,36 +235,57 @@ class _Model:
             ]
         ).tocsr()
 
-    def claim_probabilities(self, texts: Sequence[str]) -> np.ndarray:
-        z = self.design(texts) @ self.coef.T + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.asarray(z)))
+    def scores(self, texts: Sequence[str]) -> np.ndarray:
+        """Each text's score per label (TARGETS order): the logits before the bias."""
+        return np.asarray(self.design(texts) @ self.coef.T + self.intercept)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
-        return [compose(e, a, self.thresholds) for e, a in self.claim_probabilities(texts)]
+        return [decide(z, self.bias) for z in self.scores(texts)]
 
 
-def compose(p_efficiency: float, p_accuracy: float, thresholds: tuple[float, float]) -> str:
-    """Four labels from two claims: both, efficiency, accuracy, or other."""
-    eff, acc = p_efficiency >= thresholds[0], p_accuracy >= thresholds[1]
-    return "both" if eff and acc else "efficiency" if eff else "accuracy" if acc else "other"
+def decide(scores: Iterable[float], bias: Iterable[float]) -> str:
+    """The label (TARGETS order) whose score plus bias is highest; ties go to the first."""
+    best, label = -math.inf, TARGETS[0]
+    for z, b, name in zip(scores, bias, TARGETS, strict=True):
+        if z + b > best:
+            best, label = z + b, name
+    return label
 
 
-def _fit(texts: list[str], labels: list[str], thresholds=(0.5, 0.5)) -> _Model:
+def _fit(texts: list[str], labels: list[str], bias=(0.0, 0.0, 0.0, 0.0)) -> _Model:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
     words = TfidfVectorizer(**_VECTORIZER_ARGS).fit(texts)
     titles = TfidfVectorizer(**_TITLE_VECTORIZER_ARGS).fit([_title(t) for t in texts])
-    model = _Model(words, titles, np.zeros((2, 1)), np.zeros(2), thresholds)
+    model = _Model(words, titles, np.zeros((len(TARGETS), 1)), np.zeros(len(TARGETS)), bias)
     x = model.design(texts)
-    coefs, intercepts = [], []
-    for positive in (("efficiency", "both"), ("accuracy", "both")):
-        clf = LogisticRegression(C=_C, max_iter=3000, class_weight="balanced")
-        clf.fit(x, [label in positive for label in labels])
-        coefs.append(clf.coef_[0])
-        intercepts.append(clf.intercept_[0])
-    model.coef, model.intercept = np.vstack(coefs), np.asarray(intercepts)
+    clf = LogisticRegression(C=_C, max_iter=3000, class_weight="balanced").fit(x, labels)
+    # a label absent from a small training fold keeps a score that never wins
+    coef = np.zeros((len(TARGETS), x.shape[1]))
+    intercept = np.full(len(TARGETS), -1e9)
+    classes = list(clf.classes_)
+    if len(classes) == 2:  # scikit-learn keeps one row for two classes
+        coef[TARGETS.index(classes[1])], intercept[TARGETS.index(classes[1])] = (
+            clf.coef_[0],
+            clf.intercept_[0],
+        )
+        intercept[TARGETS.index(classes[0])] = 0.0
+    else:
+        for row, name in enumerate(classes):
+            coef[TARGETS.index(name)] = clf.coef_[row]
+            intercept[TARGETS.index(name)] = clf.intercept_[row]
+    model.coef, model.intercept = coef, intercept
     return model
+
+
+def venue_group(venue: str | None) -> str:
+    """The CV group of an abstract: its venue, the PMLR volumes pooled into one."""
+    venue = venue or "unknown"
+    return "pmlr" if venue.startswith("pmlr") else venue
+
+
+_BIAS_GRID = (-1.0, -0.5, 0.0, 0.5, 1.0)
 
 
 def train(
@@ -244,9 +296,12 @@ def train(
     pmlr_repos: Path | None = None,
     score_test: bool = True,
 ) -> TargetReport:
-    """Fit on the dev split (minus the gold papers' own abstracts), choose the two
-    thresholds by 5-fold CV on dev (macro-F1), report those CV figures and, with
-    `score_test`, the held-out test split, and save the model as JSON."""
+    """Fit on the dev split (minus the gold papers' own abstracts), choose the per-label
+    biases by leave-one-venue-out CV on dev (macro-F1; 5 stratified folds where dev has
+    fewer than 3 venues), report those CV figures and, with `score_test`, the held-out
+    test split, and save the model as JSON."""
+    import itertools
+
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -261,18 +316,31 @@ def train(
     dev = [r for r in rows if r.get("split", "dev") == "dev"]
     test = [r for r in rows if r.get("split") == "test"]
     x, y = [r["text"] for r in dev], [r["label"] for r in dev]
-    probs = np.zeros((len(dev), 2))
-    for train_idx, val_idx in StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y):
+    groups = [venue_group(r.get("venue")) for r in dev]
+    if len(set(groups)) >= 3:
+        folds = [
+            (
+                [i for i, g in enumerate(groups) if g != held],
+                [i for i, g in enumerate(groups) if g == held],
+            )
+            for held in sorted(set(groups))
+        ]
+    else:
+        folds = list(StratifiedKFold(5, shuffle=True, random_state=seed).split(x, y))
+    scores = np.zeros((len(dev), len(TARGETS)))
+    for train_idx, val_idx in folds:
         fold = _fit([x[i] for i in train_idx], [y[i] for i in train_idx])
-        probs[val_idx] = fold.claim_probabilities([x[i] for i in val_idx])
-    grid = [round(t, 2) for t in np.arange(0.30, 0.76, 0.05)]
+        scores[val_idx] = fold.scores([x[i] for i in val_idx])
 
-    def cv_f1(th):
-        pred = [compose(e, a, th) for e, a in probs]
+    def cv_f1(bias):
+        pred = [decide(z, bias) for z in scores]
         return f1_score(y, pred, average="macro", labels=list(TARGETS), zero_division=0)
 
-    best = max(((te, ta) for te in grid for ta in grid), key=cv_f1)
-    cv_pred = [compose(e, a, best) for e, a in probs]
+    # the first label's bias stays 0 (only differences matter); ties keep the smaller bias
+    candidates = [(0.0, *b) for b in itertools.product(_BIAS_GRID, repeat=len(TARGETS) - 1)]
+    candidates.sort(key=lambda b: sum(abs(v) for v in b))
+    best = max(candidates, key=cv_f1)
+    cv_pred = [decide(z, best) for z in scores]
     model = _fit(x, y, best)
     test_acc = test_f1 = None
     if test and score_test:
@@ -306,7 +374,7 @@ def _save(model: _Model, path: Path, report: TargetReport) -> None:
         "titles": _vectorizer_state(model.titles),
         "coef": [[round(float(v), 5) for v in row] for row in model.coef],
         "intercept": [round(float(v), 5) for v in model.intercept],
-        "thresholds": list(model.thresholds),
+        "bias": list(model.bias),
         "report": report.__dict__,
     }
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -331,7 +399,7 @@ def _load_model(path: Path = MODEL_PATH) -> _Model:
         _vectorizer(_TITLE_VECTORIZER_ARGS, data["titles"]),
         np.asarray(data["coef"]),
         np.asarray(data["intercept"]),
-        tuple(data["thresholds"]),
+        tuple(data["bias"]),
     )
 
 

@@ -5,7 +5,7 @@ which take seconds to import: most of a cold `greenlens check`. This module comp
 the same thing from the same model file with the standard library and NumPy, step by step
 as scikit-learn 1.x does it (lower-case, accents stripped, `(?u)\\b\\w\\w+\\b` tokens,
 uni- and bigrams, counts, log(tf) + 1 by NumPy, times idf, l2 norm summed in column order,
-then the sparse dot product in column order), so the probabilities are the same floats;
+then the sparse dot product in column order), so the label scores are the same floats;
 tests/test_targetfast.py compares them bit for bit with extractors.target on thousands of
 texts. It only answers for the model format it knows (`SUPPORTED_METHOD` and the
 vectorizer settings); for anything else `predict_fast` returns None and the caller uses
@@ -21,7 +21,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-SUPPORTED_METHOD = "tfidf+lexicon-logreg:target/v3"  # the same format as v2
+SUPPORTED_METHOD = "tfidf+lexicon-mlogreg:target/v4"  # one 4-way head, per-label biases
 _WORDS_ARGS = {
     "ngram_range": (1, 2),
     "min_df": 2,
@@ -94,13 +94,12 @@ def _load(path: Path):
         return None
     words = _Tfidf(data["words"], bigrams=True, accents=True)
     titles = _Tfidf(data["titles"], bigrams=False, accents=False)
-    return words, titles, data["coef"], data["intercept"], tuple(data["thresholds"])
+    return words, titles, data["coef"], data["intercept"], tuple(data["bias"])
 
 
-def probabilities(text: str, model_path: Path | None = None) -> tuple[float, float] | None:
-    """(p_efficiency, p_accuracy) of one text, or None if the model is not a known one."""
-    import numpy as np
-
+def scores(text: str, model_path: Path | None = None) -> tuple[float, ...] | None:
+    """Each label's score (TARGETS order) for one text, or None if the model is not a known
+    one."""
     from extractors import target
 
     model = _load(Path(model_path or target.MODEL_PATH))
@@ -119,13 +118,12 @@ def probabilities(text: str, model_path: Path | None = None) -> tuple[float, flo
         if v != 0.0
     ]
     z = []
-    for k in range(2):
+    for k in range(len(coef)):
         acc, weights = 0.0, coef[k]
         for j, v in row:
             acc += v * weights[j]
         z.append(acc + intercept[k])
-    p = 1.0 / (1.0 + np.exp(-np.asarray(z)))
-    return float(p[0]), float(p[1])
+    return tuple(z)
 
 
 def predict_fast(
@@ -140,8 +138,8 @@ def predict_fast(
     text = target.target_text(title, abstract, introduction)
     if not text.strip():
         return "other", "no-text"
-    probs = probabilities(text, model_path)
-    if probs is None:
+    z = scores(text, model_path)
+    if z is None:
         return None
     model = _load(Path(model_path or target.MODEL_PATH))
-    return target.compose(probs[0], probs[1], model[4]), target.METHOD
+    return target.decide(z, model[4]), target.METHOD

@@ -1,4 +1,4 @@
-"""Target classifier: the shipped model, obvious cases, compose, and retraining."""
+"""Target classifier: the shipped model, obvious cases, the decision rule, and retraining."""
 
 from __future__ import annotations
 
@@ -9,24 +9,25 @@ from pathlib import Path
 
 import pytest
 
+from extractors import target
 from extractors.schema import TARGETS
 from extractors.target import (
     GOLD_ABSTRACTS,
     METHOD,
     MODEL_PATH,
-    compose,
+    decide,
     load_gold_abstracts,
     predict_many,
     predict_target,
     train,
+    venue_group,
 )
 
 
-def test_shipped_model_is_plain_json_with_two_claim_models():
+def test_shipped_model_is_plain_json_with_one_four_way_head():
     data = json.loads(MODEL_PATH.read_text())
-    assert len(data["coef"]) == 2 and len(data["intercept"]) == 2
-    assert len(data["thresholds"]) == 2
-    assert all(0.0 < t < 1.0 for t in data["thresholds"])
+    assert len(data["coef"]) == len(data["intercept"]) == len(TARGETS)
+    assert len(data["bias"]) == len(TARGETS) and data["bias"][0] == 0.0
     assert len(data["words"]["vocabulary"]) == len(data["words"]["idf"]) > 100
 
 
@@ -97,21 +98,39 @@ def test_dataset_paper_is_other():
 
 
 @pytest.mark.parametrize(
-    "p_eff,p_acc,thresholds,label",
+    "scores,bias,label",
     [
-        (0.9, 0.9, (0.5, 0.5), "both"),
-        (0.9, 0.1, (0.5, 0.5), "efficiency"),
-        (0.1, 0.9, (0.5, 0.5), "accuracy"),
-        (0.1, 0.1, (0.5, 0.5), "other"),
-        (0.5, 0.5, (0.5, 0.5), "both"),  # at the threshold counts
-        (0.49, 0.5, (0.5, 0.5), "accuracy"),
-        (0.4, 0.6, (0.3, 0.7), "efficiency"),  # thresholds per claim, not shared
-        (0.4, 0.8, (0.3, 0.7), "both"),
-        (0.2, 0.69, (0.3, 0.7), "other"),
+        ((2.0, 1.0, 0.0, 0.0), (0.0, 0.0, 0.0, 0.0), "accuracy"),
+        ((0.0, 1.0, 0.5, 0.2), (0.0, 0.0, 0.0, 0.0), "efficiency"),
+        ((0.0, 1.0, 0.5, 0.2), (0.0, 0.0, 0.6, 0.0), "both"),  # the bias moves the argmax
+        ((1.0, 0.0, 0.0, 0.9), (0.0, 0.0, 0.0, 0.5), "other"),
+        ((1.0, 1.0, 1.0, 1.0), (0.0, 0.0, 0.0, 0.0), "accuracy"),  # ties: the first label
+        ((-1e9, -2.0, -3.0, -1e9), (0.0, 0.0, 0.0, 0.0), "efficiency"),
     ],
 )
-def test_compose_truth_table(p_eff, p_acc, thresholds, label):
-    assert compose(p_eff, p_acc, thresholds) == label
+def test_decide_is_the_argmax_of_score_plus_bias(scores, bias, label):
+    assert decide(scores, bias) == label
+
+
+def test_venue_groups_pool_pmlr_volumes():
+    assert venue_group("pmlr-v37") == venue_group("pmlr-v262") == "pmlr"
+    assert venue_group("acl") == "acl" and venue_group(None) == "unknown"
+
+
+def test_lexicon_v2_cues_fire_on_their_concepts():
+    texts = [
+        "T\nWe propose a novel method that improves accuracy.",
+        "T\nOur agent is sample-efficient, needing fewer interactions.",
+        "T\nWe prove a lower bound and a minimax theorem.",
+        "T\nIn this position paper we argue for change.",
+        "T\nNothing here.",
+    ]
+    f = target._features(texts)[:, -5:]  # propose, metric-with-proposal, data-eff, position, theory
+    assert f[0, 0] > 0 and f[0, 1] > 0
+    assert f[1, 2] > 0
+    assert f[2, 4] > 0
+    assert f[3, 3] > 0
+    assert (f[4] == 0).all()
 
 
 # ------------------------------------------------------------------------- retraining

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from extractors import target
-from extractors.targetfast import predict_fast, probabilities
+from extractors.targetfast import predict_fast, scores
 
 
 def _texts(corpus_dir) -> list[str]:
@@ -24,11 +24,11 @@ def _texts(corpus_dir) -> list[str]:
 
 @pytest.mark.shared
 @pytest.mark.slow
-def test_same_probabilities_bit_for_bit_on_gold_abstracts(corpus_dir):
+def test_same_scores_bit_for_bit_on_gold_abstracts(corpus_dir):
     texts = _texts(corpus_dir)
     assert len(texts) > 1000
-    reference = np.asarray(target._load_model().claim_probabilities(texts))
-    fast = np.asarray([probabilities(t) for t in texts])
+    reference = np.asarray(target._load_model().scores(texts))
+    fast = np.asarray([scores(t) for t in texts])
     assert (reference == fast).all()
     labels = target.predict_many(texts)
     assert [predict_fast(t, None) for t in texts] == labels
@@ -55,5 +55,5 @@ def test_unknown_model_format_is_left_to_scikit_learn(tmp_path):
     data["method"] = "something-else:target/v9"
     other = tmp_path / "target.json"
     other.write_text(json.dumps(data))
-    assert probabilities("Fast pruning.", other) is None
+    assert scores("Fast pruning.", other) is None
     assert predict_fast("T", "Fast pruning.", None, model_path=other) is None

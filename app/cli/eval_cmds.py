@@ -292,7 +292,8 @@ def train_target(
         + ("" if pmlr_repos else " (no PMLR clones: pmlr: abstracts skipped)")
     )
     click.echo(
-        f"5-fold CV on dev: accuracy {report.cv_accuracy:.3f}, macro-F1 {report.cv_macro_f1:.3f}"
+        f"leave-one-venue-out CV on dev: accuracy {report.cv_accuracy:.3f}, "
+        f"macro-F1 {report.cv_macro_f1:.3f}"
     )
     if report.test_macro_f1 is not None:
         click.echo(
