@@ -195,6 +195,7 @@ def _features(texts: Sequence[str]) -> np.ndarray:
         text = text.lower()
         title = _title(text)
         sentences = _SENTENCE_END.split(text)
+        proposals = len(_PROPOSE.findall(text)) if "we " in text else 0
         rows.append(
             [
                 len(_EFF_LC.findall(text)),
@@ -204,8 +205,8 @@ def _features(texts: Sequence[str]) -> np.ndarray:
                 len(_OTHER_LC.findall(text)),
                 bool(_OTHER_LC.search(title)),
                 bool(_DATASET_LC.search(title)),
-                len(_PROPOSE.findall(text)),
-                len(_METRIC.findall(text)) if _PROPOSE.search(text) else 0,
+                proposals,
+                len(_METRIC.findall(text)) if proposals else 0,
                 len(_DATA_EFF.findall(text)),
                 len(_POSITION.findall(text)),
                 len(_THEORY.findall(text)),
