@@ -405,12 +405,12 @@ def main() -> None:
         rates = [x["rate"] for x in results]
         medians[name] = statistics.median(rates)
         mid = sorted(results, key=lambda x: x["rate"])[len(results) // 2]
-        wall = (
+        wall_note = (
             ""
             if name.endswith("(each in turn)")
             else f"; wall {mid['s'].pages / mid['wall']:.1f} pages/s"
         )
-        print(f"  {name}: {_spread(rates)}{wall}, {mid['s'].redetected} papers")
+        print(f"  {name}: {_spread(rates)}{wall_note}, {mid['s'].redetected} papers")
     print(
         f"  one detector changed ({args.redetect_category}), units cache removed (layout and "
         f"sentences rebuilt from the page text): {_spread([x['rate'] for x in rebuilt])}"
