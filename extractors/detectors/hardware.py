@@ -161,6 +161,16 @@ _DEVICE_WORD = re.compile(
 )
 
 
+# Matches kept without the token check: families, CPUs, systems and instance types whose
+# names are no single GPU_MODELS token sequence ("Intel(R) i9-9900X", "p3.2xlarge").
+_NAMED_SHAPE = re.compile(
+    r"TPU\s?v\d|GTX|RTX|Quadro|GeForce|Core|Intel|i[3579]|Xeon|Opteron|Pentium|"
+    r"Celeron|Athlon|Mac|DGX|Tesla-|MI\d|Apple|Zynq|Virtex|Kintex|Alveo|Arria|"
+    r"Stratix|Graviton|NUC|large|\.metal|-\d+g?$|Standard_|0\s?Ti|^\w*\s?\d{4}$",
+    re.IGNORECASE,
+)
+
+
 @lru_cache(maxsize=1)
 def _matcher():
     from spacy.matcher import PhraseMatcher
@@ -199,12 +209,9 @@ def _score(unit: TextUnit):
             continue
         if _EXAMPLE_BEFORE.search(text[max(0, start - 30) : start]):
             continue  # "GPUs such as the Jetson AGX Xavier": an example, not the testbed
-        if not _confirmed_by_tokens(re.sub(r"s$", "", q.text)) and not re.search(
-            r"TPU\s?v\d|GTX|RTX|Quadro|GeForce|Core|Intel|i[3579]|Xeon|Opteron|Pentium|"
-            r"Celeron|Athlon|Mac|DGX|Tesla-|MI\d|Apple|Zynq|Virtex|Kintex|Alveo|Arria|"
-            r"Stratix|Graviton|NUC|large|\.metal|-\d+g?$|Standard_|0\s?Ti|^\w*\s?\d{4}$",
-            q.text,
-            re.IGNORECASE,
+        # the name shape first: where it holds, the token check cannot change the answer
+        if not _NAMED_SHAPE.search(q.text) and not _confirmed_by_tokens(
+            re.sub(r"s$", "", q.text)
         ):
             continue
         weight = (
