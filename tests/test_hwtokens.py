@@ -83,3 +83,107 @@ def test_a_model_missing_from_the_table_defers_to_spacy(monkeypatch):
         assert hwtokens.confirmed("8 V100") is None
     finally:
         hwtokens._table.cache_clear()
+
+
+# CPU parts, named systems, FPGAs and cloud instance types as papers write them (issue 11's
+# patterns), and GPU families: hardware._NAMED_SHAPE keeps these without the token check.
+_NAMED = (
+    "Intel(R) i9-9900X",
+    "Intel(R) Core(TM) i7-6700",
+    "Intel R CoreTM i7-6700",
+    "Intel Core i5",
+    "Intel i7-10750H",
+    "i7-3770K",
+    "i7-6600",
+    "i9-9900X",
+    "Intel Xeon E5-2620 v4",
+    "Intel E5-2620",
+    "Intel L5520",
+    "Intelr Xeonr E5-2670",
+    "AMD Opteron",
+    "Pentium",
+    "Core 2 Duo",
+    "MacBook Pro",
+    "Mac mini",
+    "NVIDIA DGX",
+    "DGX-1",
+    "DGX A100",
+    "AMD MI50",
+    "Apple M1 Max",
+    "Xilinx Zynq",
+    "Alveo",
+    "Graviton2",
+    "Intel NUC",
+    "Tesla-V100",
+    "TPU v3",
+    "GTX 750",
+    "GTX-1070",
+    "RTX2080Ti",
+    "GeForce 940MX",
+    "Quadro 6000P",
+    "NVIDIA 1080Ti",
+    "AWS p3.2xlarge",
+    "m6i.4xlarge",
+    "m5.metal",
+    "n1-standard-8",
+    "a2-highgpu-1g",
+    "Standard_NC6s_v3",
+)
+
+
+def _hardware_sentences() -> list[str]:
+    out = []
+    for name in (*_NAMED, *GPU_MODELS):
+        for pre in ("", "8 ", "two ", "4x ", "a ", "an "):
+            for tail in ("CPU", "GPUs", "processor @ 3.6GHz", "computer", "machines", ""):
+                out.append(f"We ran all experiments on {pre}{name} {tail}.".replace(" .", "."))
+    return out
+
+
+def test_named_shapes_need_no_token_check(monkeypatch):
+    from extractors.detectors import hardware
+    from extractors.document import TextUnit
+    from extractors.quantities import parse_hardware
+
+    def no_check(text):
+        raise AssertionError(f"token check asked for {text!r}")
+
+    monkeypatch.setattr(hardware, "_confirmed_by_tokens", no_check)
+    for name in _NAMED:
+        text = f"We ran all experiments on {name} CPU."
+        assert any(hardware._NAMED_SHAPE.search(q.text) for q in parse_hardware(text)), name
+        assert hardware._score(TextUnit(3, "body", "sentence", text)) is not None, name
+
+
+def test_the_token_check_cannot_change_a_named_shape(monkeypatch):
+    # the rule is "named shape OR confirmed by tokens": where the shape holds, either
+    # answer of the check gives the same evidence, so skipping it changes nothing
+    from extractors.detectors import hardware
+    from extractors.document import TextUnit
+    from extractors.quantities import parse_hardware
+
+    checked = 0
+    for text in _hardware_sentences():
+        if not all(hardware._NAMED_SHAPE.search(q.text) for q in parse_hardware(text)):
+            continue
+        unit = TextUnit(3, "body", "sentence", text)
+        answers = []
+        for verdict in (True, False):
+            monkeypatch.setattr(hardware, "_confirmed_by_tokens", lambda _t, v=verdict: v)
+            answers.append(hardware._score(unit))
+        assert answers[0] == answers[1], text
+        checked += 1
+    assert checked > 500
+
+
+def test_hardware_answers_as_with_spacy_everywhere(monkeypatch):
+    # every fast path (the named shape first, the token table) against spaCy for each check
+    pytest.importorskip("spacy")
+    from extractors.detectors import hardware
+    from extractors.document import TextUnit
+
+    units = [TextUnit(3, "body", "sentence", t) for t in _hardware_sentences()]
+    fast = [hardware._score(u) for u in units]
+    monkeypatch.setattr(hwtokens, "confirmed", lambda _t: None)
+    assert [hardware._score(u) for u in units] == fast
+    assert sum(f is not None for f in fast) > 0.5 * len(units)

@@ -210,9 +210,7 @@ def _score(unit: TextUnit):
         if _EXAMPLE_BEFORE.search(text[max(0, start - 30) : start]):
             continue  # "GPUs such as the Jetson AGX Xavier": an example, not the testbed
         # the name shape first: where it holds, the token check cannot change the answer
-        if not _NAMED_SHAPE.search(q.text) and not _confirmed_by_tokens(
-            re.sub(r"s$", "", q.text)
-        ):
+        if not _NAMED_SHAPE.search(q.text) and not _confirmed_by_tokens(re.sub(r"s$", "", q.text)):
             continue
         weight = (
             2.0
