@@ -7,7 +7,8 @@ matcher's answer from a table made once from spaCy (`python -m extractors.hwtoke
 rewrites extractors/models/hw_tokens.json): each GPU model's tokens, and the English
 tokenizer's special cases, prefix, suffix and infix expressions. A space-separated piece
 that is no special case and where no prefix, suffix or infix expression matches is one
-token in spaCy (its tokenizer has nothing to split); for anything else, or a table that
+token in spaCy (its tokenizer has nothing to split), and a piece spelled exactly as a
+model without spaces has that model's tokens; for anything else, or a table that
 does not cover every model of extractors.quantities.GPU_MODELS, the answer is None and
 the caller asks spaCy itself.
 """
@@ -34,6 +35,9 @@ def _table() -> dict | None:
     if any(m not in models for m in GPU_MODELS):
         return None  # a model added since the table was made: spaCy decides
     return {
+        # a piece that is a whole model name ("A10G", "Cortex-A") is tokenized alone, as
+        # spaCy splits on spaces first: its tokens are the model's, affixes or not
+        "names": {m: tuple(models[m]) for m in GPU_MODELS if " " not in m},
         "specials": frozenset(data["specials"]),
         "patterns": {tuple(models[m]) for m in GPU_MODELS},
         "sources": (data["prefix"], data["suffix"], data["infix"]),
@@ -61,6 +65,9 @@ def tokens(text: str) -> list[str] | None:
     prefix, suffix, infix = _affixes()
     out = []
     for piece in text.split(" "):
+        if piece in table["names"]:
+            out.extend(table["names"][piece])
+            continue
         if (
             piece in table["specials"]
             or prefix.search(piece)

@@ -187,3 +187,15 @@ def test_hardware_answers_as_with_spacy_everywhere(monkeypatch):
     monkeypatch.setattr(hwtokens, "confirmed", lambda _t: None)
     assert [hardware._score(u) for u in units] == fast
     assert sum(f is not None for f in fast) > 0.5 * len(units)
+
+
+def test_a_whole_model_name_with_affixes_is_decided_as_spacy_does():
+    # "A10G" (a unit-like suffix) and "Cortex-A" (a hyphen infix) are models themselves
+    pytest.importorskip("spacy")
+    texts = ["A10G", "8 A10G", "two NVIDIA A10G", "Cortex-A", "4 Cortex-A", "an A10G GPU"]
+    for text in texts:
+        assert hwtokens.confirmed(text) is True, text
+        assert _spacy_answer(text), text
+    for text in ("A10Gx", "Cortex-A-based", "a10g", "CORTEX-A"):  # other spellings
+        fast = hwtokens.confirmed(text)
+        assert fast is None or fast == _spacy_answer(text), text
