@@ -284,13 +284,10 @@ def default_sources(
     rebuild-pdfs` writes)."""
     import os
 
-    gold_dir = Path(__file__).parent / "gold"
+    from extractors.gold import paper_sources
+
     pmlr = gold_pdfs or Path(os.environ.get("GREENLENS_GOLD_PDFS", "../gold-pdfs"))
-    return [
-        GoldSource(gold_dir / "papers.jsonl", Path(shared_corpus) / "pdfs"),
-        GoldSource(gold_dir / "papers_pmlr.jsonl", pmlr),
-        GoldSource(gold_dir / "papers_pmlr_r4.jsonl", pmlr),
-    ]
+    return [GoldSource(g, p) for g, p in paper_sources(Path(shared_corpus) / "pdfs", pmlr)]
 
 
 def _manifest_venues(pdfs_dir: Path) -> dict[str, str]:

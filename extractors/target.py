@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from extractors.gold import GOLD_DIR, PAPER_FILES
 from extractors.schema import TARGETS
 
 if TYPE_CHECKING:  # sklearn is imported lazily: it is slow to load
@@ -30,11 +31,7 @@ if TYPE_CHECKING:  # sklearn is imported lazily: it is slow to load
 MODEL_PATH = Path(__file__).parent / "models" / "target.json"
 GOLD_ABSTRACTS = Path(__file__).parent / "gold" / "abstracts.jsonl"
 GOLD_ABSTRACTS_WIDE = Path(__file__).parent / "gold" / "abstracts_wide.jsonl"
-GOLD_PAPERS = (
-    Path(__file__).parent / "gold" / "papers.jsonl",
-    Path(__file__).parent / "gold" / "papers_pmlr.jsonl",
-    Path(__file__).parent / "gold" / "papers_pmlr_r4.jsonl",
-)
+GOLD_PAPERS = tuple(GOLD_DIR / name for name in PAPER_FILES)
 METHOD = "tfidf+lexicon-mlogreg:target/v4"  # v4: one 4-way head, venue-CV biases, lexicon v2
 _VECTORIZER_ARGS = {
     "ngram_range": (1, 2),

@@ -21,6 +21,13 @@ def _need(path: Path) -> Path:
     return path
 
 
+def need_dir(path: Path, what: str) -> Path:
+    """`path` if it is a folder, else skip the test naming `what` is absent there."""
+    if not path.is_dir():
+        pytest.skip(f"needs {what} at {path}; absent here")
+    return path
+
+
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
     """../shared (skips the test where it is absent)."""

@@ -4,10 +4,8 @@ agree as documented, and the draws reproduce from the volumes' clones."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pytest
-from conftest import REPO
+from conftest import REPO, need_dir
 
 from extractors.gold.agreement import compare, load_gold
 from extractors.gold.pmlr_sample import (
@@ -20,12 +18,6 @@ from extractors.gold.pmlr_sample import (
 from extractors.gold.validate import validate_abstracts, validate_papers
 
 GOLD = REPO / "extractors" / "gold"
-
-
-def _need(path: Path, what: str) -> Path:
-    if not path.is_dir():
-        pytest.skip(f"needs {what} at {path}; absent here")
-    return path
 
 
 def test_pmlr_gold_schema_and_provenance():
@@ -43,7 +35,7 @@ def test_pmlr_gold_schema_and_provenance():
 
 
 def test_pmlr_gold_quotes_are_verbatim_on_their_pages():
-    pdfs = _need(DEFAULT_PDF_DIR, "the rebuilt PMLR gold PDFs (greenlens gold rebuild-pdfs)")
+    pdfs = need_dir(DEFAULT_PDF_DIR, "the rebuilt PMLR gold PDFs (greenlens gold rebuild-pdfs)")
     assert validate_papers(GOLD / "papers_pmlr.jsonl", pdfs) == []
 
 
@@ -72,7 +64,7 @@ def test_second_passes_agree_as_documented():
 def test_pmlr_draw_reproduces_from_the_clones():
     from extractors.gold.pmlr_sample import draw
 
-    repos = _need(
+    repos = need_dir(
         DEFAULT_REPOS_DIR, "clones of the PMLR volumes (vNN/ folders; GREENLENS_PMLR_REPOS)"
     )
     drawn = {(d.volume, d.id) for d in draw(repos) if d.stratum == "random"}

@@ -3,10 +3,7 @@ second pass agrees as documented, and the draw reproduces from the volumes' clon
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-from conftest import REPO
+from conftest import REPO, need_dir
 
 from extractors.gold.agreement import compare, load_gold
 from extractors.gold.pmlr_sample import (
@@ -21,12 +18,6 @@ from extractors.gold.pmlr_sample import (
 from extractors.gold.validate import validate_papers
 
 GOLD = REPO / "extractors" / "gold"
-
-
-def _need(path: Path, what: str) -> Path:
-    if not path.is_dir():
-        pytest.skip(f"needs {what} at {path}; absent here")
-    return path
 
 
 def test_round4_schema_provenance_and_split():
@@ -54,7 +45,7 @@ def test_round4_abstracts_were_never_training_data():
 
 
 def test_round4_quotes_are_verbatim_on_their_pages():
-    pdfs = _need(DEFAULT_PDF_DIR, "the rebuilt PMLR gold PDFs (greenlens gold rebuild-pdfs)")
+    pdfs = need_dir(DEFAULT_PDF_DIR, "the rebuilt PMLR gold PDFs (greenlens gold rebuild-pdfs)")
     assert validate_papers(ROUND4_FILE, pdfs) == []
 
 
@@ -69,7 +60,7 @@ def test_round4_second_pass_covers_a_fifth():
 def test_round4_draw_reproduces_from_the_clones():
     from extractors.gold.pmlr_sample import draw_round4
 
-    repos = _need(
+    repos = need_dir(
         DEFAULT_REPOS_DIR, "clones of the PMLR volumes (vNN/ folders; GREENLENS_PMLR_REPOS)"
     )
     drawn = {(d.volume, d.id) for d in draw_round4(repos)}

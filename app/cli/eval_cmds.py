@@ -133,6 +133,7 @@ def _categories(text: str | None) -> tuple[str, ...] | None:
 def _sources(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...]):
     from corpus.errors import ConfigError
     from extractors.evaluate import GoldSource, default_sources
+    from extractors.gold import pdf_folder
 
     defaults = default_sources(_SHARED_CORPUS)
     if not gold:
@@ -146,10 +147,8 @@ def _sources(gold: tuple[Path, ...], pdfs_dirs: tuple[Path, ...]):
         )
     if pdfs_dirs:
         return [GoldSource(g, p) for g, p in zip(gold, pdfs_dirs)]
-    return [
-        GoldSource(g, defaults[1].pdfs if g.name.startswith("papers_pmlr") else defaults[0].pdfs)
-        for g in gold
-    ]
+    shared_pdfs, pmlr_pdfs = defaults[0].pdfs, defaults[1].pdfs  # papers.jsonl's, PMLR's
+    return [GoldSource(g, pdf_folder(g.name, shared_pdfs, pmlr_pdfs)) for g in gold]
 
 
 def _interval(report, key: str) -> str:

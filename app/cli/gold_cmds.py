@@ -156,6 +156,7 @@ def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
         measure_fulltext,
         write_error_rates,
     )
+    from extractors.gold import paper_sources
     from extractors.gold.corpus_abstracts import load_wide_index
     from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR, default_repos
     from extractors.gold.sample_wide_abstracts import iter_pmlr_posts
@@ -167,13 +168,7 @@ def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
     for need in (pdfs_dir, gold_pdfs, corpus_dir):
         if not Path(need).is_dir():
             raise click.UsageError(f"{need} is not a folder (see --help)")
-    fulltext = measure_fulltext(
-        [
-            (GOLD_DIR / "papers.jsonl", pdfs_dir),
-            (GOLD_DIR / "papers_pmlr.jsonl", gold_pdfs),
-            (GOLD_DIR / "papers_pmlr_r4.jsonl", gold_pdfs),
-        ]
-    )
+    fulltext = measure_fulltext(paper_sources(pdfs_dir, gold_pdfs))
     index = load_wide_index(corpus_dir)
     texts = {k: (r.title, r.abstract) for k, r in index.items()}
     if pmlr_repos:
