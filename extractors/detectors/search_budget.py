@@ -17,7 +17,9 @@ PREFILTER = re.compile(
     r"expected validation|selected from|chosen from|architectures|"
     r"we (?:also )?(?:tried|tested|explored|experimented|swept|varied)|"
     r"optimi[sz]ed over|(?:selected|chose|tried|tested|evaluated|considered|explored) "
-    r"(?:\w+ ){0,2}values|\d sets of|combinations of",
+    r"(?:\w+ ){0,2}values|\d sets of|combinations of|candidates|range of values|"
+    r"optimized in|optimised in|optimized within|were tried|were tested|were explored|"
+    r"was tried|was tested|\{\s*[-−]?\.?\d",
     re.IGNORECASE,
 )
 _SEARCH_CONTEXT = re.compile(
@@ -36,7 +38,8 @@ _METHOD_WORD = re.compile(
     r"tuned (?:the )?[a-z ]{0,40}(?:over|in|from|among)|optimi[sz]ed over|"
     r"search (?:area|range)s?|(?:multiple |different |all )?combinations of|"
     r"(?:selected|chose|tried|tested|evaluated|considered|explored) (?:\w+ ){0,2}values (?:of|for)|"
-    r"(?:select|choos|tun)(?:e|ed|ing) (?:the |our )?hyper-?parameters?",
+    r"(?:select|choos|tun)(?:e|ed|ing) (?:the |our )?hyper-?parameters?|"
+    r"optimi[sz]ed (?:in|within) (?:the )?range|(?:were|was) (?:tried|tested|explored|searched)",
     re.IGNORECASE,
 )
 _HAS_METHOD = matches(_METHOD_WORD)  # bool(_METHOD_WORD.search(text)), cheaper
@@ -44,6 +47,7 @@ _SET_OR_RANGE = re.compile(
     r"\{[^{}]{1,120},[^{}]{1,120}\}|\[[\d.e\-−]+\s*,\s*[\d.e\-−]+\]|"
     r"\bbetween\s+[\d.e\-−]+\s+and\s+[\d.e\-−]+|\bfrom\s+[\d.e\-−]+\s+to\s+"
     r"[\d.e\-−]+|(?:\d[\d.e\-−]*\s*,\s*){2,}(?:and|or)?\s*\d|"
+    r"\d[\d.e\-−]*\s*,\s*\d[\d.e\-−]*\s*,?\s*(?:and|or)\s+\d|"
     r"\brange (?:of )?\[?[\d.e\-−]+\s*(?:,|to|-|–)\s*[\d.e\-−]+|"
     r"∈\s*[\d.e\-−]+\s*,\s*(?:\.\s*){2,3},\s*[\d.e\-−]+",
     re.IGNORECASE,
@@ -152,6 +156,120 @@ _OWN_TUNING = re.compile(
 )
 
 
+# A set of values and the verb that chooses among them, in one clause ("the number of layers
+# was chosen from {2, 3, 4}", "we searched the best learning rate in the set {..}", "we
+# optimize over k ∈ {1, ..., 19} by cross-validation"): ANNOTATION.md's "selected from
+# {0.1, 0.3, 0.5}". No hyperparameter word is needed: the verb governs the set.
+_CHOICE_VERB = re.compile(
+    r"\b(?:cho(?:o?se|sen|osing)|select(?:ed|ing)?|pick(?:ed|ing)?|search(?:ed|ing)?|"
+    r"tun(?:e|ed|ing)|optimi[sz](?:e|ed|ing)|sweep(?:ing)?|swept|grid[- ]search(?:ed)?|"
+    r"(?:tried|tested|explored|considered|varied|vary|varying)(?= [^.;]{0,60}"
+    r"(?:hyper-?param|learning rates?|\blr\b|batch sizes?|dropout|weight decay|regulari[sz]|"
+    r"momentum|step ?sizes?)))\b",
+    re.IGNORECASE,
+)
+# verb ... preposition ... set, within one clause
+_CHOICE_GAP = re.compile(
+    r"[^.;:]{0,80}?(?:\bfrom\b|\bamong\b|\bin\b|\bover\b|∈|\bwithin\b|\bof\b)[^.;:]{0,40}?$"
+)
+# an assignment ("we choose the support to be {1, ..., 50}") or a random draw, not a choice
+_GAP_VETO = re.compile(
+    r"\bto be\b|at random|randomly|uniformly|\bsampled?\b|\bdrawn\b|\bsuch that\b", re.IGNORECASE
+)
+# an index running over a set ("a_i = 4^i, i ∈ {-1, 0, 4}"), not a value tried
+_INDEX = re.compile(r"\b[ijl]\s*∈\s*$")
+# "chosen from/among/over a set": a choice among values; a bare "we choose π ∈ {..}" may
+# name the settings that were run, so it needs a hyperparameter or a selection named
+_CHOICE_PREP = re.compile(
+    r"\b(?:from|among|over|within)\b[^∈]*$|\bin (?:the )?(?:set|range|grid)\b|"
+    r"\bsearched\b[^∈]*\bin\b",
+    re.IGNORECASE,
+)
+_SELECTION_CUE = re.compile(
+    r"\bbest\b|validat|\bfor each (?:experiment|dataset|task|method)\b|\btuned?\b|grid",
+    re.IGNORECASE,
+)
+_NUM_SET = re.compile(r"\{([^{}]{1,120},[^{}]{1,120})\}")
+_NUM_MEMBER = re.compile(
+    r"^[-−]?(?:\d[\d.,]*(?:[eE×x·][-−]?\d+)?(?:[−-]\d+)?|\d*\.\d+)(?:%|[kKMB])?$|"
+    r"^\d+/\d+$"
+)
+_ELLIPSES = ("...", "…", ". . .", "..", "· · ·")
+
+
+def _numeric_set(inner: str) -> bool:
+    """At least two numeric members (ellipses allowed), none a symbol: values tried."""
+    members = [x.strip() for x in inner.split(",") if x.strip() and x.strip() not in _ELLIPSES]
+    if len(members) < 2 or set(members) <= {"0", "1"}:
+        return False
+    return all(_NUM_MEMBER.match(x.replace(" ", "")) for x in members)
+
+
+def _choice_set(text: str) -> int | None:
+    """Where a choice or search verb governs a numeric set in the same clause, else None."""
+    if "{" not in text:
+        return None
+    for m in _NUM_SET.finditer(text):
+        if not _numeric_set(m.group(1)):
+            continue
+        start = max(0, m.start() - 140)
+        before = text[start : m.start()]
+        for v in reversed(list(_CHOICE_VERB.finditer(before))):
+            gap = before[v.start() :]
+            if not _CHOICE_GAP.match(gap) or _GAP_VETO.search(gap) or _INDEX.search(gap):
+                continue
+            if _CHOICE_PREP.search(gap) or _HP_CONTEXT.search(text) or _SELECTION_CUE.search(text):
+                return start + v.start()
+    return None
+
+
+# A count of values or candidates tried, with the selection that used them ("by
+# cross-validation using ten candidates", "we tried three different values for ...").
+_VALUES_COUNT = re.compile(
+    r"(?<![\w.])(?P<num>\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|"
+    r"hundred)\s+(?:different\s+|candidate\s+|possible\s+)?(?:values|candidates|settings)\b",
+    re.IGNORECASE,
+)
+_COUNT_SELECTION = re.compile(
+    r"cross[- ]?validat|on (?:the |a )?(?:held-out |separate )?validation|using (?:the |a )?"
+    r"validation|model selection|grid[- ]search|random search|\btun(?:e|ed|ing)\b|"
+    r"\bwe (?:also )?(?:tried|tested|explored|considered)\b",
+    re.IGNORECASE,
+)
+# the values of an experiment's conditions or repetitions, not of a search
+_COUNT_VETO = re.compile(
+    r"averag|repeat|seeds?\b|independent (?:runs|trials)|\bsimulat", re.IGNORECASE
+)
+_WORD_COUNTS = {
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "twelve": 12,
+    "twenty": 20,
+    "fifty": 50,
+    "hundred": 100,
+}
+
+
+def _values_count(text: str) -> tuple[int, float] | None:
+    """(offset, number) of values/candidates tried where the sentence names the selection."""
+    low = text.lower()
+    if "values" not in low and "candidates" not in low and "settings" not in low:
+        return None
+    if not (m := _VALUES_COUNT.search(text)):
+        return None
+    if not _COUNT_SELECTION.search(text) or _COUNT_VETO.search(text):
+        return None
+    num = m.group("num").lower()
+    return m.start(), float(_WORD_COUNTS[num] if num in _WORD_COUNTS else int(num))
+
+
 def _hit(unit: TextUnit) -> tuple[float, Evidence, str] | None:
     """The unit's evidence, its weight and its kind: "evp", "count" (a number of trials),
     "space" (values or a grid tried), "budget" (tuning compute) or "caption"."""
@@ -163,6 +281,12 @@ def _hit(unit: TextUnit) -> tuple[float, Evidence, str] | None:
     tried = _WE_TRIED.search(text)
     if tried and _VALUE_LIST.search(text):
         return 1.2, common.evidence_from(unit, tried.start()), "space"
+    if (at := _choice_set(text)) is not None and not (
+        _NOT_HP_SEARCH.search(text) or _NOT_SEARCH_RANGE.search(text)
+    ):
+        return 1.5, common.evidence_from(unit, at), "space"
+    if (count := _values_count(text)) is not None and not _NOT_HP_SEARCH.search(text):
+        return 1.5, common.evidence_from(unit, count[0], count[1], "trials"), "count"
     searching = bool(_SEARCH_CONTEXT.search(text))
     method = _HAS_METHOD(text)
     if not searching and not method and not _ARCH_SEARCH.search(text):
@@ -234,8 +358,82 @@ def _studies_search(units: Sequence[TextUnit]) -> bool:
     return any(u.section in ("front", "abstract") and _STUDIES_SEARCH.search(u.text) for u in units)
 
 
+# A search space spread over units: a table of hyperparameters whose caption or header names
+# the search, with value sets in its rows; or a sentence saying an own search was done
+# followed by a hyperparameter's value set ("We tuned the hyperparameters by grid search on
+# the validation set." + "The learning rate ∈ {1e-3, 1e-4} ...").
+_TABLE_SEARCH = re.compile(
+    r"search(?:ed)? (?:space|range|grid|values?)|\branges?\b|\bgrid\b|sweep|tuned over|"
+    r"values (?:tried|explored|tested|searched|considered)|candidate values|\bsearched\b",
+    re.IGNORECASE,
+)
+_HP_WORD = re.compile(
+    r"hyper-?param|learning rates?|\blr\b|batch sizes?|dropout|weight decay|regulari[sz]|"
+    r"momentum",
+    re.IGNORECASE,
+)
+_ROW_VALUES = re.compile(
+    r"\{\s*[-−]?\.?\d[^{}]{0,100},[^{}]*\}|\[\s*[-−]?[\d.]+(?:e-?\d+)?\s*,\s*[\d.e\-−]+\s*\]"
+)
+_SEARCH_DONE = re.compile(
+    r"grid[- ]search|random search|hyper-?parameters? (?:were|was|are|is) (?:\w+ )?"
+    r"(?:tuned|selected|chosen|optimi[sz]ed|searched)|(?:tuned|selected|chosen|optimi[sz]ed) "
+    r"(?:\w+ ){0,3}(?:on|using|by|via|with) (?:the |a )?(?:\w+ )?(?:validation|cross-?validation|"
+    r"held-out|dev(?:elopment)?) |hyper-?parameter (?:search|tuning|sweep)|"
+    r"\bwe (?:tune|tuned|searched|swept)\b",
+    re.IGNORECASE,
+)
+
+
+def _spread_hits(
+    units: Sequence[TextUnit], heads: list[TextUnit], searches: list[TextUnit]
+) -> list[tuple[float, Evidence]]:
+    """Evidence of a search space spread over units, among all `units`: candidate captions
+    and table lines (`heads`), candidate sentences (`searches`)."""
+    out: list[tuple[float, Evidence]] = []
+    heads = [u for u in heads if _TABLE_SEARCH.search(u.text) and _HP_WORD.search(u.text)]
+    if heads:
+        valued = {
+            u.page
+            for u in units
+            if u.kind == "table" and u.section != "references" and _ROW_VALUES.search(u.text)
+        }
+        out += [
+            (1.2, common.evidence_from(h))
+            for h in heads
+            if h.page in valued and not common.is_related_work(h.text)
+        ]
+    for unit in searches:
+        if not (m := _SEARCH_DONE.search(unit.text)) or _NOT_HP_SEARCH.search(unit.text):
+            continue
+        if common.is_related_work(unit.text):
+            continue
+        i = next(k for k, u in enumerate(units) if u is unit)
+        for nxt in units[i + 1 : i + 3]:
+            if (
+                nxt.page == unit.page
+                and nxt.section == unit.section
+                and _HP_WORD.search(nxt.text)
+                and any(_numeric_set(s.group(1)) for s in _NUM_SET.finditer(nxt.text))
+            ):
+                out.append((1.2, common.evidence_from(unit, m.start())))
+                break
+    return out
+
+
 def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether the paper says how many configurations were tried, or the searched grid."""
     joined = common.join_continuations(units)
-    score = _score_search_paper if _studies_search(joined) else _score
-    return common.run("search_budget", joined, PREFILTER, score, METHOD)
+    search_paper = _studies_search(joined)
+    score = _score_search_paper if search_paper else _score
+    found: list[tuple[float, Evidence]] = []
+    heads: list[TextUnit] = []  # captions and table lines, for a table of searched values
+    searches: list[TextUnit] = []  # sentences, for a search followed by its values
+    for unit in common.candidates(joined, PREFILTER):
+        if (hit := score(unit)) is not None:
+            found.append(hit)
+        elif not found and not search_paper:
+            (searches if unit.kind == "sentence" else heads).append(unit)
+    if not found and (heads or searches):
+        found = _spread_hits(joined, heads, searches)
+    return common.result("search_budget", found, METHOD)
