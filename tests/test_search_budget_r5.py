@@ -149,3 +149,15 @@ def test_a_search_paper_does_not_join_its_own_search_and_values():
     # D2: in a paper that proposes a search, its search space is the method
     abstract = _unit("We propose a Bayesian optimization method for tuning.", "abstract", 1)
     assert not search_budget.detect([abstract, _unit(SEARCH), _unit(VALUES)]).reported
+
+
+def test_a_search_paper_still_counts_the_tuning_of_its_competitors():
+    # D2 keeps a search paper's tuning of the methods it compares against
+    abstract = _unit("We propose a Bayesian optimization method for robot control.", "abstract", 1)
+    tuned = _unit(
+        "For a fair comparison, we tried three different values for the exploration "
+        "parameter of CMA-ES."
+    )
+    own = _unit("We tried three different values for the exploration parameter of our method.")
+    assert search_budget.detect([abstract, tuned]).reported
+    assert not search_budget.detect([abstract, own]).reported

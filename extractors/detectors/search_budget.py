@@ -151,7 +151,8 @@ _SPACE_SIZE = re.compile(
 )
 _OWN_TUNING = re.compile(
     r"\bbaselines\b|baselines'|(?:each|every|all) (?:the )?baselines?|competing (?:methods|models)|"
-    r"compared (?:methods|models)",
+    r"compared (?:methods|models)|fair comparison|competitors|for (?:each|every|all) (?:the )?"
+    r"(?:other )?(?:methods|algorithms|competitors)",
     re.IGNORECASE,
 )
 
