@@ -16,14 +16,17 @@ text without opening a PDF.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from corpus.store import Store
 from extractors.card import PaperReport
-from extractors.extract_pdf import analyse_task
-from extractors.isolate import Limits, run_isolated
+from extractors.extract_pdf import PaperAnalysis, analyse_document, analyse_task
+from extractors.isolate import Limits, can_run_inline, run_inline, run_isolated
+from extractors.pagecache import UnitCache
 from extractors.runner import (
     EXTRACTOR_VERSION,
     ExtractSummary,
@@ -48,19 +51,79 @@ __all__ = [
 ]
 
 
+# A re-detection from stored documents of at most this much work (pages x categories
+# re-run, ~0.3 ms of CPU each) runs in the driver: starting a fork server and its workers
+# costs ~1 s of CPU, more than the work itself; bigger ones are worth the cores.
+INLINE_WORK = 8000
+_PAGES_GUESS = 15  # a paper whose page count the store lacks
+
+
 @dataclass(frozen=True)
 class LocalPool:
-    """Isolated worker processes on this machine (default: one per core)."""
+    """Isolated worker processes on this machine (default: one per core); a small
+    re-detection from stored documents runs in this process (`inline_work`, 0: never)."""
 
     workers: int | None = None
     recorded: bool = False  # the runner writes the outcomes
+    inline_work: int = INLINE_WORK
 
     def outcomes(self, plan: Plan, ctx: RunContext, store: Store) -> Iterator[list[Outcome]]:
         """Each PDF's outcomes as its worker finishes."""
         n = max(1, min(self.workers or os.cpu_count() or 1, len(plan.tasks) or 1))
         tasks = [(sha, task_args((sha, args), ctx)) for sha, args in plan.tasks]
-        for sha, result in run_isolated(analyse_task, tasks, workers=n, limits=ctx.limits):
-            yield [classify(row, result, ctx.version, ctx) for row in plan.papers_of[sha]]
+        if self.inline(plan, ctx, n):
+            tasks, stored = [], tasks
+            for sha, result in run_inline(analyse_stored, stored, limits=ctx.limits):
+                if result is None:  # no readable stored document: a worker parses it
+                    tasks.append((sha, task_args((sha, _task_of(plan, sha)), ctx)))
+                    continue
+                yield [classify(row, result, ctx.version, ctx) for row in plan.papers_of[sha]]
+        if tasks:
+            n = max(1, min(n, len(tasks)))
+            for sha, result in run_isolated(analyse_task, tasks, workers=n, limits=ctx.limits):
+                yield [classify(row, result, ctx.version, ctx) for row in plan.papers_of[sha]]
+
+    def inline(self, plan: Plan, ctx: RunContext, workers: int) -> bool:
+        """Whether this plan runs in this process: only re-detections (no full analysis),
+        from stored documents, small enough (or one worker anyway), where a time limit can
+        be applied (extractors.isolate.can_run_inline)."""
+        if not (ctx.text_cache and plan.tasks and self.inline_work > 0):
+            return False
+        work = 0
+        for sha, _ in plan.tasks:
+            need = plan.redo.get(sha)
+            if need is None or need.full:
+                return False
+            pages = plan.papers_of[sha][0].get("pages") or _PAGES_GUESS
+            work += pages * max(1, len(need.categories or ()))
+        return (workers == 1 or work <= self.inline_work) and can_run_inline()
+
+
+def _task_of(plan: Plan, sha: str) -> tuple[Any, ...]:
+    return next(args for s, args in plan.tasks if s == sha)
+
+
+def analyse_stored(
+    path: str,
+    title: str | None,
+    abstract: str | None,
+    sha256: str | None,
+    text_root: str | None,
+    categories: Sequence[str] | None,
+    target: bool = True,
+) -> PaperAnalysis | None:
+    """analyse_task's re-detection from the stored analysed document alone; None when
+    there is none (it never reads page text or opens the PDF: it runs in the driver)."""
+    if not (sha256 and text_root):
+        return None
+    started = time.perf_counter()
+    doc = UnitCache(text_root).get(sha256, os.path.basename(path))
+    if doc is None:
+        return None
+    result = analyse_document(
+        doc, title=title, abstract=abstract, categories=categories, target=target
+    )
+    return replace(result, seconds=time.perf_counter() - started, from_cache=True)
 
 
 def extract_store(

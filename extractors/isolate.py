@@ -13,6 +13,7 @@ import multiprocessing
 import os
 import resource
 import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -69,23 +70,9 @@ def _worker_main(conn, func: Callable, memory_mb: int | None) -> None:
         fatal = False
         try:
             message = ("ok", key, func(*args))
-        except PDFError as exc:
-            message = ("err", key, exc)
-        except MemoryError:
-            message = (
-                "err",
-                key,
-                PDFError(f"over the memory limit ({memory_mb} MiB)", reason="memory"),
-            )
-            fatal = True  # the heap may be in a bad state: start afresh
         except Exception as exc:  # noqa: BLE001 - any bug or engine error is one record
-            tb = traceback.extract_tb(exc.__traceback__)
-            where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
-            message = (
-                "err",
-                key,
-                PDFError(f"corrupt PDF: {type(exc).__name__}: {exc}{where}", reason="corrupt"),
-            )
+            message = ("err", key, _task_error(exc, memory_mb))
+            fatal = isinstance(exc, MemoryError)  # the heap may be in a bad state: start afresh
         try:
             conn.send((*message, fatal))
         except MemoryError:
@@ -104,6 +91,18 @@ def _worker_main(conn, func: Callable, memory_mb: int | None) -> None:
             )
         if fatal:
             return
+
+
+def _task_error(exc: Exception, memory_mb: int | None) -> PDFError:
+    """The error record of a task that raised `exc`."""
+    if isinstance(exc, PDFError):
+        return exc
+    if isinstance(exc, MemoryError):
+        limit = f" ({memory_mb} MiB)" if memory_mb else ""
+        return PDFError(f"over the memory limit{limit}", reason="memory")
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" at {os.path.basename(tb[-1].filename)}:{tb[-1].lineno}" if tb else ""
+    return PDFError(f"corrupt PDF: {type(exc).__name__}: {exc}{where}", reason="corrupt")
 
 
 class _Worker:
@@ -235,3 +234,76 @@ def _receive(worker: _Worker):
 def _retire(pool: list[_Worker], worker: _Worker, *, kill: bool = False) -> None:
     pool.remove(worker)
     worker.stop(kill=kill)
+
+
+class _Expired(BaseException):
+    """Raised by the timer inside a task run in this process (a BaseException, so a task's
+    own `except Exception` cannot swallow it)."""
+
+
+def can_run_inline() -> bool:
+    """True where run_inline can apply its time limit: the main thread, and no periodic
+    timer (a one-shot timer already set, like pytest-timeout's, still fires on time)."""
+    return (
+        threading.current_thread() is threading.main_thread()
+        and signal.getitimer(signal.ITIMER_REAL)[1] == 0
+    )
+
+
+def run_inline(
+    func: Callable, tasks: Iterable[tuple[Any, tuple]], *, limits: Limits | None = None
+) -> Iterator[tuple[Any, Any]]:
+    """Yield (key, result or PDFError) for each (key, args) task, run in this process.
+
+    Only for work that opens no PDF (a re-detection from stored text: pure Python on text
+    that was parsed within the limits): no process is started, the time limit holds
+    (SIGALRM interrupts Python code and regular expressions alike), the memory limit does
+    not (it would bind this process). Needs can_run_inline()."""
+    limits = limits or Limits()
+    if not can_run_inline():
+        raise RuntimeError("run_inline needs the main thread and no periodic timer")
+    left = signal.getitimer(signal.ITIMER_REAL)[0]
+    outer = time.monotonic() + left if left else None  # the deadline of a timer already set
+    task: float | None = None  # the running task's deadline
+    previous = signal.getsignal(signal.SIGALRM)
+
+    def arm() -> None:
+        ends = [d for d in (task, outer) if d is not None]
+        signal.setitimer(signal.ITIMER_REAL, max(1e-6, min(ends) - time.monotonic()) if ends else 0)
+
+    def expire(signum, frame) -> None:
+        nonlocal outer
+        now = time.monotonic()
+        if task is not None and now >= task:
+            raise _Expired
+        if outer is not None and now >= outer:  # the earlier timer's turn: its handler runs
+            outer = None
+            arm()
+            if callable(previous):
+                previous(signum, frame)
+            elif previous == signal.SIG_DFL:
+                signal.signal(signal.SIGALRM, signal.SIG_DFL)
+                signal.raise_signal(signal.SIGALRM)
+            return
+        arm()
+
+    signal.signal(signal.SIGALRM, expire)
+    try:
+        for key, args in tasks:
+            try:
+                task = time.monotonic() + limits.timeout_s
+                arm()
+                try:
+                    result = func(*args)
+                finally:
+                    task = None
+                    arm()
+            except _Expired:
+                result = PDFError(f"timeout: took over {limits.timeout_s:g} s", reason="timeout")
+            except Exception as exc:  # noqa: BLE001 - any bug is one record, as in a worker
+                result = _task_error(exc, None)
+            yield key, result
+    finally:
+        task = None
+        signal.signal(signal.SIGALRM, previous)
+        arm()

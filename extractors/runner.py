@@ -192,7 +192,7 @@ def plan(
     """The work of one run (see Plan and the module doc); `versions`: current_versions()."""
     cat_versions, tgt_version = versions or current_versions()
     rows = store.fetch_dicts(
-        "SELECT p.id, p.pdf_sha256, p.title, p.abstract, p.venue, p.year, "
+        "SELECT p.id, p.pdf_sha256, p.title, p.abstract, p.venue, p.year, p.pages, "
         "e.extractor_version, e.status AS extraction_status, e.error AS extraction_error, "
         "e.target, e.target_method, e.target_version, f.category_versions "
         "FROM papers p LEFT JOIN extractions e ON e.paper_id = p.id "

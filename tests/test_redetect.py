@@ -224,3 +224,124 @@ def test_extract_says_what_it_reran(tmp_path, pdfs_dir, monkeypatch):
     assert "3 extracted" in again.output
     assert "3 of them re-detected" in again.output
     assert "params 3, target 3" in again.output
+
+
+def _spin(seconds: float) -> str:
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    return "late"
+
+
+def _fail(kind: str):
+    if kind == "memory":
+        raise MemoryError
+    raise KeyError("boom")
+
+
+def test_inline_tasks_keep_the_time_limit_and_give_one_record_each():
+    import signal
+
+    from corpus.errors import PDFError
+    from extractors.isolate import Limits, can_run_inline, run_inline
+
+    assert can_run_inline()
+    before = signal.getsignal(signal.SIGALRM)
+    got = dict(
+        run_inline(
+            lambda x: x,
+            [("ok", (1,))],
+            limits=Limits(timeout_s=5),
+        )
+    )
+    assert got == {"ok": 1}
+    slow = dict(run_inline(_spin, [("slow", (10,)), ("quick", (0,))], limits=Limits(0.2)))
+    assert isinstance(slow["slow"], PDFError) and slow["slow"].reason == "timeout"
+    assert slow["quick"] == "late"  # the next task runs with its own limit
+    bad = dict(run_inline(_fail, [("key", ("key",)), ("mem", ("memory",))]))
+    assert (bad["key"].reason, bad["mem"].reason) == ("corrupt", "memory")
+    assert "KeyError" in str(bad["key"])
+    assert signal.getsignal(signal.SIGALRM) == before
+
+
+def test_an_earlier_timer_still_fires_during_inline_tasks():
+    import signal
+
+    from extractors.isolate import Limits, run_inline
+
+    class Outer(BaseException):
+        pass
+
+    def outer(signum, frame):
+        raise Outer
+
+    before = signal.signal(signal.SIGALRM, outer)
+    left = signal.setitimer(signal.ITIMER_REAL, 0.3)[0]  # pytest-timeout's, if it runs
+    try:
+        with pytest.raises(Outer):
+            list(run_inline(_spin, [("slow", (5,))], limits=Limits(timeout_s=60)))
+        assert signal.getsignal(signal.SIGALRM) is outer
+        signal.setitimer(signal.ITIMER_REAL, 30)
+        assert list(run_inline(_spin, [("quick", (0,))])) == [("quick", "late")]
+        assert 29 < signal.getitimer(signal.ITIMER_REAL)[0] <= 30  # kept running
+    finally:
+        signal.signal(signal.SIGALRM, before)
+        signal.setitimer(signal.ITIMER_REAL, left)
+
+
+def _plan(redo_of: dict, pages: int = 10) -> runner.Plan:
+    tasks = [(sha, ("x.pdf", None, None, None, True)) for sha in redo_of]
+    papers = {sha: [{"id": sha, "pages": pages}] for sha in redo_of}
+    return runner.Plan([], [], tasks, papers, [], dict(redo_of))
+
+
+def test_what_runs_in_the_driver():
+    from pathlib import Path
+
+    from extractors.isolate import Limits
+
+    ctx = runner.RunContext("v", Path("."), Limits())
+    pool = batch.LocalPool(2, inline_work=100)
+    one = Redo(("runtime",), False)
+    assert pool.inline(_plan({"a": one, "b": Redo((), True)}), ctx, 2)
+    assert not pool.inline(_plan({"a": one, "b": FULL}), ctx, 2)  # a full analysis
+    assert not pool.inline(_plan({"a": Redo(("runtime", "params"), False)}, 60), ctx, 2)
+    assert pool.inline(_plan({"a": Redo(("runtime", "params"), False)}, 60), ctx, 1)
+    assert not batch.LocalPool(2, inline_work=0).inline(_plan({"a": one}), ctx, 2)
+    no_text = runner.RunContext("v", Path("."), Limits(), text_cache=False)
+    assert not pool.inline(_plan({"a": one}), no_text, 2)
+
+
+@pytest.mark.shared
+def test_redetection_in_the_driver_equals_the_pool(store, tmp_path, pdfs_dir, monkeypatch):
+    pdf_cache = _fill(store, tmp_path, pdfs_dir)
+    batch.extract_store(store, pdf_cache.root, workers=2, progress=False)
+    units = UnitCache(pdf_cache.root)
+    sha = store.scalar("SELECT pdf_sha256 FROM papers WHERE id = 'p1'")
+    units.path_for(sha).unlink()  # no stored document: that paper goes to a worker
+    started = []
+    real_pool = batch.run_isolated
+
+    def pool(func, tasks, **kw):
+        tasks = list(tasks)
+        started.extend(t[0] for t in tasks)
+        return real_pool(func, tasks, **kw)
+
+    monkeypatch.setattr(batch, "run_isolated", pool)
+    _bumped(monkeypatch, ("runtime", "hardware"), target=True)
+    inline = runner.run_extraction(store, pdf_cache.root, batch.LocalPool(2), progress=False)
+    assert (inline.extracted, inline.redetected, inline.errors) == (3, 3, 0)
+    assert started == [sha]  # only the paper without a stored document left the driver
+    in_driver = store.fetch_dicts(ROWS)
+
+    store.execute("UPDATE findings SET category_version = 'old' WHERE category = 'runtime'")
+    store.execute("UPDATE findings SET evidence = 'stale' WHERE category = 'runtime'")
+    store.execute("UPDATE extractions SET target_version = 'old', target = 'stale'")
+    started.clear()
+    pooled = runner.run_extraction(
+        store, pdf_cache.root, batch.LocalPool(2, inline_work=0), progress=False
+    )
+    assert (pooled.extracted, pooled.redetected, len(started)) == (3, 3, 3)
+    assert store.fetch_dicts(ROWS) == in_driver
