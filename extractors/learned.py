@@ -28,6 +28,7 @@ from pathlib import Path
 from extractors.detectors import common
 from extractors.document import Document, TextUnit
 from extractors.findings import Evidence, Finding
+from extractors.regexgate import TextIndex
 
 MODEL_PATH = Path(__file__).parent / "models" / "units.json"
 METHOD = "learned-units/v1"
@@ -208,8 +209,9 @@ def gate(category: str):
 
 
 @lru_cache(maxsize=16)
-def _gate(category: str):
-    return gate(category)
+def _extra(category: str) -> re.Pattern | None:
+    pattern = GATES[category][1]
+    return re.compile(pattern) if pattern else None
 
 
 def context_texts(units: Sequence[TextUnit]) -> list[str]:
@@ -289,13 +291,17 @@ def candidates(
     category: str, units: Sequence[TextUnit], texts: Sequence[str], rule_texts: set[tuple[int, str]]
 ) -> list[tuple[int, bool]]:
     """(index, rule hit) of the units the category's classifier scores."""
-    passes = _gate(category)
+    keywords, _ = GATES[category]
+    extra = _extra(category)
+    # the texts holding a keyword, found in one pass per keyword over the whole document:
+    # the same as gate(category)'s per-text test, far cheaper on ~40 keywords
+    holding = TextIndex(texts).holding(tuple(keywords))
     out = []
     for i, (unit, text) in enumerate(zip(units, texts)):
         if unit.section == "references":
             continue
         hit = _rule_hit(unit, rule_texts)
-        if hit or passes(text):
+        if hit or i in holding or (extra is not None and extra.search(text)):
             out.append((i, hit))
     return out
 

@@ -250,6 +250,28 @@ def test_candidates_are_the_units_a_test_per_unit_selects(pdfs_dir):
             assert list(common.candidates(list(units), pat, gate)) == want  # no shared index
 
 
+@pytest.mark.shared
+def test_learned_candidates_are_the_units_its_gate_passes(pdfs_dir):
+    from extractors import learned
+    from extractors.layout import build_document
+    from extractors.pdftext import read_pdf
+
+    names = ["arxiv2017-howard-mobilenets.pdf", "mirror/proceedings.mlr.press/v48/achim16.pdf"]
+    for name in names:
+        units = build_document(read_pdf(pdfs_dir / name)).units
+        texts = learned.context_texts(units)
+        rule = {(units[5].page, units[5].text)}
+        for category in learned.GATES:
+            passes = learned.gate(category)
+            want = [
+                (i, learned._rule_hit(u, rule))
+                for i, (u, t) in enumerate(zip(units, texts, strict=True))
+                if u.section != "references" and (learned._rule_hit(u, rule) or passes(t))
+            ]
+            assert learned.candidates(category, units, texts, rule) == want, category
+            assert want, category
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     st.lists(
