@@ -295,7 +295,8 @@ def candidates(
     extra = _extra(category)
     # the texts holding a keyword, found in one pass per keyword over the whole document:
     # the same as gate(category)'s per-text test, far cheaper on ~40 keywords
-    holding = TextIndex(texts).holding(tuple(keywords))
+    refs = (i for i, u in enumerate(units) if u.section == "references")
+    holding = TextIndex(texts, skip=refs).holding(tuple(keywords))
     out = []
     for i, (unit, text) in enumerate(zip(units, texts)):
         if unit.section == "references":

@@ -388,19 +388,31 @@ _FEW = 4  # under 1/_FEW of a document's texts are tested one by one
 class TextIndex:
     """One document's texts, lower-cased once and joined, so that the texts holding any of
     a set of substrings are found with one `str.find` pass per substring instead of a
-    test per text (the same answers as `any(n in text.lower() for n in needles)`)."""
+    test per text (the same answers as `any(n in text.lower() for n in needles)`).
 
-    def __init__(self, texts: Sequence[str]) -> None:
+    Texts at the indices in `skip` (a document's reference list, which no detector reads)
+    are left out of the joined text: `holding` never answers them, and they must not be
+    asked about. Each substring's texts are kept, so sets sharing one search it once."""
+
+    def __init__(self, texts: Sequence[str], skip: Iterable[int] = ()) -> None:
         self.texts = list(texts)
         self.lows = [t.lower() for t in self.texts]
+        self.skipped = frozenset(skip)
         self._joined: dict[bool, tuple[str, list[int]]] = {}
         self._found: dict[tuple[bool, tuple[str, ...]], frozenset[int]] = {}
+        self._each: dict[tuple[bool, str], frozenset[int]] = {}
         self.outside_references: list[int] = list(range(len(self.texts)))  # set by the caller
+
+    def _parts(self, lower: bool) -> list[str]:
+        parts = self.lows if lower else self.texts
+        if self.skipped:
+            parts = ["" if i in self.skipped else p for i, p in enumerate(parts)]
+        return parts
 
     def _join(self, lower: bool) -> tuple[str, list[int]]:
         got = self._joined.get(lower)
         if got is None:
-            parts = self.lows if lower else self.texts
+            parts = self._parts(lower)
             starts, pos = [], 0
             for part in parts:
                 starts.append(pos)
@@ -415,25 +427,34 @@ class TextIndex:
         if got is not None:
             return got
         needles = _minimal(needles)
-        parts = self.lows if lower else self.texts
         if "" in needles:
-            got = frozenset(range(len(parts)))
+            got = frozenset(i for i in range(len(self.texts)) if i not in self.skipped)
         elif any(_SEP in n for n in needles):  # could span two texts: test each text
-            got = frozenset(i for i, p in enumerate(parts) if any(n in p for n in needles))
+            parts = self._parts(lower)
+            got = frozenset(
+                i
+                for i, p in enumerate(parts)
+                if i not in self.skipped and any(n in p for n in needles)
+            )
         else:
+            got = frozenset().union(*(self._holding_one(n, lower) for n in needles))
+        self._found[key] = got
+        return got
+
+    def _holding_one(self, needle: str, lower: bool) -> frozenset[int]:
+        got = self._each.get((lower, needle))
+        if got is None:
             joined, starts = self._join(lower)
             out: set[int] = set()
             n_parts, find = len(starts), joined.find
-            for needle in needles:
-                at = find(needle)
-                while at >= 0:
-                    i = bisect_right(starts, at) - 1
-                    out.add(i)
-                    if i + 1 >= n_parts:
-                        break
-                    at = find(needle, starts[i + 1])
-            got = frozenset(out)
-        self._found[key] = got
+            at = find(needle)
+            while at >= 0:
+                i = bisect_right(starts, at) - 1
+                out.add(i)
+                if i + 1 >= n_parts:
+                    break
+                at = find(needle, starts[i + 1])
+            got = self._each[(lower, needle)] = frozenset(out)
         return got
 
     def traps(self) -> frozenset[int]:

@@ -211,6 +211,12 @@ def test_text_index_finds_what_a_test_per_text_finds(texts):
         assert index.holding(needles, lower=False) == {
             i for i, t in enumerate(texts) if any(n in t for n in needles)
         }
+        # skipped texts (a reference list) are never answered; the others are unchanged
+        skip = set(range(0, len(texts), 2))
+        assert TextIndex(texts, skip=skip).holding(needles) == want - skip, needles
+        assert index.holding(needles[:1]) == (
+            {i for i, t in enumerate(texts) if needles[0] in t.lower()} if needles else set()
+        )  # one needle of a set already searched: answered from that search
     for pat in (
         re.compile(r"flop|mult-?add|\bmacs?\b|\bops\b", re.I),
         re.compile(r"wh\b|\d\s*k?J\b|co2|watt|\d\s*k?W\b|power", re.I),

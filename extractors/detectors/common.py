@@ -108,7 +108,8 @@ def unit_index(units: Sequence[TextUnit]) -> TextIndex:
     (immutable: the detectors all run on the same `doc.units`)."""
     if _LAST_INDEX[0] is units:
         return _LAST_INDEX[1]
-    index = TextIndex([u.text for u in units])
+    refs = [i for i, u in enumerate(units) if u.section == "references"]
+    index = TextIndex([u.text for u in units], skip=refs)
     index.outside_references = [i for i, u in enumerate(units) if u.section != "references"]
     if isinstance(units, tuple):
         _LAST_INDEX[:] = [units, index]
