@@ -10,7 +10,8 @@ corrupt, over the time or memory limit) gets `status = 'error'` and the batch go
 
 Each parsed PDF's page text is kept under `<cache_dir>/pagetext` (extractors.pagecache),
 so when only the detectors or the target model changed, a re-extraction runs from that
-text without opening a PDF.
+text without opening a PDF; a small one runs in this process (`LocalPool.inline`,
+extractors.isolate.run_inline: the time limit holds, no worker is started).
 """
 
 from __future__ import annotations
