@@ -359,7 +359,7 @@ def _cards(examples: list, model) -> dict[str, dict]:
     for ex in examples:
         results = decide(model, ex.units, ex.rules)
         doc = ex.doc
-        target = _target(doc.title, doc.abstract, doc.introduction)[0] if doc else "other"
+        target = _target(doc.title, doc.abstract, doc.introduction, doc=doc)[0] if doc else "other"
         out[ex.file] = {
             "file": ex.file,
             "target": target,

@@ -38,14 +38,19 @@ def layer_of(version: str | None) -> str | None:
 
 @lru_cache(maxsize=1)
 def target_version() -> str:
-    """The target classifier's version: its METHOD and the digest of its shipped model
-    (a retrained model re-runs the target even under the same METHOD)."""
+    """The target classifier's version: its METHOD and the digest of its shipped models,
+    the abstract model and the paper-level stacker (a retrained model re-runs the target
+    even under the same METHOD)."""
     try:
         from extractors.target import METHOD, MODEL_PATH
+        from extractors.target_paper import PAPER_MODEL_PATH
     except ModuleNotFoundError:
         return "target/none"
     try:
-        digest = hashlib.sha256(MODEL_PATH.read_bytes()).hexdigest()[:12]
+        blob = MODEL_PATH.read_bytes()
+        if PAPER_MODEL_PATH.is_file():
+            blob += PAPER_MODEL_PATH.read_bytes()
+        digest = hashlib.sha256(blob).hexdigest()[:12]
     except OSError:
         digest = "none"
     return f"{METHOD}@{digest}"
@@ -95,7 +100,9 @@ def analyse_document(
     }
     label, method = "", ""
     if target:
-        label, method = _target(title or doc.title, abstract or doc.abstract, doc.introduction)
+        label, method = _target(
+            title or doc.title, abstract or doc.abstract, doc.introduction, doc=doc
+        )
     return PaperAnalysis(
         doc.file,
         doc.pages,
@@ -110,13 +117,18 @@ def analyse_document(
     )
 
 
-def _target(title, abstract, introduction) -> tuple[str, str]:
+def _target(title, abstract, introduction, doc: Document | None = None) -> tuple[str, str]:
     try:
         from extractors.target import predict_target
+        from extractors.target_paper import predict_paper
         from extractors.targetfast import predict_fast
     except ModuleNotFoundError:
         return "other", "unavailable"
     try:
+        # with the parsed PDF, the paper-level stacker (None where none is shipped)
+        paper = predict_paper(doc, title, abstract) if doc is not None else None
+        if paper is not None:
+            return paper
         # the same answer without importing scikit-learn/SciPy (seconds of a cold check)
         fast = predict_fast(title, abstract, introduction)
         return fast if fast is not None else predict_target(title, abstract, introduction)

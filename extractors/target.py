@@ -32,6 +32,11 @@ MODEL_PATH = Path(__file__).parent / "models" / "target.json"
 GOLD_ABSTRACTS = Path(__file__).parent / "gold" / "abstracts.jsonl"
 GOLD_ABSTRACTS_WIDE = Path(__file__).parent / "gold" / "abstracts_wide.jsonl"
 GOLD_PAPERS = tuple(GOLD_DIR / name for name in PAPER_FILES)
+# TODO(lead, end of round 5): bump METHOD to target/v5 (the paper stacker of
+# extractors/target_paper.py now decides a PDF's target) together with
+# targetfast.SUPPORTED_METHOD and the "method" field of models/target.json (or rerun
+# `greenlens train-target --no-score-test`); the stacker checks the abstract model's
+# weights, not its METHOD, so it stays valid across the rename.
 METHOD = "tfidf+lexicon-mlogreg:target/v4"  # v4: one 4-way head, venue-CV biases, lexicon v2
 _VECTORIZER_ARGS = {
     "ngram_range": (1, 2),

@@ -265,6 +265,19 @@ def _generalisation(
     default=None,
     help="Where to write the model [default: the shipped extractors/models/target.json].",
 )
+@click.option(
+    "--papers/--no-papers",
+    default=True,
+    show_default=True,
+    help="Also fit the paper-level stacker on the dev gold papers (reads their PDFs) "
+    "and write it beside the model as NAME_paper.json.",
+)
+@click.option(
+    "--gold-pdfs",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="PDFs of the PMLR gold papers [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs].",
+)
 @clean_errors
 def train_target(
     gold: tuple[Path, ...],
@@ -272,9 +285,11 @@ def train_target(
     pmlr_repos: Path | None,
     score_test: bool,
     out: Path | None,
+    papers: bool,
+    gold_pdfs: Path | None,
 ) -> None:
     """Retrain the target classifier on the dev split of the gold abstracts (the gold
-    papers' own abstracts left out)."""
+    papers' own abstracts left out), then the paper-level stacker on the dev gold papers."""
     from extractors.gold.pmlr_sample import default_repos
     from extractors.target import GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE, MODEL_PATH, train
 
@@ -299,6 +314,32 @@ def train_target(
             f"held-out test ({report.n_test}): accuracy {report.test_accuracy:.3f}, "
             f"macro-F1 {report.test_macro_f1:.3f}"
         )
+    if papers:
+        _train_paper_stacker(corpus_dir, gold_pdfs, out or MODEL_PATH)
+
+
+def _train_paper_stacker(corpus_dir: Path, gold_pdfs: Path | None, model: Path) -> None:
+    """Fit the paper-level target stacker on the dev gold papers over `model`'s scores."""
+    from corpus.errors import ConfigError
+    from extractors.evaluate import default_sources, load_examples
+    from extractors.target_paper import train_paper
+
+    examples, errors = load_examples(default_sources(corpus_dir, gold_pdfs), "dev")
+    for file, error in errors:
+        click.echo(f"  error: {file}: {error}", err=True)
+    if len(examples) < 20 or len({ex.target for ex in examples}) < 3:
+        raise ConfigError(
+            f"{len(examples)} dev gold papers read ({len(errors)} unreadable): too few to fit "
+            f"the paper stacker; the abstract model {model} was written, no stacker "
+            "(run with --gold-pdfs, or --no-papers)"
+        )
+    paper_out = model.with_name(f"{model.stem}_paper.json")
+    rep = train_paper(examples, model, paper_out)
+    click.echo(f"paper stacker fitted on {rep.papers} dev papers -> {paper_out}")
+    click.echo(
+        f"leave-one-venue-out on dev papers ({rep.folds} folds): macro-F1 "
+        f"{rep.lovo_macro_f1:.3f}, accuracy {rep.lovo_accuracy:.3f}"
+    )
 
 
 @click.command("train-units")
