@@ -395,7 +395,7 @@ def lovo(
     *,
     bootstrap: int = BOOTSTRAP,
     min_papers: int = 5,
-    c: float = 1.0,
+    c: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[EvalReport, dict]:
     """Leave-one-venue-out on (dev) examples: for each venue, train the unit classifiers on

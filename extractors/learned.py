@@ -7,8 +7,14 @@ category's rule fired on it. A table line is read with its caption and header li
 row of numbers under a "#Params" column carries that column's words. The paper's score is
 its best unit's score, calibrated (Platt, on out-of-fold paper scores) to a probability;
 the paper reports the category when that probability passes the category's threshold
-(chosen on dev by cross-validation). Evidence is the rules' evidence where they fired,
-else the best unit's own verbatim text and page.
+(chosen on dev by out-of-fold cross-validation over venue folds). Evidence is the rules'
+evidence where they fired, else the best unit's own verbatim text and page.
+
+Each learned category has a mode (`MODES`): "learned" (the classifier alone, no rule
+feature), "union" (the rules' answer, plus the classifier's best unit where the rules
+found nothing and its probability passes a high-precision threshold) or "learned+rule"
+(the classifier with the rule hit as a feature); a category absent from the model keeps
+its rules. The modes shipped (`CATEGORY_MODES`) were chosen on the validation split.
 
 Trained on the dev splits of the gold papers only (`greenlens train-units`), shipped as
 JSON (`extractors/models/units.json`): scoring needs no scikit-learn.
@@ -36,7 +42,16 @@ METHOD = "learned-units/v1"
 # learn from: 10 and 1 of 232 dev papers), and those it decides in the shipped model: the
 # ones where it beat the rules under leave-one-venue-out CV on dev (docs/extractors.md).
 CANDIDATE_CATEGORIES = ("runtime", "hardware", "params", "training_curve", "search_budget")
-LEARNED_CATEGORIES = ("hardware",)
+MODES = ("rules", "learned", "union", "learned+rule")
+# The mode per category, chosen by F1 on the validation split among candidates whose C and
+# thresholds were fitted on dev out-of-fold (docs/extractors.md, "Learned layer"); every
+# category not listed keeps its rules. `greenlens train-units` trains exactly these.
+CATEGORY_MODES: dict[str, str] = {"hardware": "learned+rule", "params": "learned+rule"}
+LEARNED_CATEGORIES = tuple(c for c, m in CATEGORY_MODES.items() if m != "rules")
+C_GRID = (0.3, 1.0, 3.0)  # L2 strengths tried per category, chosen by out-of-fold F1 on dev
+# union mode: the classifier adds a paper only above the lowest probability at which it
+# alone was this precise on dev (out-of-fold), so it adds recall without the rules' fit
+UNION_PRECISION = 0.9
 
 # A broad, recall-first keyword gate per category (the classifier decides; the gate only
 # keeps it off units that cannot be evidence). Lower-case substrings, plus a regex.
@@ -195,6 +210,35 @@ _FIGURE = re.compile(r"^\s*(?:figure|fig\.?)\s*[a-z]?\d", re.IGNORECASE)
 _TABLE = re.compile(r"^\s*(?:table|tab\.)\s*[a-z]?\d", re.IGNORECASE)
 RULE = "RULE"
 
+# Number shapes (case kept): "25.6M", "3B", "1e-4", "10^-3", "{0.1, 0.01}", "[1, 10]".
+_NUM = r"[-−]?\d+(?:\.\d+)?"
+_SHAPES = (
+    ("<num>K|M|B|G", re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s?[KMBG]\b")),
+    ("<num>e-<num>", re.compile(r"\d(?:\.\d+)?\s?[eE]\s?[-−]\s?\d+|10\s?\^?\s?[-−]\s?\d")),
+    ("{<num>,<num>}", re.compile(rf"\{{\s*{_NUM}(?:[eE][-−]?\d+)?\s*,\s*{_NUM}")),
+    ("[<num>,<num>]", re.compile(rf"[\[(]\s*{_NUM}(?:[eE][-−]?\d+)?\s*,\s*{_NUM}[^\])]{{0,12}}\]")),
+    ("<num>x<num>", re.compile(r"\d\s?[×x]\s?\d")),
+)
+_MAX_AXIS_WORDS = 12  # an axis title or tick line is short
+_MAX_AXIS_LINES = 6
+
+
+@dataclass(frozen=True)
+class FeatureOptions:
+    """Which optional context the classifier reads (stored in the model file, so scoring
+    uses what training used)."""
+
+    shapes: bool = False  # number-shape tokens (_SHAPES)
+    neighbour: bool = False  # the previous unit's words on the same page, as "prev:" features
+    axis: bool = False  # a figure caption read with its page's short non-prose lines
+
+    def to_dict(self) -> dict[str, bool]:
+        return {"shapes": self.shapes, "neighbour": self.neighbour, "axis": self.axis}
+
+
+# What `greenlens train-units` trains with (chosen on dev out-of-fold; docs/extractors.md).
+FEATURES = FeatureOptions()
+
 
 def gate(category: str):
     """The category's keyword gate as a function of a unit's (context) text."""
@@ -214,17 +258,40 @@ def _extra(category: str) -> re.Pattern | None:
     return re.compile(pattern) if pattern else None
 
 
-def context_texts(units: Sequence[TextUnit]) -> list[str]:
+def _axis_like(unit: TextUnit) -> bool:
+    """A short line that is not prose: how a figure's axis titles and ticks come out."""
+    text = unit.text.rstrip()
+    return (
+        unit.kind != "caption"
+        and len(text.split()) <= _MAX_AXIS_WORDS
+        and not text.endswith(".")
+        and any(c.isalpha() for c in text)
+    )
+
+
+def context_texts(
+    units: Sequence[TextUnit], options: FeatureOptions = FeatureOptions()
+) -> list[str]:
     """Each unit's text as the classifier reads it: a table line with the page's caption
-    before it and its table's first line (the header); other units as they are."""
+    before it and its table's first line (the header); with `options.axis`, a figure
+    caption followed by its page's short non-prose lines (axis titles); other units as
+    they are."""
     out: list[str] = []
     caption = header = None
+    axis: dict[int, str] = {}
+    if options.axis:
+        lines: dict[int, list[str]] = {}
+        for unit in units:
+            if _axis_like(unit):
+                lines.setdefault(unit.page, []).append(unit.text)
+        axis = {page: " | ".join(v[:_MAX_AXIS_LINES]) for page, v in lines.items()}
     for i, unit in enumerate(units):
         if i and unit.page != units[i - 1].page:
             caption = header = None
         if unit.kind == "caption":
             caption, header = unit.text, None
-            out.append(unit.text)
+            extra = axis.get(unit.page) if _FIGURE.match(unit.text) else None
+            out.append(f"{unit.text} || {extra}" if extra else unit.text)
         elif unit.kind == "table":
             if header is None:
                 header = unit.text
@@ -244,8 +311,14 @@ def tokens(text: str) -> list[str]:
     ]
 
 
-def features(unit: TextUnit, text: str) -> set[str]:
-    """A unit's binary features (rule hit excluded): words, bigrams, kind, section, cues."""
+def features(
+    unit: TextUnit,
+    text: str,
+    options: FeatureOptions = FeatureOptions(),
+    previous: str | None = None,
+) -> set[str]:
+    """A unit's binary features (rule hit excluded): words, bigrams, kind, section, cues;
+    with `options`, number shapes and the previous unit's words."""
     toks = tokens(text)
     out = set(toks)
     out.update(f"{a} {b}" for a, b in zip(toks, toks[1:]))
@@ -257,17 +330,29 @@ def features(unit: TextUnit, text: str) -> set[str]:
         out.add("TABCAP")
     if common.is_related_work(unit.text):
         out.add("RELATED")
+    if options.shapes:
+        out.update(name for name, rx in _SHAPES if rx.search(text))
+    if options.neighbour and previous:
+        out.update(f"prev:{t}" for t in tokens(previous) if t not in ("<num>", "<bignum>"))
     return out
+
+
+def _previous(units: Sequence[TextUnit], i: int) -> str | None:
+    """The text of the unit before `i` on the same page, if any."""
+    if i and units[i - 1].page == units[i].page:
+        return units[i - 1].text
+    return None
 
 
 @dataclass
 class CategoryModel:
-    """One category's unit scorer, its Platt calibration and its paper threshold."""
+    """One category's unit scorer, its Platt calibration, its paper threshold and mode."""
 
     weights: dict[str, float]
     bias: float
     platt: tuple[float, float]  # probability = sigmoid(a * best_unit_logit + b)
     threshold: float
+    mode: str = "learned+rule"  # one of MODES other than "rules"
 
     def logit(self, feats: set[str]) -> float:
         w = self.weights
@@ -285,6 +370,7 @@ class UnitModel:
     categories: dict[str, CategoryModel]
     method: str = METHOD
     report: dict = field(default_factory=dict)
+    options: FeatureOptions = FeatureOptions()
 
 
 def candidates(
@@ -321,6 +407,7 @@ def best_unit(
     texts: Sequence[str],
     rule: Finding,
     cache: dict[int, set[str]] | None = None,
+    options: FeatureOptions = FeatureOptions(),
 ) -> tuple[int | None, float]:
     """(index of the best-scoring candidate unit, its logit); (None, -inf) if none.
     `cache` shares unit features between categories."""
@@ -331,7 +418,7 @@ def best_unit(
     for i, hit in candidates(category, units, texts, rule_texts):
         feats = cache.get(i)
         if feats is None:
-            feats = cache[i] = features(units[i], texts[i])
+            feats = cache[i] = features(units[i], texts[i], options, _previous(units, i))
         z = model.logit(feats) + (rule_w if hit else 0.0)
         if z > best_z:
             best, best_z = i, z
@@ -341,20 +428,26 @@ def best_unit(
 def decide(
     model: UnitModel, units: Sequence[TextUnit], rules: dict[str, Finding]
 ) -> dict[str, Finding]:
-    """The rules' results with every learned category decided by its classifier."""
+    """The rules' results with every learned category decided by its classifier in its
+    mode (a "union" category keeps a rule's positive as it is)."""
     if not model.categories:
         return dict(rules)
     kept = [u for u in units if u.section != "references"]
-    texts = context_texts(kept)
+    texts: list[str] | None = None
     out = dict(rules)
     cache: dict[int, set[str]] = {}
     for category, cat_model in model.categories.items():
         rule = rules[category]
-        i, z = best_unit(cat_model, category, kept, texts, rule, cache)
+        if cat_model.mode == "union" and rule.reported:
+            continue
+        if texts is None:
+            texts = context_texts(kept, model.options)
+        i, z = best_unit(cat_model, category, kept, texts, rule, cache, model.options)
         p = cat_model.probability(z) if i is not None else 0.0
         method = f"{model.method}:{category}(p={p:.2f})"
         if p < cat_model.threshold:
-            out[category] = Finding(category, False, (), method)
+            if cat_model.mode != "union":  # union: the rules' negative stands as it is
+                out[category] = Finding(category, False, (), method)
         elif rule.reported:
             out[category] = Finding(category, True, rule.evidence, method)
         else:
@@ -378,8 +471,10 @@ def save(model: UnitModel, path: Path = MODEL_PATH) -> Path:
     payload = {
         "method": model.method,
         "report": model.report,
+        "features": model.options.to_dict(),
         "categories": {
             c: {
+                "mode": m.mode,
                 "bias": round(m.bias, 5),
                 "platt": list(m.platt),
                 "threshold": m.threshold,
@@ -407,10 +502,20 @@ def load_model(path: Path = MODEL_PATH) -> UnitModel:
         return UnitModel({}, "rules-only")
     data = json.loads(p.read_text(encoding="utf-8"))
     cats = {
-        c: CategoryModel(m["weights"], m["bias"], tuple(m["platt"]), m["threshold"])
+        c: CategoryModel(
+            m["weights"],
+            m["bias"],
+            tuple(m["platt"]),
+            m["threshold"],
+            m.get("mode", "learned+rule"),  # files of round 4 had no mode
+        )
         for c, m in data["categories"].items()
     }
-    return UnitModel(cats, data["method"], data.get("report", {}))
+    for c, m in cats.items():
+        if m.mode not in MODES or m.mode == "rules":
+            raise ValueError(f"{p}: category {c} has unknown mode {m.mode!r}")
+    options = FeatureOptions(**data.get("features", {}))
+    return UnitModel(cats, data["method"], data.get("report", {}), options)
 
 
 # ---------------------------------------------------------------- training
@@ -430,15 +535,18 @@ class Example:
     doc: Document | None = None
     _cache: dict = field(default_factory=dict, repr=False)
 
-    def rows(self, category: str) -> tuple[list[set[str]], list[bool]]:
+    def rows(
+        self, category: str, options: FeatureOptions = FeatureOptions()
+    ) -> tuple[list[set[str]], list[bool]]:
         """Candidate units' features (rule hit as RULE) and whether each is gold evidence."""
-        if category not in self._cache:
+        key = (category, options)
+        if key not in self._cache:
             kept = [u for u in self.units if u.section != "references"]
-            texts = context_texts(kept)
+            texts = context_texts(kept, options)
             rule_texts = {(e.page, e.text) for e in self.rules[category].evidence}
             feats, pos = [], []
             for i, hit in candidates(category, kept, texts, rule_texts):
-                f = features(kept[i], texts[i])
+                f = features(kept[i], texts[i], options, _previous(kept, i))
                 if hit:
                     f = f | {RULE}
                 feats.append(f)
@@ -448,8 +556,8 @@ class Example:
                         for page, quote in self.evidence.get(category, ())
                     )
                 )
-            self._cache[category] = (feats, pos)
-        return self._cache[category]
+            self._cache[key] = (feats, pos)
+        return self._cache[key]
 
 
 _WORD = re.compile(r"[a-z0-9]+")
@@ -470,9 +578,16 @@ def quote_matches(unit_text: str, quote: str) -> bool:
     return inter / len(tq) >= 0.7 or (inter / len(tu) >= 0.7 and inter >= 4)
 
 
-def _fit_units(examples: Sequence[Example], category: str, c: float):
+def _fit_units(
+    examples: Sequence[Example],
+    category: str,
+    c: float,
+    options: FeatureOptions = FeatureOptions(),
+    use_rule: bool = True,
+):
     """Logistic regression over candidate units: gold evidence units vs every candidate of
-    papers that do not report the category (other units of reporting papers are unknown)."""
+    papers that do not report the category (other units of reporting papers are unknown).
+    Without `use_rule` the rule hit is not a feature."""
     import numpy as np
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
@@ -481,10 +596,10 @@ def _fit_units(examples: Sequence[Example], category: str, c: float):
     indices: list[int] = []
     indptr, y = [0], []
     for ex in examples:
-        feats, pos = ex.rows(category)
+        feats, pos = ex.rows(category, options)
         for f, p in zip(feats, pos):
             if p or not ex.gold[category]:
-                indices.extend(vocab.setdefault(k, len(vocab)) for k in f)
+                indices.extend(vocab.setdefault(k, len(vocab)) for k in f if use_rule or k != RULE)
                 indptr.append(len(indices))
                 y.append(p)
     if len(set(y)) < 2:
@@ -507,11 +622,27 @@ def _fit_units(examples: Sequence[Example], category: str, c: float):
     return weights, float(clf.intercept_[0])
 
 
-def _paper_logit(weights: dict[str, float], bias: float, ex: Example, category: str) -> float:
-    feats, _ = ex.rows(category)
+def _paper_logit(
+    weights: dict[str, float],
+    bias: float,
+    ex: Example,
+    category: str,
+    options: FeatureOptions = FeatureOptions(),
+) -> float:
+    feats, _ = ex.rows(category, options)
     if not feats:
         return -20.0
     return max(bias + sum(weights.get(f, 0.0) for f in fs) for fs in feats)
+
+
+def _f1(decisions: Sequence[bool], gold: Sequence[bool]) -> tuple[float, float, float]:
+    """(F1, precision, recall) of paper decisions."""
+    tp = sum(d and g for d, g in zip(decisions, gold))
+    fp = sum(d and not g for d, g in zip(decisions, gold))
+    fn = sum(g and not d for d, g in zip(decisions, gold))
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return (2 * tp / (2 * tp + fp + fn) if tp else 0.0), p, r
 
 
 def _best_threshold(probs: Sequence[float], gold: Sequence[bool]) -> float:
@@ -519,51 +650,167 @@ def _best_threshold(probs: Sequence[float], gold: Sequence[bool]) -> float:
     order = sorted(set(probs))
     best_f1, best = -1.0, []
     for t in order:
-        tp = sum(p >= t and g for p, g in zip(probs, gold))
-        fp = sum(p >= t and not g for p, g in zip(probs, gold))
-        fn = sum(p < t and g for p, g in zip(probs, gold))
-        f1 = 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+        f1 = _f1([p >= t for p in probs], gold)[0]
         if f1 > best_f1 + 1e-12:
             best_f1, best = f1, [t]
         elif abs(f1 - best_f1) <= 1e-12:
             best.append(t)
     if not best:
         return 0.5
-    # halfway between the lowest best threshold and the score just below it
-    lo = best[0]
+    return _below(order, best[0])
+
+
+def _below(order: Sequence[float], lo: float) -> float:
+    """Halfway between `lo` and the score just below it (a threshold between papers)."""
     below = [p for p in order if p < lo]
     return round((lo + below[-1]) / 2 if below else lo, 4)
 
 
-def train_category(
-    examples: Sequence[Example], category: str, *, c: float = 1.0, folds: int = 3, seed: int = 0
-) -> CategoryModel:
-    """Fit one category: out-of-fold paper logits -> Platt calibration -> F1-best threshold."""
-    from sklearn.linear_model import LogisticRegression
+def _precision_threshold(
+    probs: Sequence[float], gold: Sequence[bool], target: float = UNION_PRECISION
+) -> float:
+    """The lowest threshold at which the classifier alone is `target` precise (with at
+    least 3 papers above it); above every score (adds nothing) if there is none."""
+    order = sorted(set(probs))
+    ok = []
+    for t in order:
+        above = [g for p, g in zip(probs, gold) if p >= t]
+        if len(above) >= 3 and sum(above) / len(above) >= target:
+            ok.append(t)
+    if not ok:
+        return 1.01  # above any probability: the classifier adds no paper
+    return _below(order, ok[0])
 
+
+def mode_decisions(
+    mode: str, probs: Sequence[float], threshold: float, rule_reported: Sequence[bool]
+) -> list[bool]:
+    """Paper decisions of a mode from the classifier's probabilities and the rules."""
+    if mode == "rules":
+        return list(rule_reported)
+    if mode == "union":
+        return [r or p >= threshold for p, r in zip(probs, rule_reported)]
+    if mode in ("learned", "learned+rule"):
+        return [p >= threshold for p in probs]
+    raise ValueError(f"unknown mode {mode!r}: choose from {', '.join(MODES)}")
+
+
+def cv_folds(examples: Sequence[Example], seed: int = 0, min_papers: int = 5) -> list[list[int]]:
+    """Out-of-fold groups: one per venue with `min_papers`+ papers, the small venues pooled
+    (as `greenlens eval --lovo`); 3 seeded random folds where there are fewer than 3."""
+    from collections import defaultdict
+
+    counts: dict[str, int] = defaultdict(int)
+    for ex in examples:
+        counts[ex.venue] += 1
+    groups: dict[str, list[int]] = defaultdict(list)
+    for i, ex in enumerate(examples):
+        groups[ex.venue if counts[ex.venue] >= min_papers else "small venues"].append(i)
+    if len(groups) >= 3:
+        return [groups[k] for k in sorted(groups)]
     order = list(range(len(examples)))
     random.Random(seed).shuffle(order)
+    return [[i for j, i in enumerate(order) if j % 3 == k] for k in range(3)]
+
+
+def oof_logits(
+    examples: Sequence[Example],
+    category: str,
+    folds: Sequence[Sequence[int]],
+    *,
+    c: float,
+    options: FeatureOptions = FeatureOptions(),
+    use_rule: bool = True,
+) -> list[float]:
+    """Each paper's best-unit logit from a classifier trained without its fold."""
     logits = [0.0] * len(examples)
-    for k in range(folds):
-        held = [i for j, i in enumerate(order) if j % folds == k]
-        train_ex = [examples[i] for j, i in enumerate(order) if j % folds != k]
-        w, b = _fit_units(train_ex, category, c)
+    for held in folds:
+        held_set = set(held)
+        train_ex = [ex for i, ex in enumerate(examples) if i not in held_set]
+        w, b = _fit_units(train_ex, category, c, options, use_rule)
         for i in held:
-            logits[i] = _paper_logit(w, b, examples[i], category)
-    gold = [ex.gold[category] for ex in examples]
+            logits[i] = _paper_logit(w, b, examples[i], category, options)
+    return logits
+
+
+def calibrate(logits: Sequence[float], gold: Sequence[bool]) -> tuple[float, float]:
+    """Platt scaling of paper logits (identity-like when gold has one class)."""
+    from sklearn.linear_model import LogisticRegression
+
     if len(set(gold)) < 2:
-        platt = (1.0, 0.0)
-    else:
-        cal = LogisticRegression(C=100.0).fit([[z] for z in logits], gold)
-        platt = (round(float(cal.coef_[0][0]), 5), round(float(cal.intercept_[0]), 5))
-    model = CategoryModel({}, 0.0, platt, 0.5)
-    threshold = _best_threshold([model.probability(z) for z in logits], gold)
-    weights, bias = _fit_units(examples, category, c)
-    return CategoryModel(weights, bias, platt, threshold)
+        return (1.0, 0.0)
+    cal = LogisticRegression(C=100.0).fit([[z] for z in logits], list(gold))
+    return (round(float(cal.coef_[0][0]), 5), round(float(cal.intercept_[0]), 5))
+
+
+def mode_threshold(mode: str, probs: Sequence[float], gold: Sequence[bool]) -> float:
+    """A mode's paper threshold from out-of-fold probabilities: F1-best for the classifier
+    modes, the UNION_PRECISION point for union."""
+    if mode == "union":
+        return _precision_threshold(probs, gold)
+    return _best_threshold(probs, gold)
+
+
+def train_category(
+    examples: Sequence[Example],
+    category: str,
+    mode: str = "learned+rule",
+    *,
+    c_grid: Sequence[float] = C_GRID,
+    options: FeatureOptions = FeatureOptions(),
+    seed: int = 0,
+    folds: Sequence[Sequence[int]] | None = None,
+) -> tuple[CategoryModel, dict]:
+    """Fit one category in a mode: per C, out-of-fold paper logits (venue folds) -> Platt
+    calibration -> the mode's threshold -> out-of-fold F1 of the mode's decisions; the
+    best C's model refitted on every example, and a report of the out-of-fold figures."""
+    if mode not in MODES or mode == "rules":
+        raise ValueError(f"cannot train mode {mode!r}: choose from {', '.join(MODES[1:])}")
+    folds = folds or cv_folds(examples, seed)
+    gold = [ex.gold[category] for ex in examples]
+    rule = [ex.rules[category].reported for ex in examples]
+    use_rule = mode == "learned+rule"
+    best: tuple | None = None
+    for c in c_grid:
+        logits = oof_logits(examples, category, folds, c=c, options=options, use_rule=use_rule)
+        platt = calibrate(logits, gold)
+        probe = CategoryModel({}, 0.0, platt, 0.5, mode)
+        probs = [probe.probability(z) for z in logits]
+        threshold = mode_threshold(mode, probs, gold)
+        f1, prec, rec = _f1(mode_decisions(mode, probs, threshold, rule), gold)
+        if best is None or f1 > best[0] + 1e-12:
+            best = (f1, prec, rec, c, platt, threshold, probs)
+    assert best is not None
+    f1, prec, rec, c, platt, threshold, probs = best
+    weights, bias = _fit_units(examples, category, c, options, use_rule)
+    report = {
+        "mode": mode,
+        "c": c,
+        "folds": len(folds),
+        "oof": {"f1": round(f1, 4), "precision": round(prec, 4), "recall": round(rec, 4)},
+    }
+    return CategoryModel(weights, bias, platt, threshold, mode), report
 
 
 def train(
-    examples: Sequence[Example], categories: Sequence[str], *, c: float = 1.0, seed: int = 0
+    examples: Sequence[Example],
+    categories: Sequence[str],
+    *,
+    c: float | None = None,
+    seed: int = 0,
+    modes: dict[str, str] | None = None,
+    options: FeatureOptions = FeatureOptions(),
 ) -> UnitModel:
-    """A model for the given categories from gold examples (dev papers only)."""
-    return UnitModel({cat: train_category(examples, cat, c=c, seed=seed) for cat in categories})
+    """A model for the given categories from gold examples (dev papers only), each in its
+    mode (`modes`, else CATEGORY_MODES, else "learned+rule"); C from C_GRID by out-of-fold
+    F1 unless `c` is given."""
+    modes = modes or {}
+    folds = cv_folds(examples, seed)
+    grid = (c,) if c is not None else C_GRID
+    cats, report = {}, {}
+    for cat in categories:
+        mode = modes.get(cat) or CATEGORY_MODES.get(cat, "learned+rule")
+        cats[cat], report[cat] = train_category(
+            examples, cat, mode, c_grid=grid, options=options, folds=folds
+        )
+    return UnitModel(cats, options=options, report={"categories_fit": report})

@@ -7,6 +7,8 @@ import pytest
 from extractors.document import TextUnit
 from extractors.findings import Evidence, Finding
 from extractors.learned import (
+    C_GRID,
+    LEARNED_CATEGORIES,
     CategoryModel,
     Example,
     UnitModel,
@@ -164,7 +166,8 @@ def test_train_units_refuses_to_overwrite_the_model_from_nothing(tmp_path):
         ["train-units", "--corpus", str(tmp_path), "--gold-pdfs", str(tmp_path), "--out", str(out)],
     )
     assert result.exit_code != 0
-    assert "too few to train hardware; nothing written" in result.output
+    learned = ", ".join(LEARNED_CATEGORIES)
+    assert f"too few to train {learned}; nothing written" in result.output
     assert not out.exists()
 
 
@@ -184,3 +187,137 @@ def test_lovo_and_learning_curve_on_made_up_venues():
     assert [p.n_train for p in points] == [12, 24]
     assert all(0.0 <= p.f1_mean["runtime"] <= 1.0 for p in points)
     assert points[-1].f1_mean["runtime"] == 1.0
+
+
+# ---------------------------------------------------------------- modes (round 5)
+
+ZORK = CategoryModel({"zork": 6.0}, -4.0, (1.0, 0.0), 0.5, "union")
+
+
+def test_union_adds_the_best_units_text_verbatim_with_its_page_where_rules_found_nothing():
+    units = [_u("Nothing here.", page=1), _u("The zork run took 3 days on the cluster.", page=6)]
+    out = decide(UnitModel({"runtime": ZORK}), units, _rules())
+    assert out["runtime"].reported
+    assert out["runtime"].evidence == (Evidence(6, "The zork run took 3 days on the cluster."),)
+    assert out["runtime"].method.startswith("learned-units/v1:runtime(p=0.88)")
+
+
+def test_union_leaves_the_rules_answer_as_it_is_when_it_adds_nothing():
+    rule = Finding("runtime", True, (Evidence(2, "It ran for 3 hours."),), "rules:runtime")
+    units = [_u("It ran for 3 hours.", page=2), _u("The zork run took 3 days.", page=6)]
+    positive = decide(UnitModel({"runtime": ZORK}), units, _rules(runtime=rule))
+    assert positive["runtime"] is rule  # a rule's positive stands, evidence and all
+    rules = _rules()
+    negative = decide(UnitModel({"runtime": ZORK}), [_u("It ran for 3 hours.")], rules)
+    assert negative["runtime"] is rules["runtime"]  # below threshold: the rules' negative
+
+
+def test_categories_without_a_model_keep_their_rules_findings_unchanged():
+    rules = _rules(params=Finding("params", True, (Evidence(4, "We use 25M parameters."),), "r"))
+    out = decide(UnitModel({"runtime": ZORK}), [_u("The zork took 3 days.")], rules)
+    assert {c: out[c] for c in CATEGORIES if c != "runtime"} == {
+        c: rules[c] for c in CATEGORIES if c != "runtime"
+    }
+
+
+def test_learned_mode_ignores_the_rule_hit_and_overrules_a_rule_positive():
+    rule = Finding("runtime", True, (Evidence(2, "It ran for 3 hours."),), "rules")
+    model = CategoryModel({"zork": 6.0}, -4.0, (1.0, 0.0), 0.5, "learned")
+    out = decide(
+        UnitModel({"runtime": model}), [_u("It ran for 3 hours.", page=2)], _rules(runtime=rule)
+    )
+    assert not out["runtime"].reported
+
+
+def test_mode_decisions_and_the_union_threshold():
+    from extractors.learned import _precision_threshold, mode_decisions
+
+    probs, rules = [0.9, 0.6, 0.2], [False, False, True]
+    assert mode_decisions("rules", probs, 0.5, rules) == rules
+    assert mode_decisions("learned", probs, 0.5, rules) == [True, True, False]
+    assert mode_decisions("union", probs, 0.7, rules) == [True, False, True]
+    with pytest.raises(ValueError, match="unknown mode"):
+        mode_decisions("both", probs, 0.5, rules)
+    # precise (3 of 3) from 0.7 up, not below: the threshold sits between 0.7 and 0.5
+    scores = [0.95, 0.9, 0.7, 0.5, 0.4, 0.1]
+    gold = [True, True, True, False, True, False]
+    assert _precision_threshold(scores, gold, 0.9) == 0.6
+    assert _precision_threshold([0.9, 0.8], [False, True], 0.9) > 1.0  # never precise
+
+
+def test_shapes_neighbour_and_axis_features():
+    from extractors.learned import FeatureOptions
+
+    opts = FeatureOptions(shapes=True, neighbour=True, axis=True)
+    text = "lr in {0.1, 0.01}, wd 1e-4, model with 25.6M params, range [1, 10]"
+    f = features(_u(text), text, opts, previous="We tuned the baselines.")
+    assert {"{<num>,<num>}", "<num>e-<num>", "<num>K|M|B|G", "[<num>,<num>]"} <= f
+    assert {"prev:tuned", "prev:baselines"} <= f
+    assert not {"{<num>,<num>}", "prev:tuned"} & features(_u(text), text)  # off by default
+    units = [
+        _u("Figure 2: Results of the runs.", kind="caption"),
+        _u("Training loss"),
+        _u("Epochs"),
+        _u("A long sentence of prose that ends with a full stop."),
+        _u("Figure 3: More.", page=4, kind="caption"),
+    ]
+    texts = context_texts(units, opts)
+    assert texts[0] == "Figure 2: Results of the runs. || Training loss | Epochs"
+    assert texts[4] == "Figure 3: More."  # no short lines on its page
+    assert context_texts(units)[0] == "Figure 2: Results of the runs."
+
+
+def test_modes_and_feature_options_round_trip_and_old_files_load(tmp_path):
+    import json
+
+    from extractors.learned import FeatureOptions
+
+    model = UnitModel({"runtime": ZORK}, options=FeatureOptions(shapes=True))
+    loaded = load_model(save(model, tmp_path / "units.json"))
+    assert loaded.categories["runtime"].mode == "union"
+    assert loaded.options == FeatureOptions(shapes=True)
+    old = json.loads((tmp_path / "units.json").read_text())
+    del old["features"], old["categories"]["runtime"]["mode"]
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    again = load_model(tmp_path / "old.json")  # a round-4 file: learned+rule, no options
+    assert again.categories["runtime"].mode == "learned+rule"
+    assert again.options == FeatureOptions()
+    old["categories"]["runtime"]["mode"] = "rules"
+    (tmp_path / "bad.json").write_text(json.dumps(old))
+    with pytest.raises(ValueError, match="unknown mode 'rules'"):
+        load_model(tmp_path / "bad.json")
+
+
+def test_each_mode_trains_and_learned_modes_have_no_rule_weight():
+    examples = []
+    for i in range(30):
+        ex = _paper(i, i % 2 == 0)
+        ex.venue = "ABC"[i % 3] * 3
+        if i % 4 == 0:  # the rule fires on half the reporting papers
+            ex.rules["runtime"] = Finding(
+                "runtime", True, (Evidence(5, ex.units[-1].text),), "rules"
+            )
+        examples.append(ex)
+    for mode in ("learned", "union", "learned+rule"):
+        model = train(examples, ["runtime"], modes={"runtime": mode})
+        cat = model.categories["runtime"]
+        assert cat.mode == mode
+        assert ("RULE" in cat.weights) is (mode == "learned+rule")
+        fit = model.report["categories_fit"]["runtime"]
+        assert fit["folds"] == 3 and fit["c"] in C_GRID  # three venues of 10 papers
+        fresh = [_paper(i, i % 2 == 0) for i in range(200, 206)]
+        got = [decide(model, ex.units, ex.rules)["runtime"].reported for ex in fresh]
+        assert got == [ex.gold["runtime"] for ex in fresh]
+
+
+def test_cv_folds_are_venues_with_small_ones_pooled():
+    from extractors.learned import cv_folds
+
+    examples = []
+    for i, venue in enumerate(["A"] * 6 + ["B"] * 5 + ["C"] * 2 + ["D"] * 1):
+        ex = _paper(i, False)
+        ex.venue = venue
+        examples.append(ex)
+    folds = cv_folds(examples)
+    assert sorted(map(len, folds)) == [3, 5, 6]  # C and D pooled as "small venues"
+    assert sorted(i for f in folds for i in f) == list(range(14))

@@ -367,16 +367,26 @@ def _train_paper_stacker(corpus_dir: Path, gold_pdfs: Path | None, model: Path) 
     "--c",
     "c_value",
     type=click.FloatRange(min=1e-4, max=1e4),
-    default=1.0,
-    show_default=True,
-    help="Inverse L2 strength of the unit logistic regressions.",
+    default=None,
+    help="Inverse L2 strength of the unit logistic regressions [default: per category, "
+    "the best of extractors.learned.C_GRID by out-of-fold F1 on dev].",
 )
 @clean_errors
-def train_units(corpus_dir: Path, gold_pdfs: Path | None, out: Path | None, c_value: float) -> None:
-    """Retrain the per-category unit classifiers on the dev split of both gold paper files."""
+def train_units(
+    corpus_dir: Path, gold_pdfs: Path | None, out: Path | None, c_value: float | None
+) -> None:
+    """Retrain the per-category unit classifiers on the dev split of both gold paper files,
+    each category in its chosen mode (extractors.learned.CATEGORY_MODES)."""
     from corpus.errors import ConfigError
     from extractors.evaluate import default_sources, load_examples
-    from extractors.learned import LEARNED_CATEGORIES, MODEL_PATH, save, train
+    from extractors.learned import (
+        CATEGORY_MODES,
+        FEATURES,
+        LEARNED_CATEGORIES,
+        MODEL_PATH,
+        save,
+        train,
+    )
 
     examples, errors = load_examples(default_sources(corpus_dir, gold_pdfs), "dev")
     for file, error in errors:
@@ -391,18 +401,22 @@ def train_units(corpus_dir: Path, gold_pdfs: Path | None, out: Path | None, c_va
             f"{len(examples)} dev gold papers read ({len(errors)} unreadable): "
             f"too few to train {', '.join(short)}; nothing written"
         )
-    model = train(examples, LEARNED_CATEGORIES, c=c_value)
+    model = train(examples, LEARNED_CATEGORIES, c=c_value, modes=CATEGORY_MODES, options=FEATURES)
     model.report = {
         "dev_papers": len(examples),
-        "c": c_value,
-        "categories": list(LEARNED_CATEGORIES),
-        "trained_on": "dev splits of extractors/gold/papers.jsonl and papers_pmlr.jsonl",
+        "c": c_value if c_value is not None else "per category, out-of-fold",
+        "categories": {c: CATEGORY_MODES[c] for c in LEARNED_CATEGORIES},
+        "trained_on": "dev splits of the gold paper files (extractors.gold.PAPER_FILES)",
+        **model.report,
     }
     path = save(model, out or MODEL_PATH)
     click.echo(f"trained on {len(examples)} dev papers -> {path}")
+    fits = model.report.get("categories_fit", {})
     for cat, m in model.categories.items():
+        fit = fits.get(cat, {})
         click.echo(
-            f"  {cat:<16} threshold {m.threshold:.3f}  platt {m.platt}  {len(m.weights)} weights"
+            f"  {cat:<16} {m.mode:<13} C {fit.get('c')}  threshold {m.threshold:.3f}  "
+            f"out-of-fold {fit.get('oof')}  {len(m.weights)} weights"
         )
 
 
