@@ -350,8 +350,27 @@ def venue_folds(examples: list, min_papers: int = 5) -> dict[str, list[int]]:
     return dict(sorted(folds.items()))
 
 
-def _cards(examples: list, model) -> dict[str, dict]:
-    """Check-card dicts for examples under a learned model (target from the shipped model)."""
+def _fold_targets(train: list, held: list, cache: dict | None = None) -> dict[str, str] | None:
+    """Targets of the `held` papers from a paper-level target stacker fitted on `train` only
+    (None where no stacker ships: the abstract model, which never trains on gold papers,
+    decides)."""
+    from extractors import target_paper
+
+    if target_paper.load() is None:
+        return None
+    train = [ex for ex in train if ex.doc is not None]
+    held = [ex for ex in held if ex.doc is not None]
+    x = target_paper.example_features(train, cache=cache)
+    model = target_paper.fit(x, [ex.target for ex in train])
+    return {
+        ex.file: model.decide(v)
+        for ex, v in zip(held, target_paper.example_features(held, cache=cache))
+    }
+
+
+def _cards(examples: list, model, targets: dict[str, str] | None = None) -> dict[str, dict]:
+    """Check-card dicts for examples under a learned model (target from `targets`, else
+    the shipped model)."""
     from extractors.extract_pdf import _target
     from extractors.learned import decide
 
@@ -359,7 +378,12 @@ def _cards(examples: list, model) -> dict[str, dict]:
     for ex in examples:
         results = decide(model, ex.units, ex.rules)
         doc = ex.doc
-        target = _target(doc.title, doc.abstract, doc.introduction, doc=doc)[0] if doc else "other"
+        if targets and ex.file in targets:
+            target = targets[ex.file]
+        else:
+            target = (
+                _target(doc.title, doc.abstract, doc.introduction, doc=doc)[0] if doc else "other"
+            )
         out[ex.file] = {
             "file": ex.file,
             "target": target,
@@ -398,18 +422,22 @@ def lovo(
     c: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[EvalReport, dict]:
-    """Leave-one-venue-out on (dev) examples: for each venue, train the unit classifiers on
-    the other venues' papers, decide the held-out venue's papers; pooled scores with
-    bootstrap intervals, and per-venue F1."""
+    """Leave-one-venue-out on (dev) examples: for each venue, train the unit classifiers
+    (and the paper-level target stacker) on the other venues' papers, decide the held-out
+    venue's papers; pooled scores with bootstrap intervals, and per-venue F1."""
     from extractors.learned import LEARNED_CATEGORIES, train
 
     cats = tuple(categories or LEARNED_CATEGORIES)
     predicted: dict[str, dict] = {}
     per_venue = {}
+    target_cache: dict = {}
     for venue, idx in venue_folds(examples, min_papers).items():
         held = set(idx)
-        model = train([ex for i, ex in enumerate(examples) if i not in held], cats, c=c)
-        cards = _cards([examples[i] for i in idx], model)
+        rest = [ex for i, ex in enumerate(examples) if i not in held]
+        model = train(rest, cats, c=c)
+        # the paper-level target stacker trains on gold papers: refitted per fold too
+        targets = _fold_targets(rest, [examples[i] for i in idx], target_cache)
+        cards = _cards([examples[i] for i in idx], model, targets)
         predicted.update(cards)
         rep = score([_gold_row(examples[i]) for i in idx], cards)
         per_venue[venue] = {"papers": len(idx), **{c: rep.scores[c].f1 for c in CATEGORIES}}

@@ -423,6 +423,32 @@ def _fit(x: list[list[float]], y: list[str], c: float, digest: str = "") -> Pape
     return PaperModel(FEATURE_NAMES, mean, scale, coef, intercept, digest)
 
 
+def example_features(
+    examples: Sequence[Example], model_path: Path | None = None, cache: dict | None = None
+) -> list[list[float]]:
+    """The stacker's inputs for gold examples with a parsed document (`cache`, keyed by
+    file, spares recomputing them across folds)."""
+    cache = {} if cache is None else cache
+    out = []
+    for ex in examples:
+        if ex.file not in cache:
+            doc = ex.doc
+            if doc is None:
+                raise ValueError(f"{ex.file}: no parsed document to read the target from")
+            cache[ex.file] = paper_features(
+                doc.title, doc.abstract, doc.introduction, doc.units, doc.pages, model_path
+            )
+        out.append(cache[ex.file])
+    return out
+
+
+def fit(x: list[list[float]], y: list[str], c: float = C_VALUE) -> PaperModel:
+    """A stacker fitted on inputs `x` and gold targets `y`, in memory (not saved)."""
+    from extractors.target import MODEL_PATH
+
+    return _fit(x, y, c, file_digest(MODEL_PATH))
+
+
 def train_paper(
     examples: Sequence[Example],
     model_path: Path | None = None,
@@ -436,10 +462,7 @@ def train_paper(
 
     model_path = Path(model_path or MODEL_PATH)
     examples = [ex for ex in examples if ex.doc is not None]
-    x = [
-        paper_features(doc.title, doc.abstract, doc.introduction, doc.units, doc.pages, model_path)
-        for doc in (ex.doc for ex in examples if ex.doc is not None)
-    ]
+    x = example_features(examples, model_path)
     y = [ex.target for ex in examples]
     pred = [""] * len(y)
     folds = venue_folds(list(examples))

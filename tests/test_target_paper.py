@@ -226,3 +226,19 @@ def test_train_paper_fits_reports_lovo_and_writes_a_model_that_reloads(tmp_path)
         got = predict_paper(ex.doc, paper_model_path=out)
         assert got == (ex.target, target.METHOD)
     assert Path(PAPER_MODEL_PATH).resolve() != out.resolve()  # the shipped model untouched
+
+
+def test_lovo_targets_come_from_a_stacker_that_never_saw_the_held_out_venue():
+    import dataclasses
+
+    from extractors.evaluate import _fold_targets
+
+    examples = _synthetic_examples()
+    held = [ex for ex in examples if ex.venue == "venue0"]
+    rest = [ex for ex in examples if ex.venue != "venue0"]
+    got = _fold_targets(rest, held)
+    assert got is not None and set(got) == {ex.file for ex in held}
+    assert sum(got[ex.file] == ex.target for ex in held) / len(held) > 0.9
+    # the held-out papers' own labels are never read
+    flipped = [dataclasses.replace(ex, target="other") for ex in held]
+    assert _fold_targets(rest, flipped) == got

@@ -35,7 +35,8 @@ _SHARED_CORPUS = Path("../shared/corpus")
     "--lovo",
     is_flag=True,
     help="Leave-one-venue-out CV on dev: train the unit "
-    "classifiers on the other venues, score the held-out one; pooled F1.",
+    "classifiers and the paper-level target stacker on the other venues, score the "
+    "held-out one; pooled F1.",
 )
 @click.option(
     "--learning-curve",
