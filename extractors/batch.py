@@ -5,7 +5,7 @@ file for `check`.
 what each result records, progress, summary): each PDF is parsed in an isolated worker
 process with time and memory limits (extractors.isolate). Results are written in batches
 (extractors.sink): one transaction replaces the `extractions` and `findings` rows of a few
-dozen papers at once. A PDF that fails (missing from the cache, not a PDF, encrypted,
+hundred papers at once. A PDF that fails (missing from the cache, not a PDF, encrypted,
 corrupt, over the time or memory limit) gets `status = 'error'` and the batch goes on.
 
 Each parsed PDF's page text is kept under `<cache_dir>/pagetext` (extractors.pagecache),
@@ -20,6 +20,7 @@ import os
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from extractors.extract_pdf import PaperAnalysis, analyse_document, analyse_task
 from extractors.isolate import Limits, can_run_inline, run_inline, run_isolated
 from extractors.pagecache import UnitCache
 from extractors.runner import (
+    BATCH_SIZE,
     EXTRACTOR_VERSION,
     ExtractSummary,
     Outcome,
@@ -100,6 +102,11 @@ class LocalPool:
         return (workers == 1 or work <= self.inline_work) and can_run_inline()
 
 
+@lru_cache(maxsize=4)
+def _unit_cache(text_root: str) -> UnitCache:
+    return UnitCache(text_root)
+
+
 def _task_of(plan: Plan, sha: str) -> tuple[Any, ...]:
     return next(args for s, args in plan.tasks if s == sha)
 
@@ -118,7 +125,7 @@ def analyse_stored(
     if not (sha256 and text_root):
         return None
     started = time.perf_counter()
-    doc = UnitCache(text_root).get(sha256, os.path.basename(path))
+    doc = _unit_cache(text_root).get(sha256, os.path.basename(path))
     if doc is None:
         return None
     result = analyse_document(
@@ -135,7 +142,7 @@ def extract_store(
     force: bool = False,
     progress: bool = True,
     limits: Limits | None = None,
-    batch_size: int = 64,
+    batch_size: int = BATCH_SIZE,
     text_cache: bool = True,
 ) -> ExtractSummary:
     """Extract the store's fetched papers not yet done with this version; see module doc.
