@@ -374,15 +374,22 @@ class UnitModel:
 
 
 def candidates(
-    category: str, units: Sequence[TextUnit], texts: Sequence[str], rule_texts: set[tuple[int, str]]
+    category: str,
+    units: Sequence[TextUnit],
+    texts: Sequence[str],
+    rule_texts: set[tuple[int, str]],
+    index: TextIndex | None = None,
 ) -> list[tuple[int, bool]]:
-    """(index, rule hit) of the units the category's classifier scores."""
+    """(index, rule hit) of the units the category's classifier scores; `index`: the
+    texts' TextIndex, shared between categories (built here if not given)."""
     keywords, _ = GATES[category]
     extra = _extra(category)
     # the texts holding a keyword, found in one pass per keyword over the whole document:
     # the same as gate(category)'s per-text test, far cheaper on ~40 keywords
-    refs = (i for i, u in enumerate(units) if u.section == "references")
-    holding = TextIndex(texts, skip=refs).holding(tuple(keywords))
+    if index is None:
+        refs = (i for i, u in enumerate(units) if u.section == "references")
+        index = TextIndex(texts, skip=refs)
+    holding = index.holding(tuple(keywords))
     out = []
     for i, (unit, text) in enumerate(zip(units, texts)):
         if unit.section == "references":
@@ -408,14 +415,15 @@ def best_unit(
     rule: Finding,
     cache: dict[int, set[str]] | None = None,
     options: FeatureOptions = FeatureOptions(),
+    index: TextIndex | None = None,
 ) -> tuple[int | None, float]:
     """(index of the best-scoring candidate unit, its logit); (None, -inf) if none.
-    `cache` shares unit features between categories."""
+    `cache` shares unit features and `index` the keyword index between categories."""
     rule_texts = {(e.page, e.text) for e in rule.evidence}
     rule_w = model.weights.get(RULE, 0.0)
     cache = {} if cache is None else cache
     best, best_z = None, float("-inf")
-    for i, hit in candidates(category, units, texts, rule_texts):
+    for i, hit in candidates(category, units, texts, rule_texts, index):
         feats = cache.get(i)
         if feats is None:
             feats = cache[i] = features(units[i], texts[i], options, _previous(units, i))
@@ -434,6 +442,7 @@ def decide(
         return dict(rules)
     kept = [u for u in units if u.section != "references"]
     texts: list[str] | None = None
+    index: TextIndex | None = None
     out = dict(rules)
     cache: dict[int, set[str]] = {}
     for category, cat_model in model.categories.items():
@@ -442,7 +451,8 @@ def decide(
             continue
         if texts is None:
             texts = context_texts(kept, model.options)
-        i, z = best_unit(cat_model, category, kept, texts, rule, cache, model.options)
+            index = TextIndex(texts)  # `kept` holds no reference unit
+        i, z = best_unit(cat_model, category, kept, texts, rule, cache, model.options, index)
         p = cat_model.probability(z) if i is not None else 0.0
         method = f"{model.method}:{category}(p={p:.2f})"
         if p < cat_model.threshold:
@@ -614,7 +624,12 @@ def _fit_units(
     )
     # the dual solver: many more features than units, ~10x faster than the primal here
     clf = LogisticRegression(
-        C=c, solver="liblinear", dual=True, class_weight="balanced", max_iter=5000
+        C=c,
+        solver="liblinear",
+        dual=True,
+        class_weight="balanced",
+        max_iter=5000,
+        random_state=0,  # liblinear shuffles: a fixed seed makes train-units reproducible
     )
     clf.fit(mat, y)
     names = sorted(vocab, key=vocab.__getitem__)

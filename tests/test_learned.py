@@ -321,3 +321,14 @@ def test_cv_folds_are_venues_with_small_ones_pooled():
     folds = cv_folds(examples)
     assert sorted(map(len, folds)) == [3, 5, 6]  # C and D pooled as "small venues"
     assert sorted(i for f in folds for i in f) == list(range(14))
+
+
+def test_the_shipped_model_holds_the_chosen_modes_and_features():
+    from extractors.learned import CATEGORY_MODES, FEATURES, MODEL_PATH
+
+    shipped = load_model(MODEL_PATH)
+    assert {c: m.mode for c, m in shipped.categories.items()} == {
+        c: CATEGORY_MODES[c] for c in LEARNED_CATEGORIES
+    }
+    assert shipped.options == FEATURES
+    assert all(0.0 < m.threshold < 1.0 and m.weights for m in shipped.categories.values())
