@@ -360,6 +360,8 @@ def _fold_targets(train: list, held: list, cache: dict | None = None) -> dict[st
         return None
     train = [ex for ex in train if ex.doc is not None]
     held = [ex for ex in held if ex.doc is not None]
+    if not train or not held:  # papers without a parsed document: nothing to fit or decide
+        return None
     x = target_paper.example_features(train, cache=cache)
     model = target_paper.fit(x, [ex.target for ex in train])
     return {
