@@ -40,7 +40,13 @@ def _doc() -> Document:
 
 def test_document_round_trip_is_exact():
     doc = _doc()
-    assert decode_document(encode_document(doc), "x.pdf") == doc
+    back = decode_document(encode_document(doc), "x.pdf")
+    assert back == doc
+    # units built without TextUnit's __init__ are the same frozen, hashable values
+    assert [vars(u) for u in back.units] == [vars(u) for u in doc.units]
+    assert {hash(u) for u in back.units} == {hash(u) for u in doc.units}
+    with pytest.raises(AttributeError):
+        back.units[0].text = "changed"  # type: ignore[misc]
     empty = Document("e.pdf", 0, (), ())
     assert decode_document(encode_document(empty), "e.pdf") == empty
 
