@@ -14,9 +14,10 @@ Re-detection (issue 14 item 2): after the end-to-end runs, `extract` is timed af
 version change of one detector (each of the seven in turn: the one-detector figure of a
 round is all their pages over all their CPU seconds), of the target only, and of every
 detector; each re-runs only the changed parts from the stored analysed documents
-(extractors.pagecache.UnitCache). The cases alternate within each of `--runs` rounds. One
-more case removes that cache first (`--redetect-category` changed, layout and sentences
-rebuilt from the page text), to show what the cache saves.
+(extractors.pagecache.UnitCache); a small one runs in the driver alone (no fork server or
+workers: extractors.batch.LocalPool.inline). The cases alternate within each of `--runs`
+rounds. One more case removes that cache first (`--redetect-category` changed, layout and
+sentences rebuilt from the page text), to show what the cache saves.
 
 Usage: .venv/bin/python bench/pipeline.py [--papers N] [--workers W] [--repeat R]
                                           [--plumber-papers M] [--profile]
