@@ -84,6 +84,41 @@ ROUND4_VOLUMES: dict[str, tuple[str, str, int]] = {
     "v177": ("CLeaR", "causal learning", 2022),
 }
 ROUND4_PER_VOLUME = 20
+# Round 5: a larger draw in two parts. The test part (sealed: scored once, by the lead, at
+# the end of the round) is drawn from four volumes nobody tuned on, random within each
+# volume, plus an enriched FLOPs/energy stratum from those volumes' remaining papers and
+# two more volumes. The dev part (read, trained on) comes from ten other volumes.
+ROUND5_FILE = GOLD_FILE.with_name("papers_pmlr_r5.jsonl")
+ROUND5_TEST_SEED = 20261212
+ROUND5_TEST_ENRICHED_SEED = 20261214
+ROUND5_DEV_SEED = 20261213
+ROUND5_TEST_VOLUMES: dict[str, tuple[str, str, int]] = {
+    "v78": ("CoRL", "RL and robotics", 2017),
+    "v138": ("PGM", "probabilistic graphical models", 2020),
+    "v182": ("MLHC", "ML for health", 2022),
+    "v234": ("CPAL", "parsimony and efficiency", 2024),
+}
+ROUND5_TEST_ENRICH_VOLUMES: dict[str, tuple[str, str, int]] = {
+    **ROUND5_TEST_VOLUMES,
+    "v188": ("AutoML-Conf", "systems/efficiency (AutoML)", 2022),
+    "v157": ("ACML", "general ML", 2021),
+}
+ROUND5_DEV_VOLUMES: dict[str, tuple[str, str, int]] = {
+    "v84": ("AISTATS", "probabilistic ML", 2018),
+    "v95": ("ACML", "general ML", 2018),
+    "v143": ("MIDL", "medical imaging", 2021),
+    "v149": ("MLHC", "ML for health", 2021),
+    "v211": ("L4DC", "learning for control", 2023),
+    "v32": ("ICML", "general ML", 2014),
+    "v222": ("ACML", "general ML", 2023),
+    "v227": ("MIDL", "medical imaging", 2023),
+    "v174": ("CHIL", "ML for health", 2022),
+    "v193": ("ML4H", "ML for health", 2022),
+}
+ROUND5_TEST_PER_VOLUME = 20
+ROUND5_TEST_ENRICHED = 15
+ROUND5_DEV_PER_VOLUME = 20
+ROUND5_DEV_ENRICHED = 12
 ENRICH_PATTERN = re.compile(
     r"\b(?:[GTMP]?FLOPs?|MACs|multiply-accumulates?|mult-adds|kWh|CO2e?|carbon emissions?|"
     r"energy consumption|joules?)\b"
@@ -198,6 +233,93 @@ def draw_round4(repos: Path) -> list[DrawnPaper]:
     return drawn
 
 
+def draw_stratified(
+    repos: Path,
+    volumes: dict[str, tuple[str, str, int]],
+    per_volume: int,
+    seed: int,
+    enriched: int = 0,
+    enrich_volumes: dict[str, tuple[str, str, int]] | None = None,
+    enrich_seed: int | None = None,
+    text_of=None,
+) -> list[DrawnPaper]:
+    """`per_volume` random papers of each volume (stratum `random`), then up to `enriched`
+    papers whose text matches ENRICH_PATTERN, drawn in a seeded order from the enrichment
+    volumes' papers not already drawn (stratum `flops_energy_candidates`)."""
+    rng = random.Random(seed)
+    drawn: list[DrawnPaper] = []
+    for volume, (venue, community, year) in volumes.items():
+        assert volume not in RESERVED, volume
+        papers = volume_papers(repo_dir(repos, volume), volume)
+        for i in sorted(rng.sample(range(len(papers)), min(per_volume, len(papers)))):
+            pid, path = papers[i]
+            url = f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf"
+            drawn.append(DrawnPaper(volume, pid, venue, community, year, path, url, "random"))
+    if not enriched or text_of is None:
+        return drawn
+    taken = {(d.volume, d.id) for d in drawn}
+    rest: list[DrawnPaper] = []
+    for volume, (venue, community, year) in (enrich_volumes or volumes).items():
+        assert volume not in RESERVED, volume
+        for pid, path in volume_papers(repo_dir(repos, volume), volume):
+            if (volume, pid) not in taken:
+                url = f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf"
+                rest.append(
+                    DrawnPaper(
+                        volume, pid, venue, community, year, path, url, "flops_energy_candidates"
+                    )
+                )
+    random.Random(enrich_seed if enrich_seed is not None else seed).shuffle(rest)
+    picked = 0
+    for rec in rest:
+        if picked >= enriched:
+            break
+        if ENRICH_PATTERN.search(text_of(rec) or ""):
+            drawn.append(rec)
+            picked += 1
+    return drawn
+
+
+def draw_round5_test(repos: Path, text_of=None) -> list[DrawnPaper]:
+    """Round 5's sealed test draw (split `test`)."""
+    return draw_stratified(
+        repos,
+        ROUND5_TEST_VOLUMES,
+        ROUND5_TEST_PER_VOLUME,
+        ROUND5_TEST_SEED,
+        ROUND5_TEST_ENRICHED,
+        ROUND5_TEST_ENRICH_VOLUMES,
+        ROUND5_TEST_ENRICHED_SEED,
+        text_of,
+    )
+
+
+def draw_round5_dev(repos: Path, text_of=None) -> list[DrawnPaper]:
+    """Round 5's dev draw (split `dev`: read and trained on)."""
+    return draw_stratified(
+        repos,
+        ROUND5_DEV_VOLUMES,
+        ROUND5_DEV_PER_VOLUME,
+        ROUND5_DEV_SEED,
+        ROUND5_DEV_ENRICHED,
+        text_of=text_of,
+    )
+
+
+def pdf_text(repos: Path, rec: DrawnPaper) -> str:
+    """The PDF's whole text (pypdfium2), or '' where it does not open: the enrichment frame."""
+    import pypdfium2 as pdfium
+
+    try:
+        pdf = pdfium.PdfDocument(pdf_bytes(repos, rec))
+    except Exception:  # noqa: BLE001 - an unreadable PDF is simply outside the frame
+        return ""
+    try:
+        return "\n".join(page.get_textpage().get_text_range() for page in pdf)
+    finally:
+        pdf.close()
+
+
 def pdf_bytes(repos: Path, rec: DrawnPaper) -> bytes:
     """The PDF's bytes from the volume's clone (a checkout or a bare snapshot)."""
     repo = repo_dir(repos, rec.volume)
@@ -238,8 +360,9 @@ def rebuild(repos: Path, out_dir: Path, papers: list[dict]) -> tuple[int, list[s
 
 
 def load_all_gold_papers() -> list[dict]:
-    """Every PMLR gold record: the round-3 file and, where present, round 4's."""
-    return [p for f in (GOLD_FILE, ROUND4_FILE) if f.is_file() for p in load_gold_papers(f)]
+    """Every PMLR gold record: the round-3 file and, where present, rounds 4 and 5."""
+    files = (GOLD_FILE, ROUND4_FILE, ROUND5_FILE)
+    return [p for f in files if f.is_file() for p in load_gold_papers(f)]
 
 
 def load_gold_papers(path: Path = GOLD_FILE) -> list[dict]:

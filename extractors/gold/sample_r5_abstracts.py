@@ -1,0 +1,115 @@
+"""Round 5's seeded draw of PMLR titles + abstracts for `target` labels (all split dev).
+
+Frame: the `_posts` of twelve PMLR volumes (the round-5 dev paper volumes that have enough
+posts, and four newer ones: UAI 2024, CoRL 2024, ACML 2025, AutoML 2024), leaving out every
+abstract already in the abstract gold and every gold paper (a gold paper's target is
+judged on its full text). None of the round-5 test volumes is in the frame. Per volume,
+with one `random.Random(SEED)` stream: RANDOM_PER_VOLUME drawn uniformly (stratum
+`random`), then EFFICIENCY_PER_VOLUME from the rest whose abstract names a cost
+(`is_efficiency_candidate`; stratum `efficiency_candidates`). Run:
+
+    .venv/bin/python -m extractors.gold.sample_r5_abstracts --pmlr-repos DIR [--jsonl]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+from pathlib import Path
+
+from extractors.gold import GOLD_DIR
+from extractors.gold.pmlr_sample import RESERVED, ROUND5_TEST_VOLUMES
+from extractors.gold.sample_abstracts import is_efficiency_candidate
+from extractors.gold.sample_wide_abstracts import iter_pmlr_posts
+
+SEED = 20261218
+VOLUMES = (
+    "v244", "v270", "v260", "v256", "v211", "v84", "v95", "v149", "v32", "v222", "v227", "v143",
+)  # fmt: skip
+RANDOM_PER_VOLUME, EFFICIENCY_PER_VOLUME = 64, 16
+EARLIER_ABSTRACTS = ("abstracts.jsonl", "abstracts_wide.jsonl")
+# every gold paper file, round 5's included (drawn first): a gold paper's abstract would be
+# left out of training anyway (`target.gold_paper_keys`)
+EARLIER_PAPERS = (
+    "papers.jsonl",
+    "papers_pmlr.jsonl",
+    "papers_pmlr_r4.jsonl",
+    "papers_pmlr_r5.jsonl",
+)
+
+
+def _ids(names: tuple[str, ...], key) -> set[str]:
+    out = set()
+    for name in names:
+        path = GOLD_DIR / name
+        if path.is_file():
+            for line in path.read_text(encoding="utf-8").splitlines():
+                if line.strip() and (k := key(json.loads(line))):
+                    out.add(k)
+    return out
+
+
+def excluded_ids() -> set[str]:
+    """Ids already in the abstract gold, and the `pmlr:` ids of every gold paper."""
+    paper = _ids(EARLIER_PAPERS, lambda r: r.get("volume") and f"pmlr:{r['volume']}/{r['id']}")
+    return _ids(EARLIER_ABSTRACTS, lambda r: r["id"]) | paper
+
+
+def draw(repos: Path, seed: int = SEED) -> list[dict]:
+    """The sample: one dict per abstract with id, venue, year, title, stratum, split."""
+    assert not set(VOLUMES) & (RESERVED | set(ROUND5_TEST_VOLUMES))
+    rng = random.Random(seed)
+    exclude = excluded_ids()
+    out: list[dict] = []
+    posts = iter_pmlr_posts(repos, VOLUMES)
+    for volume in VOLUMES:
+        pool = sorted(
+            (
+                r
+                for r in posts
+                if r.venue == f"pmlr-{volume}" and r.abstract and r.id not in exclude
+            ),
+            key=lambda r: r.id,
+        )
+        picked = rng.sample(pool, min(RANDOM_PER_VOLUME, len(pool)))
+        taken = {r.id for r in picked}
+        cands = [r for r in pool if r.id not in taken and is_efficiency_candidate(r)]
+        for stratum, recs in (
+            ("random", picked),
+            ("efficiency_candidates", rng.sample(cands, min(EFFICIENCY_PER_VOLUME, len(cands)))),
+        ):
+            out.extend(
+                {
+                    "id": r.id,
+                    "venue": r.venue,
+                    "year": r.year,
+                    "title": r.title,
+                    "stratum": stratum,
+                    "split": "dev",
+                }
+                for r in recs
+            )
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Print the draw (one line per abstract, or JSON Lines with --jsonl)."""
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument(
+        "--pmlr-repos", type=Path, required=True, help="folder of mlresearch/vNN clones"
+    )
+    ap.add_argument("--jsonl", action="store_true")
+    args = ap.parse_args(argv)
+    for row in draw(args.pmlr_repos):
+        print(
+            json.dumps(row, ensure_ascii=False)
+            if args.jsonl
+            else f"{row['id']}\t{row['venue']}\t{row['stratum']}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
