@@ -104,18 +104,26 @@ class EvalReport:
 
 
 def load_gold(path: Path, split: str = "all", splits_path: Path = SPLITS_PATH) -> list[dict]:
-    """Gold paper records, restricted to a split of paper_splits.json (dev|test|all)."""
+    """Gold paper records of a split: dev, val, test, all, or several joined by '+'
+    (`val+test`). A row's split is its own `split` field, else paper_splits.json's, with
+    the test papers of the earlier rounds' files called val (`gold.split_name`)."""
     from corpus.jsonl import read_jsonl
+    from extractors.gold import SPLITS, split_name
 
     rows = read_jsonl(path, needs=("file",))
     if split == "all":
         return rows
-    if split not in ("dev", "test"):
-        raise ConfigError(f"unknown split {split!r}: use dev, test or all")
+    wanted_splits = set(split.split("+"))
+    if not wanted_splits <= set(SPLITS):
+        raise ConfigError(f"unknown split {split!r}: use dev, val, test, all or e.g. val+test")
     if all("split" in r for r in rows):  # a gold file that carries its own split
-        return [r for r in rows if r["split"] == split]
-    wanted = set(json.loads(Path(splits_path).read_text())[split])
-    return [r for r in rows if r["file"] in wanted]
+        stored = {r["file"]: r["split"] for r in rows}
+    else:
+        by_split = json.loads(Path(splits_path).read_text())
+        stored = {f: name for name in ("dev", "test") for f in by_split[name]}
+    return [
+        r for r in rows if split_name(Path(path).name, stored.get(r["file"], "")) in wanted_splits
+    ]
 
 
 def macro_f1(gold: list[str], pred: list[str], labels: Iterable[str] = TARGETS) -> float:

@@ -31,13 +31,12 @@ if TYPE_CHECKING:  # sklearn is imported lazily: it is slow to load
 MODEL_PATH = Path(__file__).parent / "models" / "target.json"
 GOLD_ABSTRACTS = Path(__file__).parent / "gold" / "abstracts.jsonl"
 GOLD_ABSTRACTS_WIDE = Path(__file__).parent / "gold" / "abstracts_wide.jsonl"
+GOLD_ABSTRACTS_R5 = Path(__file__).parent / "gold" / "abstracts_r5.jsonl"
+GOLD_ABSTRACT_FILES = (GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE, GOLD_ABSTRACTS_R5)
 GOLD_PAPERS = tuple(GOLD_DIR / name for name in PAPER_FILES)
-# TODO(lead, end of round 5): bump METHOD to target/v5 (the paper stacker of
-# extractors/target_paper.py now decides a PDF's target) together with
-# targetfast.SUPPORTED_METHOD and the "method" field of models/target.json (or rerun
-# `greenlens train-target --no-score-test`); the stacker checks the abstract model's
-# weights, not its METHOD, so it stays valid across the rename.
-METHOD = "tfidf+lexicon-mlogreg:target/v4"  # v4: one 4-way head, venue-CV biases, lexicon v2
+# v5: a parsed PDF's target is decided by the paper-level stacker (target_paper.py) over
+# this model; v4: one 4-way head, venue-CV biases, lexicon v2
+METHOD = "tfidf+lexicon-mlogreg:target/v5"
 _VECTORIZER_ARGS = {
     "ngram_range": (1, 2),
     "min_df": 2,
@@ -143,7 +142,14 @@ def load_gold_abstracts(
     if pmlr_repos is not None and any(r["id"].startswith("pmlr:") for r in rows):
         from extractors.gold.sample_wide_abstracts import iter_pmlr_posts
 
-        texts.update({rec.id: (rec.title, rec.abstract) for rec in iter_pmlr_posts(pmlr_repos)})
+        volumes = sorted({r["id"][5:].split("/")[0] for r in rows if r["id"].startswith("pmlr:")})
+        try:
+            posts = iter_pmlr_posts(pmlr_repos, volumes)
+        except FileNotFoundError as exc:
+            from corpus.errors import ConfigError
+
+            raise ConfigError(f"{exc}: the gold abstracts name these volumes: {volumes}") from exc
+        texts.update({rec.id: (rec.title, rec.abstract) for rec in posts})
     out = []
     for r in rows:
         if r["id"] in texts:

@@ -25,11 +25,13 @@ _SHARED_CORPUS = Path("../shared/corpus")
 )
 @click.option(
     "--split",
-    type=click.Choice(["dev", "test", "all"]),
+    type=click.Choice(["dev", "val", "test", "val+test", "all"]),
     default=None,
-    help="Papers to score: a gold file's own `split` field, else "
-    "extractors/gold/paper_splits.json [default: test; dev for --lovo and "
-    "--learning-curve, which refuse the sealed test split].",
+    help="Papers to score: dev (read, trained on), val (the earlier rounds' test papers: "
+    "aggregate figures to choose between methods), test (round 5's sealed papers, scored "
+    "once at the end of a round), from a gold file's own `split` field, else "
+    "extractors/gold/paper_splits.json [default: val; dev for --lovo and "
+    "--learning-curve, which refuse any other].",
 )
 @click.option(
     "--lovo",
@@ -83,8 +85,8 @@ def eval_command(
     """Precision, recall and F1 per category and for target, with 95% bootstrap intervals
     and every miss; or leave-one-venue-out CV / a learning curve on the dev split.
 
-    With no GOLD, both gold paper files are scored together (papers.jsonl and
-    papers_pmlr.jsonl, each with its PDF folder)."""
+    With no GOLD, every gold paper file is scored together (papers.jsonl and the
+    papers_pmlr*.jsonl files, each with its PDF folder)."""
     from corpus.errors import ConfigError
     from extractors.evaluate import evaluate_sources
 
@@ -93,12 +95,12 @@ def eval_command(
         if split not in (None, "dev"):
             raise ConfigError(
                 "--lovo and --learning-curve run on the dev split only "
-                "(the test split is sealed for the final figures)"
+                "(val chooses between methods, test is sealed for the final figures)"
             )
         cats = _categories(categories)
         _generalisation(sources, lovo, curve, sizes, seeds, cats, bootstrap, fmt)
         return
-    split = split or "test"
+    split = split or "val"
     report = evaluate_sources(sources, split=split, bootstrap=bootstrap)
     if fmt == "json":
         click.echo(json.dumps({"split": split, **report.to_dict()}, indent=2))
@@ -236,7 +238,7 @@ def _generalisation(
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Gold abstracts, repeatable [default: "
-    "extractors/gold/abstracts.jsonl and abstracts_wide.jsonl].",
+    "extractors/gold/abstracts.jsonl, abstracts_wide.jsonl and abstracts_r5.jsonl].",
 )
 @click.option(
     "--corpus",
@@ -292,11 +294,11 @@ def train_target(
     """Retrain the target classifier on the dev split of the gold abstracts (the gold
     papers' own abstracts left out), then the paper-level stacker on the dev gold papers."""
     from extractors.gold.pmlr_sample import default_repos
-    from extractors.target import GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE, MODEL_PATH, train
+    from extractors.target import GOLD_ABSTRACT_FILES, MODEL_PATH, train
 
     pmlr_repos = pmlr_repos or default_repos()
     report = train(
-        list(gold) or [GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE],
+        list(gold) or list(GOLD_ABSTRACT_FILES),
         corpus_dir,
         out or MODEL_PATH,
         pmlr_repos=pmlr_repos,

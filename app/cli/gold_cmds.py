@@ -148,8 +148,9 @@ def rebuild_pdfs(repos: Path, out: Path | None) -> None:
 )
 @clean_errors
 def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
-    """Measure the extractors and the target model on the gold test splits and write the
-    shipped error-rate file that trends use to adjust shares."""
+    """Measure the extractors and the target model on the gold papers nobody trains on
+    (val and test) and the abstracts' test split, and write the shipped error-rate file
+    that trends use to adjust shares."""
     from extractors.error_rates import (
         ERROR_RATES_PATH,
         measure_abstracts,
@@ -168,7 +169,7 @@ def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
     for need in (pdfs_dir, gold_pdfs, corpus_dir):
         if not Path(need).is_dir():
             raise click.UsageError(f"{need} is not a folder (see --help)")
-    fulltext = measure_fulltext(paper_sources(pdfs_dir, gold_pdfs))
+    fulltext = measure_fulltext(paper_sources(pdfs_dir, gold_pdfs), split="val+test")
     index = load_wide_index(corpus_dir)
     texts = {k: (r.title, r.abstract) for k, r in index.items()}
     if pmlr_repos:
