@@ -37,7 +37,7 @@ from extractors.findings import Evidence, Finding
 from extractors.regexgate import TextIndex
 
 MODEL_PATH = Path(__file__).parent / "models" / "units.json"
-METHOD = "learned-units/v1"
+METHOD = "learned-units/v2"  # v2: per-category modes (round 5)
 # Categories a classifier was tried for (flops and energy have too few dev positives to
 # learn from: 10 and 1 of 232 dev papers), and those it decides in the shipped model: the
 # ones where it beat the rules under leave-one-venue-out CV on dev (docs/extractors.md).

@@ -21,7 +21,7 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-SUPPORTED_METHOD = "tfidf+lexicon-mlogreg:target/v4"  # one 4-way head, per-label biases
+SUPPORTED_METHOD = "tfidf+lexicon-mlogreg:target/v5"  # one 4-way head, per-label biases
 _WORDS_ARGS = {
     "ngram_range": (1, 2),
     "min_df": 2,

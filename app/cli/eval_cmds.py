@@ -358,7 +358,7 @@ def _train_paper_stacker(corpus_dir: Path, gold_pdfs: Path | None, model: Path) 
     "--gold-pdfs",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     default=None,
-    help="PDFs of papers_pmlr.jsonl [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs].",
+    help="PDFs of the papers_pmlr*.jsonl files [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs].",
 )
 @click.option(
     "--out",
@@ -378,7 +378,7 @@ def _train_paper_stacker(corpus_dir: Path, gold_pdfs: Path | None, model: Path) 
 def train_units(
     corpus_dir: Path, gold_pdfs: Path | None, out: Path | None, c_value: float | None
 ) -> None:
-    """Retrain the per-category unit classifiers on the dev split of both gold paper files,
+    """Retrain the per-category unit classifiers on the dev split of every gold paper file,
     each category in its chosen mode (extractors.learned.CATEGORY_MODES)."""
     from corpus.errors import ConfigError
     from extractors.evaluate import default_sources, load_examples

@@ -129,7 +129,7 @@ def rebuild_pdfs(repos: Path, out: Path | None) -> None:
     "--gold-pdfs",
     type=_DIR,
     default=None,
-    help="PDFs of papers_pmlr.jsonl [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs; "
+    help="PDFs of the papers_pmlr*.jsonl files [default: $GREENLENS_GOLD_PDFS or ../gold-pdfs; "
     "`greenlens gold rebuild-pdfs` makes it].",
 )
 @click.option(

@@ -11,7 +11,7 @@ from extractors.findings import Evidence, Finding
 from extractors.quantities import parse_trials
 from extractors.regexgate import matches
 
-METHOD = "rules:search_budget/v1"
+METHOD = "rules:search_budget/v2"  # v2: round 5 (value sets, counts, spread search spaces)
 PREFILTER = re.compile(
     r"grid|search|sweep|tun|trials|configurations|hyper-?param|"
     r"expected validation|selected from|chosen from|architectures|"
