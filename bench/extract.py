@@ -73,7 +73,7 @@ def _detector_profile(paths: list[str], queue) -> None:
         out[name] = time.process_time() - t
     t = time.process_time()
     for d in docs:
-        predict_target(d.title, d.abstract, d.introduction)
+        predict_target(d.title, d.abstract, d.introduction, doc=d)
     out["target"] = time.process_time() - t
     queue.put({"pages": sum(d.pages for d in docs), "per_detector": out})
 

@@ -165,7 +165,7 @@ def _stage_profile(paths: list[str], queue) -> None:
                 cpu[name] += clock() - t
                 detectors += clock() - t
             t = clock()
-            _target(d.title, d.abstract, d.introduction)
+            _target(d.title, d.abstract, d.introduction, doc=d)
             target = clock() - t
             # a new units tuple: the detectors' shared TextIndex (common.unit_index) is built
             # again inside, as in a worker, not reused from the per-detector runs above
