@@ -32,7 +32,13 @@ MODEL_PATH = Path(__file__).parent / "models" / "target.json"
 GOLD_ABSTRACTS = Path(__file__).parent / "gold" / "abstracts.jsonl"
 GOLD_ABSTRACTS_WIDE = Path(__file__).parent / "gold" / "abstracts_wide.jsonl"
 GOLD_ABSTRACTS_R5 = Path(__file__).parent / "gold" / "abstracts_r5.jsonl"
-GOLD_ABSTRACT_FILES = (GOLD_ABSTRACTS, GOLD_ABSTRACTS_WIDE, GOLD_ABSTRACTS_R5)
+GOLD_ABSTRACTS_R5_ANTHOLOGY = Path(__file__).parent / "gold" / "abstracts_r5_anthology.jsonl"
+GOLD_ABSTRACT_FILES = (
+    GOLD_ABSTRACTS,
+    GOLD_ABSTRACTS_WIDE,
+    GOLD_ABSTRACTS_R5,
+    GOLD_ABSTRACTS_R5_ANTHOLOGY,
+)
 GOLD_PAPERS = tuple(GOLD_DIR / name for name in PAPER_FILES)
 # v5: a parsed PDF's target is decided by the paper-level stacker (target_paper.py) over
 # this model; v4: one 4-way head, venue-CV biases, lexicon v2

@@ -1,5 +1,6 @@
-"""Round-5 abstract gold: schema, all dev, no sealed-test venue or gold paper in it, the
-second pass covers a fifth, and the draw reproduces from the PMLR volumes' clones."""
+"""Round-5 abstract gold: the PMLR part (schema, all dev, no sealed-test venue or gold paper
+in it) and the ACL / ML Anthology part (dev/test, nothing labelled before); each second
+pass covers a fifth; both draws reproduce (from the PMLR clones, from ../shared)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,33 @@ def test_r5_abstract_draw_reproduces_from_the_clones():
     )
     drawn = [(r["id"], r["stratum"]) for r in draw(repos)]
     assert drawn == [(r["id"], r["stratum"]) for r in _rows(FIRST)]
+
+
+ANTHOLOGY = GOLD / "abstracts_r5_anthology.jsonl"
+ANTHOLOGY_SECOND = GOLD / "abstracts_r5_anthology_second_pass.jsonl"
+
+
+def test_r5_anthology_abstracts_validate_and_are_new(corpus_dir):
+    assert validate_abstracts(ANTHOLOGY, corpus_dir) == []
+    assert validate_abstracts(ANTHOLOGY_SECOND) == []
+    rows = _rows(ANTHOLOGY)
+    assert len(rows) >= 1200 and {r["split"] for r in rows} == {"dev", "test"}
+    earlier = {
+        r["id"]
+        for name in ("abstracts.jsonl", "abstracts_wide.jsonl", "abstracts_r5.jsonl")
+        for r in _rows(GOLD / name)
+    }
+    assert not earlier & {r["id"] for r in rows}
+    first = {r["id"]: r["label"] for r in rows}
+    second = {r["id"]: r["label"] for r in _rows(ANTHOLOGY_SECOND)}
+    assert set(second) <= set(first) and len(second) >= 0.2 * len(first) - 1
+
+
+def test_r5_anthology_draw_reproduces_from_the_corpus(corpus_dir):
+    from extractors.gold.corpus_abstracts import load_wide_index
+    from extractors.gold.sample_r5_abstracts import draw_anthology
+
+    drawn = [
+        (r["id"], r["stratum"], r["split"]) for r in draw_anthology(load_wide_index(corpus_dir))
+    ]
+    assert drawn == [(r["id"], r["stratum"], r["split"]) for r in _rows(ANTHOLOGY)]

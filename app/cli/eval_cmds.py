@@ -238,7 +238,8 @@ def _generalisation(
     multiple=True,
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
     help="Gold abstracts, repeatable [default: "
-    "extractors/gold/abstracts.jsonl, abstracts_wide.jsonl and abstracts_r5.jsonl].",
+    "extractors/gold/abstracts.jsonl, abstracts_wide.jsonl, abstracts_r5.jsonl and "
+    "abstracts_r5_anthology.jsonl].",
 )
 @click.option(
     "--corpus",

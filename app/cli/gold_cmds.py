@@ -161,6 +161,7 @@ def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
     from extractors.gold.corpus_abstracts import load_wide_index
     from extractors.gold.pmlr_sample import DEFAULT_PDF_DIR, default_repos
     from extractors.gold.sample_wide_abstracts import iter_pmlr_posts
+    from extractors.target import GOLD_ABSTRACT_FILES
 
     pdfs_dir = pdfs_dir or SHARED / "corpus" / "pdfs"
     gold_pdfs = gold_pdfs or DEFAULT_PDF_DIR
@@ -174,9 +175,7 @@ def error_rates(pdfs_dir, gold_pdfs, corpus_dir, pmlr_repos) -> None:
     texts = {k: (r.title, r.abstract) for k, r in index.items()}
     if pmlr_repos:
         texts |= {r.id: (r.title, r.abstract) for r in iter_pmlr_posts(pmlr_repos)}
-    abstract = measure_abstracts(
-        [GOLD_DIR / "abstracts.jsonl", GOLD_DIR / "abstracts_wide.jsonl"], texts
-    )
+    abstract = measure_abstracts([path for path in GOLD_ABSTRACT_FILES if path.is_file()], texts)
     if abstract["left_out"]:
         click.echo(
             f"warning: {len(abstract['left_out'])} gold test abstracts have no text "

@@ -1,4 +1,5 @@
-"""Round 5's seeded draw of PMLR titles + abstracts for `target` labels (all split dev).
+"""Round 5's seeded draws of titles + abstracts for `target` labels: PMLR (all split dev)
+and the ACL / ML Anthology venues of ../shared/corpus (60/40 dev/test).
 
 Frame: the `_posts` of twelve PMLR volumes (the round-5 dev paper volumes that have enough
 posts, and four newer ones: UAI 2024, CoRL 2024, ACML 2025, AutoML 2024), leaving out every
@@ -9,6 +10,14 @@ with one `random.Random(SEED)` stream: RANDOM_PER_VOLUME drawn uniformly (stratu
 (`is_efficiency_candidate`; stratum `efficiency_candidates`). Run:
 
     .venv/bin/python -m extractors.gold.sample_r5_abstracts --pmlr-repos DIR [--jsonl]
+
+The anthology draw (`draw_anthology`, seed ANTHOLOGY_SEED, file `abstracts_r5_anthology.jsonl`):
+per venue of `sample_wide_abstracts.ANTHOLOGY_VENUES`, ANTHOLOGY_RANDOM drawn uniformly
+from the corpus abstracts no gold file holds yet (`random`), then ANTHOLOGY_EFFICIENCY
+efficiency candidates from the rest; each (venue, stratum) dealt 60/40 into dev/test by
+a second seeded stream, as round 3's draw did:
+
+    .venv/bin/python -m extractors.gold.sample_r5_abstracts --anthology [--corpus DIR] [--jsonl]
 """
 
 from __future__ import annotations
@@ -94,15 +103,65 @@ def draw(repos: Path, seed: int = SEED) -> list[dict]:
     return out
 
 
+ANTHOLOGY_SEED, ANTHOLOGY_SPLIT_SEED = 20261221, 20261222
+ANTHOLOGY_RANDOM, ANTHOLOGY_EFFICIENCY = 128, 32
+ANTHOLOGY_FILE = "abstracts_r5_anthology.jsonl"
+
+
+def draw_anthology(index: dict, seed: int = ANTHOLOGY_SEED) -> list[dict]:
+    """The anthology sample: one dict per abstract with id, venue, year, title, stratum,
+    split (`index`: `corpus_abstracts.load_wide_index`)."""
+    from extractors.gold.sample_wide_abstracts import ANTHOLOGY_VENUES, DEV_FRACTION
+
+    rng, split_rng = random.Random(seed), random.Random(ANTHOLOGY_SPLIT_SEED)
+    exclude = _ids((*EARLIER_ABSTRACTS, "abstracts_r5.jsonl"), lambda r: r["id"])
+    out: list[dict] = []
+    for venue in ANTHOLOGY_VENUES:
+        pool = sorted(
+            (r for r in index.values() if r.venue == venue and r.abstract and r.id not in exclude),
+            key=lambda r: r.id,
+        )
+        picked = rng.sample(pool, min(ANTHOLOGY_RANDOM, len(pool)))
+        taken = {r.id for r in picked}
+        cands = [r for r in pool if r.id not in taken and is_efficiency_candidate(r)]
+        for stratum, recs in (
+            ("random", picked),
+            ("efficiency_candidates", rng.sample(cands, min(ANTHOLOGY_EFFICIENCY, len(cands)))),
+        ):
+            order = list(range(len(recs)))
+            split_rng.shuffle(order)
+            dev = set(order[: round(len(recs) * DEV_FRACTION)])
+            out.extend(
+                {
+                    "id": r.id,
+                    "venue": r.venue,
+                    "year": r.year,
+                    "title": r.title,
+                    "stratum": stratum,
+                    "split": "dev" if i in dev else "test",
+                }
+                for i, r in enumerate(recs)
+            )
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the draw (one line per abstract, or JSON Lines with --jsonl)."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument(
-        "--pmlr-repos", type=Path, required=True, help="folder of mlresearch/vNN clones"
-    )
+    ap.add_argument("--pmlr-repos", type=Path, help="folder of mlresearch/vNN clones")
+    ap.add_argument("--anthology", action="store_true", help="the ACL / ML Anthology draw")
+    ap.add_argument("--corpus", type=Path, default=GOLD_DIR.parents[2] / "shared" / "corpus")
     ap.add_argument("--jsonl", action="store_true")
     args = ap.parse_args(argv)
-    for row in draw(args.pmlr_repos):
+    if args.anthology:
+        from extractors.gold.corpus_abstracts import load_wide_index
+
+        rows = draw_anthology(load_wide_index(args.corpus))
+    elif args.pmlr_repos:
+        rows = draw(args.pmlr_repos)
+    else:
+        ap.error("give --pmlr-repos DIR (the PMLR draw) or --anthology")
+    for row in rows:
         print(
             json.dumps(row, ensure_ascii=False)
             if args.jsonl
