@@ -87,8 +87,16 @@ def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dic
                 f"{len(report.errors)} gold PDFs could not be read under {pdfs}: {report.errors[0]}"
             )
         outcomes += report.outcomes
-        names.append(f"{Path(gold).name} {split} split ({report.papers} papers)")
+        names.append(f"{Path(gold).name} {_split_label(gold, split)} ({report.papers} papers)")
     return fulltext_entry(outcomes, extractor_version(), " + ".join(names))
+
+
+def _split_label(gold: Path, split: str) -> str:
+    """The splits of `split` ('val+test') that the gold file has papers in: 'val split'."""
+    from extractors.evaluate import load_gold
+
+    parts = [s for s in split.split("+") if load_gold(gold, s)] or [split]
+    return f"{'+'.join(parts)} split"
 
 
 def measure_abstracts(

@@ -60,7 +60,7 @@ def test_trends_json_carries_adjusted_shares_for_the_real_extractor(tmp_path_fac
         if r["share_adjusted"] is None:
             assert r["adjusted_note"].startswith("n/a")
     meta = out["meta"]
-    assert "papers.jsonl test split" in meta["error_rates_fulltext"]
+    assert "papers.jsonl val split" in meta["error_rates_fulltext"]
     assert "sensitivity" in meta["error_rates_fulltext"]
     assert "Rogan-Gladen" in meta["adjustment"]
 
