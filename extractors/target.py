@@ -383,7 +383,9 @@ def _vectorizer_state(vec) -> dict:
 
 
 def _save(model: _Model, path: Path, report: TargetReport) -> None:
-    payload = {
+    from extractors.target_paper import WEIGHTS_KEY, weights_digest
+
+    body = {
         "method": METHOD,
         "words": _vectorizer_state(model.words),
         "titles": _vectorizer_state(model.titles),
@@ -392,6 +394,8 @@ def _save(model: _Model, path: Path, report: TargetReport) -> None:
         "bias": list(model.bias),
         "report": report.__dict__,
     }
+    # first in the file: the stacker checks it without parsing the weights
+    payload = {WEIGHTS_KEY: weights_digest(body), **body}
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, separators=(",", ":")))

@@ -163,6 +163,9 @@ def test_train_writes_a_model_that_reloads_and_beats_majority(small_gold, corpus
     assert report.cv_macro_f1 > 0.3
     data = json.loads(out.read_text())
     assert data["report"]["n_dev"] == 80
+    from extractors.target_paper import WEIGHTS_KEY, file_digest, weights_digest
+
+    assert next(iter(data)) == WEIGHTS_KEY and file_digest(out) == weights_digest(data)
     # the retrained model reloads and labels its own training texts mostly right
     preds = [label for label, _ in predict_many([r["text"] for r in picked], out)]
     assert set(preds) <= set(TARGETS)

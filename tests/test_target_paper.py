@@ -102,6 +102,22 @@ def test_shipped_stacker_was_fitted_on_the_shipped_abstract_model():
     assert model.report["papers"] >= 200 and model.report["folds"] >= 10
 
 
+def test_the_stored_digest_is_the_weights_digest_and_a_file_without_it_is_hashed(tmp_path):
+    import json
+
+    from extractors.target_paper import WEIGHTS_KEY, weights_digest
+
+    data = json.loads(target.MODEL_PATH.read_text())
+    assert next(iter(data)) == WEIGHTS_KEY  # first, so file_digest reads only the head
+    assert data[WEIGHTS_KEY] == weights_digest(data) == file_digest(target.MODEL_PATH)
+    plain = {k: v for k, v in data.items() if k != WEIGHTS_KEY}
+    (tmp_path / "a.json").write_text(json.dumps({**plain, "method": "renamed"}))
+    assert file_digest(tmp_path / "a.json") == data[WEIGHTS_KEY]  # a rename keeps it
+    plain["bias"] = [b + 0.5 for b in plain["bias"]]
+    (tmp_path / "b.json").write_text(json.dumps(plain))
+    assert file_digest(tmp_path / "b.json") != data[WEIGHTS_KEY]
+
+
 def test_model_round_trips_through_json(tmp_path):
     model = PaperModel(
         FEATURE_NAMES,
