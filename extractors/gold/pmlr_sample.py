@@ -144,6 +144,14 @@ class DrawnPaper:
         return f"pmlr/{self.volume}/{self.id}.pdf"
 
 
+def _drawn(
+    volume: str, meta: tuple[str, str, int], pid: str, path: str, stratum: str
+) -> DrawnPaper:
+    """A drawn paper of `volume` (meta: venue, community, year) with its proceedings URL."""
+    url = f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf"
+    return DrawnPaper(volume, pid, *meta, path, url, stratum)
+
+
 def _git(repo: Path, *args: str) -> bytes:
     return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True).stdout
 
@@ -193,21 +201,12 @@ def draw(repos: Path, text_of=None) -> list[DrawnPaper]:
     rng = random.Random(SEED)
     drawn: list[DrawnPaper] = []
     rest: list[DrawnPaper] = []
-    for volume, (venue, community, year) in VOLUMES.items():
+    for volume, meta in VOLUMES.items():
         assert volume not in RESERVED, volume
         papers = volume_papers(repo_dir(repos, volume), volume)
         picks = set(rng.sample(range(len(papers)), min(PER_VOLUME, len(papers))))
         for i, (pid, path) in enumerate(papers):
-            rec = DrawnPaper(
-                volume,
-                pid,
-                venue,
-                community,
-                year,
-                path,
-                f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf",
-                "random" if i in picks else "",
-            )
+            rec = _drawn(volume, meta, pid, path, "random" if i in picks else "")
             (drawn if i in picks else rest).append(rec)
     if text_of is not None:
         rng.shuffle(rest)
@@ -221,16 +220,7 @@ def draw(repos: Path, text_of=None) -> list[DrawnPaper]:
 
 def draw_round4(repos: Path) -> list[DrawnPaper]:
     """Round 4's seeded draw: ROUND4_PER_VOLUME random papers of each unseen volume."""
-    rng = random.Random(ROUND4_SEED)
-    drawn: list[DrawnPaper] = []
-    for volume, (venue, community, year) in ROUND4_VOLUMES.items():
-        assert volume not in RESERVED, volume
-        papers = volume_papers(repo_dir(repos, volume), volume)
-        for i in sorted(rng.sample(range(len(papers)), ROUND4_PER_VOLUME)):
-            pid, path = papers[i]
-            url = f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf"
-            drawn.append(DrawnPaper(volume, pid, venue, community, year, path, url, "random"))
-    return drawn
+    return draw_stratified(repos, ROUND4_VOLUMES, ROUND4_PER_VOLUME, ROUND4_SEED)
 
 
 def draw_stratified(
@@ -248,27 +238,22 @@ def draw_stratified(
     volumes' papers not already drawn (stratum `flops_energy_candidates`)."""
     rng = random.Random(seed)
     drawn: list[DrawnPaper] = []
-    for volume, (venue, community, year) in volumes.items():
+    for volume, meta in volumes.items():
         assert volume not in RESERVED, volume
         papers = volume_papers(repo_dir(repos, volume), volume)
         for i in sorted(rng.sample(range(len(papers)), min(per_volume, len(papers)))):
-            pid, path = papers[i]
-            url = f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf"
-            drawn.append(DrawnPaper(volume, pid, venue, community, year, path, url, "random"))
+            drawn.append(_drawn(volume, meta, *papers[i], "random"))
     if not enriched or text_of is None:
         return drawn
     taken = {(d.volume, d.id) for d in drawn}
-    rest: list[DrawnPaper] = []
-    for volume, (venue, community, year) in (enrich_volumes or volumes).items():
-        assert volume not in RESERVED, volume
-        for pid, path in volume_papers(repo_dir(repos, volume), volume):
-            if (volume, pid) not in taken:
-                url = f"https://proceedings.mlr.press/{volume}/{pid}/{pid}.pdf"
-                rest.append(
-                    DrawnPaper(
-                        volume, pid, venue, community, year, path, url, "flops_energy_candidates"
-                    )
-                )
+    enrich_volumes = enrich_volumes or volumes
+    assert not set(enrich_volumes) & RESERVED, set(enrich_volumes) & RESERVED
+    rest = [
+        _drawn(volume, meta, pid, path, "flops_energy_candidates")
+        for volume, meta in enrich_volumes.items()
+        for pid, path in volume_papers(repo_dir(repos, volume), volume)
+        if (volume, pid) not in taken
+    ]
     random.Random(enrich_seed if enrich_seed is not None else seed).shuffle(rest)
     picked = 0
     for rec in rest:

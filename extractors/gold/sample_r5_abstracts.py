@@ -30,8 +30,7 @@ from pathlib import Path
 
 from extractors.gold import GOLD_DIR
 from extractors.gold.pmlr_sample import RESERVED, ROUND5_TEST_VOLUMES
-from extractors.gold.sample_abstracts import is_efficiency_candidate
-from extractors.gold.sample_wide_abstracts import iter_pmlr_posts
+from extractors.gold.sample_wide_abstracts import draw_venues, iter_pmlr_posts
 
 SEED = 20261218
 VOLUMES = (
@@ -69,38 +68,8 @@ def excluded_ids() -> set[str]:
 def draw(repos: Path, seed: int = SEED) -> list[dict]:
     """The sample: one dict per abstract with id, venue, year, title, stratum, split."""
     assert not set(VOLUMES) & (RESERVED | set(ROUND5_TEST_VOLUMES))
-    rng = random.Random(seed)
-    exclude = excluded_ids()
-    out: list[dict] = []
-    posts = iter_pmlr_posts(repos, VOLUMES)
-    for volume in VOLUMES:
-        pool = sorted(
-            (
-                r
-                for r in posts
-                if r.venue == f"pmlr-{volume}" and r.abstract and r.id not in exclude
-            ),
-            key=lambda r: r.id,
-        )
-        picked = rng.sample(pool, min(RANDOM_PER_VOLUME, len(pool)))
-        taken = {r.id for r in picked}
-        cands = [r for r in pool if r.id not in taken and is_efficiency_candidate(r)]
-        for stratum, recs in (
-            ("random", picked),
-            ("efficiency_candidates", rng.sample(cands, min(EFFICIENCY_PER_VOLUME, len(cands)))),
-        ):
-            out.extend(
-                {
-                    "id": r.id,
-                    "venue": r.venue,
-                    "year": r.year,
-                    "title": r.title,
-                    "stratum": stratum,
-                    "split": "dev",
-                }
-                for r in recs
-            )
-    return out
+    groups = [(f"pmlr-{v}", RANDOM_PER_VOLUME, EFFICIENCY_PER_VOLUME) for v in VOLUMES]
+    return draw_venues(iter_pmlr_posts(repos, VOLUMES), groups, excluded_ids(), random.Random(seed))
 
 
 ANTHOLOGY_SEED, ANTHOLOGY_SPLIT_SEED = 20261221, 20261222
@@ -111,38 +80,17 @@ ANTHOLOGY_FILE = "abstracts_r5_anthology.jsonl"
 def draw_anthology(index: dict, seed: int = ANTHOLOGY_SEED) -> list[dict]:
     """The anthology sample: one dict per abstract with id, venue, year, title, stratum,
     split (`index`: `corpus_abstracts.load_wide_index`)."""
-    from extractors.gold.sample_wide_abstracts import ANTHOLOGY_VENUES, DEV_FRACTION
+    from extractors.gold.sample_wide_abstracts import ANTHOLOGY_VENUES
 
-    rng, split_rng = random.Random(seed), random.Random(ANTHOLOGY_SPLIT_SEED)
+    groups = [(v, ANTHOLOGY_RANDOM, ANTHOLOGY_EFFICIENCY) for v in ANTHOLOGY_VENUES]
     exclude = _ids((*EARLIER_ABSTRACTS, "abstracts_r5.jsonl"), lambda r: r["id"])
-    out: list[dict] = []
-    for venue in ANTHOLOGY_VENUES:
-        pool = sorted(
-            (r for r in index.values() if r.venue == venue and r.abstract and r.id not in exclude),
-            key=lambda r: r.id,
-        )
-        picked = rng.sample(pool, min(ANTHOLOGY_RANDOM, len(pool)))
-        taken = {r.id for r in picked}
-        cands = [r for r in pool if r.id not in taken and is_efficiency_candidate(r)]
-        for stratum, recs in (
-            ("random", picked),
-            ("efficiency_candidates", rng.sample(cands, min(ANTHOLOGY_EFFICIENCY, len(cands)))),
-        ):
-            order = list(range(len(recs)))
-            split_rng.shuffle(order)
-            dev = set(order[: round(len(recs) * DEV_FRACTION)])
-            out.extend(
-                {
-                    "id": r.id,
-                    "venue": r.venue,
-                    "year": r.year,
-                    "title": r.title,
-                    "stratum": stratum,
-                    "split": "dev" if i in dev else "test",
-                }
-                for i, r in enumerate(recs)
-            )
-    return out
+    return draw_venues(
+        list(index.values()),
+        groups,
+        exclude,
+        random.Random(seed),
+        random.Random(ANTHOLOGY_SPLIT_SEED),
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

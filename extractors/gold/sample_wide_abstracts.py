@@ -64,14 +64,29 @@ def iter_pmlr_posts(repos: Path, volumes=PMLR_VOLUMES) -> list[AbstractRecord]:
 
 def draw(index: dict[str, AbstractRecord], exclude: set[str], seed: int = SEED) -> list[dict]:
     """The sample: one dict per paper with id, venue, year, title, stratum, split."""
-    rng = random.Random(seed)
-    split_rng = random.Random(SPLIT_SEED)
     groups = [(v, RANDOM_PER_VENUE, EFFICIENCY_PER_VENUE) for v in ANTHOLOGY_VENUES]
     groups += [(f"pmlr-{v}", RANDOM_PER_VOLUME, EFFICIENCY_PER_VOLUME) for v in PMLR_VOLUMES]
+    return draw_venues(
+        list(index.values()), groups, exclude, random.Random(seed), random.Random(SPLIT_SEED)
+    )
+
+
+def draw_venues(
+    records: list[AbstractRecord],
+    groups: list[tuple[str, int, int]],
+    exclude: set[str],
+    rng: random.Random,
+    split_rng: random.Random | None = None,
+) -> list[dict]:
+    """Per (venue, n_random, n_efficiency) group in order: n_random of the venue's abstracts
+    outside `exclude` drawn uniformly by `rng` (stratum `random`), then n_efficiency
+    efficiency candidates from the rest; each (venue, stratum) dealt DEV_FRACTION / rest
+    into dev / test by `split_rng`, or all dev without one. One dict per abstract with id,
+    venue, year, title, stratum, split."""
     out: list[dict] = []
     for venue, n_random, n_eff in groups:
         pool = sorted(
-            (r for r in index.values() if r.venue == venue and r.abstract and r.id not in exclude),
+            (r for r in records if r.venue == venue and r.abstract and r.id not in exclude),
             key=lambda r: r.id,
         )
         picked = rng.sample(pool, min(n_random, len(pool)))
@@ -81,10 +96,11 @@ def draw(index: dict[str, AbstractRecord], exclude: set[str], seed: int = SEED) 
             ("random", picked),
             ("efficiency_candidates", rng.sample(cands, min(n_eff, len(cands)))),
         ):
-            n_dev = round(len(recs) * DEV_FRACTION)
-            order = list(range(len(recs)))
-            split_rng.shuffle(order)
-            dev = set(order[:n_dev])
+            dev = set(range(len(recs)))
+            if split_rng is not None:
+                order = list(range(len(recs)))
+                split_rng.shuffle(order)
+                dev = set(order[: round(len(recs) * DEV_FRACTION)])
             out.extend(
                 {
                     "id": r.id,
