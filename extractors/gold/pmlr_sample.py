@@ -119,6 +119,49 @@ ROUND5_TEST_PER_VOLUME = 20
 ROUND5_TEST_ENRICHED = 15
 ROUND5_DEV_PER_VOLUME = 20
 ROUND5_DEV_ENRICHED = 12
+# Round 6, draw A: dev only (more labelled papers to learn from; the test split stays round 5's).
+ROUND6_FILE = GOLD_FILE.with_name("papers_pmlr_r6.jsonl")
+ROUND6A_DEV_SEED = 20261207
+ROUND6A_DEV_VOLUMES: dict[str, tuple[str, str, int]] = {
+    "v120": ("L4DC", "learning for control", 2020),
+    "v178": ("COLT", "learning theory", 2022),
+    "v219": ("MLHC", "ML for health", 2023),
+    "v225": ("ML4H", "ML for health", 2023),
+    "v232": ("CoLLAs", "continual learning", 2023),
+    "v233": ("NLDL", "deep learning", 2024),
+    "v236": ("CLeaR", "causal ML", 2024),
+}
+ROUND6A_DEV_PER_VOLUME = 20
+ROUND6A_DEV_ENRICHED = 12
+# Round 6, draw B: dev only, communities the earlier draws had little of (NLP, vision and
+# representation learning, AutoML, scientific ML, competitions).
+ROUND6B_DEV_SEED = 20261208
+ROUND6B_DEV_VOLUMES: dict[str, tuple[str, str, int]] = {
+    "v243": ("UniReps", "representation learning", 2023),
+    "v228": ("AutoML-Conf", "systems/efficiency", 2023),
+    "v203": ("TL4NLP", "NLP", 2022),
+    "v145": ("MSML", "scientific ML", 2021),
+    "v176": ("NeurIPS Competitions", "benchmarks and competitions", 2021),
+    "v220": ("NeurIPS Competitions", "benchmarks and competitions", 2022),
+    "v168": ("L4DC", "learning for control", 2022),
+    "v126": ("MLHC", "ML for health", 2020),
+    "v197": ("NeurReps", "geometric deep learning", 2022),
+    "v210": ("GMML", "vision and eye tracking", 2022),
+}
+ROUND6B_DEV_PER_VOLUME = 20
+ROUND6B_DEV_ENRICHED = 12
+# drawn, but not research papers: blank PMLR publication agreement forms in the volume's
+# repository (v232) and workshop prefaces the annotators marked as such: left out
+ROUND6_NOT_PAPERS = frozenset(
+    {
+        "pmlr/v232/du23b.pdf",
+        "pmlr/v232/hemati23b.pdf",
+        "pmlr/v232/nekoei23b.pdf",
+        "pmlr/v243/fumero24a.pdf",
+        "pmlr/v220/ciccone23a.pdf",
+        "pmlr/v210/lourentzou23a.pdf",
+    }
+)
 ENRICH_PATTERN = re.compile(
     r"\b(?:[GTMP]?FLOPs?|MACs|multiply-accumulates?|mult-adds|kWh|CO2e?|carbon emissions?|"
     r"energy consumption|joules?)\b"
@@ -287,6 +330,30 @@ def draw_round5_dev(repos: Path, text_of=None) -> list[DrawnPaper]:
         ROUND5_DEV_PER_VOLUME,
         ROUND5_DEV_SEED,
         ROUND5_DEV_ENRICHED,
+        text_of=text_of,
+    )
+
+
+def draw_round6a_dev(repos: Path, text_of=None) -> list[DrawnPaper]:
+    """Round 6's first dev draw (A; split `dev`): 7 venues no one had labelled, plus enriched papers."""
+    return draw_stratified(
+        repos,
+        ROUND6A_DEV_VOLUMES,
+        ROUND6A_DEV_PER_VOLUME,
+        ROUND6A_DEV_SEED,
+        ROUND6A_DEV_ENRICHED,
+        text_of=text_of,
+    )
+
+
+def draw_round6b_dev(repos: Path, text_of=None) -> list[DrawnPaper]:
+    """Round 6's second dev draw (B; split `dev`): 10 more venues no one had labelled, plus enriched."""
+    return draw_stratified(
+        repos,
+        ROUND6B_DEV_VOLUMES,
+        ROUND6B_DEV_PER_VOLUME,
+        ROUND6B_DEV_SEED,
+        ROUND6B_DEV_ENRICHED,
         text_of=text_of,
     )
 
