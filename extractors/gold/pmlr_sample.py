@@ -150,8 +150,23 @@ ROUND6B_DEV_VOLUMES: dict[str, tuple[str, str, int]] = {
 }
 ROUND6B_DEV_PER_VOLUME = 20
 ROUND6B_DEV_ENRICHED = 12
+# Round 6, draw C: a second sealed test split (scored once, after every choice of the
+# round; nobody reads its misses), 8 venue-years no one had labelled.
+ROUND6_TEST_SEED = 20261209
+ROUND6_TEST_VOLUMES: dict[str, tuple[str, str, int]] = {
+    "v106": ("MLHC", "ML for health", 2019),
+    "v107": ("MSML", "scientific ML", 2020),
+    "v133": ("NeurIPS Competitions", "benchmarks and competitions", 2020),
+    "v136": ("ML4H", "ML for health", 2020),
+    "v137": ("ICBINB", "deep learning", 2020),
+    "v148": ("Prereg", "general ML", 2020),
+    "v194": ("GeoMedIA", "medical imaging", 2022),
+    "v201": ("ALT", "learning theory", 2023),
+}
+ROUND6_TEST_PER_VOLUME = 20
+ROUND6_TEST_ENRICHED = 12
 # drawn, but not research papers: blank PMLR publication agreement forms in the volume's
-# repository (v232) and workshop prefaces the annotators marked as such: left out
+# repository (v232, v133) and volume prefaces: left out
 ROUND6_NOT_PAPERS = frozenset(
     {
         "pmlr/v232/du23b.pdf",
@@ -160,6 +175,11 @@ ROUND6_NOT_PAPERS = frozenset(
         "pmlr/v243/fumero24a.pdf",
         "pmlr/v220/ciccone23a.pdf",
         "pmlr/v210/lourentzou23a.pdf",
+        "pmlr/v133/agarwal21a.pdf",
+        "pmlr/v133/agarwal21b.pdf",
+        "pmlr/v133/escalante21a.pdf",
+        "pmlr/v148/bertinetto21a.pdf",
+        "pmlr/v194/bekkers22a.pdf",
     }
 )
 ENRICH_PATTERN = re.compile(
@@ -354,6 +374,18 @@ def draw_round6b_dev(repos: Path, text_of=None) -> list[DrawnPaper]:
         ROUND6B_DEV_PER_VOLUME,
         ROUND6B_DEV_SEED,
         ROUND6B_DEV_ENRICHED,
+        text_of=text_of,
+    )
+
+
+def draw_round6_test(repos: Path, text_of=None) -> list[DrawnPaper]:
+    """Round 6's sealed test draw (C; split `test`): 8 venue-years no one had labelled."""
+    return draw_stratified(
+        repos,
+        ROUND6_TEST_VOLUMES,
+        ROUND6_TEST_PER_VOLUME,
+        ROUND6_TEST_SEED,
+        ROUND6_TEST_ENRICHED,
         text_of=text_of,
     )
 
