@@ -204,3 +204,46 @@ def test_search_paper_keeps_the_architectures_its_search_trained():
         _unit("After the controller trains 12,800 architectures, we keep the best one."),
     ]
     assert search_budget.detect(units).reported
+
+
+@pytest.mark.parametrize(
+    "expected,text",
+    [
+        # round 6: a count of spaced values with the selection; the best among listed values
+        (
+            True,
+            "The regularization was optimized for each subject by testing among 8 log-spaced "
+            "values in [1e-4, 1e4].",
+        ),
+        (
+            True,
+            "We chose the weight decay from 11 logarithmically spaced values by cross-validation.",
+        ),
+        (
+            True,
+            "A dropout rate of 0.25 yielded the best performance among the values 0.2, 0.25, "
+            "0.3, 0.5, and 0.65.",
+        ),
+        # values of an experiment's conditions, or a best without the values tried
+        (False, "We report results averaged over 5 evenly spaced values of the noise level."),
+        (False, "A dropout rate of 0.25 gave the best performance among the settings we used."),
+    ],
+)
+def test_search_budget_round6_rules(expected: bool, text: str) -> None:
+    assert search_budget.detect([_unit(text)]).reported is expected
+
+
+@pytest.mark.parametrize(
+    "expected,text",
+    [
+        # round 6: a time unit written out in the singular or as "hr" in a column header
+        (True, "CPU Time (second) 2.55 2.62 2.70 2.89 2.99"),
+        (True, "Training time (hr) 1.5 3.2 6.8"),
+        # a data window is time in the modelled world, not compute
+        (False, "Features include solar generation in the past two hours."),
+        (False, "We use lab values measured within the first 24 hours of admission."),
+        (False, "Models were trained with batch size 256 and an epoch length of 20 days."),
+    ],
+)
+def test_runtime_round6_rules(expected: bool, text: str) -> None:
+    assert runtime.detect([_unit(text)]).reported is expected

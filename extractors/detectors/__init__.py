@@ -28,7 +28,7 @@ from extractors.detectors import (
 from extractors.document import Document, TextUnit
 from extractors.findings import Finding
 
-DETECTORS_VERSION = "8"
+DETECTORS_VERSION = "9"
 
 DETECTORS: dict[str, Callable[[Sequence[TextUnit]], Finding]] = {
     "flops": flops.detect,

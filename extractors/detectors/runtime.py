@@ -11,7 +11,7 @@ from extractors.findings import Finding
 from extractors.quantities import parse_duration
 from extractors.regexgate import matches
 
-METHOD = "rules:runtime/v1"
+METHOD = "rules:runtime/v2"  # v2: round 6 (data windows are not runtime; "(second)", "(hr)" units)
 PREFILTER = re.compile(
     r"\d\s*(?:ms|s|sec|secs|seconds?|min|mins|minutes?|h|hrs?|hours?|days?|"
     r"weeks?)\b|\d\s*(?:[x×]|times)?\s*(?:faster|slower|speed-?up)|speed-?up|"
@@ -23,8 +23,8 @@ PREFILTER = re.compile(
     r"sentences|queries|steps|it|iterations)\s*(?:/|per)\s*(?:s|sec|second)|"
     r"wall-?clock|GPU[- ]?(?:hours|days)|TPU[- ]?(?:hours|days)|"
     r"(?:time|latency|runtime)\s*\((?:s|ms|h|min|sec|hours)\)|"
-    r"(?:time|latency|speed|run-?time)\s*\((?:in\s+)?(?:s|ms|h|min|mins|sec|secs|seconds|minutes|"
-    r"hours)\)|\((?:GPU|TPU)[- ]?(?:h|hrs?|hours|days)\)|"
+    r"(?:time|latency|speed|run-?time)\s*\((?:in\s+)?(?:s|ms|h|hrs?|min|mins|sec|secs|seconds?|"
+    r"minutes?|hours?)\)|\((?:GPU|TPU)[- ]?(?:h|hrs?|hours|days)\)|"
     r"times? (?:\(?in|are in|is in) (?:ms|sec|seconds|minutes|hours)\b|seconds per|"
     r"sec/|run-time|times longer|(?:clock|compression|fitting|planning) times?|time cost|"
     r"\d\s*%\s+(?:\w+\s+){0,3}(?:training|inference|running|execution) time",
@@ -91,7 +91,9 @@ _NOT_RUNTIME = re.compile(
     r"(?:sub-?sequences?|segments?|clips?|chunks?|windows?|snippets?) of \d|"
     r"(?:computed|sampled|recorded|measured) every \d|predicted for \d|"
     r"running time (?:is )?(?:polynomial|linear|quadratic|exponential)|polynomial[- ]time|"
-    r"sampling (?:period|interval|time)s?|reaction (?:times?|to)\b)",
+    r"sampling (?:period|interval|time)s?|reaction (?:times?|to)\b|"
+    r"(?:past|previous|preceding|last|next|first|following) (?:\d+|two|three|four|five|six|"
+    r"twelve|few) (?:hours|days|minutes|weeks)\b|epoch length of|time slots?\b)",
     re.IGNORECASE,
 )
 _THROUGHPUT = re.compile(
@@ -138,7 +140,7 @@ _TIMED_COLUMN = re.compile(
     r"(?:(?:clock|cpu|wall-?clock|run(?:ning)?|execution|training|inference|solv(?:e|er|ing)|"
     r"planning|compression|fitting|query|encoding|decoding|computation(?:al)?|elapsed)\s*"
     r"times?|run-?time|latency|(?:inference|training|decoding) speed)\s*\((?:in\s+)?(?:s|ms|"
-    r"h|min|mins|sec|secs|seconds|minutes|hours)\)|"
+    r"h|hrs?|min|mins|sec|secs|seconds?|minutes?|hours?)\)|"
     r"\btimes? (?:\(?in|are in|is in|reported in) (?:s|ms|sec|secs|seconds|minutes|hours)\b"
     r"(?!\s*\.?\s*\d)|"
     r"seconds per (?:epoch|iteration|step|batch|image|sample)|\bsec/(?:epo|iter|it|step)|"

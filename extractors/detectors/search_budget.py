@@ -11,7 +11,7 @@ from extractors.findings import Evidence, Finding
 from extractors.quantities import parse_trials
 from extractors.regexgate import matches
 
-METHOD = "rules:search_budget/v2"  # v2: round 5 (value sets, counts, spread search spaces)
+METHOD = "rules:search_budget/v3"  # v3: round 6 (spaced value counts, best among values)
 PREFILTER = re.compile(
     r"grid|search|sweep|tun|trials|configurations|hyper-?param|"
     r"expected validation|selected from|chosen from|architectures|"
@@ -19,7 +19,7 @@ PREFILTER = re.compile(
     r"optimi[sz]ed over|(?:selected|chose|tried|tested|evaluated|considered|explored) "
     r"(?:\w+ ){0,2}values|\d sets of|combinations of|candidates|range of values|"
     r"optimized in|optimised in|optimized within|were tried|were tested|were explored|"
-    r"was tried|was tested|\{\s*[-−]?\.?\d",
+    r"was tried|was tested|\{\s*[-−]?\.?\d|spaced values|among the values",
     re.IGNORECASE,
 )
 _SEARCH_CONTEXT = re.compile(
@@ -121,6 +121,10 @@ _VALUE_LIST = re.compile(
     r"(?:[-−]?\d[\d.e\-−]*\s*,\s*){2,}(?:and\s+|or\s+)?[-−]?\d|"
     r"(?:[-−]?\d[\d.e\-−]*\s*,\s*)+[-−]?\d[\d.e\-−]*\s*,?\s*(?:and|or)\s+"
     r"[-−]?\d"
+)
+# "0.25 yielded the best performance among the values 0.2, 0.25, 0.3, 0.5 and 0.65"
+_BEST_AMONG = re.compile(
+    r"\bbest\b[^.;]{0,60}\bamong (?:the )?(?:values|settings|candidates|options)\b", re.IGNORECASE
 )
 _EVP = re.compile(r"expected (?:max(?:imum)? )?validation performance", re.IGNORECASE)
 _BUDGET = re.compile(
@@ -228,13 +232,14 @@ def _choice_set(text: str) -> int | None:
 # cross-validation using ten candidates", "we tried three different values for ...").
 _VALUES_COUNT = re.compile(
     r"(?<![\w.])(?P<num>\d+|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|fifty|"
-    r"hundred)\s+(?:different\s+|candidate\s+|possible\s+)?(?:values|candidates|settings)\b",
+    r"hundred)\s+(?:different\s+|candidate\s+|possible\s+|distinct\s+|(?:evenly\s+|equally\s+|"
+    r"log(?:arithmically)?[- ]?|linearly\s+)?spaced\s+)?(?:values|candidates|settings)\b",
     re.IGNORECASE,
 )
 _COUNT_SELECTION = re.compile(
     r"cross[- ]?validat|on (?:the |a )?(?:held-out |separate )?validation|using (?:the |a )?"
     r"validation|model selection|grid[- ]search|random search|\btun(?:e|ed|ing)\b|"
-    r"\bwe (?:also )?(?:tried|tested|explored|considered)\b",
+    r"\bwe (?:also )?(?:tried|tested|explored|considered)\b|\boptimi[sz]ed\b[^.]{0,80}\bamong\b",
     re.IGNORECASE,
 )
 # the values of an experiment's conditions or repetitions, not of a search
@@ -282,6 +287,8 @@ def _hit(unit: TextUnit) -> tuple[float, Evidence, str] | None:
     tried = _WE_TRIED.search(text)
     if tried and _VALUE_LIST.search(text):
         return 1.2, common.evidence_from(unit, tried.start()), "space"
+    if (best := _BEST_AMONG.search(text)) and _VALUE_LIST.search(text):
+        return 1.2, common.evidence_from(unit, best.start()), "space"
     if (at := _choice_set(text)) is not None and not (
         _NOT_HP_SEARCH.search(text) or _NOT_SEARCH_RANGE.search(text)
     ):
