@@ -28,7 +28,7 @@ _SHARED_CORPUS = Path("../shared/corpus")
     type=click.Choice(["dev", "val", "test", "val+test", "all"]),
     default=None,
     help="Papers to score: dev (read, trained on), val (the earlier rounds' test papers: "
-    "aggregate figures to choose between methods), test (round 5's sealed papers, scored "
+    "aggregate figures to choose between methods), test (rounds 5 and 6's sealed papers, scored "
     "once at the end of a round), from a gold file's own `split` field, else "
     "extractors/gold/paper_splits.json [default: val; dev for --lovo and "
     "--learning-curve, which refuse any other].",
