@@ -61,3 +61,21 @@ def artifacts_dir() -> Path:
     path = Path(os.environ.get("GREENLENS_ARTIFACTS", REPO / "test-artifacts"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def second_pass_by_split(first: Path, second: Path) -> dict[str, tuple[int, int]]:
+    """Per split of the PMLR gold file `first`: (papers also in the second-pass file
+    `second`, papers); fails if the second pass has a paper the first lacks."""
+    from extractors.gold.agreement import compare, load_gold
+    from extractors.gold.pmlr_sample import load_gold_papers
+
+    report = compare(load_gold(first), load_gold(second))
+    assert not report.only_second, report.only_second
+    splits = {p["file"]: p["split"] for p in load_gold_papers(first)}
+    return {
+        split: (
+            sum(splits[f] == split for f in report.common),
+            sum(s == split for s in splits.values()),
+        )
+        for split in sorted(set(splits.values()))
+    }

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import REPO, need_dir
+from conftest import REPO, need_dir, second_pass_by_split
 
 from extractors.gold import PAPER_FILES
-from extractors.gold.agreement import compare, load_gold
 from extractors.gold.pmlr_sample import (
     DEFAULT_PDF_DIR,
     DEFAULT_REPOS_DIR,
@@ -20,9 +19,9 @@ from extractors.gold.pmlr_sample import (
     ROUND5_TEST_ENRICH_VOLUMES,
     ROUND6_FILE,
     ROUND6_NOT_PAPERS,
-    ROUND6_TEST_VOLUMES,
-    ROUND6A_DEV_VOLUMES,
-    ROUND6B_DEV_VOLUMES,
+    ROUND6_TEST,
+    ROUND6A_DEV,
+    ROUND6B_DEV,
     VOLUMES,
     load_gold_papers,
 )
@@ -38,10 +37,10 @@ def test_round6_schema_provenance_and_splits():
     assert len(papers) >= 250
     earlier = set(VOLUMES) | set(ROUND4_VOLUMES) | set(ROUND5_DEV_VOLUMES)
     earlier |= set(ROUND5_TEST_ENRICH_VOLUMES)
-    dev = set(ROUND6A_DEV_VOLUMES) | set(ROUND6B_DEV_VOLUMES)
-    test = set(ROUND6_TEST_VOLUMES)
+    dev = set(ROUND6A_DEV.volumes) | set(ROUND6B_DEV.volumes)
+    test = set(ROUND6_TEST.volumes)
     assert not (dev | test) & (RESERVED | earlier)
-    assert not set(ROUND6A_DEV_VOLUMES) & set(ROUND6B_DEV_VOLUMES) and not dev & test
+    assert not set(ROUND6A_DEV.volumes) & set(ROUND6B_DEV.volumes) and not dev & test
     for p in papers:
         assert p["volume"] in (test if p["split"] == "test" else dev)
         assert p["split"] in ("dev", "test")
@@ -57,12 +56,9 @@ def test_round6_quotes_are_verbatim_on_their_pages():
 
 
 def test_round6_second_pass_covers_a_fifth_of_each_split():
-    report = compare(load_gold(ROUND6_FILE), load_gold(SECOND))
-    assert not report.only_second
-    splits = {p["file"]: p["split"] for p in load_gold_papers(ROUND6_FILE)}
-    for split in ("dev", "test"):
-        n = sum(s == split for s in splits.values())
-        common = sum(splits[f] == split for f in report.common)
+    shares = second_pass_by_split(ROUND6_FILE, SECOND)
+    assert set(shares) == {"dev", "test"}
+    for split, (common, n) in shares.items():
         assert common >= 0.2 * n - 2, (split, common, n)
 
 
@@ -72,16 +68,11 @@ def test_round6_test_papers_were_never_training_data():
         for line in path.open():
             row = json.loads(line)
             assert row["id"] not in tests, (path.name, row["id"])
-            assert not row["id"].startswith(tuple(f"pmlr:{v}/" for v in ROUND6_TEST_VOLUMES))
+            assert not row["id"].startswith(tuple(f"pmlr:{v}/" for v in ROUND6_TEST.volumes))
 
 
 def test_round6_draws_reproduce_from_the_clones():
-    from extractors.gold.pmlr_sample import (
-        draw_round6_test,
-        draw_round6a_dev,
-        draw_round6b_dev,
-        pdf_text,
-    )
+    from extractors.gold.pmlr_sample import pdf_text
 
     repos = need_dir(
         DEFAULT_REPOS_DIR, "clones of the PMLR volumes (vNN/ folders; GREENLENS_PMLR_REPOS)"
@@ -90,9 +81,9 @@ def test_round6_draws_reproduce_from_the_clones():
     def text_of(rec):
         return pdf_text(repos, rec)
 
-    drawn = {(d.volume, d.id, d.stratum) for d in draw_round6a_dev(repos, text_of)}
-    drawn |= {(d.volume, d.id, d.stratum) for d in draw_round6b_dev(repos, text_of)}
-    drawn |= {(d.volume, d.id, d.stratum) for d in draw_round6_test(repos, text_of)}
+    drawn = {(d.volume, d.id, d.stratum) for d in ROUND6A_DEV.draw(repos, text_of)}
+    drawn |= {(d.volume, d.id, d.stratum) for d in ROUND6B_DEV.draw(repos, text_of)}
+    drawn |= {(d.volume, d.id, d.stratum) for d in ROUND6_TEST.draw(repos, text_of)}
     not_papers = {
         tuple(f.removeprefix("pmlr/").removesuffix(".pdf").split("/")) for f in ROUND6_NOT_PAPERS
     }

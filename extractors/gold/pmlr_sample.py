@@ -84,14 +84,40 @@ ROUND4_VOLUMES: dict[str, tuple[str, str, int]] = {
     "v177": ("CLeaR", "causal learning", 2022),
 }
 ROUND4_PER_VOLUME = 20
+
+
+@dataclass(frozen=True)
+class StratifiedDraw:
+    """One seeded draw of `draw_stratified`: `per_volume` random papers of each of
+    `volumes`, then up to `enriched` FLOPs/energy candidates from `enrich_volumes`
+    (default: `volumes`) in the order of `enrich_seed` (default: `seed`)."""
+
+    volumes: dict[str, tuple[str, str, int]]
+    per_volume: int
+    seed: int
+    enriched: int = 0
+    enrich_volumes: dict[str, tuple[str, str, int]] | None = None
+    enrich_seed: int | None = None
+
+    def draw(self, repos: Path, text_of=None) -> list[DrawnPaper]:
+        """The drawn papers (`text_of(rec)`: a paper's text, for the enriched stratum)."""
+        return draw_stratified(
+            repos,
+            self.volumes,
+            self.per_volume,
+            self.seed,
+            self.enriched,
+            self.enrich_volumes,
+            self.enrich_seed,
+            text_of,
+        )
+
+
 # Round 5: a larger draw in two parts. The test part (sealed: scored once, by the lead, at
 # the end of the round) is drawn from four volumes nobody tuned on, random within each
 # volume, plus an enriched FLOPs/energy stratum from those volumes' remaining papers and
 # two more volumes. The dev part (read, trained on) comes from ten other volumes.
 ROUND5_FILE = GOLD_FILE.with_name("papers_pmlr_r5.jsonl")
-ROUND5_TEST_SEED = 20261212
-ROUND5_TEST_ENRICHED_SEED = 20261214
-ROUND5_DEV_SEED = 20261213
 ROUND5_TEST_VOLUMES: dict[str, tuple[str, str, int]] = {
     "v78": ("CoRL", "RL and robotics", 2017),
     "v138": ("PGM", "probabilistic graphical models", 2020),
@@ -115,56 +141,68 @@ ROUND5_DEV_VOLUMES: dict[str, tuple[str, str, int]] = {
     "v174": ("CHIL", "ML for health", 2022),
     "v193": ("ML4H", "ML for health", 2022),
 }
-ROUND5_TEST_PER_VOLUME = 20
-ROUND5_TEST_ENRICHED = 15
-ROUND5_DEV_PER_VOLUME = 20
-ROUND5_DEV_ENRICHED = 12
-# Round 6, draw A: dev only (more labelled papers to learn from; the test split stays round 5's).
+# the sealed test draw (split `test`) and the dev draw (split `dev`: read, trained on)
+ROUND5_TEST = StratifiedDraw(
+    ROUND5_TEST_VOLUMES,
+    per_volume=20,
+    seed=20261212,
+    enriched=15,
+    enrich_volumes=ROUND5_TEST_ENRICH_VOLUMES,
+    enrich_seed=20261214,
+)
+ROUND5_DEV = StratifiedDraw(ROUND5_DEV_VOLUMES, per_volume=20, seed=20261213, enriched=12)
+# Round 6, draw A: dev only (more labelled papers to learn from).
 ROUND6_FILE = GOLD_FILE.with_name("papers_pmlr_r6.jsonl")
-ROUND6A_DEV_SEED = 20261207
-ROUND6A_DEV_VOLUMES: dict[str, tuple[str, str, int]] = {
-    "v120": ("L4DC", "learning for control", 2020),
-    "v178": ("COLT", "learning theory", 2022),
-    "v219": ("MLHC", "ML for health", 2023),
-    "v225": ("ML4H", "ML for health", 2023),
-    "v232": ("CoLLAs", "continual learning", 2023),
-    "v233": ("NLDL", "deep learning", 2024),
-    "v236": ("CLeaR", "causal ML", 2024),
-}
-ROUND6A_DEV_PER_VOLUME = 20
-ROUND6A_DEV_ENRICHED = 12
+ROUND6A_DEV = StratifiedDraw(
+    {
+        "v120": ("L4DC", "learning for control", 2020),
+        "v178": ("COLT", "learning theory", 2022),
+        "v219": ("MLHC", "ML for health", 2023),
+        "v225": ("ML4H", "ML for health", 2023),
+        "v232": ("CoLLAs", "continual learning", 2023),
+        "v233": ("NLDL", "deep learning", 2024),
+        "v236": ("CLeaR", "causal ML", 2024),
+    },
+    per_volume=20,
+    seed=20261207,
+    enriched=12,
+)
 # Round 6, draw B: dev only, communities the earlier draws had little of (NLP, vision and
 # representation learning, AutoML, scientific ML, competitions).
-ROUND6B_DEV_SEED = 20261208
-ROUND6B_DEV_VOLUMES: dict[str, tuple[str, str, int]] = {
-    "v243": ("UniReps", "representation learning", 2023),
-    "v228": ("AutoML-Conf", "systems/efficiency", 2023),
-    "v203": ("TL4NLP", "NLP", 2022),
-    "v145": ("MSML", "scientific ML", 2021),
-    "v176": ("NeurIPS Competitions", "benchmarks and competitions", 2021),
-    "v220": ("NeurIPS Competitions", "benchmarks and competitions", 2022),
-    "v168": ("L4DC", "learning for control", 2022),
-    "v126": ("MLHC", "ML for health", 2020),
-    "v197": ("NeurReps", "geometric deep learning", 2022),
-    "v210": ("GMML", "vision and eye tracking", 2022),
-}
-ROUND6B_DEV_PER_VOLUME = 20
-ROUND6B_DEV_ENRICHED = 12
+ROUND6B_DEV = StratifiedDraw(
+    {
+        "v243": ("UniReps", "representation learning", 2023),
+        "v228": ("AutoML-Conf", "systems/efficiency", 2023),
+        "v203": ("TL4NLP", "NLP", 2022),
+        "v145": ("MSML", "scientific ML", 2021),
+        "v176": ("NeurIPS Competitions", "benchmarks and competitions", 2021),
+        "v220": ("NeurIPS Competitions", "benchmarks and competitions", 2022),
+        "v168": ("L4DC", "learning for control", 2022),
+        "v126": ("MLHC", "ML for health", 2020),
+        "v197": ("NeurReps", "geometric deep learning", 2022),
+        "v210": ("GMML", "vision and eye tracking", 2022),
+    },
+    per_volume=20,
+    seed=20261208,
+    enriched=12,
+)
 # Round 6, draw C: a second sealed test split (scored once, after every choice of the
 # round; nobody reads its misses), 8 venue-years no one had labelled.
-ROUND6_TEST_SEED = 20261209
-ROUND6_TEST_VOLUMES: dict[str, tuple[str, str, int]] = {
-    "v106": ("MLHC", "ML for health", 2019),
-    "v107": ("MSML", "scientific ML", 2020),
-    "v133": ("NeurIPS Competitions", "benchmarks and competitions", 2020),
-    "v136": ("ML4H", "ML for health", 2020),
-    "v137": ("ICBINB", "deep learning", 2020),
-    "v148": ("Prereg", "general ML", 2020),
-    "v194": ("GeoMedIA", "medical imaging", 2022),
-    "v201": ("ALT", "learning theory", 2023),
-}
-ROUND6_TEST_PER_VOLUME = 20
-ROUND6_TEST_ENRICHED = 12
+ROUND6_TEST = StratifiedDraw(
+    {
+        "v106": ("MLHC", "ML for health", 2019),
+        "v107": ("MSML", "scientific ML", 2020),
+        "v133": ("NeurIPS Competitions", "benchmarks and competitions", 2020),
+        "v136": ("ML4H", "ML for health", 2020),
+        "v137": ("ICBINB", "deep learning", 2020),
+        "v148": ("Prereg", "general ML", 2020),
+        "v194": ("GeoMedIA", "medical imaging", 2022),
+        "v201": ("ALT", "learning theory", 2023),
+    },
+    per_volume=20,
+    seed=20261209,
+    enriched=12,
+)
 # drawn, but not research papers: blank PMLR publication agreement forms in the volume's
 # repository (v232, v133) and volume prefaces: left out
 ROUND6_NOT_PAPERS = frozenset(
@@ -326,68 +364,6 @@ def draw_stratified(
             drawn.append(rec)
             picked += 1
     return drawn
-
-
-def draw_round5_test(repos: Path, text_of=None) -> list[DrawnPaper]:
-    """Round 5's sealed test draw (split `test`)."""
-    return draw_stratified(
-        repos,
-        ROUND5_TEST_VOLUMES,
-        ROUND5_TEST_PER_VOLUME,
-        ROUND5_TEST_SEED,
-        ROUND5_TEST_ENRICHED,
-        ROUND5_TEST_ENRICH_VOLUMES,
-        ROUND5_TEST_ENRICHED_SEED,
-        text_of,
-    )
-
-
-def draw_round5_dev(repos: Path, text_of=None) -> list[DrawnPaper]:
-    """Round 5's dev draw (split `dev`: read and trained on)."""
-    return draw_stratified(
-        repos,
-        ROUND5_DEV_VOLUMES,
-        ROUND5_DEV_PER_VOLUME,
-        ROUND5_DEV_SEED,
-        ROUND5_DEV_ENRICHED,
-        text_of=text_of,
-    )
-
-
-def draw_round6a_dev(repos: Path, text_of=None) -> list[DrawnPaper]:
-    """Round 6's first dev draw (A; split `dev`): 7 venues no one had labelled, plus enriched papers."""
-    return draw_stratified(
-        repos,
-        ROUND6A_DEV_VOLUMES,
-        ROUND6A_DEV_PER_VOLUME,
-        ROUND6A_DEV_SEED,
-        ROUND6A_DEV_ENRICHED,
-        text_of=text_of,
-    )
-
-
-def draw_round6b_dev(repos: Path, text_of=None) -> list[DrawnPaper]:
-    """Round 6's second dev draw (B; split `dev`): 10 more venues no one had labelled, plus enriched."""
-    return draw_stratified(
-        repos,
-        ROUND6B_DEV_VOLUMES,
-        ROUND6B_DEV_PER_VOLUME,
-        ROUND6B_DEV_SEED,
-        ROUND6B_DEV_ENRICHED,
-        text_of=text_of,
-    )
-
-
-def draw_round6_test(repos: Path, text_of=None) -> list[DrawnPaper]:
-    """Round 6's sealed test draw (C; split `test`): 8 venue-years no one had labelled."""
-    return draw_stratified(
-        repos,
-        ROUND6_TEST_VOLUMES,
-        ROUND6_TEST_PER_VOLUME,
-        ROUND6_TEST_SEED,
-        ROUND6_TEST_ENRICHED,
-        text_of=text_of,
-    )
 
 
 def pdf_text(repos: Path, rec: DrawnPaper) -> str:
