@@ -4,13 +4,14 @@ from pathlib import Path
 
 GOLD_DIR = Path(__file__).resolve().parent
 # every gold paper file: papers.jsonl's PDFs are ../shared/corpus/pdfs, the PMLR files'
-# (rounds 3-6) are rebuilt by `greenlens gold rebuild-pdfs`
+# (rounds 3-7) are rebuilt by `greenlens gold rebuild-pdfs`
 PAPER_FILES = (
     "papers.jsonl",
     "papers_pmlr.jsonl",
     "papers_pmlr_r4.jsonl",
     "papers_pmlr_r5.jsonl",
     "papers_pmlr_r6.jsonl",
+    "papers_pmlr_r7.jsonl",
 )
 # Round 5 retired the test papers of these files to validation (their aggregate figures
 # choose between methods); the sealed test split is round 5's own.

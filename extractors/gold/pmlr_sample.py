@@ -203,6 +203,26 @@ ROUND6_TEST = StratifiedDraw(
     seed=20261209,
     enriched=12,
 )
+# Round 7: a dev draw (read, trained on) from 10 more volumes nobody had labelled, for the
+# categories whose learning curve was still rising (search_budget, training_curve).
+ROUND7_FILE = GOLD_FILE.with_name("papers_pmlr_r7.jsonl")
+ROUND7_DEV = StratifiedDraw(
+    {
+        "v63": ("ACML", "general ML", 2016),
+        "v77": ("ACML", "general ML", 2017),
+        "v68": ("MLHC", "ML for health", 2017),
+        "v85": ("MLHC", "ML for health", 2018),
+        "v209": ("CHIL", "ML for health", 2023),
+        "v72": ("PGM", "probabilistic ML", 2018),
+        "v118": ("AABI", "probabilistic ML", 2019),
+        "v123": ("NeurIPS Competitions", "benchmarks and competitions", 2019),
+        "v116": ("ML4H", "ML for health", 2019),
+        "v190": ("MSML", "scientific ML", 2022),
+    },
+    per_volume=20,
+    seed=20261214,
+    enriched=12,
+)
 # drawn, but not research papers: blank PMLR publication agreement forms in the volume's
 # repository (v232, v133) and volume prefaces: left out
 ROUND6_NOT_PAPERS = frozenset(
@@ -218,6 +238,15 @@ ROUND6_NOT_PAPERS = frozenset(
         "pmlr/v133/escalante21a.pdf",
         "pmlr/v148/bertinetto21a.pdf",
         "pmlr/v194/bekkers22a.pdf",
+    }
+)
+# drawn in round 7, not research papers: volume prefaces and organisers' front matter
+ROUND7_NOT_PAPERS = frozenset(
+    {
+        "pmlr/v77/zhang17a.pdf",
+        "pmlr/v123/escalante20a.pdf",
+        "pmlr/v116/dalca20a.pdf",
+        "pmlr/v209/mortazavi23a.pdf",
     }
 )
 ENRICH_PATTERN = re.compile(
