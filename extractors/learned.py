@@ -836,3 +836,25 @@ def train(
             examples, cat, mode, c_grid=grid, options=options, folds=folds
         )
     return UnitModel(cats, options=options, report={"categories_fit": report})
+
+
+def merge(base: UnitModel, update: UnitModel, categories: Sequence[str]) -> UnitModel:
+    """`categories` taken from `update` where it has them, else from `base`: a retrain of
+    some categories that keeps the others' classifiers. Each category's fit report records
+    the number of dev papers it was trained on."""
+    if update.options != base.options and set(categories) - set(update.categories):
+        raise ValueError("the kept classifiers read other features than the retrained ones")
+    fits: dict[str, dict] = {}
+    cats: dict[str, CategoryModel] = {}
+    for cat in categories:
+        source = update if cat in update.categories else base
+        if cat not in source.categories:
+            raise ValueError(f"no classifier for {cat} in the model to keep")
+        cats[cat] = source.categories[cat]
+        fit = dict(source.report.get("categories_fit", {}).get(cat, {}))
+        fit.setdefault("dev_papers", source.report.get("dev_papers"))
+        fits[cat] = fit
+    report = {**base.report, **update.report, "categories_fit": fits}
+    report["categories"] = {c: cats[c].mode for c in categories}
+    report["dev_papers"] = max((f["dev_papers"] or 0) for f in fits.values())
+    return UnitModel(cats, update.method, report, update.options)

@@ -16,6 +16,7 @@ from extractors.learned import (
     decide,
     features,
     load_model,
+    merge,
     quote_matches,
     save,
     train,
@@ -168,6 +169,45 @@ def test_train_units_refuses_to_overwrite_the_model_from_nothing(tmp_path):
     assert result.exit_code != 0
     learned = ", ".join(LEARNED_CATEGORIES)
     assert f"too few to train {learned}; nothing written" in result.output
+    assert not out.exists()
+
+
+def test_merge_keeps_the_other_categories_classifiers_and_says_what_each_was_trained_on():
+    old_runtime = CategoryModel({"hours": 3.0}, -4.0, (1.0, 0.0), 0.5)
+    old_params = CategoryModel({"parameters": 2.0}, -3.0, (1.0, 0.0), 0.4)
+    base = UnitModel(
+        {"runtime": old_runtime, "params": old_params},
+        "learned-units/v3",
+        {"dev_papers": 751, "categories_fit": {"runtime": {"c": 0.3}, "params": {"c": 3.0}}},
+    )
+    new_params = CategoryModel({"million": 1.0}, -2.0, (1.0, 0.0), 0.6)
+    new_budget = CategoryModel({"grid": 1.5}, -2.0, (1.0, 0.0), 0.4)
+    update = UnitModel(
+        {"params": new_params, "search_budget": new_budget},
+        report={"dev_papers": 939, "categories_fit": {"search_budget": {"c": 1.0}}},
+    )
+    merged = merge(base, update, ["runtime", "search_budget"])
+    assert merged.categories == {"runtime": old_runtime, "search_budget": new_budget}
+    fits = merged.report["categories_fit"]
+    assert fits["runtime"] == {"c": 0.3, "dev_papers": 751}
+    assert fits["search_budget"] == {"c": 1.0, "dev_papers": 939}
+    assert merged.report["dev_papers"] == 939 and merged.method == update.method
+    with pytest.raises(ValueError, match="no classifier for hardware"):
+        merge(base, update, ["hardware"])
+
+
+def test_train_units_of_some_categories_needs_a_model_to_keep_the_others_from(tmp_path):
+    from click.testing import CliRunner
+
+    from app.cli import cli
+
+    out = tmp_path / "units.json"
+    args = ["train-units", "--corpus", str(tmp_path), "--gold-pdfs", str(tmp_path)]
+    result = CliRunner().invoke(cli, [*args, "--out", str(out), "--categories", "runtime"])
+    assert result.exit_code != 0
+    assert "no model to keep the other categories from" in result.output
+    result = CliRunner().invoke(cli, [*args, "--out", str(out), "--categories", "flops"])
+    assert result.exit_code != 0 and "flops: not learned" in result.output
     assert not out.exists()
 
 

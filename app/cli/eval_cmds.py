@@ -375,9 +375,19 @@ def _train_paper_stacker(corpus_dir: Path, gold_pdfs: Path | None, model: Path) 
     help="Inverse L2 strength of the unit logistic regressions [default: per category, "
     "the best of extractors.learned.C_GRID by out-of-fold F1 on dev].",
 )
+@click.option(
+    "--categories",
+    default=None,
+    help="Comma-separated learned categories to retrain; the others' classifiers are kept "
+    "from the model at --out [default: every category of extractors.learned.CATEGORY_MODES].",
+)
 @clean_errors
 def train_units(
-    corpus_dir: Path, gold_pdfs: Path | None, out: Path | None, c_value: float | None
+    corpus_dir: Path,
+    gold_pdfs: Path | None,
+    out: Path | None,
+    c_value: float | None,
+    categories: str | None,
 ) -> None:
     """Retrain the per-category unit classifiers on the dev split of every gold paper file,
     each category in its chosen mode (extractors.learned.CATEGORY_MODES)."""
@@ -388,33 +398,44 @@ def train_units(
         FEATURES,
         LEARNED_CATEGORIES,
         MODEL_PATH,
+        load_model,
+        merge,
         save,
         train,
     )
 
+    chosen = [c.strip() for c in categories.split(",") if c.strip()] if categories else []
+    unknown = sorted(set(chosen) - set(LEARNED_CATEGORIES))
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(unknown)}: not learned (choose from {', '.join(LEARNED_CATEGORIES)})",
+            param_hint="--categories",
+        )
+    retrain = tuple(c for c in LEARNED_CATEGORIES if not chosen or c in chosen)
+    target = out or MODEL_PATH
+    if len(retrain) < len(LEARNED_CATEGORIES) and not Path(target).is_file():
+        raise ConfigError(f"{target}: no model to keep the other categories from")
     examples, errors = load_examples(default_sources(corpus_dir, gold_pdfs), "dev")
     for file, error in errors:
         click.echo(f"  error: {file}: {error}", err=True)
-    short = [
-        c
-        for c in LEARNED_CATEGORIES
-        if len({ex.gold[c] for ex in examples}) < 2 or len(examples) < 20
-    ]
+    short = [c for c in retrain if len({ex.gold[c] for ex in examples}) < 2 or len(examples) < 20]
     if short:  # never overwrite a model with one trained on (almost) nothing
         raise ConfigError(
             f"{len(examples)} dev gold papers read ({len(errors)} unreadable): "
             f"too few to train {', '.join(short)}; nothing written"
         )
-    model = train(examples, LEARNED_CATEGORIES, c=c_value, modes=CATEGORY_MODES, options=FEATURES)
+    model = train(examples, retrain, c=c_value, modes=CATEGORY_MODES, options=FEATURES)
     model.report = {
         "dev_papers": len(examples),
         "c": c_value if c_value is not None else "per category, out-of-fold",
-        "categories": {c: CATEGORY_MODES[c] for c in LEARNED_CATEGORIES},
+        "categories": {c: CATEGORY_MODES[c] for c in retrain},
         "trained_on": "dev splits of the gold paper files (extractors.gold.PAPER_FILES)",
         **model.report,
     }
-    path = save(model, out or MODEL_PATH)
-    click.echo(f"trained on {len(examples)} dev papers -> {path}")
+    if retrain != LEARNED_CATEGORIES:
+        model = merge(load_model(Path(target)), model, LEARNED_CATEGORIES)
+    path = save(model, target)
+    click.echo(f"trained {', '.join(retrain)} on {len(examples)} dev papers -> {path}")
     fits = model.report.get("categories_fit", {})
     for cat, m in model.categories.items():
         fit = fits.get(cat, {})
