@@ -37,7 +37,8 @@ from extractors.findings import Evidence, Finding
 from extractors.regexgate import TextIndex
 
 MODEL_PATH = Path(__file__).parent / "models" / "units.json"
-METHOD = "learned-units/v3"  # v2: per-category modes (round 5); v3: runtime joins (round 6)
+METHOD = "learned-units/v4"  # v2: per-category modes (round 5); v3: runtime joins (round 6);
+# v4: search_budget joins (round 7)
 # Categories a classifier was tried for (flops and energy have too few dev positives to
 # learn from: 10 and 1 of 232 dev papers), and those it decides in the shipped model: the
 # ones where it beat the rules under leave-one-venue-out CV on dev (docs/extractors.md).
@@ -50,6 +51,7 @@ CATEGORY_MODES: dict[str, str] = {
     "runtime": "learned+rule",  # round 6: ahead of the rules in 98% of val resamples
     "hardware": "learned+rule",
     "params": "learned+rule",
+    "search_budget": "learned+rule",  # round 7: ahead of the rules in 96% of val resamples
 }
 LEARNED_CATEGORIES = tuple(c for c, m in CATEGORY_MODES.items() if m != "rules")
 C_GRID = (0.3, 1.0, 3.0)  # L2 strengths tried per category, chosen by out-of-fold F1 on dev

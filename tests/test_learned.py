@@ -67,7 +67,7 @@ def test_decide_reports_the_best_unit_verbatim_with_its_page():
     out = decide(UnitModel({"runtime": RUNTIME}), units, _rules())
     assert out["runtime"].reported
     assert out["runtime"].evidence == (Evidence(7, "Training took 12 hours."),)
-    assert out["runtime"].method.startswith("learned-units/v3:runtime(p=0.73)")
+    assert out["runtime"].method.startswith("learned-units/v4:runtime(p=0.73)")
     assert not out["flops"].reported  # not a learned category: the rule's answer stands
 
 
@@ -239,7 +239,7 @@ def test_union_adds_the_best_units_text_verbatim_with_its_page_where_rules_found
     out = decide(UnitModel({"runtime": ZORK}), units, _rules())
     assert out["runtime"].reported
     assert out["runtime"].evidence == (Evidence(6, "The zork run took 3 days on the cluster."),)
-    assert out["runtime"].method.startswith("learned-units/v3:runtime(p=0.88)")
+    assert out["runtime"].method.startswith("learned-units/v4:runtime(p=0.88)")
 
 
 def test_union_leaves_the_rules_answer_as_it_is_when_it_adds_nothing():
