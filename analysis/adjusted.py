@@ -19,9 +19,12 @@ from extractors.schema import TARGETS
 SOURCE_NAMES = {"fulltext": "full text", "abstract": "title + abstract"}
 
 
-def gold_outcomes(key: str, source: str, version: str | None) -> GoldOutcomes | str:
+def gold_outcomes(
+    key: str, source: str, version: str | None, category_version: str | None = None
+) -> GoldOutcomes | str:
     """Gold truth/prediction of `key` (a category or "target") for this text source and
-    version, or the reason there is none."""
+    version (and, where both the store and the gold entry say it, this category version),
+    or the reason there is none."""
     entry = load_error_rates().get(source)
     if not entry:
         return f"n/a: no gold error rates are shipped for the {SOURCE_NAMES[source]} source"
@@ -30,6 +33,13 @@ def gold_outcomes(key: str, source: str, version: str | None) -> GoldOutcomes | 
             f"n/a: gold error rates were measured for {source} version "
             f"{entry['version']!r}, these shares come from {version!r} "
             f"(run `greenlens gold error-rates`)"
+        )
+    measured = entry.get("category_versions", {}).get(key)
+    if category_version and measured and measured != category_version:
+        return (
+            f"n/a: gold error rates of {key} were measured for {measured!r}, these shares "
+            f"come from {category_version!r} (run `greenlens extract` to re-detect, or "
+            f"`greenlens gold error-rates`)"
         )
     out = entry["outcomes"].get(key)
     if out is None:
@@ -49,10 +59,16 @@ def _seed(*parts: object) -> int:
 
 
 def adjusted_binary(
-    venue: str, year: int, category: str, k: int, n: int, version: str | None
+    venue: str,
+    year: int,
+    category: str,
+    k: int,
+    n: int,
+    version: str | None,
+    category_version: str | None = None,
 ) -> Adjusted:
     """Rogan-Gladen share of one cell from the full-text gold error rates."""
-    gold = gold_outcomes(category, "fulltext", version)
+    gold = gold_outcomes(category, "fulltext", version, category_version)
     if isinstance(gold, str):
         return Adjusted(None, None, None, gold)
     return adjust_binary(k, n, gold, seed=_seed(venue, year, category))
@@ -78,9 +94,13 @@ def adjusted_targets(
 
 
 def provenance(
-    keys: tuple[str, ...], sources: tuple[str, ...], versions: dict[str, str | None]
+    keys: tuple[str, ...],
+    sources: tuple[str, ...],
+    versions: dict[str, str | None],
+    category_versions: dict[str, str] | None = None,
 ) -> dict:
-    """What the adjustment used, for the output's metadata: method, gold set, n, rates."""
+    """What the adjustment used, for the output's metadata: method, gold set, n, rates
+    (`category_versions`: the store's, checked against the full-text gold entry's)."""
     out: dict = {}
     for source in sources:
         entry = load_error_rates().get(source)
@@ -90,7 +110,8 @@ def provenance(
             continue
         rates = []
         for key in keys:
-            gold = gold_outcomes(key, source, versions.get(source))
+            cv = (category_versions or {}).get(key) if source == "fulltext" else None
+            gold = gold_outcomes(key, source, versions.get(source), cv)
             if isinstance(gold, str):
                 rates.append(f"{key}: {gold}")
             elif key == "target":

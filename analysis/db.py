@@ -100,6 +100,17 @@ def current_version(db: Reader, requested: str | None = None) -> str | None:
     return version
 
 
+def category_versions(db: Reader, version: str | None) -> dict[str, str]:
+    """Per category, the category version of the store's findings of extractor `version`
+    ("a | b" where a batch left some papers at an older one)."""
+    if version is None or not has_findings(db):
+        return {}
+    seen: dict[str, list[str]] = {}
+    for r in query(db, Q.CATEGORY_VERSIONS, {"version": version}):
+        seen.setdefault(r["category"], []).append(r["category_version"])
+    return {c: " | ".join(v) for c, v in seen.items()}
+
+
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 
 

@@ -80,6 +80,14 @@ CATEGORY_COUNTS = (
 """
 )
 
+# What produced each category's findings of extractor version $version (a category
+# re-detected after a detector or learned-model change has a new category_version).
+CATEGORY_VERSIONS = """
+    SELECT category, category_version, count(*) AS n FROM findings
+    WHERE extractor_version = $version AND category_version IS NOT NULL
+    GROUP BY category, category_version ORDER BY category, n DESC
+"""
+
 # Target counts per venue and year: denominator = papers with a target assigned.
 TARGET_COUNTS = f"""
     SELECT CASE WHEN $pool THEN 'all selected' ELSE venue END AS venue, year, target,

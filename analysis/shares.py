@@ -7,7 +7,15 @@ from dataclasses import asdict, dataclass
 from analysis import queries as Q
 from analysis.adjusted import adjusted_binary, adjusted_targets
 from analysis.correction import Adjusted
-from analysis.db import Filters, Reader, current_version, has_findings, query, tables
+from analysis.db import (
+    Filters,
+    Reader,
+    category_versions,
+    current_version,
+    has_findings,
+    query,
+    tables,
+)
 from analysis.stats import INTERVAL_METHOD, TrendFit, logistic_trend, wilson
 from corpus.errors import ConfigError
 from extractors.schema import TARGETS
@@ -103,12 +111,17 @@ def category_shares(
     if version is None:
         return []
     rows = query(db, Q.CATEGORY_COUNTS, filters.params(version))
+    made_by = category_versions(db, version) if adjust else {}
     # a category the extractor does not know is reported by no paper (k = 0)
     out = []
     for r in rows:
         for c in filters.categories:
             k = r.get(c) or 0
-            adj = adjusted_binary(r["venue"], r["year"], c, k, r["n"], version) if adjust else None
+            adj = (
+                adjusted_binary(r["venue"], r["year"], c, k, r["n"], version, made_by.get(c))
+                if adjust
+                else None
+            )
             out.append(_share(r["venue"], r["year"], c, k, r["n"], adj))
     return out
 

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from analysis.adjusted import provenance
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, compute_estimates
-from analysis.db import Filters, Reader, current_version
+from analysis.db import Filters, Reader, category_versions, current_version
 from analysis.shares import (
     ABSTRACT_MODEL,
     category_shares,
@@ -44,7 +44,12 @@ def trends_table(
         meta |= {
             "denominator": denominator_note(db, filters),
             "interval": INTERVAL_METHOD,
-            **provenance(filters.categories, ("fulltext",), {"fulltext": version}),
+            **provenance(
+                filters.categories,
+                ("fulltext",),
+                {"fulltext": version},
+                category_versions(db, version),
+            ),
         }
     elif kind == "targets":
         rows = [

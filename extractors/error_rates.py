@@ -19,10 +19,18 @@ ERROR_RATES_PATH = Path(__file__).parent / "models" / "error_rates.json"
 SOURCES = ("fulltext", "abstract")
 
 
-def fulltext_entry(outcomes: list[dict], version: str, gold_set: str) -> dict:
-    """The full-text entry from `EvalReport.outcomes` (one dict per scored gold paper)."""
+def fulltext_entry(
+    outcomes: list[dict],
+    version: str,
+    gold_set: str,
+    category_versions: dict[str, str] | None = None,
+) -> dict:
+    """The full-text entry from `EvalReport.outcomes` (one dict per scored gold paper);
+    `category_versions`: what produced each category (a learned model's digest included),
+    which the extractor version alone does not say."""
     return {
         "version": version,
+        "category_versions": dict(category_versions or {}),
         "gold_set": gold_set,
         "n": len(outcomes),
         "files": [o["file"] for o in outcomes],
@@ -73,6 +81,7 @@ def _load(path: Path) -> dict:
 def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dict:
     """Run the extractors on the `split` papers of each (gold file, PDF folder) and return
     the full-text entry, for the current extractor version."""
+    from extractors.detectors import category_versions
     from extractors.evaluate import evaluate
     from extractors.extract_pdf import extractor_version
 
@@ -89,7 +98,7 @@ def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dic
         outcomes += report.outcomes
         if report.papers:  # a dev-only file adds nothing to the error rates
             names.append(f"{Path(gold).name} {_split_label(gold, split)} ({report.papers} papers)")
-    return fulltext_entry(outcomes, extractor_version(), " + ".join(names))
+    return fulltext_entry(outcomes, extractor_version(), " + ".join(names), category_versions())
 
 
 def _split_label(gold: Path, split: str) -> str:

@@ -15,6 +15,7 @@ from corpus.records import Paper
 from corpus.store import Store
 from extractors import error_rates
 from extractors.abstract_targets import classify_abstracts
+from extractors.detectors import category_versions
 from extractors.extract_pdf import extractor_version
 from extractors.target import METHOD
 
@@ -29,6 +30,9 @@ def test_shipped_error_rates_are_for_the_shipped_versions():
     rates = error_rates.load_error_rates()
     assert rates["fulltext"]["version"] == extractor_version(), (
         "extractor changed: run `greenlens gold error-rates` to re-measure it on gold"
+    )
+    assert rates["fulltext"]["category_versions"] == category_versions(), (
+        "a detector or the learned model changed: run `greenlens gold error-rates`"
     )
     assert rates["abstract"]["version"] == METHOD, (
         "target model changed: run `greenlens gold error-rates` to re-measure it on gold"
@@ -78,6 +82,26 @@ def test_stale_error_rates_give_null_with_the_reason(
     rows = _json("trends", "--db", db, "--format", "json", "--pool")["rows"]
     assert all(r["share_adjusted"] is None for r in rows)
     assert all("pdf0+det0+old" in r["adjusted_note"] for r in rows)
+
+
+@pytest.mark.shared
+def test_error_rates_of_another_category_version_give_null_for_that_category_only(
+    tmp_path_factory, corpus_dir, tmp_path, monkeypatch
+):
+    db = str(real_store.cached_extracted_store(tmp_path_factory, corpus_dir))
+    stale = json.loads(error_rates.ERROR_RATES_PATH.read_text())
+    stale["fulltext"]["category_versions"]["search_budget"] = "det0+learned-units/v0@old"
+    path = tmp_path / "rates.json"
+    path.write_text(json.dumps(stale))
+    monkeypatch.setattr(error_rates, "ERROR_RATES_PATH", path)
+    out = _json("trends", "--db", db, "--format", "json", "--pool")
+    budget = [r for r in out["rows"] if r["category"] == "search_budget"]
+    assert budget and all(r["share_adjusted"] is None for r in budget)
+    assert all("learned-units/v0@old" in r["adjusted_note"] for r in budget)
+    assert "greenlens extract" in budget[0]["adjusted_note"]
+    others = [r for r in out["rows"] if r["category"] != "search_budget"]
+    assert any(r["share_adjusted"] is not None for r in others)
+    assert "search_budget: n/a" in out["meta"]["error_rates_fulltext"]
 
 
 def test_targets_from_abstracts_are_stored_apart_and_not_redone(tmp_path):
