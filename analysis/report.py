@@ -12,7 +12,7 @@ from pathlib import Path
 from analysis import replication
 from analysis.adjusted import provenance
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, compute_estimates
-from analysis.db import Filters, Reader, current_version
+from analysis.db import Filters, Reader, category_versions, current_version
 from analysis.shares import (
     ABSTRACT_MODEL,
     ShareRow,
@@ -236,7 +236,10 @@ def build_report(
             "; ".join(
                 f"{k}: {v}"
                 for k, v in provenance(
-                    filters.categories, ("fulltext",), {"fulltext": info["version"]}
+                    filters.categories,
+                    ("fulltext",),
+                    {"fulltext": info["version"]},
+                    category_versions(db, info["version"]),
                 ).items()
             )
         )
