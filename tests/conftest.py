@@ -79,3 +79,24 @@ def second_pass_by_split(first: Path, second: Path) -> dict[str, tuple[int, int]
         )
         for split in sorted(set(splits.values()))
     }
+
+
+def drawn_from_clones(*draws, not_papers: frozenset[str] = frozenset()) -> set[tuple]:
+    """(volume, id, stratum) of every paper the seeded PMLR `draws` (pmlr_sample
+    StratifiedDraw records) draw from the clones, less the `not_papers` files; skips the
+    test where the clones are absent."""
+    from extractors.gold.pmlr_sample import DEFAULT_REPOS_DIR, pdf_text
+
+    repos = need_dir(
+        DEFAULT_REPOS_DIR, "clones of the PMLR volumes (vNN/ folders; GREENLENS_PMLR_REPOS)"
+    )
+
+    def text_of(rec):
+        return pdf_text(repos, rec)
+
+    return {
+        (d.volume, d.id, d.stratum)
+        for draw in draws
+        for d in draw.draw(repos, text_of)
+        if d.file not in not_papers
+    }

@@ -7,14 +7,13 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import REPO, need_dir, second_pass_by_split
+from conftest import REPO, drawn_from_clones, need_dir, second_pass_by_split
 
 from corpus.errors import ConfigError
 from extractors.evaluate import load_gold as load_split
 from extractors.gold import PAPER_FILES, VALIDATION_FILES, split_name
 from extractors.gold.pmlr_sample import (
     DEFAULT_PDF_DIR,
-    DEFAULT_REPOS_DIR,
     RESERVED,
     ROUND4_VOLUMES,
     ROUND5_DEV_VOLUMES,
@@ -96,16 +95,8 @@ def test_eval_refuses_lovo_outside_dev():
 
 
 def test_round5_draw_reproduces_from_the_clones():
-    from extractors.gold.pmlr_sample import ROUND5_DEV, ROUND5_TEST, pdf_text
+    from extractors.gold.pmlr_sample import ROUND5_DEV, ROUND5_TEST
 
-    repos = need_dir(
-        DEFAULT_REPOS_DIR, "clones of the PMLR volumes (vNN/ folders; GREENLENS_PMLR_REPOS)"
-    )
-
-    def text_of(rec):
-        return pdf_text(repos, rec)
-
-    drawn = {(d.volume, d.id, d.stratum) for d in ROUND5_TEST.draw(repos, text_of)}
-    drawn |= {(d.volume, d.id, d.stratum) for d in ROUND5_DEV.draw(repos, text_of)}
+    drawn = drawn_from_clones(ROUND5_TEST, ROUND5_DEV)
     gold = {(p["volume"], p["id"], p["stratum"]) for p in load_gold_papers(ROUND5_FILE)}
     assert gold == drawn

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 
-from conftest import REPO, need_dir, second_pass_by_split
+from conftest import REPO, drawn_from_clones, need_dir, second_pass_by_split
 
 from extractors.gold import PAPER_FILES
 from extractors.gold.pmlr_sample import (
     DEFAULT_PDF_DIR,
-    DEFAULT_REPOS_DIR,
     RESERVED,
     ROUND4_VOLUMES,
     ROUND5_DEV_VOLUMES,
@@ -72,21 +71,6 @@ def test_round6_test_papers_were_never_training_data():
 
 
 def test_round6_draws_reproduce_from_the_clones():
-    from extractors.gold.pmlr_sample import pdf_text
-
-    repos = need_dir(
-        DEFAULT_REPOS_DIR, "clones of the PMLR volumes (vNN/ folders; GREENLENS_PMLR_REPOS)"
-    )
-
-    def text_of(rec):
-        return pdf_text(repos, rec)
-
-    drawn = {(d.volume, d.id, d.stratum) for d in ROUND6A_DEV.draw(repos, text_of)}
-    drawn |= {(d.volume, d.id, d.stratum) for d in ROUND6B_DEV.draw(repos, text_of)}
-    drawn |= {(d.volume, d.id, d.stratum) for d in ROUND6_TEST.draw(repos, text_of)}
-    not_papers = {
-        tuple(f.removeprefix("pmlr/").removesuffix(".pdf").split("/")) for f in ROUND6_NOT_PAPERS
-    }
-    drawn = {d for d in drawn if d[:2] not in not_papers}
+    drawn = drawn_from_clones(ROUND6A_DEV, ROUND6B_DEV, ROUND6_TEST, not_papers=ROUND6_NOT_PAPERS)
     gold = {(p["volume"], p["id"], p["stratum"]) for p in load_gold_papers(ROUND6_FILE)}
     assert gold == drawn

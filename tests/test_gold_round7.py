@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import json
 
-from conftest import REPO, need_dir, second_pass_by_split
+from conftest import REPO, drawn_from_clones, need_dir, second_pass_by_split
 
 from extractors.gold import PAPER_FILES
 from extractors.gold.pmlr_sample import (
     DEFAULT_PDF_DIR,
-    DEFAULT_REPOS_DIR,
     RESERVED,
     ROUND4_VOLUMES,
     ROUND5_DEV_VOLUMES,
@@ -70,15 +69,6 @@ def test_round7_abstracts_were_never_training_data():
 
 
 def test_round7_draw_reproduces_from_the_clones():
-    from extractors.gold.pmlr_sample import pdf_text
-
-    repos = need_dir(
-        DEFAULT_REPOS_DIR, "clones of the PMLR volumes (vNN/ folders; GREENLENS_PMLR_REPOS)"
-    )
-    drawn = {
-        (d.volume, d.id, d.stratum)
-        for d in ROUND7_DEV.draw(repos, lambda rec: pdf_text(repos, rec))
-        if d.file not in ROUND7_NOT_PAPERS
-    }
+    drawn = drawn_from_clones(ROUND7_DEV, not_papers=ROUND7_NOT_PAPERS)
     gold = {(p["volume"], p["id"], p["stratum"]) for p in load_gold_papers(ROUND7_FILE)}
     assert gold == drawn
