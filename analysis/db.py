@@ -100,15 +100,23 @@ def current_version(db: Reader, requested: str | None = None) -> str | None:
     return version
 
 
-def category_versions(db: Reader, version: str | None) -> dict[str, str]:
+def stored_category_versions(db: Reader, version: str | None) -> dict[str, str]:
     """Per category, the category version of the store's findings of extractor `version`
-    ("a | b" where a batch left some papers at an older one)."""
+    ("a | b" where a batch left some papers at an older one); remembered, as
+    `current_version`, by readers of a store that cannot change."""
     if version is None or not has_findings(db):
         return {}
+    memo = getattr(db, "memo", None)
+    key = ("category_versions", version)
+    if memo is not None and key in memo:
+        return memo[key]
     seen: dict[str, list[str]] = {}
     for r in query(db, Q.CATEGORY_VERSIONS, {"version": version}):
         seen.setdefault(r["category"], []).append(r["category_version"])
-    return {c: " | ".join(v) for c, v in seen.items()}
+    out = {c: " | ".join(v) for c, v in seen.items()}
+    if memo is not None:
+        memo[key] = out
+    return out
 
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")

@@ -12,7 +12,7 @@ from pathlib import Path
 from analysis import replication
 from analysis.adjusted import provenance
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, compute_estimates
-from analysis.db import Filters, Reader, category_versions, current_version
+from analysis.db import Filters, Reader, current_version, stored_category_versions
 from analysis.shares import (
     ABSTRACT_MODEL,
     ShareRow,
@@ -239,7 +239,7 @@ def build_report(
                     filters.categories,
                     ("fulltext",),
                     {"fulltext": info["version"]},
-                    category_versions(db, info["version"]),
+                    stored_category_versions(db, info["version"]),
                 ).items()
             )
         )

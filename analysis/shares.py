@@ -10,10 +10,10 @@ from analysis.correction import Adjusted
 from analysis.db import (
     Filters,
     Reader,
-    category_versions,
     current_version,
     has_findings,
     query,
+    stored_category_versions,
     tables,
 )
 from analysis.stats import INTERVAL_METHOD, TrendFit, logistic_trend, wilson
@@ -111,7 +111,7 @@ def category_shares(
     if version is None:
         return []
     rows = query(db, Q.CATEGORY_COUNTS, filters.params(version))
-    made_by = category_versions(db, version) if adjust else {}
+    made_by = stored_category_versions(db, version) if adjust else {}
     # a category the extractor does not know is reported by no paper (k = 0)
     out = []
     for r in rows:

@@ -6,7 +6,7 @@ from dataclasses import asdict
 
 from analysis.adjusted import provenance
 from analysis.compute import DEFAULT_PRECISION, DEFAULT_UTILISATION, compute_estimates
-from analysis.db import Filters, Reader, category_versions, current_version
+from analysis.db import Filters, Reader, current_version, stored_category_versions
 from analysis.shares import (
     ABSTRACT_MODEL,
     category_shares,
@@ -48,7 +48,7 @@ def trends_table(
                 filters.categories,
                 ("fulltext",),
                 {"fulltext": version},
-                category_versions(db, version),
+                stored_category_versions(db, version),
             ),
         }
     elif kind == "targets":

@@ -15,7 +15,7 @@ import streamlit as st
 from analysis import papers as _papers
 from analysis import replication as _replication
 from analysis import shares as _shares
-from analysis.db import Filters, category_versions, current_version, has_findings
+from analysis.db import Filters, current_version, has_findings, stored_category_versions
 from analysis.memory_view import SnapshotReader, open_snapshot
 from corpus.errors import GreenlensError
 from corpus.store import default_db_path
@@ -158,7 +158,7 @@ def adjustment_note(path: str, target: bool = False, source: str = "fulltext") -
     version = current_version(db)
     sources = ("fulltext", "abstract") if source == "both" else (source,)
     keys = ("target",) if target else CATEGORIES
-    made_by = category_versions(db, version)
+    made_by = stored_category_versions(db, version)
     return provenance(keys, sources, {"fulltext": version, "abstract": METHOD}, made_by)
 
 
