@@ -382,6 +382,7 @@ def matches(pattern: re.Pattern) -> Matcher:
 
 
 _SEP = "\x00"
+_ANCHORS = re.compile(r"\^|\$|\\[AZ]")  # patterns that see a text's own edges
 _FEW = 4  # under 1/_FEW of a document's texts are tested one by one
 
 
@@ -455,6 +456,35 @@ class TextIndex:
                     break
                 at = find(needle, starts[i + 1])
             got = self._each[(lower, needle)] = frozenset(out)
+        return got
+
+    def searching(self, pattern: re.Pattern) -> frozenset[int]:
+        """Indices of the texts (as given, not lower-cased) `pattern` finds a match in, from
+        one scan of the joined text. Only for patterns that cannot match the separator
+        ("\\x00") or depend on where a text starts or ends other than through a \\b or a
+        look-behind that "\\x00" fails like a text's edge; anchored patterns are tested
+        per text."""
+        key = (False, ("re:" + pattern.pattern, str(pattern.flags)))
+        got = self._found.get(key)
+        if got is not None:
+            return got
+        if _ANCHORS.search(pattern.pattern):
+            got = frozenset(
+                i for i, t in enumerate(self.texts) if i not in self.skipped and pattern.search(t)
+            )
+        else:
+            joined, starts = self._join(False)
+            out: set[int] = set()
+            n_parts, search = len(starts), pattern.search
+            m = search(joined)
+            while m is not None:
+                i = bisect_right(starts, m.start()) - 1
+                out.add(i)
+                if i + 1 >= n_parts:
+                    break
+                m = search(joined, starts[i + 1])
+            got = frozenset(out)
+        self._found[key] = got
         return got
 
     def traps(self) -> frozenset[int]:

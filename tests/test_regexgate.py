@@ -217,6 +217,15 @@ def test_text_index_finds_what_a_test_per_text_finds(texts):
         assert index.holding(needles[:1]) == (
             {i for i, t in enumerate(texts) if needles[0] in t.lower()} if needles else set()
         )  # one needle of a set already searched: answered from that search
+    for pat in (  # learned gates' extras, a look-behind, an anchored pattern
+        re.compile(r"\d\s?[smh]\b"),
+        re.compile(r"\d\s?(?:W|J|mJ|kJ)\b"),
+        re.compile(r"(?<![\w.])\d+\s?[MW]\b|^f|J$"),
+    ):
+        assert index.searching(pat) == {i for i, t in enumerate(texts) if pat.search(t)}
+        assert TextIndex(texts, skip=skip).searching(pat) == {
+            i for i, t in enumerate(texts) if i not in skip and pat.search(t)
+        }
     for pat in (
         re.compile(r"flop|mult-?add|\bmacs?\b|\bops\b", re.I),
         re.compile(r"wh\b|\d\s*k?J\b|co2|watt|\d\s*k?W\b|power", re.I),
