@@ -7,7 +7,9 @@ Named parameters used throughout:
   $years       INTEGER[]; empty = every year in the range, else only these
   $categories  VARCHAR[] of finding categories
 The denominator of every share: papers with a successful (`status = 'ok'`) extraction of
-$version that pass the venue/year filter, i.e. the rows of {flags} that pass it.
+$version that pass the venue/year filter and are research papers (not a volume's front
+matter or a form: extractions.kind, extractors.dockind), i.e. the rows of {flags} that pass
+it.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ FLAGS = (
     + """
     FROM papers p
     JOIN extractions e ON e.paper_id = p.id AND e.status = 'ok'
-         AND e.extractor_version = $version
+         AND e.extractor_version = $version AND coalesce(e.kind, 'paper') = 'paper'
     LEFT JOIN findings f ON f.paper_id = p.id AND f.extractor_version = $version
     GROUP BY p.id, p.venue, p.year, e.target
 """
@@ -59,6 +61,8 @@ SUMMARY = f"""
            (SELECT count(*) FROM extractions) AS extractions,
            (SELECT count(*) FROM extractions WHERE status = 'ok') AS extractions_ok,
            (SELECT count(*) FROM extractions WHERE status <> 'ok') AS extractions_failed,
+           (SELECT count(*) FROM extractions WHERE status = 'ok'
+                   AND coalesce(kind, 'paper') <> 'paper') AS not_papers,
            (SELECT count(*) FROM {{flags}} WHERE {_FILTER}) AS denominator
 """
 
@@ -96,6 +100,11 @@ TARGET_COUNTS = f"""
     GROUP BY ALL ORDER BY venue, year, target
 """
 
+# A paper whose full text was found to be front matter or a form is left out of the
+# abstract shares too (one known only from its metadata is counted)
+_NOT_A_PAPER = """NOT EXISTS (SELECT 1 FROM extractions k WHERE k.paper_id = p.id
+                            AND k.status = 'ok' AND coalesce(k.kind, 'paper') <> 'paper')"""
+
 # Target from title + abstract (table abstract_targets) of the current model $model, per
 # venue and year; the _NO_FULLTEXT variant leaves out papers with a successful full-text
 # extraction of $version (those count with their full-text target when --source both).
@@ -103,7 +112,8 @@ ABSTRACT_TARGET_COUNTS = f"""
     SELECT CASE WHEN $pool THEN 'all selected' ELSE venue END AS venue, year, target,
            count(*) AS k
     FROM (SELECT p.id, p.venue, p.year, a.target FROM papers p
-          JOIN abstract_targets a ON a.paper_id = p.id AND a.model = $model)
+          JOIN abstract_targets a ON a.paper_id = p.id AND a.model = $model
+          WHERE {_NOT_A_PAPER})
     WHERE {_FILTER}
     GROUP BY ALL ORDER BY venue, year, target
 """
@@ -113,7 +123,8 @@ ABSTRACT_TARGET_COUNTS_NO_FULLTEXT = f"""
     FROM (SELECT p.id, p.venue, p.year, a.target FROM papers p
           JOIN abstract_targets a ON a.paper_id = p.id AND a.model = $model
           WHERE NOT EXISTS (SELECT 1 FROM extractions e WHERE e.paper_id = p.id
-                            AND e.status = 'ok' AND e.extractor_version = $version))
+                            AND e.status = 'ok' AND e.extractor_version = $version)
+            AND {_NOT_A_PAPER})
     WHERE {_FILTER}
     GROUP BY ALL ORDER BY venue, year, target
 """
@@ -156,7 +167,8 @@ COUNT_PAPERS = f"SELECT count(*) AS n FROM {{search}} s {_SEARCH_WHERE}"
 
 PAPER = """
     SELECT p.*, e.extractor_version, e.status AS extraction_status, e.error AS
-           extraction_error, e.target, e.target_method, e.extracted_at
+           extraction_error, e.target, e.target_method, e.extracted_at, e.kind,
+           e.kind_evidence
     FROM papers p LEFT JOIN extractions e ON e.paper_id = p.id WHERE p.id = $id
 """
 

@@ -214,13 +214,14 @@ def build_report(
     parts.append(
         "<h2>Data</h2>"
         + _table(
-            ["papers in store", "extractions", "ok", "failed", "denominator"],
+            ["papers in store", "extractions", "ok", "failed", "not papers", "denominator"],
             [
                 [
                     info["papers"],
                     info["extractions"],
                     info["extractions_ok"],
                     info["extractions_failed"],
+                    info["not_papers"],
                     info["denominator"],
                 ]
             ],

@@ -25,7 +25,8 @@ SOURCES = ("fulltext", "abstract", "both")
 
 DENOMINATOR = (
     "papers with a successful extraction (status 'ok') of extractor version "
-    "{version} matching the venue and year filters"
+    "{version} matching the venue and year filters, less the documents found to be a "
+    "volume's front matter or a form (preface, organisers' list, publication agreement)"
 )
 TARGET_DENOMINATOR = DENOMINATOR + " and a target assigned"
 
@@ -249,6 +250,7 @@ def summary(db: Reader, filters: Filters | None = None) -> dict:
             "extractions": 0,
             "extractions_ok": 0,
             "extractions_failed": 0,
+            "not_papers": 0,
             "denominator": 0,
             "version": None,
         }

@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
+from extractors.dockind import KIND_VERSION, PAPER, DocumentKind, document_kind
 from extractors.document import Document
 from extractors.findings import Finding
 from extractors.layout import build_document
@@ -40,12 +41,12 @@ def layer_of(version: str | None) -> str | None:
 def target_version() -> str:
     """The target classifier's version: its METHOD and the digest of its shipped models,
     the abstract model and the paper-level stacker (a retrained model re-runs the target
-    even under the same METHOD)."""
+    even under the same METHOD), and the document-kind rules' version (they run with it)."""
     try:
         from extractors.target import METHOD, MODEL_PATH
         from extractors.target_paper import PAPER_MODEL_PATH
     except ModuleNotFoundError:
-        return "target/none"
+        return f"target/none+{KIND_VERSION}"
     try:
         blob = MODEL_PATH.read_bytes()
         if PAPER_MODEL_PATH.is_file():
@@ -53,7 +54,7 @@ def target_version() -> str:
         digest = hashlib.sha256(blob).hexdigest()[:12]
     except OSError:
         digest = "none"
-    return f"{METHOD}@{digest}"
+    return f"{METHOD}@{digest}+{KIND_VERSION}"
 
 
 @dataclass(frozen=True)
@@ -71,6 +72,8 @@ class PaperAnalysis:
     from_cache: bool = False  # analysed from stored page text (extractors.pagecache)
     categories: tuple[str, ...] | None = None  # re-detected only these (None: all)
     target_rerun: bool = True  # False: `target` is empty and the stored one stands
+    kind: str = "paper"  # extractors.dockind: paper | front_matter | form (with the target)
+    kind_evidence: str = ""
 
 
 def analyse_document(
@@ -99,10 +102,12 @@ def analyse_document(
         for c in wanted
     }
     label, method = "", ""
+    kind = DocumentKind(PAPER)
     if target:
         label, method = _target(
             title or doc.title, abstract or doc.abstract, doc.introduction, doc=doc
         )
+        kind = document_kind(title or doc.title, doc.page_texts[:2])
     return PaperAnalysis(
         doc.file,
         doc.pages,
@@ -114,6 +119,8 @@ def analyse_document(
         time.perf_counter() - t0,
         categories=None if categories is None else wanted,
         target_rerun=target,
+        kind=kind.kind,
+        kind_evidence=kind.described(),
     )
 
 

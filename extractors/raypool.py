@@ -43,6 +43,8 @@ _ROW_KEYS = (
     "target",
     "target_method",
     "target_version",
+    "kind",
+    "kind_evidence",
 )
 
 

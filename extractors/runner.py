@@ -198,7 +198,8 @@ def plan(
     rows = store.fetch_dicts(
         "SELECT p.id, p.pdf_sha256, p.title, p.abstract, p.venue, p.year, p.pages, "
         "e.extractor_version, e.status AS extraction_status, e.error AS extraction_error, "
-        "e.target, e.target_method, e.target_version, f.category_versions "
+        "e.target, e.target_method, e.target_version, e.kind, e.kind_evidence, "
+        "f.category_versions "
         "FROM papers p LEFT JOIN extractions e ON e.paper_id = p.id "
         "LEFT JOIN (SELECT paper_id, string_agg(DISTINCT category || '=' || "
         "coalesce(category_version, ''), chr(10)) AS category_versions "

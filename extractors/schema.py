@@ -19,6 +19,8 @@ EXTRACTION_COLUMNS = (
     ("target_method", "VARCHAR"),
     ("extracted_at", "TIMESTAMP"),
     ("target_version", "VARCHAR"),
+    ("kind", "VARCHAR"),
+    ("kind_evidence", "VARCHAR"),
 )
 FINDING_COLUMNS = (
     ("paper_id", "VARCHAR"),
@@ -33,9 +35,9 @@ FINDING_COLUMNS = (
     ("extractor_version", "VARCHAR"),
     ("category_version", "VARCHAR"),
 )
-# Added by 0120 (NULL in rows written before: re-detected once); a results part written
-# before it lacks them and is still ingested.
-LATER_COLUMNS = {"target_version", "category_version"}
+# Added by 0120 and 0130 (NULL in rows written before: re-detected once); a results part
+# written before them lacks them and is still ingested.
+LATER_COLUMNS = {"target_version", "category_version", "kind", "kind_evidence"}
 
 MIGRATIONS: list[tuple[str, str]] = [
     (
@@ -87,6 +89,15 @@ MIGRATIONS: list[tuple[str, str]] = [
         -- of one category re-runs that category only (extractors.runner.redo)
         ALTER TABLE extractions ADD COLUMN target_version VARCHAR;
         ALTER TABLE findings ADD COLUMN category_version VARCHAR;
+    """,
+    ),
+    (
+        "0130_document_kind",
+        """
+        -- paper | front_matter | form (extractors.dockind), with the phrase it rests on,
+        -- written with the target (NULL before: the target re-runs once, its version changed)
+        ALTER TABLE extractions ADD COLUMN kind VARCHAR;
+        ALTER TABLE extractions ADD COLUMN kind_evidence VARCHAR;
     """,
     ),
 ]

@@ -43,15 +43,17 @@ def analysis_rows(
 ) -> tuple[dict, list[dict]]:
     """(extractions row, findings rows) of one successfully analysed paper; `versions`:
     each category's version, `target_version` the target's; `stored`: the paper's stored
-    row, whose target stands when the result did not re-run it."""
+    row, whose target (and document kind) stands when the result did not re-run it."""
     versions = versions or {}
     findings: list[dict] = []
     for category, finding in result.results.items():
         findings.extend(finding.to_rows(paper_id, version, versions.get(category)))
     target = (result.target, result.target_method, target_version)
+    kind = (result.kind, result.kind_evidence)
     if not getattr(result, "target_rerun", True):
         s = stored or {}
         target = (s.get("target"), s.get("target_method"), s.get("target_version"))
+        kind = (s.get("kind"), s.get("kind_evidence"))
     extraction = {
         "paper_id": paper_id,
         "extractor_version": version,
@@ -62,6 +64,8 @@ def analysis_rows(
         "target": target[0],
         "target_method": target[1],
         "target_version": target[2],
+        "kind": kind[0],
+        "kind_evidence": kind[1],
         "extracted_at": _now(),
     }
     return extraction, findings

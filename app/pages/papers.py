@@ -75,6 +75,12 @@ if card:
             f"{ui.md(ov['version'])}. Run `greenlens extract` to update it."
         )
     else:
+        if paper.get("kind") not in (None, "paper"):
+            st.info(
+                f"Not counted in the trends: this document reads as "
+                f"{ui.md(paper['kind'].replace('_', ' '))}, not a research paper "
+                f"({ui.md(paper.get('kind_evidence') or '')})."
+            )
         st.caption(
             f"Extractor version {ui.md(paper['extractor_version'])}; target: "
             f"**{ui.md(paper.get('target') or 'unknown')}**"

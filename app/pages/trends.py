@@ -72,7 +72,11 @@ notes = data.denominators(path, venues_t, y0, y1)
 n_papers = sum(r["n"] for r in rows if r["category"] == categories[0])
 m1, m2, m3 = st.columns(3)
 m1.metric("Papers counted", n_papers)
-m2.metric("Extractions ok / failed", f"{info['extractions_ok']} / {info['extractions_failed']}")
+m2.metric(
+    "Extractions ok / failed",
+    f"{info['extractions_ok']} / {info['extractions_failed']}",
+    help=f"{info.get('not_papers', 0)} of the ok ones are front matter or forms, not counted",
+)
 m3.metric("Extractor version", str(ov["version"]))
 st.caption(
     f"Share = papers reporting / {ui.md(notes['category'])}; selected venues pooled. "
