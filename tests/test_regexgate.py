@@ -303,3 +303,41 @@ def test_lexicon_is_the_words_the_regex_finds(lines):
     pages = [lines, lines[::-1]]
     text = "\n".join("\n".join(page) for page in pages)
     assert _lexicon(pages) == set(_WORDS.findall(text.lower()))
+
+
+def _related_reference(text: str) -> bool:
+    """common.is_related_work as the plain regexes, own-work test first."""
+    from extractors.detectors import common
+
+    if common._OWN_WORK.search(text):
+        return False
+    first = common._CITATION.search(text)
+    if not first:
+        return False
+    return "et al" in first.group(0) or first.start() < 0.6 * len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("we ourWEhrt al.[]()0129-,–SmithAnd") + list(TRAPS)),
+        max_size=40,
+    )
+)
+def test_related_work_same_answer_as_the_plain_regexes(text):
+    from extractors.detectors import common
+
+    assert common.is_related_work(text) == _related_reference(text)
+
+
+@pytest.mark.shared
+def test_related_work_same_answer_on_real_units(pdfs_dir):
+    from extractors.detectors import common
+    from extractors.layout import build_document
+    from extractors.pdftext import read_pdf
+
+    for name in ("neurips2017-vaswani-transformer.pdf", "arxiv2017-howard-mobilenets.pdf"):
+        units = build_document(read_pdf(pdfs_dir / name)).units
+        got = [common.is_related_work(u.text) for u in units]
+        assert got == [_related_reference(u.text) for u in units]
+        assert any(got)

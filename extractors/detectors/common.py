@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from extractors.document import TextUnit
 from extractors.findings import Evidence, Finding
-from extractors.regexgate import TextIndex, matches
+from extractors.regexgate import TextIndex, gated_search, matches
 
 MAX_EVIDENCE = 3
 MAX_CHARS = 300
@@ -19,6 +19,8 @@ _CITATION = re.compile(
     r"[A-Za-z-]+)?,? (?:19|20)\d\d[a-z]?\)"
 )
 _OWN_WORK = re.compile(r"\b(?:we|our|ours|us|this (?:paper|work)|here)\b", re.IGNORECASE)
+_citation_search = gated_search(_CITATION)
+_own_work = matches(_OWN_WORK)
 # A reference-list entry that escaped section detection: "In Proceedings of", "arXiv:".
 _REFERENCE_ENTRY = re.compile(
     r"\bIn (?:Proceedings|Advances in|International Conference|"
@@ -58,10 +60,10 @@ def is_tabular(text: str) -> bool:
 def is_related_work(text: str) -> bool:
     """Cites other work early on (as the sentence's subject) and does not speak of the
     paper's own experiments; a citation that only names a method at the end does not count."""
-    if _OWN_WORK.search(text):
-        return False
-    first = _CITATION.search(text)
-    if not first:
+    # the citation first: most units cite nothing, and both searches are gated (the same
+    # answers as the regexes, extractors.regexgate), so few units pay for either
+    first = _citation_search(text)
+    if not first or _own_work(text):
         return False
     return "et al" in first.group(0) or first.start() < 0.6 * len(text)
 
