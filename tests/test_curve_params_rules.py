@@ -127,6 +127,13 @@ def test_sentences(text, expected):
             True,
         ),
         ("It computes 3 parameters for the TG (frequency, amplitude and height).", False),
+        # thousands split by a comma and a space, as some text layers print "28,398,705"
+        (
+            "Note that PENet has 28, 398, 705 parameters, while our model only has 3, 168, "
+            "116 parameters.",
+            True,
+        ),
+        ("We used 3, 5, 7 parameters for the three kernels.", False),
         ("For 10Hz signals each wavelet term is a vector of 220 coefficients.", False),
         ("Thus a k-GMM is parametrized by 3k parameters; namely, the mixing weights.", False),
         ("The final model has 3k parameters.", True),
@@ -153,6 +160,9 @@ def test_explicit_counts(text, expected):
             ),
             True,
         ),
+        # powers of ten whose exponent the text layer set on the line ("1.5 · 10^3")
+        (_page("|Nb. of params 1.5 · 103 1.2 · 104 1.7 · 105 1.8 · 104"), True),
+        (_page("|Nb. of params 1.5 · 10 1.2 · 2 3 · 4"), False),
         # a "Parameters" heading over acquisition settings (small plain numbers)
         (
             _page(

@@ -10,7 +10,7 @@ from extractors.document import TextUnit
 from extractors.findings import Finding
 from extractors.quantities import parse_params
 
-METHOD = "rules:params/v2"
+METHOD = "rules:params/v3"  # v3: comma-and-space thousands, "1.5 · 103" counts
 PREFILTER = re.compile(r"param|weights|model size", re.IGNORECASE)
 # A parameter-count column header: "#Params", "# params.", "Params (M)", "Number of parameters".
 _COLUMN = re.compile(
@@ -21,8 +21,11 @@ _COLUMN = re.compile(
     re.IGNORECASE,
 )
 _HEADER_CASE = re.compile(r"#|\bP(?:arams?|arameters?)\b|[Nn]umber of|\((?:M|B|K)\)")
+# a count in a params column: "1,234,567", "25.6M", "2345678", and "1.5 · 103", a power of
+# ten whose exponent the text layer set on the line ("1.5 · 10^3")
 _BIG_NUMBER = re.compile(
-    r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,4}|\d+(?:\.\d+)?\s?[KMB]|[1-9]\d{5,11})(?![\w.,-])"
+    r"(?<![\d.,])(?:\d{1,3}(?:,\d{3}){1,4}|\d+(?:\.\d+)?\s?[KMB]|[1-9]\d{5,11}|"
+    r"\d(?:\.\d+)?\s?[·×]\s?10[3-9])(?![\w.,-])"
 )
 _SCALED_HEADER = re.compile(r"\((?:M|B|K|millions?|billions?)\)|[×x]\s?10\s?\^?\s?[69⁶⁹]")
 _ANY_NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w])")
@@ -52,9 +55,11 @@ def _column_header(text: str) -> re.Match | None:
 
 
 # Counts parse_params leaves out: thousands split by spaces ("423 730 learned parameters")
-# and a small model's count in parentheses ("a simple linear policy (77 parameters)").
+# or, as some PDFs' text layers give them, by a comma and a space ("28, 398, 705
+# parameters"), and a small model's count in parentheses ("a simple linear policy (77
+# parameters)").
 _SPACED_COUNT = re.compile(
-    r"(?<![\w.,])(?P<num>\d{1,3}(?:[ \u00a0\u2009]\d{3})+)\s+(?:(?:trainable|learnable|learned|"
+    r"(?<![\w.,])(?P<num>\d{1,3}(?:(?:[ \u00a0\u2009]|, )\d{3})+)\s+(?:(?:trainable|learnable|learned|"
     r"free|total|model|network)\s+)?(?:parameters|params|weights)\b",
     re.IGNORECASE,
 )
