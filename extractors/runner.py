@@ -82,6 +82,7 @@ class ExtractSummary:
     from_text: int = 0  # of `extracted`: analysed from stored page text, no PDF opened
     redetected: int = 0  # of `extracted`: only some categories and/or the target re-run
     rerun: dict[str, int] = field(default_factory=dict)  # of those: papers per category/target
+    not_papers: int = 0  # of `extracted`: front matter or forms (extractions.kind)
 
     @property
     def pages_per_s(self) -> float:
@@ -284,6 +285,8 @@ class Tally:
             self.counts["extracted"] += 1
             self.counts["from_text"] += int(outcome.from_text)
             self.counts["pages"] += outcome.pages
+            kind = (outcome.extraction or {}).get("kind")
+            self.counts["not_papers"] += int(kind not in (None, "paper"))
             if outcome.categories is not None:
                 self.counts["redetected"] += 1
                 self.rerun.update(outcome.categories)
@@ -307,6 +310,7 @@ class Tally:
             c["from_text"],
             c["redetected"],
             {k: v for k, v in self.rerun.items() if v},
+            c["not_papers"],
         )
 
 

@@ -146,7 +146,8 @@ def test_front_matter_is_recorded_and_left_out_of_the_denominator(store, tmp_pat
         cached = cache.put_file(pdf, paper_id=pid)
         store.upsert_papers([Paper(pid, "test", "TEST", 2020, f"paper {pid}")])
         store.set_pdf_state(pid, status="fetched", pdf_sha256=cached.sha256, pages=cached.pages)
-    batch.extract_store(store, cache.root, workers=1, progress=False)
+    summary_run = batch.extract_store(store, cache.root, workers=1, progress=False)
+    assert (summary_run.extracted, summary_run.not_papers) == (3, 1)
 
     kinds = dict(store.fetchall("SELECT paper_id, kind FROM extractions"))
     assert kinds == {"p1": PAPER, "p2": PAPER, "pre": FRONT_MATTER}

@@ -128,6 +128,11 @@ def extract(
             f"{s.redetected} of them re-detected (only what changed re-run; papers per "
             f"category: {rerun})"
         )
+    if getattr(s, "not_papers", 0):
+        click.echo(
+            f"{s.not_papers} of them read as a volume's front matter or a form (preface, "
+            f"organisers' list, publication agreement): recorded, left out of the trends"
+        )
     if s.error_reasons:
         click.echo(
             "errors by reason: " + ", ".join(f"{k} {v}" for k, v in sorted(s.error_reasons.items()))
