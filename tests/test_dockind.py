@@ -78,26 +78,25 @@ def test_heading_counts_only_at_the_top_of_page_one():
     assert document_kind(None, ["Preface " + body]).described().startswith("p1: Preface")
 
 
-@pytest.mark.shared
-def test_no_paper_of_the_shared_corpus_is_front_matter(pdfs_dir):
+def _first_pages(path: Path) -> list[str]:
+    """The text of a PDF's first two pages, as pypdfium2 gives it."""
     import pypdfium2 as pdfium
 
+    pdf = pdfium.PdfDocument(path)
+    return [pdf[i].get_textpage().get_text_range() for i in range(min(2, len(pdf)))]
+
+
+@pytest.mark.shared
+def test_no_paper_of_the_shared_corpus_is_front_matter(pdfs_dir):
     pdfs = sorted(pdfs_dir.rglob("*.pdf"))
     assert len(pdfs) >= 100
-    flagged = []
-    for path in pdfs:
-        pdf = pdfium.PdfDocument(path)
-        pages = [pdf[i].get_textpage().get_text_range() for i in range(min(2, len(pdf)))]
-        if not document_kind(None, pages).is_paper:
-            flagged.append(path.name)
+    flagged = [p.name for p in pdfs if not document_kind(None, _first_pages(p)).is_paper]
     assert flagged == []
 
 
 def test_gold_front_matter_and_papers():
     """On every gold paper with a PDF here: exactly the known front matter is flagged."""
     import os
-
-    import pypdfium2 as pdfium
 
     from tests.conftest import need_dir
 
@@ -118,9 +117,7 @@ def test_gold_front_matter_and_papers():
         if not path.is_file():
             continue
         seen += 1
-        pdf = pdfium.PdfDocument(path)
-        pages = [pdf[i].get_textpage().get_text_range() for i in range(min(2, len(pdf)))]
-        if not document_kind(None, pages).is_paper:
+        if not document_kind(None, _first_pages(path)).is_paper:
             flagged.add(name)
     if seen < len(files) // 2:
         pytest.skip(f"only {seen} of {len(files)} gold PDFs under {root}")
