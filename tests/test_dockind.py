@@ -15,7 +15,9 @@ GOLD = Path(__file__).resolve().parents[1] / "extractors" / "gold"
 
 # Gold "papers" of rounds 3-6 (drawn before prefaces were left out of the draws) that are
 # a volume's front matter: prefaces, forewords, ML4H / CHIL organisers' front matter, L4DC
-# conference introductions. Their labels (nothing reported, target "other") stand.
+# conference introductions; known from their first pages. (papers.jsonl's MIDL 2022
+# preface, v172/konukoglu22a, is known by its title only: a cover page, then pages without
+# a text layer.) Their labels (nothing reported, target "other") stand.
 GOLD_FRONT_MATTER = {
     "pmlr/v65/kale17a.pdf",
     "pmlr/v95/zhu18a.pdf",
@@ -87,11 +89,45 @@ def _first_pages(path: Path) -> list[str]:
 
 
 @pytest.mark.shared
-def test_no_paper_of_the_shared_corpus_is_front_matter(pdfs_dir):
+def test_the_shared_corpus_pdfs_text_alone_flags_none(pdfs_dir):
     pdfs = sorted(pdfs_dir.rglob("*.pdf"))
     assert len(pdfs) >= 100
     flagged = [p.name for p in pdfs if not document_kind(None, _first_pages(p)).is_paper]
     assert flagged == []
+
+
+@pytest.mark.shared
+def test_a_cover_page_preface_is_known_by_its_title(store, tmp_path, corpus_dir):
+    """MIDL 2022's preface in the corpus (a cover page, then pages without a text layer)
+    is known by its title in the manifest, "Preface", as `ingest` stores it."""
+    import csv
+
+    from corpus.ingest import ingest_directory
+    from corpus.pdfcache import PdfCache
+    from extractors import batch
+
+    pdfs = corpus_dir / "pdfs"
+    names = {
+        "mirror/proceedings.mlr.press/v172/konukoglu22a.pdf": "preface",
+        "neurips2017-vaswani-transformer.pdf": "paper",
+    }
+    with open(pdfs / "manifest.csv", newline="", encoding="utf-8") as fh:
+        rows = {r["file"]: r for r in csv.DictReader(fh) if r["file"] in names}
+    manifest = tmp_path / "manifest.csv"
+    with open(manifest, "w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=["file", "id", "title"])
+        w.writeheader()
+        for name, pid in names.items():
+            w.writerow({"file": name, "id": pid, "title": rows[name]["title"]})
+    cache = PdfCache(tmp_path / "cache")
+    ingest_directory(store, cache, pdfs, manifest_csv=manifest, venue="TEST", year=2022)
+    batch.extract_store(store, cache.root, workers=1, progress=False)
+    got = sorted(store.fetchall("SELECT paper_id, kind, kind_evidence FROM extractions"))
+    assert [(pid.rsplit(":", 1)[-1], kind) for pid, kind, _ in got] == [
+        ("paper", PAPER),
+        ("preface", FRONT_MATTER),
+    ]
+    assert got[1][2] == "title: Preface"
 
 
 def test_gold_front_matter_and_papers():
