@@ -192,3 +192,24 @@ def test_front_matter_is_recorded_and_left_out_of_the_denominator(store, tmp_pat
     assert (info["extractions_ok"], info["not_papers"], info["denominator"]) == (3, 1, 2)
     hardware = [s for s in category_shares(db, Filters(), adjust=False) if s.category == "hardware"]
     assert [(s.k, s.n) for s in hardware] == [(2, 2)]
+
+
+def test_error_rates_leave_front_matter_out(tmp_path):
+    from extractors.error_rates import measure_fulltext
+    from extractors.schema import CATEGORIES
+
+    texts = {
+        "paper.pdf": "We trained the network on 8 NVIDIA V100 GPUs for 3 days.",
+        "preface.pdf": "Preface This volume contains the Proceedings of the First Workshop",
+    }
+    rows = []
+    for name, text in texts.items():
+        (tmp_path / name).write_bytes(pdfmaker.text_pdf(text))
+        labels = {c: {"reported": False, "evidence": []} for c in CATEGORIES}
+        rows.append({"file": name, "split": "test", "target": "other", "labels": labels})
+    gold = tmp_path / "papers_test.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+    entry = measure_fulltext([(gold, tmp_path)], split="test")
+    assert (entry["n"], entry["files"]) == (1, ["paper.pdf"])
+    assert entry["gold_set"].endswith("; 1 front-matter documents left out")
