@@ -402,6 +402,7 @@ class TextIndex:
         self._joined: dict[bool, tuple[str, list[int]]] = {}
         self._found: dict[tuple[bool, tuple[str, ...]], frozenset[int]] = {}
         self._each: dict[tuple[bool, str], frozenset[int]] = {}
+        self._searched: dict[re.Pattern, frozenset[int]] = {}
         self.outside_references: list[int] = list(range(len(self.texts)))  # set by the caller
 
     def _parts(self, lower: bool) -> list[str]:
@@ -445,18 +446,26 @@ class TextIndex:
     def _holding_one(self, needle: str, lower: bool) -> frozenset[int]:
         got = self._each.get((lower, needle))
         if got is None:
-            joined, starts = self._join(lower)
-            out: set[int] = set()
-            n_parts, find = len(starts), joined.find
-            at = find(needle)
-            while at >= 0:
-                i = bisect_right(starts, at) - 1
-                out.add(i)
-                if i + 1 >= n_parts:
-                    break
-                at = find(needle, starts[i + 1])
-            got = self._each[(lower, needle)] = frozenset(out)
+            joined, _ = self._join(lower)
+            find = joined.find
+            got = self._each[(lower, needle)] = self._hits(lambda pos: find(needle, pos), lower)
         return got
+
+    def _hits(self, first_at: Callable[[int], int], lower: bool) -> frozenset[int]:
+        """The texts with a hit in the joined text, where `first_at(pos)` is the offset of
+        the first hit at or after `pos` (-1: none): one scan that skips to the next text
+        after each hit."""
+        _, starts = self._join(lower)
+        out: set[int] = set()
+        n_parts = len(starts)
+        at = first_at(0)
+        while at >= 0:
+            i = bisect_right(starts, at) - 1
+            out.add(i)
+            if i + 1 >= n_parts:
+                break
+            at = first_at(starts[i + 1])
+        return frozenset(out)
 
     def searching(self, pattern: re.Pattern) -> frozenset[int]:
         """Indices of the texts (as given, not lower-cased) `pattern` finds a match in, from
@@ -464,8 +473,7 @@ class TextIndex:
         ("\\x00") or depend on where a text starts or ends other than through a \\b or a
         look-behind that "\\x00" fails like a text's edge; anchored patterns are tested
         per text."""
-        key = (False, ("re:" + pattern.pattern, str(pattern.flags)))
-        got = self._found.get(key)
+        got = self._searched.get(pattern)
         if got is not None:
             return got
         if _ANCHORS.search(pattern.pattern):
@@ -473,18 +481,15 @@ class TextIndex:
                 i for i, t in enumerate(self.texts) if i not in self.skipped and pattern.search(t)
             )
         else:
-            joined, starts = self._join(False)
-            out: set[int] = set()
-            n_parts, search = len(starts), pattern.search
-            m = search(joined)
-            while m is not None:
-                i = bisect_right(starts, m.start()) - 1
-                out.add(i)
-                if i + 1 >= n_parts:
-                    break
-                m = search(joined, starts[i + 1])
-            got = frozenset(out)
-        self._found[key] = got
+            joined, _ = self._join(False)
+            search = pattern.search
+
+            def first_at(pos: int) -> int:
+                m = search(joined, pos)
+                return m.start() if m else -1
+
+            got = self._hits(first_at, False)
+        self._searched[pattern] = got
         return got
 
     def traps(self) -> frozenset[int]:
