@@ -4,10 +4,10 @@ agreement, a withdrawal statement)?
 
 Proceedings repositories list front matter among the papers (PMLR gives each volume's
 preface a paper id), and counted as a paper it reports nothing: every share's denominator
-would grow by one. A pure function of the title and the first two pages' text: a front-
-matter title or heading, a form's heading, or three different organisers' phrases ("program committee",
-"this volume", "accepted papers", ...) on the first two pages of a paper without an
-abstract. The decision comes with the phrase it rests on and its page.
+would grow by one. A pure function of the title and the first two pages' text: a
+front-matter title or heading, a form's heading, or three different organisers' phrases
+("program committee", "this volume", "accepted papers", ...) on the first two pages of a
+paper without an abstract. The decision comes with the phrase it rests on and its page.
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 KIND_VERSION = "kind/v1"  # bump when the rules below change what they decide
 PAPER, FRONT_MATTER, FORM = "paper", "front_matter", "form"
-KINDS = (PAPER, FRONT_MATTER, FORM)
 
 _TITLE = re.compile(
     r"^\s*(?:preface|foreword|editorial|front\s?matter)\b|\brevised selected papers\b|"
@@ -88,6 +88,19 @@ def document_kind(title: str | None, first_pages: Sequence[str]) -> DocumentKind
             number,
         )
     return DocumentKind(PAPER)
+
+
+def kind_of_pdf(path: str | Path) -> DocumentKind:
+    """document_kind of a PDF file by its text alone (its first two pages as pypdfium2
+    gives them, no title), for documents outside a store such as the gold PDFs."""
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(path)
+    try:
+        pages = [pdf[i].get_textpage().get_text_range() for i in range(min(2, len(pdf)))]
+    finally:
+        pdf.close()
+    return document_kind(None, pages)
 
 
 def _around(text: str, m: re.Match, width: int = 80) -> str:

@@ -84,6 +84,7 @@ def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dic
     front matter or forms (extractors.dockind) are left out, as the trends leave them out
     of the shares these rates correct."""
     from extractors.detectors import category_versions
+    from extractors.dockind import kind_of_pdf
     from extractors.evaluate import evaluate
     from extractors.extract_pdf import extractor_version
 
@@ -98,7 +99,7 @@ def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dic
             raise ConfigError(
                 f"{len(report.errors)} gold PDFs could not be read under {pdfs}: {report.errors[0]}"
             )
-        kept = [o for o in report.outcomes if _is_paper(Path(pdfs) / o["file"])]
+        kept = [o for o in report.outcomes if kind_of_pdf(Path(pdfs) / o["file"]).is_paper]
         left_out += len(report.outcomes) - len(kept)
         outcomes += kept
         if kept:  # a dev-only file adds nothing to the error rates
@@ -107,20 +108,6 @@ def measure_fulltext(specs: list[tuple[Path, Path]], split: str = "test") -> dic
     if left_out:
         gold_set += f"; {left_out} front-matter documents left out"
     return fulltext_entry(outcomes, extractor_version(), gold_set, category_versions())
-
-
-def _is_paper(pdf: Path) -> bool:
-    """Whether a gold PDF reads as a research paper by its first two pages."""
-    import pypdfium2 as pdfium
-
-    from extractors.dockind import document_kind
-
-    doc = pdfium.PdfDocument(pdf)
-    try:
-        pages = [doc[i].get_textpage().get_text_range() for i in range(min(2, len(doc)))]
-    finally:
-        doc.close()
-    return document_kind(None, pages).is_paper
 
 
 def _split_label(gold: Path, split: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from extractors.dockind import FORM, FRONT_MATTER, PAPER, document_kind
+from extractors.dockind import FORM, FRONT_MATTER, PAPER, document_kind, kind_of_pdf
 from tests import pdfmaker
 
 GOLD = Path(__file__).resolve().parents[1] / "extractors" / "gold"
@@ -80,19 +80,11 @@ def test_heading_counts_only_at_the_top_of_page_one():
     assert document_kind(None, ["Preface " + body]).described().startswith("p1: Preface")
 
 
-def _first_pages(path: Path) -> list[str]:
-    """The text of a PDF's first two pages, as pypdfium2 gives it."""
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(path)
-    return [pdf[i].get_textpage().get_text_range() for i in range(min(2, len(pdf)))]
-
-
 @pytest.mark.shared
 def test_the_shared_corpus_pdfs_text_alone_flags_none(pdfs_dir):
     pdfs = sorted(pdfs_dir.rglob("*.pdf"))
     assert len(pdfs) >= 100
-    flagged = [p.name for p in pdfs if not document_kind(None, _first_pages(p)).is_paper]
+    flagged = [p.name for p in pdfs if not kind_of_pdf(p).is_paper]
     assert flagged == []
 
 
@@ -153,7 +145,7 @@ def test_gold_front_matter_and_papers():
         if not path.is_file():
             continue
         seen += 1
-        if not document_kind(None, _first_pages(path)).is_paper:
+        if not kind_of_pdf(path).is_paper:
             flagged.add(name)
     if seen < len(files) // 2:
         pytest.skip(f"only {seen} of {len(files)} gold PDFs under {root}")
