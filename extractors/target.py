@@ -20,12 +20,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from extractors.gold import GOLD_DIR, PAPER_FILES
 from extractors.schema import TARGETS
 
-if TYPE_CHECKING:  # sklearn is imported lazily: it is slow to load
+if TYPE_CHECKING:  # NumPy and sklearn are imported where used: a prediction needs neither
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
 MODEL_PATH = Path(__file__).parent / "models" / "target.json"
@@ -201,32 +200,40 @@ def _title(text: str) -> str:
 
 
 def _features(texts: Sequence[str]) -> np.ndarray:
+    """Each text's lexicon_features, one row per text."""
+    import numpy as np
+
+    rows = [lexicon_features(t) for t in texts]
+    return np.asarray(rows, dtype=float).reshape(len(rows), _N_LEXICON)
+
+
+def lexicon_features(text: str) -> list[float]:
     """Claim-lexicon counts (log1p): efficiency terms, efficiency claims, accuracy claims,
     'other' cues, the same cues in the title, then lexicon v2's concept cues (matched on
-    the lower-cased text)."""
-    rows = []
-    for text in texts:
-        text = text.lower()
-        title = _title(text)
-        sentences = _SENTENCE_END.split(text)
-        proposals = len(_PROPOSE.findall(text)) if "we " in text else 0
-        rows.append(
-            [
-                len(_EFF_LC.findall(text)),
-                bool(_EFF_LC.search(title)),
-                sum(1 for x in sentences if _EFF_LC.search(x) and _COST_LC.search(x)),
-                len(_ACC_LC.findall(text)),
-                len(_OTHER_LC.findall(text)),
-                bool(_OTHER_LC.search(title)),
-                bool(_DATASET_LC.search(title)),
-                proposals,
-                len(_METRIC.findall(text)) if proposals else 0,
-                len(_DATA_EFF.findall(text)),
-                len(_POSITION.findall(text)),
-                len(_THEORY.findall(text)),
-            ]
-        )
-    return np.log1p(np.asarray(rows, dtype=float))
+    the lower-cased text). In plain Python, so that a prediction needs no NumPy; training
+    reads the same floats (`_features`)."""
+    text = text.lower()
+    title = _title(text)
+    sentences = _SENTENCE_END.split(text)
+    proposals = len(_PROPOSE.findall(text)) if "we " in text else 0
+    counts = [
+        len(_EFF_LC.findall(text)),
+        bool(_EFF_LC.search(title)),
+        sum(1 for x in sentences if _EFF_LC.search(x) and _COST_LC.search(x)),
+        len(_ACC_LC.findall(text)),
+        len(_OTHER_LC.findall(text)),
+        bool(_OTHER_LC.search(title)),
+        bool(_DATASET_LC.search(title)),
+        proposals,
+        len(_METRIC.findall(text)) if proposals else 0,
+        len(_DATA_EFF.findall(text)),
+        len(_POSITION.findall(text)),
+        len(_THEORY.findall(text)),
+    ]
+    return [math.log1p(c) for c in counts]
+
+
+_N_LEXICON = 12
 
 
 @dataclass
@@ -252,6 +259,8 @@ class _Model:
 
     def scores(self, texts: Sequence[str]) -> np.ndarray:
         """Each text's score per label (TARGETS order): the logits before the bias."""
+        import numpy as np
+
         return np.asarray(self.design(texts) @ self.coef.T + self.intercept)
 
     def predict(self, texts: Sequence[str]) -> list[str]:
@@ -268,6 +277,7 @@ def decide(scores: Iterable[float], bias: Iterable[float]) -> str:
 
 
 def _fit(texts: list[str], labels: list[str], bias=(0.0, 0.0, 0.0, 0.0)) -> _Model:
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
 
@@ -317,6 +327,7 @@ def train(
     test split, and save the model as JSON."""
     import itertools
 
+    import numpy as np
     from sklearn.metrics import accuracy_score, f1_score
     from sklearn.model_selection import StratifiedKFold
 
@@ -403,6 +414,7 @@ def _save(model: _Model, path: Path, report: TargetReport) -> None:
 
 
 def _vectorizer(args: dict, state: dict):
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     vec = TfidfVectorizer(**{**args, "vocabulary": state["vocabulary"]})
@@ -412,6 +424,8 @@ def _vectorizer(args: dict, state: dict):
 
 @lru_cache(maxsize=2)
 def _load_model(path: Path = MODEL_PATH) -> _Model:
+    import numpy as np
+
     data = json.loads(Path(path).read_text())
     return _Model(
         _vectorizer(_VECTORIZER_ARGS, data["words"]),

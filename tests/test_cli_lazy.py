@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import click
+import pytest
 from click.testing import CliRunner
 from conftest import REPO
 
@@ -44,20 +45,41 @@ def test_help_lists_every_command_as_the_loaded_commands_would():
         assert f"  {name} " in lazy
 
 
+HEAVY = ("duckdb", "pyarrow", "spacy", "sklearn", "scipy", "pandas", "requests", "numpy")
+
+
 def test_help_and_check_import_no_heavy_library():
-    # numpy is allowed: the target model's fast path uses it (bit-identical log and exp)
     code = (
         "import sys; from click.testing import CliRunner; import app.cli as c; "
         "CliRunner().invoke(c.cli, ['--help']); "
         "CliRunner().invoke(c.cli, ['check', '--help']); "
         "from extractors.single import extract_file; "
-        "heavy = [m for m in ('duckdb', 'pyarrow', 'spacy', 'sklearn', 'scipy', "
-        "'pandas', 'requests') if m in sys.modules]; print(heavy)"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]; print(heavy)"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "[]"
+
+
+@pytest.mark.shared
+def test_checking_a_paper_imports_no_heavy_library(pdfs_dir):
+    # the worker's whole analysis, target included: its model runs in plain Python
+    code = (
+        "import sys; from extractors.extract_pdf import analyse_pdf; "
+        "r = analyse_pdf(sys.argv[1]); "
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]; print(r.target, heavy)"
+    )
+    paper = pdfs_dir / "arxiv2017-howard-mobilenets.pdf"
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(paper)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert out.endswith(" []")
+    assert out.split()[0] in ("accuracy", "efficiency", "both", "other")
 
 
 def test_a_store_command_registers_every_table_first(tmp_path):
