@@ -2,14 +2,14 @@
 
 extractors.target predicts with scikit-learn's TfidfVectorizer and SciPy sparse algebra,
 which take seconds to import: most of a cold `greenlens check`. This module computes
-the same thing from the same model file with the standard library and NumPy, step by step
-as scikit-learn 1.x does it (lower-case, accents stripped, `(?u)\\b\\w\\w+\\b` tokens,
-uni- and bigrams, counts, log(tf) + 1 by NumPy, times idf, l2 norm summed in column order,
-then the sparse dot product in column order), so the label scores are the same floats;
-tests/test_targetfast.py compares them bit for bit with extractors.target on thousands of
-texts. It only answers for the model format it knows (`SUPPORTED_METHOD` and the
-vectorizer settings); for anything else `predict_fast` returns None and the caller uses
-extractors.target.
+the same thing from the same model file with the standard library, step by step as
+scikit-learn 1.x does it (lower-case, accents stripped, `(?u)\\b\\w\\w+\\b` tokens, uni-
+and bigrams, counts, log(tf) + 1 as NumPy computes it (`_log`), times idf, l2 norm summed
+in column order, then the sparse dot product in column order), so the label scores are
+the same floats; tests/test_targetfast.py compares them bit for bit with extractors.target
+on thousands of texts. It only answers for the model format it knows (`SUPPORTED_METHOD`
+and the vectorizer settings); for anything else `predict_fast` returns None and the
+caller uses extractors.target.
 """
 
 from __future__ import annotations
