@@ -18,8 +18,10 @@ _METRIC = (
 )
 _PROGRESS = (
     r"(?:\d[\d,.]*\s+)?(?:total\s+|cumulative\s+)?"
-    r"(?:(?:training|train|optimization|gradient|fine-tuning|learning|pre-?training)\s+)?"
+    r"(?:(?:training|train|optimization|gradient|fine-tuning|learning|pre-?training|global|outer|"
+    r"communication)\s+)?"
     r"(?:epochs?|iterations?|iters?|steps?|updates?|training time|wall-?clock(?: time)?|"
+    r"(?:elapsed|CPU) time|"
     r"time|GPU[- ]hours|FLOPs|compute|minibatches|mini-batches|batches|rounds|"
     r"episodes|frames|samples seen|tokens seen|numbers? of (?:training\s+)?(?:epochs|iterations|steps|"
     r"updates|training steps|training iterations))"
@@ -38,7 +40,8 @@ _RATE_STATEMENT = (
 )
 _CURVE = re.compile(
     rf"{_METRIC}s?\b[^.;]{{0,80}}?\b(?:vs\.?|versus|against|over|as a function of|w\.r\.t\.|"
-    rf"with respect to|during|throughout|across|per|along|by|with)\s+(?:the\s+)?(?:number of\s+)?"
+    rf"with respect to|during|throughout|across|per|along|by|with|(?:for|over) the first)\s+"
+    rf"(?:both\s+)?(?:the\s+)?(?:number of\s+)?"
     rf"{_PROGRESS}\b|\btraining curves?\b|\b(?:training|validation|test|train|dev)\s+"
     rf"(?:loss|accuracy|error|perplexity)\s+curves?\b|{_THEORY_RATE}\bconvergence (?:curves?|"
     rf"plots?|speed|behaviou?r|rate)\b{_RATE_STATEMENT}|\bx-axis[^.]{{0,60}}\b(?:epochs?|iterations?|steps?|updates?)\b|"
@@ -46,7 +49,8 @@ _CURVE = re.compile(
     rf"\blearning curves?\b|\btraining profiles?\b|\b(?:training|validation|test|train|dev|"
     rf"loss|error|accuracy)(?:\s+and\s+(?:training|validation|test|dev))?\s+(?:loss\s+|"
     rf"error\s+|accuracy\s+)?curves?\b|\bover (?:the )?number of training (?:steps|"
-    rf"epochs|iterations)\b|\bduring training\b|\bover the course of training\b|"
+    rf"epochs|iterations)\b|\bduring training\b|\bthroughout (?:the )?training\b|"
+    rf"\bover the course of training\b|"
     rf"\btraining progress\b|\bas training progresses\b|\bplot(?:s|ted)?\b[^.;]{{0,80}}?\b(?:across|over|"
     rf"against|versus|vs\.?|as a function of)\s+(?:the\s+)?(?:number of\s+)?(?:training\s+)?"
     rf"(?:epochs|iterations|steps|episodes|rounds|updates)\b",
@@ -89,7 +93,8 @@ _REFERS_TO_FIGURE = re.compile(
 )
 _TABLE = re.compile(r"^\s*(?:Table|Tab\.)\s*[A-Z]?\d", re.IGNORECASE)
 _WEAK = re.compile(
-    r"(?i)during training|over the course of training|training progress|"
+    r"(?i)during training|throughout (?:the )?training|over the course of training|"
+    r"training progress|"
     r"learning curves?"
 )
 
