@@ -12,6 +12,7 @@ from extractors.findings import Finding
 METHOD = "rules:training_curve/v1"
 _METRIC = (
     r"(?:loss|losses|accuracy|accuracies|error|errors|perplexity|ppl|BLEU|reward|returns?|"
+    r"(?:duality|dual|optimality) gap|"
     r"improvement|likelihood|"
     r"score|F1|mAP|AUC|likelihood|ELBO|objective|performance|precision|recall|curves?|"
     r"cost|NLL|WER|PSNR|FID|IoU|Dice|convergence|norm)"
