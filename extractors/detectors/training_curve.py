@@ -202,7 +202,7 @@ _AXIS_PROGRESS = re.compile(
 _AXIS_METRIC = re.compile(
     r"\b(?:loss|accuracy|error|perplexity|ppl|BLEU|rewards?|returns?|regret|top-?1|F1|mAP|"
     r"AUC|RMSE|MSE|MAE|NLL|WER|success rate|objective|ELBO|likelihood|scores?|Dice|PSNR|"
-    r"FID|precision|recall|(?:duality |optimality )gap|sub-?optimality)\b",
+    r"FID|precision|recall|(?:duality |optimality )gap|sub-?optimality|function values?|risk|DSC)\b",
     re.IGNORECASE,
 )
 _MAX_AXIS_TOKENS = 30
