@@ -196,7 +196,7 @@ def _other_axis(text: str) -> bool:
 # A figure's own text layer: an axis title of training progress beside a metric axis.
 _AXIS_PROGRESS = re.compile(
     r"\b(?:epochs?|iterations?|iters?|(?:training|environment|env|gradient|optimi[sz]ation)\s+"
-    r"steps?|(?<!time )(?<!-)(?:steps|(?<!\b[nkNK] )step)(?! to\b| ahead\b)|updates|episodes?(?! to\b)|rounds|(?:function |gradient )evaluations|wall-?clock(?: time)?|training time)\b",
+    r"steps?|(?<!time )(?<!-)(?:steps|(?<!\b[nkNK] )step)(?! to\b| ahead\b)|updates|episodes?(?! to\b)|rounds?|(?:function |gradient )evaluations|wall-?clock(?: time)?|training time)\b",
     re.IGNORECASE,
 )
 _AXIS_METRIC = re.compile(
