@@ -152,6 +152,7 @@ _TRAIN_METRIC_CAPTION = re.compile(
     r"\b(?:training|train|validation|val\.?|dev(?:elopment)?|optimi[sz]ation)(?:\s+set)?\s+"
     r"(?:loss(?:es)?|errors?|accuracy|accuracies|perplexity|ppl|cost|objective|nll|likelihood|"
     r"curves?|histor(?:y|ies))\b|\bloss dynamics\b|"
+    r"\btraining (?:performance|behaviou?rs?)\b|"
     # not a stopping rule ("trained until convergence") nor learning theory
     r"(?<!until )(?<!till )(?<!to )(?<!uniform )\bconvergence\b(?! (?:rate|analysis|guarantee))",
     re.IGNORECASE,
