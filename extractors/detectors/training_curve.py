@@ -89,7 +89,8 @@ _NOT_PROGRESS = re.compile(
 _FIGURE = re.compile(r"^\s*(?:Figure|Fig\.?)\s*\d", re.IGNORECASE)
 _REFERS_TO_FIGURE = re.compile(
     r"\b(?:Figure|Fig\.?)\s*\d|\b(?:plot|plotted|shown|shows|illustrat|"
-    r"depict|visuali[sz])|^\((?:left|right|top|bottom)\)",
+    r"depict|visuali[sz])|^\((?:left|right|top|bottom)\)|"
+    r"^(?:top|bottom|left|right|middle|center)(?:[ -](?:left|right|center|middle|row|panel))?\s*:",
     re.IGNORECASE,
 )
 _TABLE = re.compile(r"^\s*(?:Table|Tab\.)\s*[A-Z]?\d", re.IGNORECASE)
