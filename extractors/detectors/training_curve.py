@@ -47,7 +47,7 @@ _CURVE = re.compile(
     rf"(?:loss|accuracy|error|perplexity)\s+curves?\b|{_THEORY_RATE}\bconvergence (?:curves?|"
     rf"plots?|speed|behaviou?r|rate)\b{_RATE_STATEMENT}|\bx-axis[^.]{{0,60}}\b(?:epochs?|iterations?|steps?|updates?)\b|"
     rf"\b(?:epochs?|iterations?|training steps?|updates?)\s+(?:vs\.?|versus)\s+{_METRIC}|"
-    rf"\blearning curves?\b|\btraining profiles?\b|\b(?:training|validation|test|train|dev|"
+    rf"\blearning curves?\b|\btraining profiles?\b|\bloss plots?\b|\b(?:training|validation|test|train|dev|"
     rf"loss|error|accuracy)(?:\s+and\s+(?:training|validation|test|dev))?\s+(?:loss\s+|"
     rf"error\s+|accuracy\s+)?curves?\b|\bover (?:the )?number of training (?:steps|"
     rf"epochs|iterations)\b|\bduring training\b|\bthroughout (?:the )?training\b|"
@@ -75,6 +75,7 @@ GATE = common.keyword_gate(
         "convergence",
         "x-axis",
         "profile",
+        "loss plot",
         "training",
     )
 )
