@@ -111,6 +111,14 @@ _PLOTTED = re.compile(
 )
 
 
+# Learning curves that run to a stated amount of training ("learning curves ... after 20,000
+# steps"): their x-axis is training progress, not data size.
+_COUNTED_PROGRESS = re.compile(
+    r"\b\d[\d,.]*\s*(?:k|K|M|thousand|million)?\s+(?:training\s+|environment\s+|gradient\s+)?"
+    r"(?:epochs|iterations|steps|episodes|updates|time-?steps|frames)\b"
+)
+
+
 def _score(unit: TextUnit):
     text = unit.text
     m = _CURVE.search(text)
@@ -125,6 +133,8 @@ def _score(unit: TextUnit):
     generic = bool(_WEAK.fullmatch(m.group(0)))
     caption = unit.kind == "caption" or bool(_FIGURE.match(text))
     if m.group(0).lower().startswith("learning curve") and _PLOTTED.search(text):
+        return 0.8, common.evidence_from(unit, m.start())
+    if m.group(0).lower().startswith("learning curve") and _COUNTED_PROGRESS.search(text):
         return 0.8, common.evidence_from(unit, m.start())
     if generic and not re.search(
         rf"{_METRIC}\s+(?:\w+\s+){{0,2}}{re.escape(m.group(0))}", text, re.IGNORECASE
