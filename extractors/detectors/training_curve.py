@@ -186,8 +186,8 @@ _PROGRESS_WORD = re.compile(
 # training progress anywhere: the parameter is the x-axis.
 _PARAMETER_SWEEP = re.compile(
     r"\b(?:for|with|across|under|over)\s+(?:different|various|varying|several|a range of)\s+"
-    r"(?:values?|choices|settings|levels)\s+(?:of|for)\b|\bas\s+\S+\s+(?:increases|decreases|"
-    r"varies|grows)\b",
+    r"(?:values?|choices|settings|levels)\s+(?:of|for)\b|\bas\s+(?:the\s+)?(?:\S+\s+){1,2}?"
+    r"(?:increases|decreases|varies|grows|refines|(?:→|->|tends to|goes to)\s*∞)",
     re.IGNORECASE,
 )
 _ANY_PROGRESS = re.compile(
