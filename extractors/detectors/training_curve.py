@@ -226,11 +226,22 @@ _CAPTION_LOSS = re.compile(
 _REGRET_CAPTION = re.compile(r"\bregrets?\b", re.IGNORECASE)
 
 
+# Prose, not axis titles: a line that ends a question or introduces a list, or that reads as a
+# sentence cut at a line end ("To fine-tune X on our dataset, during each training epoch, ...").
+_PROSE_END = re.compile(r"[?:]\s*$")
+_FUNCTION_WORD = re.compile(
+    r"\b(?:the|we|our|is|are|was|were|be|been|to|this|that|which|each|into|could|would|can)\b"
+)
+_MAX_FUNCTION_WORDS = 4
+
+
 def _axis_line(unit: TextUnit) -> bool:
     """A figure's axis titles as the text layer gives them: a short line that is not prose
     (tabular, or a sentence without a closing full stop)."""
     text = unit.text
-    if len(text.split()) > _MAX_AXIS_TOKENS:
+    if len(text.split()) > _MAX_AXIS_TOKENS or _PROSE_END.search(text):
+        return False
+    if len(set(_FUNCTION_WORD.findall(text.lower()))) >= _MAX_FUNCTION_WORDS:
         return False
     return unit.kind == "table" or common.is_tabular(text) or not text.rstrip().endswith(".")
 
