@@ -261,10 +261,12 @@ def _figure_evidence(units: Sequence[TextUnit]):
         and not _NOT_PROGRESS.search(u.text)
         and not _other_axis(u.text)
     }
-    for unit in units:
+    for i, unit in enumerate(units):
         if unit.section == "references":
             continue
         text = unit.text
+        if i and _TABLE.match(units[i - 1].text):
+            continue  # a table's header row under its caption, not a figure's axis titles
         if unit.kind == "caption" and _FIGURE.match(text):
             m = _TRAIN_METRIC_CAPTION.search(text) or _REGRET_CAPTION.search(text)
             if m and not _NOT_PROGRESS.search(text) and not _other_axis(text):
