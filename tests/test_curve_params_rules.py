@@ -343,3 +343,86 @@ LOSS_CAPTION = (
 )
 def test_symbol_metric_axis(units, expected):
     assert training_curve.detect(units).reported is expected
+
+
+# ------------------------------------------------- training_curve v2: phrasing of progress
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # a qualified progress unit, or a stated time of computation
+        ("Figure 1: Estimation error with respect to the number of global iterations.", True),
+        ("Figure 1: Test loss against communication rounds for FedAvg and ours.", True),
+        ("Figure 1: Left: ELBO vs. elapsed time for VI on synthetic data.", True),
+        ("Figure 3 depicts the dual gap achieved with respect to the CPU time.", True),
+        ("Figure 2: Reward is plotted against both wall-clock time and simulator steps.", True),
+        ("Figure 3: Average loss values throughout the training for both tiers.", True),
+        (
+            "A comparison of training and validation accuracy for the first 45 epochs of "
+            "training is shown in Figure 6.",
+            True,
+        ),
+        # a panel description of a figure
+        ("Top center: Decay of the loss as a function of training step for 10 runs.", True),
+        ("Figure 3: Accuracy and Dice loss plots for the models we trained.", True),
+        (
+            "We present learning curves for the best parameter setting in terms of RMS error "
+            "after 20,000 steps.",
+            True,
+        ),
+        # a panel label without a training metric, a histogram, unqualified learning curves
+        ("Top center: Samples from the two metastable solutions.", False),
+        ("Figure 3: Histogram of the rewards received in the first 5000 iterations.", False),
+        ("We present learning curves for the best parameter setting.", False),
+        ("Figure 3: Accuracy as a function of the number of training samples.", False),
+    ],
+)
+def test_progress_phrasing(text, expected):
+    assert training_curve.detect(_page(text)).reported is expected, text
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        # a caption naming training performance or behaviour
+        ("Figure 1: Training performance with replay ratios of 1, 3 and 7.", True),
+        ("Figure 4: Training behavior of the detection model with focal and BCE loss.", True),
+        # a parameter refined or sent to a limit is the x-axis, not training progress
+        ("Figure 2: Convergence of estimators as the mesh-size Δx refines.", False),
+        ("Figure 2: Convergence of the estimate to its limit as R2 → ∞.", False),
+    ],
+)
+def test_caption_phrasing(text, expected):
+    assert training_curve.detect(_page(text)).reported is expected, text
+
+
+@pytest.mark.parametrize(
+    "units,expected",
+    [
+        # axis metrics: function value, risk, DSC; a singular "Round" axis
+        (_page("Number of iterations 0.36 0.40 Function value sgd svrg", REWARD_CAPTION), True),
+        (_page("Iteration 0.15 0.20 0.25 Target risk", REWARD_CAPTION), True),
+        (_page("Epoch 0.16 0.18 0.20 DSC Transformer Bayesian", REWARD_CAPTION), True),
+        (_page("Round Regret COMBD3 COMBAND (e) OSP", REWARD_CAPTION), True),
+        # prose that ends a question or opens a list, or reads as a cut sentence
+        (_page("How does the loss change over training steps?", REWARD_CAPTION), False),
+        (_page("The loss is summarized in two steps:", REWARD_CAPTION), False),
+        (
+            _page(
+                "To fine-tune the model on our data, during each epoch the loss is computed for",
+                REWARD_CAPTION,
+            ),
+            False,
+        ),
+        # a table's header row under its caption
+        (
+            _page(
+                REWARD_CAPTION,
+                "Table 5: Performance of transformer and RNN models.",
+                "|Models # Params Training Time(sec) BLEU METEOR ROUGE",
+            ),
+            False,
+        ),
+    ],
+)
+def test_axis_titles_v2(units, expected):
+    assert training_curve.detect(units).reported is expected

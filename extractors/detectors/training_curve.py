@@ -9,7 +9,7 @@ from extractors.detectors import common
 from extractors.document import TextUnit
 from extractors.findings import Finding
 
-METHOD = "rules:training_curve/v1"
+METHOD = "rules:training_curve/v2"
 _METRIC = (
     r"(?:loss|losses|accuracy|accuracies|error|errors|perplexity|ppl|BLEU|reward|returns?|"
     r"(?:duality|dual|optimality) gap|"
