@@ -32,6 +32,7 @@ from functools import lru_cache
 from itertools import repeat
 from pathlib import Path
 
+from extractors import warmcache
 from extractors.detectors import common
 from extractors.document import Document, TextUnit
 from extractors.findings import Evidence, Finding
@@ -523,7 +524,8 @@ def load_model(path: Path = MODEL_PATH) -> UnitModel:
     p = Path(path)
     if not p.is_file():
         return UnitModel({}, "rules-only")
-    data = json.loads(p.read_text(encoding="utf-8"))
+    raw = p.read_bytes()
+    data = warmcache.cached("units", warmcache.digest(raw), lambda: json.loads(raw))
     cats = {
         c: CategoryModel(
             m["weights"],

@@ -26,13 +26,20 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
+
+from extractors import warmcache
 
 # the standard library's own regex parser (re._parser; sre_parse before 3.11)
 _parser: Any = importlib.import_module("re._parser")
 c: Any = importlib.import_module("re._constants")
 
 Requirement = frozenset[str] | None  # any of these substrings must occur; None: unknown
+
+# a Matcher's plan is kept on disk (extractors.warmcache) under a key naming this file's
+# code: a change to the analysis makes every kept plan unused
+_ANALYSIS = warmcache.digest(Path(__file__).read_bytes())
 
 _REPEATS = (c.MAX_REPEAT, c.MIN_REPEAT, getattr(c, "POSSESSIVE_REPEAT", c.MAX_REPEAT))
 # characters whose str.lower() gives ASCII, or that `re` folds onto an ASCII letter
@@ -307,42 +314,15 @@ class Matcher:
 
     def __init__(self, pattern: re.Pattern) -> None:
         self.pattern = pattern
-        branches = (
-            split_branches(pattern.pattern)
-            if isinstance(pattern.pattern, str) and not pattern.flags & (re.VERBOSE | re.LOCALE)
-            else None
-        )
         self.casefold = bool(pattern.flags & re.IGNORECASE)
         # (gated?, lowered?) -> (search, search with the original flags); lowered ones run
         # without IGNORECASE on text.lower(). Empty: the whole pattern, gated_search-style.
         self.groups: list[tuple[bool, bool, Callable, Callable, Any]] = []
-        whole = requirement(pattern)
-        self.needles: tuple[str, ...] = tuple(sorted(whole, key=len, reverse=True)) if whole else ()
-        if branches is None:
-            return
-        flags = pattern.flags & ~re.UNICODE
-        groups: dict[tuple[bool, bool], list[str]] = {}
-        needles: set[str] = set()
-        musts: dict[tuple[bool, bool], list[tuple[frozenset[str], ...]]] = {}
-        for branch in branches:
-            compiled = re.compile(branch, flags)
-            req = requirement(compiled)
-            gated = req is not None and min(map(len, req)) >= _WEAK
-            low = _lowered(branch, flags) if self.casefold else None
-            groups.setdefault((gated, low is not None), []).append(low or branch)
-            musts.setdefault((gated, low is not None), []).append(conjuncts(compiled))
-            if gated and req is not None:
-                needles |= req
-        if set(groups) <= {(False, False)}:
-            return
-        self.needles = tuple(sorted(needles, key=len, reverse=True))
-        for (gated, lowered), srcs in groups.items():
-            source = "|".join(srcs)
+        key = warmcache.digest(_ANALYSIS, repr(pattern.pattern), str(pattern.flags))
+        needles, plan = warmcache.cached("regexgate", key, lambda: _plan(pattern))
+        self.needles: tuple[str, ...] = needles
+        for gated, lowered, source, flags, cnf in plan:
             search = re.compile(source, flags & ~re.IGNORECASE if lowered else flags).search
-            # a gated branch needing two substring sets or more: test them before the regex
-            # (a text it can match holds one needle of each of its sets)
-            ands = musts[(gated, lowered)]
-            cnf = tuple(ands) if gated and any(len(a) > 1 for a in ands) else None
             folded = _LazySearch(source, flags) if lowered else search
             self.groups.append((gated, lowered, search, folded, cnf))
 
@@ -369,6 +349,48 @@ class Matcher:
             if found is not None:
                 return True
         return False
+
+
+Plan = tuple[tuple[str, ...], tuple[tuple[bool, bool, str, int, Any], ...]]
+
+
+def _plan(pattern: re.Pattern) -> Plan:
+    """What a Matcher runs for `pattern`, from its parse tree: its needles, and its branches
+    grouped by (gated?, lowered?) as (gated, lowered, source, flags, needle sets tested
+    before the regex or None). No groups: the whole pattern, gated by the needles."""
+    branches = (
+        split_branches(pattern.pattern)
+        if isinstance(pattern.pattern, str) and not pattern.flags & (re.VERBOSE | re.LOCALE)
+        else None
+    )
+    whole = requirement(pattern)
+    plain = tuple(sorted(whole, key=len, reverse=True)) if whole else ()
+    if branches is None:
+        return plain, ()
+    casefold = bool(pattern.flags & re.IGNORECASE)
+    flags = int(pattern.flags & ~re.UNICODE)
+    groups: dict[tuple[bool, bool], list[str]] = {}
+    needles: set[str] = set()
+    musts: dict[tuple[bool, bool], list[tuple[frozenset[str], ...]]] = {}
+    for branch in branches:
+        compiled = re.compile(branch, flags)
+        req = requirement(compiled)
+        gated = req is not None and min(map(len, req)) >= _WEAK
+        low = _lowered(branch, flags) if casefold else None
+        groups.setdefault((gated, low is not None), []).append(low or branch)
+        musts.setdefault((gated, low is not None), []).append(conjuncts(compiled))
+        if gated and req is not None:
+            needles |= req
+    if set(groups) <= {(False, False)}:
+        return plain, ()
+    plan = []
+    for (gated, lowered), srcs in groups.items():
+        # a gated branch needing two substring sets or more: test them before the regex
+        # (a text it can match holds one needle of each of its sets)
+        ands = musts[(gated, lowered)]
+        cnf = tuple(ands) if gated and any(len(a) > 1 for a in ands) else None
+        plan.append((gated, lowered, "|".join(srcs), flags, cnf))
+    return tuple(sorted(needles, key=len, reverse=True)), tuple(plan)
 
 
 class _LazySearch:

@@ -21,6 +21,8 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
+from extractors import warmcache
+
 SUPPORTED_METHOD = "tfidf+lexicon-mlogreg:target/v5"  # one 4-way head, per-label biases
 _WORDS_ARGS = {
     "ngram_range": (1, 2),
@@ -94,7 +96,8 @@ class _Tfidf:
 def _load(path: Path):
     from extractors import target
 
-    data = json.loads(Path(path).read_text())
+    raw = Path(path).read_bytes()
+    data = warmcache.cached("target", warmcache.digest(raw), lambda: json.loads(raw))
     if (
         data.get("method") != SUPPORTED_METHOD
         or target.METHOD != SUPPORTED_METHOD

@@ -12,6 +12,19 @@ SHARED = Path(os.environ.get("GREENLENS_SHARED", REPO.parent / "shared"))
 CORPUS = SHARED / "corpus"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _warm_cache_in_a_temporary_folder(tmp_path_factory):
+    """The suite (and the processes it starts) keeps extractors.warmcache's files in a
+    folder of its own, not in the user's cache."""
+    before = os.environ.get("GREENLENS_WARM_CACHE")
+    os.environ["GREENLENS_WARM_CACHE"] = str(tmp_path_factory.mktemp("warm"))
+    yield
+    if before is None:
+        del os.environ["GREENLENS_WARM_CACHE"]
+    else:
+        os.environ["GREENLENS_WARM_CACHE"] = before
+
+
 def _need(path: Path) -> Path:
     if not path.exists():
         pytest.skip(

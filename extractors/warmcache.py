@@ -1,0 +1,92 @@
+"""What a cold process derives from fixed inputs, kept on disk for the next one.
+
+A cold `greenlens check` spends ~0.1 s parsing the shipped models' JSON and analysing the
+detectors' regular expressions (extractors.regexgate), work that gives the same answer
+every time for the same inputs. `cached(kind, key, build)` returns `build()`'s value and
+keeps it, marshalled, in a file named by a digest of `key` (which must name every input
+the value depends on: a model file's bytes, a pattern and the analysing code) and of the
+Python version; a later process loads the file instead of calling `build`.
+
+The folder is `$GREENLENS_WARM_CACHE`, else `$XDG_CACHE_HOME/greenlens/warm`, else
+`~/.cache/greenlens/warm`; `GREENLENS_WARM_CACHE=off` turns the cache off. A file that
+cannot be read or written (absent, corrupt, a read-only home) only costs the `build`.
+Values must be marshal-able (None, numbers, strings, bytes, tuples, lists, dicts, sets).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import marshal
+import os
+import sys
+import tempfile
+from collections.abc import Callable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+ENV = "GREENLENS_WARM_CACHE"
+# bump when what a stored value means changes without its key changing
+FORMAT = "warm/1"
+
+
+@lru_cache(maxsize=1)
+def _folder_for(setting: str, xdg: str, home: str) -> Path | None:
+    if setting.lower() == "off":
+        return None
+    if setting:
+        return Path(setting)
+    return Path(xdg or Path(home) / ".cache") / "greenlens" / "warm"
+
+
+def folder() -> Path | None:
+    """Where the values are kept (None: the cache is off, or no home to keep them in)."""
+    setting, xdg = os.environ.get(ENV, ""), os.environ.get("XDG_CACHE_HOME", "")
+    try:
+        home = "" if setting or xdg else str(Path.home())
+    except (RuntimeError, KeyError):  # no HOME and no passwd entry
+        return None
+    return _folder_for(setting, xdg, home)
+
+
+def digest(*parts: str | bytes) -> str:
+    """A key from its parts (each length-prefixed, so that no two lists collide)."""
+    h = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def cached(kind: str, key: str, build: Callable[[], T]) -> T:
+    """`build()`'s value for `key`, from the file a process kept earlier if there is one."""
+    root = folder()
+    if root is None:
+        return build()
+    path = root / f"{kind}-{digest(FORMAT, sys.version, kind, key)[:40]}.marshal"
+    try:
+        return marshal.loads(path.read_bytes())  # marshal.load(file) reads object by object
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # absent or unreadable: build it and keep it
+    value = build()
+    _keep(path, value)
+    return value
+
+
+def _keep(path: Path, value: Any) -> None:
+    try:
+        data = marshal.dumps(value)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+            os.replace(tmp, path)  # atomic: a concurrent reader sees the whole file or none
+        except BaseException:
+            os.unlink(tmp)
+            raise
+    except (OSError, ValueError):
+        pass  # a read-only or full disk only costs the next process the build
