@@ -10,7 +10,7 @@ from extractors.document import TextUnit
 from extractors.findings import Finding
 from extractors.quantities import parse_energy
 
-METHOD = "rules:energy/v1"
+METHOD = "rules:energy/v2"
 PREFILTER = re.compile(
     r"wh\b|joule|\d\s*k?J\b|co2|co₂|carbon|emission|watt|\d\s*k?W\b|"
     r"power|energy",
@@ -44,7 +44,7 @@ _PHYSICAL_SYSTEM = re.compile(
     r"\b(?:building|HVAC|heating|cooling|thermal|grid|power (?:system|plant|line|flow)|"
     r"batter(?:y|ies)|charging|vehicles?|EVs?|motors?|engines?|turbines?|generators?|"
     r"wind|solar|photovoltaic|household|appliances?|residential|demand response|load profile|"
-    r"robots?|actuators?|torque|locomotion|transmit(?:ter|ted)?|antennas?|"
+    r"robots?|actuators?|torque|locomotion|transmi(?:t|ssion)\w*|antennas?|"
     r"base stations?|signal|channel|SNR|wireless|laser|molecul\w*|atom\w*|enthalpy|"
     r"kinetic|potential energy|Hamiltonian|particles?|physical system|mol\b|"
     # energy data sets: a meter's or a country's consumption is data, not the runs' cost
@@ -57,6 +57,23 @@ _COMPUTE = re.compile(
     r"inference|carbon footprint|neural networks?|compute|computing|computation)\b",
     re.IGNORECASE,
 )
+# An emission figure given label first, as in a table of the runs' resources ("CO2
+# Emission/Day 1.45 Kg", "CO2e emissions: 12.3 kg"): the quantity parser reads only
+# "1.45 kg CO2". A citation before the figure makes it another work's.
+_EMISSION_LABEL = re.compile(
+    r"\b(?:CO2|CO₂|carbon)(?:e|eq)?\s+(?:emissions?|emitted|footprint)\s*(?:/\s*\w+)?"
+    r"\s*[†‡*]?\s*(?:\((?:kg|g|t|lbs)\))?\s*[:=]?\s*(\d[\d.,]*)\s*"
+    r"(?:kg|g|t|tons?|tonnes?|lbs)\b",
+    re.IGNORECASE,
+)
+# A table's title or header in energy per item of work ("Joule/query", "kWh per image"),
+# its rows following: a figure of energy whose numbers are in the rows.
+_ENERGY_PER_ITEM = re.compile(
+    r"^\W*(?:energy\s*)?\(?\s*(?:[mµμk]?J|Joules?|[mk]?Wh|kilowatt[- ]hours?)\s*(?:/|per)\s*"
+    r"(?:query|image|sample|inference|token|example|request|prediction|frame)\b",
+    re.IGNORECASE,
+)
+_CITATION = re.compile(r"\bet al\b|\[\d+(?:[,–-]\s*\d+)*\]|\((?:[A-Z][\w-]+,? )+(?:19|20)\d\d")
 _INTENSITY_AFTER = re.compile(r"^[\w-]*\s*(?:/|per)\s*k?Wh\b", re.IGNORECASE)
 # An energy or emission figure must be about running something, not energy in general.
 _RUN_CONTEXT = re.compile(
@@ -77,6 +94,11 @@ def _score(unit: TextUnit):
 
 def _figure(unit: TextUnit):
     text = unit.text
+    # checked before the related-work test: a tool cited after the figure ("Calculated
+    # using the ML CO2 impact framework (Lacoste et al., 2019)") leaves the figure ours
+    label = _EMISSION_LABEL.search(text)
+    if label and not _CITATION.search(text[: label.start(1)]):
+        return 2.0, common.evidence_from(unit, label.start())
     if common.is_related_work(text):
         return None
     for q in parse_energy(text):
@@ -115,6 +137,27 @@ def _figure(unit: TextUnit):
     return None
 
 
+def _table_header(units: Sequence[TextUnit], i: int):
+    """A unit that opens a table in energy per item of work, its next unit a table row."""
+    unit = units[i]
+    nxt = units[i + 1] if i + 1 < len(units) else None
+    if (
+        _ENERGY_PER_ITEM.search(unit.text)
+        and nxt is not None
+        and nxt.page == unit.page
+        and (nxt.kind == "table" or common.is_tabular(nxt.text))
+        and not _physical(unit.text)
+    ):
+        return 1.0, common.evidence_from(unit)
+    return None
+
+
 def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether the paper gives a figure for energy (J, Wh), power (W) or CO2 of its runs."""
-    return common.run("energy", units, PREFILTER, _score, METHOD)
+    found = common.run("energy", units, PREFILTER, _score, METHOD)
+    if found.reported:
+        return found
+    for i, unit in enumerate(units):
+        if unit.section != "references" and (hit := _table_header(units, i)):
+            return common.result("energy", [hit], METHOD)
+    return found
