@@ -17,7 +17,7 @@ from extractors.layout import build_document
 from extractors.pdftext import read_pdf
 from extractors.schema import CATEGORIES
 
-PDF_LAYER_VERSION = "2"  # bump when pdftext/layout/sentences change what units hold
+PDF_LAYER_VERSION = "3"  # bump when pdftext/layout/sentences change what units hold
 
 
 def extractor_version() -> str:

@@ -245,10 +245,19 @@ def _sections(flat):
             sections[i] = "front"
     state = "body"
     start = (abstract[1] if abstract else intro_at) or 0
+    refs_at, float_until = 0, -1  # where the references began; a caption among them ends
     for i in range(start, n):
         line = flat[i][1]
         if _REFERENCES.match(line) and i > 0:
-            state = "references"
+            state, refs_at = "references", i
+        elif state == "references" and _CAPTION.match(line):
+            # a caption is never a reference: a float the typesetter put among them (its
+            # caption only), or the start of an appendix without a heading (all that
+            # follows, when it does not read as the reference list did)
+            if _references_over(flat, refs_at, i):
+                state = "appendix"
+            else:
+                float_until = _caption_end(flat, i)
         elif (
             state == "references"
             and _appendix_after_references(flat, i)
@@ -257,8 +266,41 @@ def _sections(flat):
             and (i == 0 or flat[i - 1][0] != flat[i][0] or flat[i - 1][1].endswith(_END_PUNCT))
         ):
             state = "appendix"
-        sections[i] = state
+        sections[i] = "appendix" if i <= float_until else state
     return sections, abstract, intro_at
+
+
+_CAPTION_LINES = 6
+_AFTER_WINDOW = 60
+
+
+def _caption_end(flat, i) -> int:
+    """The last line of the caption starting at line `i` (its first line ending a sentence,
+    within a few lines, on its page)."""
+    end = i
+    for j in range(i, min(len(flat), i + _CAPTION_LINES)):
+        if flat[j][0] != flat[i][0] or (j > i and _CAPTION.match(flat[j][1])):
+            break
+        end = j
+        if flat[j][1].rstrip().endswith("."):
+            break
+    return end
+
+
+def _references_over(flat, refs_at: int, i: int) -> bool:
+    """Whether the lines after the caption at line `i` no longer read as the reference list
+    that began at line `refs_at`: under a third as many of them end with a reference's year
+    ("2019.", "(2019).") as of the list's lines before the caption (a reference takes one
+    line to several, by style, so the list is its own yardstick)."""
+    before = flat[refs_at + 1 : i]
+    after = flat[i + 1 : i + 1 + _AFTER_WINDOW]
+    if not after:
+        return True
+    rate_after = sum(bool(_REF_YEAR.search(ln)) for _, ln in after) / len(after)
+    if len(before) < 10:
+        return rate_after < 0.05
+    rate_before = sum(bool(_REF_YEAR.search(ln)) for _, ln in before) / len(before)
+    return rate_after < rate_before / 3
 
 
 def _strong_appendix(line: str) -> bool:
