@@ -122,7 +122,7 @@ def _score(unit: TextUnit):
         bonus = 1.0 if unit.section in ("body", "abstract", "appendix") else 0.5
         return 2.0 + bonus, common.evidence_from(unit, ops.start())
     axis = _AXIS_OR_COLUMN.search(text)
-    bare_ops = bool(axis) and "operations" in axis.group(0).lower()
+    bare_ops = axis is not None and "operations" in axis.group(0).lower()
     if bare_ops and not _QUALIFIED_OPS.search(text):
         axis = None  # "the number of operations" of a program or a data set (ruling D1)
     if axis and not _HARDWARE_SPEED.search(text):
