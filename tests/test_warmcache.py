@@ -80,7 +80,9 @@ def _detector_patterns() -> set[re.Pattern]:
 
     unit = TextUnit(1, "body", "sentence", "We trained for 3 hours on 8 V100 GPUs.")
     analyse_document(Document("warm-up.pdf", 1, (unit.text,), (unit,)))
-    return {o.pattern for o in gc.get_objects() if isinstance(o, regexgate.Matcher)}
+    # type(), not isinstance(): the latter reads __class__ of every live object, and some
+    # lazy modules warn when touched
+    return {o.pattern for o in gc.get_objects() if type(o) is regexgate.Matcher}
 
 
 def _running(m: regexgate.Matcher) -> list:
