@@ -30,6 +30,9 @@ T = TypeVar("T")
 ENV = "GREENLENS_WARM_CACHE"
 # bump when what a stored value means changes without its key changing
 FORMAT = "warm/1"
+# files kept at most: one version of the shipped models and detectors makes ~20, so an
+# upgrade's leftovers are pruned, oldest first, once the folder holds this many
+MAX_FILES = 256
 
 
 @lru_cache(maxsize=1)
@@ -88,5 +91,17 @@ def _keep(path: Path, value: Any) -> None:
         except BaseException:
             os.unlink(tmp)
             raise
+        _prune(path.parent)
     except (OSError, ValueError):
         pass  # a read-only or full disk only costs the next process the build
+
+
+def _prune(root: Path) -> None:
+    """Over MAX_FILES kept values: remove the oldest until half of them are left (a
+    removed value only costs the next process that needs it a build)."""
+    kept = list(root.glob("*.marshal"))
+    if len(kept) <= MAX_FILES:
+        return
+    by_age = sorted(kept, key=lambda p: p.stat().st_mtime)
+    for old in by_age[: len(kept) - MAX_FILES // 2]:
+        old.unlink(missing_ok=True)

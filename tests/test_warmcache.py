@@ -133,3 +133,20 @@ def test_the_shipped_models_come_back_the_same_from_the_cache(folder, monkeypatc
     assert again[2:] == fast[2:]  # coefficients, intercepts, biases
     assert again[0].vocabulary == fast[0].vocabulary and again[0].idf == fast[0].idf
     targetfast._load.cache_clear()
+
+
+def test_an_upgrades_leftovers_are_pruned_oldest_first(folder, monkeypatch):
+    import os
+
+    monkeypatch.setattr(warmcache, "MAX_FILES", 10)
+    for k in range(10):
+        warmcache.cached("old", f"key-{k}", lambda: k)
+    for k, path in enumerate(sorted(folder.glob("*.marshal"))):
+        os.utime(path, (1_000_000 + k, 1_000_000 + k))  # all older than the next one
+    assert len(list(folder.glob("*.marshal"))) == 10
+    warmcache.cached("new", "key", lambda: "fresh")  # the 11th: over the limit
+    left = list(folder.glob("*.marshal"))
+    assert len(left) == 5
+    assert any(p.name.startswith("new-") for p in left)
+    build, calls = _counting("fresh")
+    assert warmcache.cached("new", "key", build) == "fresh" and not calls
