@@ -6,8 +6,9 @@ PDF. They alternate, 5 times each by default, and the medians are compared; `gre
 --help` is timed the same way. A check keeps derived start-up data on disk for the next
 one (extractors.warmcache): one unmeasured check fills a temporary folder first, so
 `check_s` is what every check after a user's first takes; the same check with that cache
-off (a user's very first) is timed in the same rounds as `check_first_s`. Wall-clock seconds: on a loaded machine both sides slow down, so
-the load average is printed beside them.
+off (a user's very first) is timed in the same rounds as `check_first_s`. Wall-clock
+seconds: on a loaded machine both sides slow down, so the load average is printed beside
+them.
 
 Usage: .venv/bin/python bench/check_latency.py [PDF] [--runs N]
 The LAST line is: check_s=<median> pdfium_dump_s=<median> ratio=<check/dump> help_s=<median>

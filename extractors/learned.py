@@ -524,8 +524,7 @@ def load_model(path: Path = MODEL_PATH) -> UnitModel:
     p = Path(path)
     if not p.is_file():
         return UnitModel({}, "rules-only")
-    raw = p.read_bytes()
-    data = warmcache.cached("units", warmcache.digest(raw), lambda: json.loads(raw))
+    data = warmcache.json_file("units", p)
     cats = {
         c: CategoryModel(
             m["weights"],

@@ -14,7 +14,6 @@ caller uses extractors.target.
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import unicodedata
@@ -96,8 +95,7 @@ class _Tfidf:
 def _load(path: Path):
     from extractors import target
 
-    raw = Path(path).read_bytes()
-    data = warmcache.cached("target", warmcache.digest(raw), lambda: json.loads(raw))
+    data = warmcache.json_file("target", Path(path))
     if (
         data.get("method") != SUPPORTED_METHOD
         or target.METHOD != SUPPORTED_METHOD

@@ -16,12 +16,12 @@ Values must be marshal-able (None, numbers, strings, bytes, tuples, lists, dicts
 from __future__ import annotations
 
 import hashlib
+import json
 import marshal
 import os
 import sys
 import tempfile
 from collections.abc import Callable
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -35,23 +35,19 @@ FORMAT = "warm/1"
 MAX_FILES = 256
 
 
-@lru_cache(maxsize=1)
-def _folder_for(setting: str, xdg: str, home: str) -> Path | None:
+def folder() -> Path | None:
+    """Where the values are kept (None: the cache is off, or no home to keep them in)."""
+    setting = os.environ.get(ENV, "")
     if setting.lower() == "off":
         return None
     if setting:
         return Path(setting)
-    return Path(xdg or Path(home) / ".cache") / "greenlens" / "warm"
-
-
-def folder() -> Path | None:
-    """Where the values are kept (None: the cache is off, or no home to keep them in)."""
-    setting, xdg = os.environ.get(ENV, ""), os.environ.get("XDG_CACHE_HOME", "")
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
     try:
-        home = "" if setting or xdg else str(Path.home())
+        base = Path(xdg) if xdg else Path.home() / ".cache"
     except (RuntimeError, KeyError):  # no HOME and no passwd entry
         return None
-    return _folder_for(setting, xdg, home)
+    return base / "greenlens" / "warm"
 
 
 def digest(*parts: str | bytes) -> str:
@@ -77,6 +73,12 @@ def cached(kind: str, key: str, build: Callable[[], T]) -> T:
     value = build()
     _keep(path, value)
     return value
+
+
+def json_file(kind: str, path: Path) -> Any:
+    """A JSON file's content, parsed once per version of its bytes."""
+    raw = path.read_bytes()
+    return cached(kind, digest(raw), lambda: json.loads(raw))
 
 
 def _keep(path: Path, value: Any) -> None:
