@@ -128,7 +128,7 @@ def extract(
             f"{s.redetected} of them re-detected (only what changed re-run; papers per "
             f"category: {rerun})"
         )
-    if getattr(s, "not_papers", 0):
+    if s.not_papers:
         click.echo(
             f"{s.not_papers} of them read as a volume's front matter or a form (preface, "
             f"organisers' list, publication agreement): recorded, left out of the trends"
