@@ -278,3 +278,20 @@ def test_second_abstract_sample_and_split_reproduce_from_seeds(corpus_dir):
     assert len(drawn) == 600
     rows = {r["id"]: (r["stratum"], r["split"]) for r in _rows() if r["id"] in drawn}
     assert rows == drawn
+
+
+def test_rebuild_pdfs_covers_every_pmlr_gold_file():
+    """`greenlens gold rebuild-pdfs` rebuilds the PDFs of every round's gold paper file."""
+    import json
+    from pathlib import Path
+
+    from extractors.gold.pmlr_sample import GOLD_FILE, load_all_gold_papers
+
+    files = [f for f in GOLD_FILE.parent.glob("papers_pmlr*.jsonl") if "second" not in f.name]
+    expected = {
+        json.loads(line)["id"]
+        for f in files
+        for line in Path(f).read_text().splitlines()
+        if line.strip()
+    }
+    assert {p["id"] for p in load_all_gold_papers()} == expected

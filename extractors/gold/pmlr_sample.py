@@ -449,8 +449,8 @@ def rebuild(repos: Path, out_dir: Path, papers: list[dict]) -> tuple[int, list[s
 
 
 def load_all_gold_papers() -> list[dict]:
-    """Every PMLR gold record: the round-3 file and, where present, rounds 4 and 5."""
-    files = (GOLD_FILE, ROUND4_FILE, ROUND5_FILE)
+    """Every PMLR gold record: the round-3 file and, where present, rounds 4 to 7."""
+    files = (GOLD_FILE, ROUND4_FILE, ROUND5_FILE, ROUND6_FILE, ROUND7_FILE)
     return [p for f in files if f.is_file() for p in load_gold_papers(f)]
 
 
