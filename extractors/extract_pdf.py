@@ -17,7 +17,7 @@ from extractors.layout import build_document
 from extractors.pdftext import read_pdf
 from extractors.schema import CATEGORIES
 
-PDF_LAYER_VERSION = "3"  # bump when pdftext/layout/sentences change what units hold
+PDF_LAYER_VERSION = "4"  # bump when pdftext/layout/sentences change what units hold
 
 
 def extractor_version() -> str:
@@ -244,11 +244,15 @@ def _verbatim(evidence, doc: Document):
     page = doc.page_texts[evidence.page - 1] if 0 < evidence.page <= len(doc.page_texts) else ""
     if contains_quote(page, evidence.text):
         return evidence
+    # a sentence carried over a page break ends on the next page
+    following = doc.page_texts[evidence.page] if 0 < evidence.page < len(doc.page_texts) else ""
     words = evidence.text.split()
     for n in range(len(words) - 1, _MIN_QUOTE_WORDS - 1, -1):
         for part in (" ".join(words[:n]), " ".join(words[-n:])):
             if contains_quote(page, part):  # the parsed value may have been cut away
                 return replace(evidence, text=part, value=None, unit=None)
+        if following and contains_quote(following, part):
+            return replace(evidence, page=evidence.page + 1, text=part, value=None, unit=None)
     return evidence
 
 

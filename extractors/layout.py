@@ -98,7 +98,7 @@ def build_document(raw: RawPdf) -> Document:
     )
     flat = [(p, line) for p, line, _ in flat3]
     sections, abstract, intro_start = _sections(flat)
-    units = _units(flat, sections, [size for _, _, size in flat3])
+    units = _units(flat, sections, [size for _, _, size in flat3], lexicon)
     abstract_text = _abstract_text(flat, sections, abstract)
     return Document(
         file=raw.file,
@@ -389,32 +389,57 @@ def _same_size(a: float, b: float) -> bool:
     return not (a and b) or abs(a - b) < 0.4
 
 
-def _units(flat, sections, sizes) -> list[TextUnit]:
+def _units(flat, sections, sizes, lexicon: set[str] | None = None) -> list[TextUnit]:
     n = len(flat)
     table = [_DIGITS_3.search(ln) is not None and _is_table_line(ln) for _, ln in flat]
     caption = [_CAPTION.match(ln) is not None for _, ln in flat]
     heading = [not table[i] and _is_heading(flat, i) for i in range(n)]
     units: list[TextUnit] = []
     buffer: list[str] = []
-    buf_key = None
+    buf_key: tuple[int, str] | None = None
+    # an unfinished last sentence held over a page break or a float: (page, section, text,
+    # where its unit goes), joined with the prose that continues it or put back as it was
+    held: tuple[int, str, str, int] | None = None
+    joined_page = 0  # the page of the held sentence now at the buffer's start
 
-    def flush():
-        nonlocal buffer
-        if buffer:
-            page, section = buf_key
-            text = normalize_ws(" ".join(buffer))
-            units.extend(TextUnit(page, section, "sentence", s) for s in split_sentences(text))
-            buffer = []
+    def release() -> None:
+        nonlocal held
+        if held is not None:
+            page, section, text, at = held
+            units.insert(at, TextUnit(page, section, "sentence", text))
+            held = None
 
+    def flush(hold: bool = False) -> None:
+        nonlocal buffer, held, joined_page
+        if not buffer or buf_key is None:
+            return
+        page, section = buf_key
+        sentences = split_sentences(normalize_ws(" ".join(buffer)))
+        buffer = []
+        at = len(units)
+        first_page = joined_page or page
+        if joined_page:
+            at = held_at
+            joined_page = 0
+        last = sentences.pop() if hold and sentences and _unfinished(sentences[-1]) else None
+        new = [
+            TextUnit(first_page if k == 0 else page, section, "sentence", s)
+            for k, s in enumerate(sentences)
+        ]
+        units[at:at] = new
+        if last is not None:
+            held = (first_page if not new else page, section, last, at + len(new))
+
+    held_at = 0
     i = 0
     while i < n:
         page, line = flat[i]
         section = sections[i]
         if (page, section) != buf_key:
-            flush()
+            flush(hold=buf_key is not None and buf_key[1] == section)
             buf_key = (page, section)
         if caption[i]:
-            flush()
+            flush(hold=True)
             parts, j = [line], i + 1
             while (
                 j < n
@@ -445,16 +470,58 @@ def _units(flat, sections, sizes) -> list[TextUnit]:
             i = j
             continue
         if table[i]:
-            flush()
+            flush(hold=True)
             units.append(TextUnit(page, section, "table", normalize_ws(line)))
         elif heading[i] or (len(line) < 30 and (_REFERENCES.match(line) or _ABSTRACT.match(line))):
             flush()
+            release()
             units.append(TextUnit(page, section, "sentence", normalize_ws(line)))
         else:
+            if held is not None and not buffer:
+                if held[1] == section and _continues(held[2], line):
+                    buffer.append(_join_held(held[2], line, lexicon or set()))
+                    joined_page, held_at = held[0], held[3]
+                    held = None
+                    i += 1
+                    continue
+                release()
             buffer.append(line)
         i += 1
     flush()
+    release()
     return units
+
+
+_SENTENCE_END = re.compile(r"[.!?:;][\"'\u201d\u2019)\]*\u2020\u2021]*\d{0,2}$")
+_HELD_HYPHEN = re.compile(r"([A-Za-z]+)-$")
+_CONTINUATION = re.compile(r"[a-z]")
+_PROSE_TAIL = re.compile(r"^[a-z][a-z-]*,?$|[A-Za-z]-$")
+
+
+def _unfinished(sentence: str) -> bool:
+    """Prose cut short: no full stop, question mark, colon or semicolon at its end, and a
+    lower-case word (or a broken word) last, not a figure's axis and legend words."""
+    if _SENTENCE_END.search(sentence) is not None:
+        return False
+    words = sentence.split()
+    if len(words) < 3 or _PROSE_TAIL.search(words[-1]) is None:
+        return False
+    return sum(1 for w in words if w[:1].islower()) * 2 >= len(words)
+
+
+def _continues(held: str, line: str) -> bool:
+    """The line carries on the held sentence: it starts with a lower-case word."""
+    return _CONTINUATION.match(line.lstrip()) is not None
+
+
+def _join_held(held: str, line: str, lexicon: set[str]) -> str:
+    """The held sentence and its continuation, a word broken across them joined."""
+    line = line.lstrip()
+    left, right = _HELD_HYPHEN.search(held), _WORDS.match(line)
+    if left and right:
+        word = _join_choice(left.group(1), right.group(0).split("-")[0], lexicon)
+        return held[: left.start()] + word + line[len(right.group(0).split("-")[0]) :]
+    return f"{held} {line}"
 
 
 # -- abstract and introduction for the target classifier --------------------------------
