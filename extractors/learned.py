@@ -384,12 +384,44 @@ class UnitModel:
     options: FeatureOptions = FeatureOptions()
 
 
+class ContextIndex:
+    """`TextIndex.holding`/`searching` over a document's non-reference units read in context
+    (`context_texts`), answered by the detectors' index of the unit texts (already searched
+    for most keywords) wherever a unit's context text is its own text, the same lower-cased
+    text and so the same answer; the other units (table lines) are tested one by one."""
+
+    def __init__(self, units_index: TextIndex, texts: Sequence[str]) -> None:
+        own = units_index.texts
+        kept = units_index.outside_references  # context text j is that of unit kept[j]
+        self.base = units_index
+        self.texts = texts
+        self.at = {i: j for j, i in enumerate(kept) if texts[j] == own[i]}
+        self.rest = [j for j, i in enumerate(kept) if texts[j] != own[i]]
+        self.lows = {j: texts[j].lower() for j in self.rest}
+
+    def _mapped(self, found: frozenset[int]) -> set[int]:
+        at = self.at
+        return {at[i] for i in found if i in at}
+
+    def holding(self, needles: tuple[str, ...]) -> frozenset[int]:
+        """Indices of the texts (lower-cased) holding any needle."""
+        lows = self.lows
+        rest = (j for j in self.rest if any(n in lows[j] for n in needles))
+        return frozenset(self._mapped(self.base.holding(needles)).union(rest))
+
+    def searching(self, pattern: re.Pattern) -> frozenset[int]:
+        """Indices of the texts (as given) `pattern` finds a match in."""
+        texts = self.texts
+        rest = (j for j in self.rest if pattern.search(texts[j]))
+        return frozenset(self._mapped(self.base.searching(pattern)).union(rest))
+
+
 def candidates(
     category: str,
     units: Sequence[TextUnit],
     texts: Sequence[str],
     rule_texts: set[tuple[int, str]],
-    index: TextIndex | None = None,
+    index: TextIndex | ContextIndex | None = None,
 ) -> list[tuple[int, bool]]:
     """(index, rule hit) of the units the category's classifier scores; `index`: the
     texts' TextIndex, shared between categories (built here if not given)."""
@@ -429,7 +461,7 @@ def best_unit(
     rule: Finding,
     cache: dict[int, set[str]] | None = None,
     options: FeatureOptions = FeatureOptions(),
-    index: TextIndex | None = None,
+    index: TextIndex | ContextIndex | None = None,
 ) -> tuple[int | None, float]:
     """(index of the best-scoring candidate unit, its logit); (None, -inf) if none.
     `cache` shares unit features and `index` the keyword index between categories."""
@@ -456,7 +488,7 @@ def decide(
         return dict(rules)
     kept = [u for u in units if u.section != "references"]
     texts: list[str] | None = None
-    index: TextIndex | None = None
+    index: ContextIndex | None = None
     out = dict(rules)
     cache: dict[int, set[str]] = {}
     for category, cat_model in model.categories.items():
@@ -465,7 +497,7 @@ def decide(
             continue
         if texts is None:
             texts = context_texts(kept, model.options)
-            index = TextIndex(texts)  # `kept` holds no reference unit
+            index = ContextIndex(common.unit_index(units), texts)
         i, z = best_unit(cat_model, category, kept, texts, rule, cache, model.options, index)
         p = cat_model.probability(z) if i is not None else 0.0
         method = f"{model.method}:{category}(p={p:.2f})"

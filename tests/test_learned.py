@@ -10,6 +10,7 @@ from extractors.learned import (
     C_GRID,
     LEARNED_CATEGORIES,
     CategoryModel,
+    ContextIndex,
     Example,
     UnitModel,
     context_texts,
@@ -53,6 +54,29 @@ def test_features_fold_numbers_and_mark_kind_section_and_captions():
     assert {"regret", "over", "<num>", "<bignum>", "regret over", "rounds"} <= f
     assert {"kind=caption", "sec=body", "FIGCAP"} <= f
     assert "1000000" not in f and "3" not in f
+
+
+def test_context_index_answers_as_a_text_index_of_the_context_texts():
+    import re
+
+    from extractors.detectors.common import unit_index
+    from extractors.regexgate import TextIndex
+
+    units = (
+        _u("We trained on 8 V100 GPUs for 3 days."),
+        _u("Smith et al. used a TPU.", section="references"),
+        _u("Table 2: Training time.", kind="caption"),
+        _u("Model GPU hours", kind="table"),
+        _u("ResNet 12 h", kind="table"),
+        _u("Next page: speed.", page=4),
+    )
+    kept = [u for u in units if u.section != "references"]
+    texts = context_texts(kept)
+    index, plain = ContextIndex(unit_index(units), texts), TextIndex(texts)
+    for needles in (("gpu",), ("tpu", "hours"), ("speed", "table"), ("resnet",)):
+        assert index.holding(needles) == plain.holding(needles)
+    for pattern in (re.compile(r"\d\s?[smh]\b"), re.compile(r"Table \d")):
+        assert index.searching(pattern) == plain.searching(pattern)
 
 
 RUNTIME = CategoryModel({"hours": 3.0, "took": 2.0}, -4.0, (1.0, 0.0), 0.5)
