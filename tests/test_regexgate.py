@@ -266,6 +266,21 @@ def test_candidates_are_the_units_a_test_per_unit_selects(pdfs_dir):
 
 
 @pytest.mark.shared
+def test_candidates_after_joins_are_the_candidates_of_the_joined_units(pdfs_dir):
+    from extractors.detectors import common, search_budget
+    from extractors.layout import build_document
+    from extractors.pdftext import read_pdf
+
+    for name in ["neurips2017-vaswani-transformer.pdf", "arxiv2017-howard-mobilenets.pdf"]:
+        units = build_document(read_pdf(pdfs_dir / name)).units
+        joined = common.join_continuations(units)
+        assert any(a is not b for a, b in zip(units, joined, strict=True))
+        for pat in (search_budget.PREFILTER, *PATTERNS):
+            want = list(common.candidates(list(joined), pat))
+            assert list(common.candidates_after_joins(units, joined, pat)) == want
+
+
+@pytest.mark.shared
 def test_learned_candidates_are_the_units_its_gate_passes(pdfs_dir):
     from extractors import learned
     from extractors.layout import build_document

@@ -91,6 +91,14 @@ def candidates(
 ) -> Iterable[TextUnit]:
     """Units outside the references that pass the category's gate (a fast substring test
     that every match of the prefilter also passes) and match its prefilter."""
+    for i in candidate_indices(units, prefilter, gate):
+        yield units[i]
+
+
+def candidate_indices(
+    units: Sequence[TextUnit], prefilter: re.Pattern, gate: Callable[[str], bool] | None = None
+) -> Iterable[int]:
+    """The indices in `units` of the units `candidates` yields, in order."""
     index = unit_index(units)
     among: Iterable[int] = index.outside_references
     if isinstance(gate, KeywordGate):
@@ -99,7 +107,22 @@ def candidates(
         among = [i for i in among if gate(index.texts[i])]
     for i in index.matching(matches(prefilter), among):
         if not is_reference_like(index.texts[i]):
-            yield units[i]
+            yield i
+
+
+def candidates_after_joins(
+    units: Sequence[TextUnit], joined: Sequence[TextUnit], prefilter: re.Pattern
+) -> Iterable[TextUnit]:
+    """`candidates(joined, prefilter)` for `joined` = `join_continuations(units)`: the units
+    it left as they are answered from `units`' shared index, only the glued ones tested."""
+    kept = set(candidate_indices(units, prefilter))
+    match = matches(prefilter)
+    for i, unit in enumerate(joined):
+        if unit is units[i]:
+            if i in kept:
+                yield unit
+        elif unit.section != "references" and match(unit.text) and not is_reference_like(unit.text):
+            yield unit
 
 
 _LAST_INDEX: list = [None, None]  # (units tuple, its TextIndex): the detectors share one

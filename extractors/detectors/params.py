@@ -192,12 +192,14 @@ def _from_table(units: Sequence[TextUnit], i: int):
 
 def detect(units: Sequence[TextUnit]) -> Finding:
     """Whether the paper states its models' parameter counts ("110M", a #Params column)."""
-    units = [u for u in units if u.section != "references"]
+    passing = set(common.candidate_indices(units, PREFILTER))  # from the shared index
+    at = [i for i, u in enumerate(units) if u.section != "references"]
+    kept = [units[i] for i in at]
     found = []
-    for i, unit in enumerate(units):
-        if not PREFILTER.search(unit.text) or common.is_reference_like(unit.text):
+    for j, i in enumerate(at):
+        if i not in passing:
             continue
-        hit = _explicit(unit) or _from_table(units, i) or _from_captioned_table(units, i)
+        hit = _explicit(kept[j]) or _from_table(kept, j) or _from_captioned_table(kept, j)
         if hit:
             found.append(hit)
     return common.result("params", found, METHOD)

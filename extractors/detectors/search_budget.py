@@ -437,7 +437,7 @@ def detect(units: Sequence[TextUnit]) -> Finding:
     found: list[tuple[float, Evidence]] = []
     heads: list[TextUnit] = []  # captions and table lines, for a table of searched values
     searches: list[TextUnit] = []  # sentences, for a search followed by its values
-    for unit in common.candidates(joined, PREFILTER):
+    for unit in common.candidates_after_joins(units, joined, PREFILTER):
         if (hit := score(unit)) is not None:
             found.append(hit)
         elif not found and not search_paper:
