@@ -317,14 +317,17 @@ class Matcher:
         self.casefold = bool(pattern.flags & re.IGNORECASE)
         # (gated?, lowered?) -> (search, search with the original flags); lowered ones run
         # without IGNORECASE on text.lower(). Empty: the whole pattern, gated_search-style.
-        self.groups: list[tuple[bool, bool, Callable, Callable, Any]] = []
+        # With needle sets: their needles, and each branch's own search (None: one branch).
+        self.groups: list[tuple[bool, bool, Callable, Callable, Any, tuple[str, ...], Any]] = []
         key = warmcache.digest(_ANALYSIS, repr(pattern.pattern), str(pattern.flags))
         needles, plan = warmcache.cached("regexgate", key, lambda: _plan(pattern))
         self.needles: tuple[str, ...] = needles
         for gated, lowered, source, flags, cnf in plan:
-            search = re.compile(source, flags & ~re.IGNORECASE if lowered else flags).search
+            own = flags & ~re.IGNORECASE if lowered else flags
+            search = re.compile(source, own).search
             folded = _LazySearch(source, flags) if lowered else search
-            self.groups.append((gated, lowered, search, folded, cnf))
+            parts = _branch_searches(source, own, cnf)
+            self.groups.append((gated, lowered, search, folded, cnf, _cnf_needles(cnf), parts))
 
     def __call__(self, text: str) -> bool:
         low = text.lower() if self.casefold else text
@@ -337,11 +340,19 @@ class Matcher:
         else `text`), `hit` (it holds a needle, or a fold trap) and `trap` (a fold trap)."""
         if not self.groups:
             return (hit or not self.needles) and self.pattern.search(text) is not None
-        for gated, lowered, search, folded, cnf in self.groups:
+        for gated, lowered, search, folded, cnf, needles, parts in self.groups:
             if gated and not hit:
                 continue
-            if cnf is not None and not trap and not _any_branch(cnf, low):
-                continue
+            if cnf is not None and not trap:
+                ks = _passing_branches(cnf, low, needles)
+                if not ks:
+                    continue
+                if parts is not None and len(ks) < len(parts):
+                    # only the branches holding a needle of each of their sets can match
+                    on = low if lowered else text
+                    if any(parts[k](on) is not None for k in ks):
+                        return True
+                    continue
             if lowered:
                 found = folded(text) if trap else search(low)
             else:
@@ -410,9 +421,31 @@ class _LazySearch:
         return self.search(text)
 
 
-def _any_branch(cnf: tuple[tuple[frozenset[str], ...], ...], low: str) -> bool:
-    """Whether some branch has a needle of each of its sets in `low`."""
-    return any(all(any(n in low for n in needles) for needles in sets) for sets in cnf)
+def _cnf_needles(cnf: tuple[tuple[frozenset[str], ...], ...] | None) -> tuple[str, ...]:
+    """Every needle of a group's needle sets, once each."""
+    return tuple(sorted({n for sets in cnf or () for needles in sets for n in needles}))
+
+
+def _branch_searches(
+    source: str, flags: int, cnf: tuple[tuple[frozenset[str], ...], ...] | None
+) -> tuple[_LazySearch, ...] | None:
+    """Each branch of a group with needle sets as its own search (compiled when first
+    run), or None where the group has one branch or its branches do not split as planned."""
+    if cnf is None or len(cnf) < 2:
+        return None
+    branches = split_branches(source)
+    if branches is None or len(branches) != len(cnf):
+        return None
+    return tuple(_LazySearch(b, flags) for b in branches)
+
+
+def _passing_branches(
+    cnf: tuple[tuple[frozenset[str], ...], ...], low: str, needles: tuple[str, ...]
+) -> list[int]:
+    """The branches with a needle of each of their sets in `low`, given `needles`, all the
+    needles of `cnf`: each is looked for once, not once per set holding it."""
+    disjoint = set(filter(low.__contains__, needles)).isdisjoint
+    return [k for k, sets in enumerate(cnf) if not any(map(disjoint, sets))]
 
 
 @lru_cache(maxsize=256)

@@ -71,6 +71,23 @@ def test_same_answers_as_the_regex_on_generated_text(text):
         assert matches(pat)(text) == bool(pat.search(text))
 
 
+CNF_WORDS = st.sampled_from(
+    ["training", "loss", "over", "epochs", "curve", "speed", "up", "gpu", "hours", "time", "in"]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(CNF_WORDS, st.text(alphabet=ALPHABET, max_size=4)), max_size=10))
+def test_branches_run_alone_answer_as_the_whole_group(words):
+    from extractors.detectors import runtime, training_curve
+
+    text = " ".join(words)
+    for pat in (training_curve._CURVE, runtime.PREFILTER):
+        assert any(g[6] for g in matches(pat).groups)  # a group runs its branches alone
+        assert matches(pat)(text) == bool(pat.search(text))
+        assert matches(pat)(text.upper()) == bool(pat.search(text.upper()))
+
+
 def test_fold_traps_still_match():
     pat = re.compile(r"kiss|silk", re.I)
     for text in ("\u212aiss", "\u017fil\u212a", "KISS", "s\u0130lk"):
