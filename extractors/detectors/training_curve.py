@@ -243,7 +243,7 @@ def _axis_line(unit: TextUnit) -> bool:
         return False
     if len(set(_FUNCTION_WORD.findall(text.lower()))) >= _MAX_FUNCTION_WORDS:
         return False
-    return unit.kind == "table" or common.is_tabular(text) or not text.rstrip().endswith(".")
+    return unit.kind == "table" or not text.rstrip().endswith(".") or common.is_tabular(text)
 
 
 def _figure_evidence(units: Sequence[TextUnit]):
@@ -262,7 +262,8 @@ def _figure_evidence(units: Sequence[TextUnit]):
         and not _other_axis(u.text)
     }
     for i, unit in enumerate(units):
-        if unit.section == "references":
+        # off a figure page a unit is neither a figure caption nor axis text
+        if unit.section == "references" or unit.page not in figure_pages:
             continue
         text = unit.text
         if i and _TABLE.match(units[i - 1].text):
@@ -271,11 +272,11 @@ def _figure_evidence(units: Sequence[TextUnit]):
             m = _TRAIN_METRIC_CAPTION.search(text) or _REGRET_CAPTION.search(text)
             if m and not _NOT_PROGRESS.search(text) and not _other_axis(text):
                 yield 1.5, common.evidence_from(unit, m.start())
-        elif unit.page in figure_pages and _axis_line(unit):
-            progress, metric = _AXIS_PROGRESS.search(text), _AXIS_METRIC.search(text)
-            if progress and metric and not _NOT_PROGRESS.search(text):
+        elif _axis_line(unit) and (progress := _AXIS_PROGRESS.search(text)):
+            metric = _AXIS_METRIC.search(text)
+            if metric and not _NOT_PROGRESS.search(text):
                 yield 1.2, common.evidence_from(unit, min(progress.start(), metric.start()))
-            elif progress and unit.page in metric_pages and not _NOT_PROGRESS.search(text):
+            elif unit.page in metric_pages and not _NOT_PROGRESS.search(text):
                 yield 1.2, common.evidence_from(unit, progress.start())
 
 
