@@ -21,6 +21,8 @@ import subprocess
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from extractors.gold import GOLD_DIR, PAPER_FILES
+
 SEED = 20261207
 GOLD_FILE = Path(__file__).resolve().parent / "papers_pmlr.jsonl"
 # where the PMLR gold PDFs are rebuilt (beside the repo, like ../shared)
@@ -449,8 +451,8 @@ def rebuild(repos: Path, out_dir: Path, papers: list[dict]) -> tuple[int, list[s
 
 
 def load_all_gold_papers() -> list[dict]:
-    """Every PMLR gold record: the round-3 file and, where present, rounds 4 to 7."""
-    files = (GOLD_FILE, ROUND4_FILE, ROUND5_FILE, ROUND6_FILE, ROUND7_FILE)
+    """Every PMLR gold record: each PMLR file of `extractors.gold.PAPER_FILES` present."""
+    files = tuple(GOLD_DIR / name for name in PAPER_FILES if name.startswith("papers_pmlr"))
     return [p for f in files if f.is_file() for p in load_gold_papers(f)]
 
 
