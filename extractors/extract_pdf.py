@@ -227,7 +227,9 @@ def _drop_reference_evidence(result: Finding, doc: Document) -> Finding:
     """The reference list never yields a finding, whatever a detector returned."""
     if not result.evidence:
         return result
-    kept = tuple(_verbatim(e, doc) for e in result.evidence if not _from_references(e, doc))
+    kept = tuple(
+        _verbatim(e, doc, result.category) for e in result.evidence if not _from_references(e, doc)
+    )
     if kept == result.evidence:
         return result
     return Finding(result.category, bool(kept) and result.reported, kept, result.method)
@@ -236,9 +238,10 @@ def _drop_reference_evidence(result: Finding, doc: Document) -> Finding:
 _MIN_QUOTE_WORDS = 3
 
 
-def _verbatim(evidence, doc: Document):
+def _verbatim(evidence, doc: Document, category: str = ""):
     """Evidence whose text is on its page as is; a unit glued from scattered lines (figure
-    tick labels) is cut to its longest leading or trailing run of words found there."""
+    tick labels) is cut to its longest leading or trailing run of words found there, its
+    parsed value kept where the cut text still states it."""
     from extractors.textnorm import contains_quote
 
     page = doc.page_texts[evidence.page - 1] if 0 < evidence.page <= len(doc.page_texts) else ""
@@ -249,11 +252,32 @@ def _verbatim(evidence, doc: Document):
     words = evidence.text.split()
     for n in range(len(words) - 1, _MIN_QUOTE_WORDS - 1, -1):
         for part in (" ".join(words[:n]), " ".join(words[-n:])):
-            if contains_quote(page, part):  # the parsed value may have been cut away
-                return replace(evidence, text=part, value=None, unit=None)
+            if contains_quote(page, part):
+                return _cut(evidence, part, evidence.page, category)
         if following and contains_quote(following, part):
-            return replace(evidence, page=evidence.page + 1, text=part, value=None, unit=None)
+            return _cut(evidence, part, evidence.page + 1, category)
     return evidence
+
+
+def _cut(evidence, text: str, page: int, category: str):
+    """Evidence cut to `text` on `page`: its value only if `text` still states it."""
+    if evidence.value is not None and _states(text, evidence.value, evidence.unit, category):
+        return replace(evidence, page=page, text=text)
+    return replace(evidence, page=page, text=text, value=None, unit=None)
+
+
+def _states(text: str, value: float, unit: str | None, category: str) -> bool:
+    from extractors import quantities
+
+    parse = {
+        "flops": quantities.parse_flops,
+        "energy": quantities.parse_energy,
+        "runtime": quantities.parse_duration,
+        "hardware": quantities.parse_hardware,
+        "params": quantities.parse_params,
+        "search_budget": quantities.parse_trials,
+    }.get(category)
+    return parse is not None and any(q.value == value and q.unit == unit for q in parse(text))
 
 
 def _from_references(evidence, doc: Document) -> bool:
