@@ -26,7 +26,7 @@ import json
 import math
 import random
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import repeat
@@ -365,9 +365,10 @@ class CategoryModel:
     threshold: float
     mode: str = "learned+rule"  # one of MODES other than "rules"
 
-    def logit(self, feats: set[str]) -> float:
-        # map(): the generator's sum, term for term, at C speed
-        return self.bias + sum(map(self.weights.get, feats, repeat(0.0)))
+    def logit(self, feats: Iterable[str]) -> float:
+        # fsum: exactly rounded, so the set's iteration order (its hash seed) cannot move
+        # the last digits from one process to the next
+        return self.bias + math.fsum(map(self.weights.get, feats, repeat(0.0)))
 
     def probability(self, logit: float) -> float:
         z = self.platt[0] * logit + self.platt[1]
@@ -693,7 +694,7 @@ def _paper_logit(
     feats, _ = ex.rows(category, options)
     if not feats:
         return -20.0
-    return max(bias + sum(weights.get(f, 0.0) for f in fs) for fs in feats)
+    return max(bias + math.fsum(weights.get(f, 0.0) for f in fs) for fs in feats)
 
 
 def _f1(decisions: Sequence[bool], gold: Sequence[bool]) -> tuple[float, float, float]:

@@ -396,3 +396,14 @@ def test_the_shipped_model_holds_the_chosen_modes_and_features():
     }
     assert shipped.options == FEATURES
     assert all(0.0 < m.threshold < 1.0 and m.weights for m in shipped.categories.values())
+
+
+def test_a_unit_logit_does_not_depend_on_the_order_of_its_features():
+    """Summed exactly (fsum): a set's iteration order, which the hash seed sets, cannot move
+    a logit, so a paper on a threshold is decided alike in every process."""
+    from itertools import permutations
+
+    from extractors.learned import CategoryModel
+
+    model = CategoryModel({"a": 1e16, "b": 1.0, "c": -1e16}, 0.0, (1.0, 0.0), 0.5)
+    assert {model.logit(list(order)) for order in permutations("abc")} == {1.0}
