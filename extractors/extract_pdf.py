@@ -267,16 +267,9 @@ def _cut(evidence, text: str, page: int, category: str):
 
 
 def _states(text: str, value: float, unit: str | None, category: str) -> bool:
-    from extractors import quantities
+    from extractors.quantities import PARSERS
 
-    parse = {
-        "flops": quantities.parse_flops,
-        "energy": quantities.parse_energy,
-        "runtime": quantities.parse_duration,
-        "hardware": quantities.parse_hardware,
-        "params": quantities.parse_params,
-        "search_budget": quantities.parse_trials,
-    }.get(category)
+    parse = PARSERS.get(category)
     return parse is not None and any(q.value == value and q.unit == unit for q in parse(text))
 
 

@@ -439,3 +439,14 @@ def parse_trials(text: str) -> list[Quantity]:
             )
         )
     return out
+
+
+# the parser of the values each category's evidence carries (training_curve's carry none)
+PARSERS = {
+    "flops": parse_flops,
+    "energy": parse_energy,
+    "runtime": parse_duration,
+    "hardware": parse_hardware,
+    "params": parse_params,
+    "search_budget": parse_trials,
+}

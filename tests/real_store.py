@@ -29,14 +29,6 @@ GOLD = sorted((REPO / "extractors" / "gold" / "parts").glob("papers.batch*.jsonl
 VERSION = "gold-pass1"
 OLD_VERSION = "gold-pass0"
 VOLUMES = ("v48", "v101", "v172", "v198")
-_PARSERS = {
-    "flops": quantities.parse_flops,
-    "energy": quantities.parse_energy,
-    "runtime": quantities.parse_duration,
-    "hardware": quantities.parse_hardware,
-    "params": quantities.parse_params,
-    "search_budget": quantities.parse_trials,
-}
 
 
 def gold_labels() -> dict[str, dict]:
@@ -51,7 +43,7 @@ def gold_labels() -> dict[str, dict]:
 
 
 def _value(category: str, text: str) -> tuple[float | None, str | None]:
-    parser = _PARSERS.get(category)
+    parser = quantities.PARSERS.get(category)
     found = parser(text) if parser else []
     if category == "runtime":  # accelerator-hours first, as the runtime detector scores them
         found = sorted(found, key=lambda q: q.unit != "GPU-h")
