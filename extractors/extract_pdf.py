@@ -238,7 +238,7 @@ def _drop_reference_evidence(result: Finding, doc: Document) -> Finding:
 _MIN_QUOTE_WORDS = 3
 
 
-def _verbatim(evidence, doc: Document, category: str = ""):
+def _verbatim(evidence, doc: Document, category: str):
     """Evidence whose text is on its page as is; a unit glued from scattered lines (figure
     tick labels) is cut to its longest leading or trailing run of words found there, its
     parsed value kept where the cut text still states it."""
@@ -251,11 +251,12 @@ def _verbatim(evidence, doc: Document, category: str = ""):
     following = doc.page_texts[evidence.page] if 0 < evidence.page < len(doc.page_texts) else ""
     words = evidence.text.split()
     for n in range(len(words) - 1, _MIN_QUOTE_WORDS - 1, -1):
-        for part in (" ".join(words[:n]), " ".join(words[-n:])):
+        leading, trailing = " ".join(words[:n]), " ".join(words[-n:])
+        for part in (leading, trailing):
             if contains_quote(page, part):
                 return _cut(evidence, part, evidence.page, category)
-        if following and contains_quote(following, part):
-            return _cut(evidence, part, evidence.page + 1, category)
+        if following and contains_quote(following, trailing):
+            return _cut(evidence, trailing, evidence.page + 1, category)
     return evidence
 
 

@@ -389,7 +389,7 @@ def _same_size(a: float, b: float) -> bool:
     return not (a and b) or abs(a - b) < 0.4
 
 
-def _units(flat, sections, sizes, lexicon: set[str] | None = None) -> list[TextUnit]:
+def _units(flat, sections, sizes, lexicon: set[str]) -> list[TextUnit]:
     n = len(flat)
     table = [_DIGITS_3.search(ln) is not None and _is_table_line(ln) for _, ln in flat]
     caption = [_CAPTION.match(ln) is not None for _, ln in flat]
@@ -400,7 +400,7 @@ def _units(flat, sections, sizes, lexicon: set[str] | None = None) -> list[TextU
     # an unfinished last sentence held over a page break or a float: (page, section, text,
     # where its unit goes), joined with the prose that continues it or put back as it was
     held: tuple[int, str, str, int] | None = None
-    joined_page = 0  # the page of the held sentence now at the buffer's start
+    joined_page, held_at = 0, 0  # the buffer starts with a held sentence: its page and place
 
     def release() -> None:
         nonlocal held
@@ -430,7 +430,6 @@ def _units(flat, sections, sizes, lexicon: set[str] | None = None) -> list[TextU
         if last is not None:
             held = (first_page if not new else page, section, last, at + len(new))
 
-    held_at = 0
     i = 0
     while i < n:
         page, line = flat[i]
@@ -478,8 +477,8 @@ def _units(flat, sections, sizes, lexicon: set[str] | None = None) -> list[TextU
             units.append(TextUnit(page, section, "sentence", normalize_ws(line)))
         else:
             if held is not None and not buffer:
-                if held[1] == section and _continues(held[2], line):
-                    buffer.append(_join_held(held[2], line, lexicon or set()))
+                if held[1] == section and _continues(line):
+                    buffer.append(_join_held(held[2], line, lexicon))
                     joined_page, held_at = held[0], held[3]
                     held = None
                     i += 1
@@ -509,8 +508,8 @@ def _unfinished(sentence: str) -> bool:
     return sum(1 for w in words if w[:1].islower()) * 2 >= len(words)
 
 
-def _continues(held: str, line: str) -> bool:
-    """The line carries on the held sentence: it starts with a lower-case word."""
+def _continues(line: str) -> bool:
+    """The line carries on a held sentence: it starts with a lower-case word."""
     return _CONTINUATION.match(line.lstrip()) is not None
 
 
@@ -519,8 +518,8 @@ def _join_held(held: str, line: str, lexicon: set[str]) -> str:
     line = line.lstrip()
     left, right = _HELD_HYPHEN.search(held), _WORDS.match(line)
     if left and right:
-        word = _join_choice(left.group(1), right.group(0).split("-")[0], lexicon)
-        return held[: left.start()] + word + line[len(right.group(0).split("-")[0]) :]
+        rest = right.group(0).split("-")[0]  # the broken word's second part
+        return held[: left.start()] + _join_choice(left.group(1), rest, lexicon) + line[len(rest) :]
     return f"{held} {line}"
 
 
